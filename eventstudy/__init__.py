@@ -1,0 +1,32 @@
+"""eventstudy: link diplomatic news to market moves.
+
+Flat public API (re-exports only); see README.md for a tour.
+"""
+
+from .alignment import align
+from .assets import DEFAULT_ASSETS, REGISTRY, Asset, get_asset
+from .calendars import DATE_ONLY_POLICIES, SessionTable, data_sessions, exchange_sessions
+from .errors import (
+    AlignmentError,
+    DataError,
+    EstimationWindowError,
+    EventCatalogError,
+    EventStudyError,
+    PriceSourceError,
+    UnknownTickerError,
+)
+from .events import CATEGORIES, bundled_events_path, expand_assets, load_events
+from .prices import PriceSource
+from .prices.bundled import BundledSource
+from .prices.csvsource import CSVSource
+from .returns import compute_returns, session_gaps
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlignmentError", "Asset", "BundledSource", "CATEGORIES", "CSVSource", "DATE_ONLY_POLICIES",
+    "DEFAULT_ASSETS", "DataError", "EstimationWindowError", "EventCatalogError", "EventStudyError",
+    "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable", "UnknownTickerError", "align",
+    "bundled_events_path", "compute_returns", "data_sessions", "exchange_sessions", "expand_assets",
+    "get_asset", "load_events", "session_gaps", "__version__",
+]

@@ -1,0 +1,119 @@
+"""Day 0 of every (event, asset): the event instant placed on each market's own sessions.
+
+The rule (GUIDE.md, "Conventions"): day 0 is the first session of the market whose close is
+strictly after the event instant. A US-evening announcement is day 0 on the next Tokyo session,
+and on CME equity futures it is the trade date whose evening session opens that night. Events
+whose time of day is unknown follow the ``date_only`` policy (:data:`~eventstudy.calendars.DateOnlyPolicy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .assets import DEFAULT_ASSETS, sessions_for
+from .calendars import DateOnlyPolicy, SessionTable, check_policy, first_close_after, first_session_on_or_after
+from .errors import AlignmentError
+from .events import expand_assets
+
+ALIGN_COLUMNS = [
+    "event_id", "asset", "event_time_utc", "time_precision", "rule", "calendar", "market_tz",
+    "event_time_market", "day0", "day0_open_utc", "day0_close_utc",
+]
+
+_RULES = {
+    "instant": "first session closing strictly after the event instant",
+    "session-date": "date-only: first session on or after the event date",
+    "start-of-day": "date-only: first session closing after 00:00 of the event date",
+    "end-of-day": "date-only: first session closing after 24:00 of the event date",
+}
+
+
+def align(
+    events: pd.DataFrame,
+    assets: Iterable[str] | None = None,
+    *,
+    date_only: DateOnlyPolicy = "session-date",
+    sessions: Mapping[str, SessionTable] | None = None,
+) -> pd.DataFrame:
+    """Map each (event, asset) to its day-0 session.
+
+    Parameters
+    ----------
+    events
+        A validated catalog from :func:`eventstudy.load_events`. If it has an ``asset`` or
+        ``assets`` column those pairs are used; otherwise every event meets every asset.
+    assets
+        Tickers to align (default: every registered asset). Ignored for events that name assets.
+    date_only
+        Policy for events with ``time_precision == 'date-only'``.
+    sessions
+        Session tables for tickers the registry does not know (``data_sessions(dates)``), or to
+        override a registered calendar.
+
+    Returns
+    -------
+    DataFrame with :data:`ALIGN_COLUMNS`, one row per (event, asset), in event then asset order.
+    ``day0`` is the naive session date; the open/close instants are UTC.
+    """
+    policy = check_policy(date_only)
+    pairs = expand_assets(events, list(assets) if assets is not None else list(DEFAULT_ASSETS))
+    sessions = dict(sessions or {})
+    parts = []
+    for ticker, rows in pairs.groupby("asset", sort=False):
+        table = sessions[ticker] if ticker in sessions else sessions_for(ticker)
+        timed = rows["time_precision"].ne("date-only").to_numpy()
+        inst = pd.DatetimeIndex(rows["event_time_utc"])
+        if policy == "end-of-day":
+            probe = inst.where(timed, inst + pd.Timedelta(days=1))
+        else:
+            probe = inst
+        pos = first_close_after(table, probe)
+        if policy == "session-date" and not timed.all():
+            pos = np.where(timed, pos, first_session_on_or_after(table, rows["event_date"]))
+        _check_bounds(rows, pos, table, ticker)
+        rule = np.where(timed, _RULES["instant"], _RULES[policy])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "event_id": rows["event_id"].to_numpy(),
+                    "asset": ticker,
+                    "event_time_utc": inst,
+                    "time_precision": rows["time_precision"].to_numpy(),
+                    "rule": rule,
+                    "calendar": table.calendar,
+                    "market_tz": table.tz,
+                    "event_time_market": inst.tz_convert(table.tz).strftime("%Y-%m-%d %H:%M %a"),
+                    "day0": table.sessions[pos],
+                    "day0_open_utc": table.opens[pos],
+                    "day0_close_utc": table.closes[pos],
+                    "_order": rows.index.to_numpy(),
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="mergesort")
+    return out.drop(columns="_order").reset_index(drop=True)[ALIGN_COLUMNS]
+
+
+def _check_bounds(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, ticker: str) -> None:
+    after = pos >= len(table)
+    before = rows["event_date"].to_numpy() < (table.sessions[0] - pd.Timedelta(days=7)).to_datetime64()
+    for mask, where in ((after, f"after its last session {table.sessions[-1]:%Y-%m-%d}"),
+                        (before, f"before its first session {table.sessions[0]:%Y-%m-%d}")):
+        if mask.any():
+            ids = ", ".join(rows.loc[mask, "event_id"].head(5))
+            raise AlignmentError(
+                f"event(s) {ids} fall {where} on {ticker} ({table.calendar}); "
+                "drop those events for this asset or supply prices/sessions that cover them"
+            )
+
+
+def to_csv_frame(aligned: pd.DataFrame) -> pd.DataFrame:
+    """The alignment table with ISO strings (what ``eventstudy align --format csv`` prints)."""
+    out = aligned.copy()
+    for col in ("event_time_utc", "day0_open_utc", "day0_close_utc"):
+        out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["day0"] = out["day0"].dt.strftime("%Y-%m-%d")
+    return out

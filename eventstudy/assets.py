@@ -1,0 +1,116 @@
+"""Asset registry: ticker -> exchange calendar, time zone, currency and kind.
+
+One dict, :data:`REGISTRY`, is the single place a default ticker is described. A ticker that is
+not in it (from a user's price file) is still usable: :func:`resolve` gives it a calendar made of
+the dates in its own data (:func:`eventstudy.calendars.data_sessions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from .calendars import SessionTable, data_sessions, exchange_sessions
+from .errors import UnknownTickerError
+
+Kind = Literal["index", "etf", "future", "fx", "commodity"]
+
+
+@dataclass(frozen=True)
+class Asset:
+    """What the toolkit needs to know about an instrument to place events on its sessions."""
+
+    ticker: str
+    name: str
+    kind: Kind
+    calendar: str  # exchange_calendars name, or "CME_EQUITY"/"CBOT_GRAIN" (see calendars.py)
+    currency: str
+    region: str
+    notes: str = ""
+
+    @property
+    def sessions(self) -> SessionTable:
+        return exchange_sessions(self.calendar)
+
+    @property
+    def tz(self) -> str:
+        return self.sessions.tz
+
+
+def _a(ticker, name, kind, calendar, currency, region, notes=""):
+    return ticker, Asset(ticker, name, kind, calendar, currency, region, notes)
+
+
+REGISTRY: Mapping[str, Asset] = dict(
+    [
+        _a("SPY", "SPDR S&P 500 ETF Trust", "etf", "XNYS", "USD", "US",
+           "dividend-adjusted in the snapshot; raw close rebuilt from dividends"),
+        _a("QQQ", "Invesco QQQ Trust (Nasdaq-100)", "etf", "XNAS", "USD", "US",
+           "dividend-adjusted in the snapshot; raw close rebuilt from dividends"),
+        _a("^GSPC", "S&P 500 index", "index", "XNYS", "USD", "US"),
+        _a("^DJI", "Dow Jones Industrial Average", "index", "XNYS", "USD", "US"),
+        _a("^IXIC", "Nasdaq Composite index", "index", "XNAS", "USD", "US"),
+        _a("^N225", "Nikkei 225", "index", "XTKS", "JPY", "Japan", "Tokyo closes 15:30 JST since 2024-11-05"),
+        _a("^KS11", "KOSPI Composite", "index", "XKRX", "KRW", "Korea"),
+        _a("^HSI", "Hang Seng index", "index", "XHKG", "HKD", "Hong Kong"),
+        _a("000001.SS", "SSE Composite (Shanghai)", "index", "XSHG", "CNY", "China"),
+        _a("ES=F", "E-mini S&P 500 futures (continuous)", "future", "CME_EQUITY", "USD", "US",
+           "Globex 18:00 ET previous evening to 17:00 ET; roll jumps in the continuous series"),
+        _a("NQ=F", "E-mini Nasdaq-100 futures (continuous)", "future", "CME_EQUITY", "USD", "US",
+           "Globex 18:00 ET previous evening to 17:00 ET"),
+        _a("YM=F", "E-mini Dow ($5) futures (continuous)", "future", "CME_EQUITY", "USD", "US",
+           "Globex 18:00 ET previous evening to 17:00 ET"),
+        _a("ACWI", "iShares MSCI ACWI ETF (world benchmark)", "etf", "XNAS", "USD", "World",
+           "dividend-adjusted; raw close not recoverable from the source"),
+        _a("VT", "Vanguard Total World Stock ETF (world benchmark)", "etf", "XNYS", "USD", "World",
+           "dividend-adjusted; raw close not recoverable from the source"),
+        _a("CNY=X", "US dollar in Chinese yuan (USD/CNY)", "fx", "24/5", "CNY", "China",
+           "Yahoo FX: a row per weekday; a rise is a weaker yuan"),
+        _a("ZS=F", "CBOT soybean futures (continuous, US cents/bushel)", "commodity", "CBOT_GRAIN", "USc", "US",
+           "trade date opens 19:00 CT previous evening, closes 13:20 CT"),
+    ]
+)
+
+DEFAULT_ASSETS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def get_asset(ticker: str) -> Asset:
+    """The registered asset for ``ticker``; :class:`UnknownTickerError` names the known ones."""
+    try:
+        return REGISTRY[ticker]
+    except KeyError:
+        raise UnknownTickerError(
+            f"unknown ticker {ticker!r}: the registry knows {', '.join(REGISTRY)}; "
+            "for another instrument pass its prices (a CSV or yfinance) so its sessions come from its data"
+        ) from None
+
+
+def sessions_for(ticker: str, data_dates: Iterable | None = None, *, tz: str = "UTC") -> SessionTable:
+    """Sessions of ``ticker``: its exchange calendar if registered, else the dates of its data."""
+    if ticker in REGISTRY:
+        return REGISTRY[ticker].sessions
+    if data_dates is None:
+        get_asset(ticker)  # raises the informative error
+    dates = pd.Index(data_dates)
+    if len(dates) == 0:
+        raise UnknownTickerError(f"ticker {ticker!r} is not in the registry and has no price data to take sessions from")
+    return data_sessions(dates, tz=tz, name=f"{ticker} data dates")
+
+
+def parse_tickers(text: str | Iterable[str] | None, *, argument: str = "--assets") -> list[str]:
+    """Split ``'SPY,^N225'`` into tickers; empty -> the default assets; duplicates are an error."""
+    if text is None:
+        return list(DEFAULT_ASSETS)
+    items = [t.strip() for t in (text.split(",") if isinstance(text, str) else text)]
+    items = [t for t in items if t]
+    if not items:
+        raise UnknownTickerError(f"{argument} is empty; pass tickers separated by commas, e.g. SPY,^N225")
+    seen = set()
+    for t in items:
+        if t in seen:
+            raise UnknownTickerError(f"{argument} names {t!r} twice; list each ticker once")
+        seen.add(t)
+    return items

@@ -1,0 +1,171 @@
+"""Market sessions and the day-0 rule.
+
+Sessions come from ``exchange_calendars`` (holidays, lunch breaks, early closes, Tokyo's 15:30
+close since November 2024), plus two calendars it does not have, defined here on top of its
+machinery:
+
+* ``CME_EQUITY`` — CME Globex equity-index futures (ES, NQ, YM). Trade date *D* opens 18:00 ET on the
+  previous business evening and closes 17:00 ET on *D*; holidays follow the NYSE (on a US holiday
+  Globex trades a shortened session that belongs to the next trade date, and Yahoo's daily ES=F
+  series has no row for it), except 2025-01-09 (national day of mourning for President Carter)
+  when the NYSE closed but CME equity futures traded until 09:30 ET. Early closes 13:15 ET.
+  ``exchange_calendars``' own ``CMES`` closes at 18:00 ET and keeps holiday sessions, so it does
+  not match the ES=F bars.
+* ``CBOT_GRAIN`` — CBOT soybeans (ZS=F): trade date *D* opens 19:00 CT the previous evening and
+  closes 13:20 CT; NYSE holidays, 2025-01-09 open.
+
+A ticker the registry does not know gets a :class:`DataCalendar` whose sessions are the dates of
+its data, each closing at the end of its date in a stated zone (default UTC).
+
+The day-0 rule (GUIDE.md): day 0 of an event on a market is the first session whose close is
+**strictly after** the event instant. Date-only events follow an explicit ``date_only`` policy,
+see :data:`DateOnlyPolicy`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from functools import lru_cache
+from typing import Literal, get_args
+
+import exchange_calendars as xcals
+import numpy as np
+import pandas as pd
+from exchange_calendars.exchange_calendar_xnys import XNYSExchangeCalendar
+
+from .errors import AlignmentError
+
+CALENDAR_START = "2019-01-01"
+
+DateOnlyPolicy = Literal["session-date", "start-of-day", "end-of-day"]
+"""How a date-only event (time of day unknown) is placed on a market's sessions.
+
+``"session-date"`` (default)
+    Day 0 is the market's first session whose *date* is on or after the event's date (the
+    date as written, in the event's own UTC offset). The convention of daily-data event studies.
+``"start-of-day"``
+    Treat the event as happening at 00:00 local time of its date (the earliest it can have
+    happened) and apply the close-after rule: a market whose session closed in the hours before
+    can be day 0 a calendar day earlier.
+``"end-of-day"``
+    Treat it as happening at 24:00 local time (the latest): day 0 is surely after the news, at
+    the cost of missing a same-day reaction.
+"""
+DATE_ONLY_POLICIES: tuple[str, ...] = get_args(DateOnlyPolicy)
+
+
+class CMEEquityFuturesCalendar(XNYSExchangeCalendar):
+    """CME Globex equity-index futures trade dates (ES=F, NQ=F, YM=F); see module docstring."""
+
+    name = "CME_EQUITY"
+    open_times = ((None, time(18)),)
+    close_times = ((None, time(17)),)
+    regular_early_close = time(13, 15)
+
+    @property
+    def open_offset(self) -> int:  # the session of trade date D opens the evening before
+        return -1
+
+    @property
+    def adhoc_holidays(self):
+        return [d for d in super().adhoc_holidays if pd.Timestamp(d) != pd.Timestamp("2025-01-09")]
+
+    @property
+    def special_closes_adhoc(self):
+        return super().special_closes_adhoc + [(time(9, 30), pd.DatetimeIndex(["2025-01-09"]))]
+
+
+class CBOTGrainCalendar(CMEEquityFuturesCalendar):
+    """CBOT grain futures trade dates (ZS=F): 19:00 CT previous evening to 13:20 CT."""
+
+    name = "CBOT_GRAIN"
+    tz = XNYSExchangeCalendar.tz.__class__("America/Chicago")
+    open_times = ((None, time(19)),)
+    close_times = ((None, time(13, 20)),)
+    regular_early_close = time(12, 5)
+
+    @property
+    def special_closes_adhoc(self):
+        return XNYSExchangeCalendar.special_closes_adhoc.fget(self)
+
+
+for _cal in (CMEEquityFuturesCalendar, CBOTGrainCalendar):
+    xcals.register_calendar_type(_cal.name, _cal, force=True)
+
+
+@dataclass(frozen=True)
+class SessionTable:
+    """Sessions of one market: naive session dates with their UTC open and close instants."""
+
+    calendar: str
+    tz: str
+    sessions: pd.DatetimeIndex  # naive dates
+    opens: pd.DatetimeIndex  # tz-aware UTC
+    closes: pd.DatetimeIndex  # tz-aware UTC
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"session": self.sessions, "open_utc": self.opens, "close_utc": self.closes})
+
+    def in_range(self, start, end) -> pd.DatetimeIndex:
+        lo, hi = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+        return self.sessions[(self.sessions >= lo) & (self.sessions <= hi)]
+
+
+@lru_cache(maxsize=None)
+def exchange_sessions(name: str) -> SessionTable:
+    """Sessions of an ``exchange_calendars`` calendar (or one registered here) from 2019 on."""
+    try:
+        cal = xcals.get_calendar(name, start=CALENDAR_START)
+    except xcals.errors.InvalidCalendarName as exc:
+        raise AlignmentError(
+            f"unknown exchange calendar {name!r}; use a name from exchange_calendars.get_calendar_names() "
+            f"or one of 'CME_EQUITY', 'CBOT_GRAIN'"
+        ) from exc
+    sched = cal.schedule
+    return SessionTable(
+        calendar=name,
+        tz=str(cal.tz),
+        sessions=pd.DatetimeIndex(sched.index).tz_localize(None).astype("datetime64[ns]"),
+        opens=pd.DatetimeIndex(sched["open"]).tz_convert("UTC").astype("datetime64[ns, UTC]"),
+        closes=pd.DatetimeIndex(sched["close"]).tz_convert("UTC").astype("datetime64[ns, UTC]"),
+    )
+
+
+def data_sessions(dates, *, tz: str = "UTC", name: str = "data") -> SessionTable:
+    """Sessions taken from the dates present in a price series (tickers the registry lacks).
+
+    Each session opens at 00:00 and closes at 24:00 of its date in ``tz``: with no exchange hours
+    known, an event is placed on the first data date on or after its own date in ``tz``.
+    """
+    d = pd.DatetimeIndex(pd.to_datetime(pd.Index(dates))).normalize().unique().sort_values()
+    d = d.astype("datetime64[ns]")
+    opens = d.tz_localize(tz).tz_convert("UTC")
+    closes = (d + pd.Timedelta(days=1)).tz_localize(tz).tz_convert("UTC")
+    return SessionTable(calendar=f"{name} ({tz})", tz=tz, sessions=d, opens=opens, closes=closes)
+
+
+def first_close_after(table: SessionTable, instants_utc: pd.DatetimeIndex) -> np.ndarray:
+    """Positions in ``table`` of the first session whose close is strictly after each instant.
+
+    Returns ``len(table)`` where no session closes after the instant (the caller reports it).
+    """
+    closes = table.closes.asi8
+    return np.searchsorted(closes, pd.DatetimeIndex(instants_utc).tz_convert("UTC").asi8, side="right")
+
+
+def first_session_on_or_after(table: SessionTable, dates) -> np.ndarray:
+    """Positions of the first session whose date is on or after each (naive) date."""
+    d = pd.DatetimeIndex(pd.to_datetime(pd.Index(dates))).astype("datetime64[ns]")
+    return np.searchsorted(table.sessions.asi8, d.asi8, side="left")
+
+
+def check_policy(date_only: str) -> str:
+    if date_only not in DATE_ONLY_POLICIES:
+        raise AlignmentError(
+            f"argument date_only={date_only!r} is not a policy; pass one of {list(DATE_ONLY_POLICIES)}"
+        )
+    return date_only

@@ -1,0 +1,231 @@
+"""Load and validate an event catalog (``events.csv``).
+
+Columns
+-------
+Required: ``event_id`` and either ``timestamp`` (ISO 8601 with a UTC offset, e.g.
+``2025-05-06T20:00:00-04:00``) or ``date`` (``YYYY-MM-DD``, a date-only event).
+
+Optional: ``time_precision`` (``exact`` | ``approximate`` | ``date-only``), ``title``,
+``category`` (see :data:`CATEGORIES`), ``direction`` (+1 de-escalation, -1 escalation),
+``location``, ``source``, ``notes``, ``group`` (a label to pool by), and either ``asset``
+(one row per event and asset) or ``assets`` (a semicolon-separated list).
+
+Every problem is reported at once, each naming the file, line and column and the fix; no row is
+dropped. A naive timestamp is an error (it would silently be read as UTC).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Literal, get_args
+
+import pandas as pd
+
+from .errors import EventCatalogError
+
+Precision = Literal["exact", "approximate", "date-only"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+CATEGORIES: frozenset[str] = frozenset(
+    {"announcement", "talks", "agreement", "escalation", "call", "summit", "statement", "visit",
+     "interview", "pause", "exemption"}
+)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+MAX_LISTED = 20
+
+
+def bundled_events_path() -> Path:
+    """Path of the US–China catalog shipped with the package (identical to the repo's events.csv)."""
+    return Path(str(resources.files("eventstudy") / "data" / "events.csv"))
+
+
+def load_events(
+    path: str | os.PathLike | None = None,
+    *,
+    categories: Iterable[str] | None = None,
+    frame: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Read and validate an event catalog.
+
+    Parameters
+    ----------
+    path
+        CSV file; ``None`` loads the bundled US–China catalog.
+    categories
+        Allowed categories (default :data:`CATEGORIES`); pass your own set to extend them.
+    frame
+        Validate an in-memory frame instead of reading ``path`` (line numbers then count the
+        header as line 1, as in a CSV).
+
+    Returns
+    -------
+    DataFrame, one row per input row in input order, with the input columns plus
+    ``event_time_utc`` (tz-aware UTC instant), ``utc_offset`` (as written, e.g. ``-04:00``),
+    ``event_date`` (naive date in the event's own offset) and ``time_precision``. Rows with an
+    ``assets`` list are *not* expanded here: see :func:`expand_assets`.
+    """
+    if frame is None:
+        path = bundled_events_path() if path is None else Path(path)
+        label = str(path)
+        if not Path(path).is_file():
+            raise EventCatalogError(f"{label}: no such file; pass --events with the path of your events CSV")
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise EventCatalogError(f"{label}: not a readable CSV ({exc}); save it as UTF-8 comma-separated") from exc
+    else:
+        label = "<frame>"
+        raw = frame.astype(str).where(frame.notna(), "")
+    raw.columns = [str(c).strip() for c in raw.columns]
+    allowed = frozenset(CATEGORIES if categories is None else categories)
+    return _validate(raw, label, allowed)
+
+
+def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str]) -> pd.DataFrame:
+    problems: list[str] = []
+
+    def bad(i: int | None, column: str | None, msg: str) -> None:
+        where = label if i is None else f"{label}, line {i + 2}"
+        problems.append(f"{where}{', column ' + column if column else ''}: {msg}")
+
+    has_ts, has_date = "timestamp" in raw.columns, "date" in raw.columns
+    missing = [c for c in ("event_id",) if c not in raw.columns]
+    if not (has_ts or has_date):
+        missing.append("timestamp (or date)")
+    if missing:
+        raise EventCatalogError(
+            f"{label}: missing column(s) {missing}; the header has {list(raw.columns)}. "
+            "An event catalog needs event_id and timestamp (ISO 8601 with UTC offset) or date (YYYY-MM-DD)"
+        )
+    if "asset" in raw.columns and "assets" in raw.columns:
+        bad(None, None, "has both 'asset' and 'assets' columns; keep one (asset: one row per event and asset)")
+
+    n = len(raw)
+    utc = [pd.NaT] * n
+    offsets = [""] * n
+    dates = [pd.NaT] * n
+    precision = [""] * n
+    for i in range(n):
+        row = raw.iloc[i]
+        eid = row["event_id"].strip()
+        if not eid:
+            bad(i, "event_id", "is empty; give every event a unique id")
+        ts_text = row["timestamp"].strip() if has_ts else ""
+        date_text = row["date"].strip() if has_date else ""
+        prec = row["time_precision"].strip() if "time_precision" in raw.columns else ""
+        if prec and prec not in PRECISIONS:
+            bad(i, "time_precision", f"{prec!r} is not one of {list(PRECISIONS)}")
+            continue
+        if ts_text:
+            if _ISO_DATE.match(ts_text):
+                parsed = _parse_date(ts_text)
+                if parsed is None:
+                    bad(i, "timestamp", f"{ts_text!r} is not a valid date")
+                    continue
+                if prec and prec != "date-only":
+                    bad(i, "time_precision", f"is {prec!r} but the timestamp {ts_text!r} has no time of day; "
+                        "write the time with its UTC offset or set time_precision to date-only")
+                    continue
+                dates[i], utc[i], offsets[i], precision[i] = parsed, parsed.tz_localize("UTC"), "", "date-only"
+                continue
+            try:
+                ts = pd.Timestamp(ts_text)
+            except (ValueError, TypeError):
+                bad(i, "timestamp", f"{ts_text!r} is not an ISO 8601 timestamp; write e.g. 2025-05-06T20:00:00-04:00")
+                continue
+            if ts.tzinfo is None or not _ISO_OFFSET.search(ts_text):
+                bad(i, "timestamp", f"{ts_text!r} has no UTC offset (a naive time would be read as UTC); "
+                    f"write the local time with its offset, e.g. {ts.strftime('%Y-%m-%dT%H:%M:%S')}-04:00 for "
+                    "US Eastern summer time, or give only the date and set time_precision to date-only")
+                continue
+            prec = prec or "exact"
+            if prec == "date-only" and (ts.hour, ts.minute, ts.second, ts.microsecond) != (0, 0, 0, 0):
+                bad(i, "timestamp", f"{ts_text!r} has a time of day but time_precision is date-only; "
+                    "write midnight local time (T00:00:00 with the offset) or set time_precision to approximate")
+                continue
+            dates[i] = pd.Timestamp(ts.date())
+            utc[i] = ts.tz_convert("UTC")
+            offsets[i] = ts.strftime("%z")[:3] + ":" + ts.strftime("%z")[3:]
+            precision[i] = prec
+        elif date_text:
+            parsed = _parse_date(date_text)
+            if parsed is None:
+                bad(i, "date", f"{date_text!r} is not a date; write YYYY-MM-DD")
+                continue
+            dates[i], utc[i], offsets[i], precision[i] = parsed, parsed.tz_localize("UTC"), "", "date-only"
+        else:
+            bad(i, "timestamp" if has_ts else "date", "is empty; every event needs a timestamp or a date")
+
+    if "category" in raw.columns:
+        for i, value in enumerate(raw["category"].str.strip()):
+            if value not in allowed:
+                bad(i, "category", f"{value!r} is not a known category; use one of {sorted(allowed)} "
+                    "(or pass categories= to allow more)")
+    direction = None
+    if "direction" in raw.columns:
+        direction = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        for i, value in enumerate(raw["direction"].str.strip()):
+            if value in ("1", "+1", "1.0"):
+                direction.iloc[i] = 1
+            elif value in ("-1", "-1.0"):
+                direction.iloc[i] = -1
+            else:
+                bad(i, "direction", f"{value!r} must be +1 (de-escalation) or -1 (escalation)")
+
+    key = ["event_id", "asset"] if "asset" in raw.columns else ["event_id"]
+    stripped = raw[key].apply(lambda s: s.str.strip())
+    dup = stripped.duplicated(keep=False) & (stripped["event_id"] != "")
+    for _, grp in stripped[dup].groupby(key, sort=False):
+        lines = ", ".join(str(j + 2) for j in grp.index)
+        what = " and ".join(f"{k}={grp.iloc[0][k]!r}" for k in key)
+        bad(None, None, f"duplicate {what} on lines {lines}; ids must be unique"
+            + (" per asset" if len(key) == 2 else " (use an asset column for one row per event and asset)"))
+
+    if problems:
+        head = problems[:MAX_LISTED]
+        more = f"\n  ... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        raise EventCatalogError(f"{len(problems)} problem(s) in the event catalog:\n  " + "\n  ".join(head) + more)
+
+    out = raw.copy()
+    for col in out.columns:
+        out[col] = out[col].str.strip()
+    out["event_time_utc"] = pd.DatetimeIndex(utc).astype("datetime64[ns, UTC]")
+    out["utc_offset"] = offsets
+    out["event_date"] = pd.DatetimeIndex(dates).astype("datetime64[ns]")
+    out["time_precision"] = precision
+    if direction is not None:
+        out["direction"] = direction
+    # one event_id means one instant, whichever asset rows it has
+    spread = out.groupby("event_id")["event_time_utc"].nunique()
+    if (spread > 1).any():
+        eid = spread[spread > 1].index[0]
+        lines = ", ".join(str(j + 2) for j in out.index[out["event_id"] == eid])
+        raise EventCatalogError(f"{label}: event_id {eid!r} has different timestamps on lines {lines}; "
+                                "one event has one instant")
+    return out
+
+
+def _parse_date(text: str) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except (ValueError, TypeError):
+        return None
+
+
+def expand_assets(events: pd.DataFrame, default_assets: Iterable[str]) -> pd.DataFrame:
+    """One row per (event, asset): from an ``asset`` column, an ``assets`` list, or ``default_assets``."""
+    default_assets = list(default_assets)
+    if "asset" in events.columns:
+        out = events.copy()
+    elif "assets" in events.columns:
+        lists = events["assets"].map(lambda s: [a.strip() for a in s.split(";") if a.strip()] or default_assets)
+        out = events.assign(asset=lists).explode("asset").drop(columns="assets")
+    else:
+        out = events.assign(asset=[default_assets] * len(events)).explode("asset")
+    return out.reset_index(drop=True)

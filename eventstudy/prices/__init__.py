@@ -1,0 +1,5 @@
+"""Price sources behind one protocol: bundled snapshot, yfinance with an on-disk cache, user CSV."""
+
+from .base import DAILY_COLUMNS, INTRADAY_COLUMNS, PriceSource, check_daily_frame, check_intraday_frame
+
+__all__ = ["DAILY_COLUMNS", "INTRADAY_COLUMNS", "PriceSource", "check_daily_frame", "check_intraday_frame"]

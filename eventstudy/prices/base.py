@@ -1,0 +1,144 @@
+"""The PriceSource protocol and the two frame shapes every source returns.
+
+Daily frame (long, tidy), one row per (ticker, date), sorted by ticker then date:
+
+=========  ==============================  ================================================
+column     dtype                           meaning
+=========  ==============================  ================================================
+ticker     str                             Yahoo-style symbol, e.g. ``"^N225"``
+date       datetime64[ns] (naive)          the session (trading) date in the market's own
+                                           calendar; never a time of day
+close      float64                         raw close as quoted in the news (NaN where the
+                                           source cannot rebuild it)
+adj_close  float64                         dividend/split-adjusted close (== close for
+                                           indices, futures, FX)
+=========  ==============================  ================================================
+
+Intraday frame: one row per bar, columns ``ticker, time, open, high, low, close, volume``;
+``time`` is the tz-aware (UTC) instant at which the bar *starts*. Bars are raw prices.
+
+Sources never forward-fill: a date absent from the data is absent from the frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PriceSourceError
+
+DAILY_COLUMNS = ["ticker", "date", "close", "adj_close"]
+INTRADAY_COLUMNS = ["ticker", "time", "open", "high", "low", "close", "volume"]
+
+
+@runtime_checkable
+class PriceSource(Protocol):
+    """Anything that delivers daily (and optionally intraday) prices in the frames above."""
+
+    name: str
+
+    def daily(
+        self,
+        tickers: Sequence[str],
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+    ) -> pd.DataFrame:
+        """Daily closes of ``tickers`` between ``start`` and ``end`` (inclusive session dates)."""
+        ...
+
+    def intraday(
+        self,
+        ticker: str,
+        start: str | pd.Timestamp,
+        end: str | pd.Timestamp,
+        interval: str = "1m",
+    ) -> pd.DataFrame:
+        """Intraday bars of ``ticker`` starting in ``[start, end]`` (tz-aware instants)."""
+        ...
+
+
+def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Validate and normalise a daily frame; raise :class:`PriceSourceError` naming ``source``."""
+    missing = [c for c in DAILY_COLUMNS if c not in df.columns]
+    if missing:
+        raise PriceSourceError(f"{source}: daily frame lacks column(s) {missing}; expected {DAILY_COLUMNS}")
+    out = df[DAILY_COLUMNS].copy()
+    out["ticker"] = out["ticker"].astype(str)
+    dates = pd.to_datetime(out["date"])
+    if getattr(dates.dt, "tz", None) is not None:
+        raise PriceSourceError(
+            f"{source}: daily 'date' must be a naive session date, got tz-aware values; "
+            "convert with .dt.tz_convert(<market tz>).dt.tz_localize(None).dt.normalize()"
+        )
+    if (dates != dates.dt.normalize()).any():
+        raise PriceSourceError(f"{source}: daily 'date' carries a time of day; pass session dates only")
+    out["date"] = dates.astype("datetime64[ns]")
+    for col in ("close", "adj_close"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    dup = out.duplicated(["ticker", "date"], keep=False)
+    if dup.any():
+        first = out.loc[dup].iloc[0]
+        raise PriceSourceError(
+            f"{source}: {int(dup.sum())} duplicate (ticker, date) rows, first {first['ticker']} "
+            f"{first['date']:%Y-%m-%d}; keep one row per session"
+        )
+    bad = ~np.isfinite(out["adj_close"]) | (out["adj_close"] <= 0)
+    if bad.any():
+        first = out.loc[bad].iloc[0]
+        raise PriceSourceError(
+            f"{source}: {int(bad.sum())} missing, non-finite or non-positive adj_close value(s), first "
+            f"{first['ticker']} {first['date']:%Y-%m-%d}; drop those rows or fix the data"
+        )
+    return out.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+
+
+def check_intraday_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Validate and normalise an intraday frame (tz-aware UTC bar-start instants)."""
+    missing = [c for c in INTRADAY_COLUMNS if c not in df.columns]
+    if missing:
+        raise PriceSourceError(f"{source}: intraday frame lacks column(s) {missing}; expected {INTRADAY_COLUMNS}")
+    out = df[INTRADAY_COLUMNS].copy()
+    t = pd.to_datetime(out["time"])
+    if t.dt.tz is None:
+        raise PriceSourceError(
+            f"{source}: intraday 'time' is naive; localize it to the vendor's zone first "
+            "(a naive instant would silently be read as UTC)"
+        )
+    out["time"] = t.dt.tz_convert("UTC")
+    for col in ("open", "high", "low", "close", "volume"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    dup = out.duplicated(["ticker", "time"], keep=False)
+    if dup.any():
+        first = out.loc[dup].iloc[0]
+        raise PriceSourceError(f"{source}: duplicate bar {first['ticker']} {first['time']}; keep one row per bar")
+    return out.sort_values(["ticker", "time"], kind="mergesort").reset_index(drop=True)
+
+
+def coerce_bound(value: str | pd.Timestamp | None, name: str) -> pd.Timestamp | None:
+    """Parse a daily ``start``/``end`` bound into a naive date (None passes through)."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise PriceSourceError(f"argument {name}={value!r} is not a date; pass e.g. '2025-05-12'") from exc
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def coerce_instant(value: str | pd.Timestamp, name: str) -> pd.Timestamp:
+    """Parse an intraday bound into a tz-aware UTC instant; a naive value is an error."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise PriceSourceError(f"argument {name}={value!r} is not a timestamp") from exc
+    if ts.tzinfo is None:
+        raise PriceSourceError(
+            f"argument {name}={value!r} has no time zone; pass an offset such as "
+            f"'{ts.isoformat()}-04:00' or a tz-aware Timestamp"
+        )
+    return ts.tz_convert("UTC")

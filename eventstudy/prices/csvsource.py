@@ -1,0 +1,91 @@
+"""Prices from a user's CSV: wide (``date,SPY,^N225,...``) or long (``date,ticker,close[,adj_close]``).
+
+Wide files may leave a cell empty where a market was closed; that date is then simply not a
+session of that ticker (nothing is filled). Dates must be plain dates (``YYYY-MM-DD``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import PriceSourceError, UnknownTickerError
+from .base import check_daily_frame, coerce_bound
+
+
+class CSVSource:
+    """A daily price file. Long format wins when the header has ``ticker`` and ``close`` columns."""
+
+    name = "csv"
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise PriceSourceError(f"{self.path}: no such price file; pass --prices with a CSV path")
+        self._frame = self._read()
+
+    def _read(self) -> pd.DataFrame:
+        label = str(self.path)
+        try:
+            raw = pd.read_csv(self.path, dtype={"ticker": str})
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            raise PriceSourceError(f"{label}: not a readable CSV ({exc})") from exc
+        raw.columns = [str(c).strip() for c in raw.columns]
+        lower = {c.lower(): c for c in raw.columns}
+        if "date" not in lower:
+            raise PriceSourceError(f"{label}: no 'date' column (header: {list(raw.columns)}); "
+                                   "the first column must be date, wide (date,TICKER,...) or long (date,ticker,close)")
+        raw = raw.rename(columns={lower["date"]: "date"})
+        dates = pd.to_datetime(raw["date"], format="%Y-%m-%d", errors="coerce")
+        if dates.isna().any():
+            i = int(dates.isna().to_numpy().argmax())
+            raise PriceSourceError(f"{label}, line {i + 2}, column date: {raw['date'].iloc[i]!r} is not a "
+                                   "YYYY-MM-DD date (daily files hold session dates, no times or zones)")
+        raw["date"] = dates
+        if "ticker" in lower and "close" in lower:
+            long = raw.rename(columns={lower["ticker"]: "ticker", lower["close"]: "close"})
+            long["adj_close"] = long[lower["adj_close"]] if "adj_close" in lower else long["close"]
+            long = long[["ticker", "date", "close", "adj_close"]]
+        else:
+            value_cols = [c for c in raw.columns if c != "date"]
+            if not value_cols:
+                raise PriceSourceError(f"{label}: no price columns after 'date'")
+            dup = raw["date"].duplicated()
+            if dup.any():
+                i = int(dup.to_numpy().argmax())
+                raise PriceSourceError(f"{label}, line {i + 2}: date {raw['date'].iloc[i]:%Y-%m-%d} appears twice; "
+                                       "a wide file has one row per date")
+            long = raw.melt(id_vars="date", var_name="ticker", value_name="close")
+            long = long[long["close"].notna()]  # an empty cell = no session for that ticker
+            long["adj_close"] = long["close"]
+        nonnum = pd.to_numeric(long["close"], errors="coerce").isna() & long["close"].notna()
+        if nonnum.any():
+            r = long[nonnum].iloc[0]
+            raise PriceSourceError(f"{label}: {r['ticker']} on {r['date']:%Y-%m-%d} has close {r['close']!r}, "
+                                   "not a number; leave the cell empty if the market was closed")
+        return check_daily_frame(long, label)
+
+    @property
+    def tickers(self) -> list[str]:
+        return list(dict.fromkeys(self._frame["ticker"]))
+
+    def daily(self, tickers: Sequence[str] | None = None, start=None, end=None) -> pd.DataFrame:
+        df = self._frame
+        if tickers is not None:
+            unknown = [t for t in tickers if t not in set(self.tickers)]
+            if unknown:
+                raise UnknownTickerError(f"{self.path} has no column/ticker {unknown}; it has {self.tickers}")
+            df = df[df["ticker"].isin(list(tickers))]
+        lo, hi = coerce_bound(start, "start"), coerce_bound(end, "end")
+        if lo is not None:
+            df = df[df["date"] >= lo]
+        if hi is not None:
+            df = df[df["date"] <= hi]
+        return df.reset_index(drop=True)
+
+    def intraday(self, ticker, start, end, interval="1m") -> pd.DataFrame:
+        raise PriceSourceError(f"{self.path} is a daily price file; intraday bars come from the bundled "
+                               "snapshot or yfinance")
