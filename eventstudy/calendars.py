@@ -24,6 +24,7 @@ see :data:`DateOnlyPolicy`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
@@ -119,13 +120,17 @@ class SessionTable:
 def exchange_sessions(name: str) -> SessionTable:
     """Sessions of an ``exchange_calendars`` calendar (or one registered here) from 2019 on."""
     try:
-        cal = xcals.get_calendar(name, start=CALENDAR_START)
+        with warnings.catch_warnings():
+            # exchange_calendars 4.x calls Series.values on tz-aware data, which pandas 3.1
+            # deprecates; the warning is theirs and harmless here (we convert to UTC ourselves)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cal = xcals.get_calendar(name, start=CALENDAR_START)
+            sched = cal.schedule
     except xcals.errors.InvalidCalendarName as exc:
         raise AlignmentError(
             f"unknown exchange calendar {name!r}; use a name from exchange_calendars.get_calendar_names() "
             f"or one of 'CME_EQUITY', 'CBOT_GRAIN'"
         ) from exc
-    sched = cal.schedule
     return SessionTable(
         calendar=name,
         tz=str(cal.tz),

@@ -109,7 +109,7 @@ def cmd_run(args) -> int:
     aligned = align(ev, tickers, date_only=args.date_only)
     rets = compute_returns(prices, "simple")
     moves = aligned.merge(rets.rename(columns={"ticker": "asset", "date": "day0"}), on=["asset", "day0"],
-                          how="left", validate="one_to_one")
+                          how="left", validate="many_to_one")  # events can share a day 0
     moves["day0_return_pct"] = (100 * moves["ret"]).round(3)
     table = moves.pivot(index="event_id", columns="asset", values="day0_return_pct").reindex(
         index=list(dict.fromkeys(ev["event_id"])), columns=tickers)
