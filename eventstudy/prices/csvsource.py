@@ -30,7 +30,8 @@ class CSVSource:
     def _read(self) -> pd.DataFrame:
         label = str(self.path)
         try:
-            raw = pd.read_csv(self.path, dtype={"ticker": str})
+            # only an empty cell means "no session"; "n/a", "NaN", "-" are errors, not silent gaps
+            raw = pd.read_csv(self.path, dtype={"ticker": str}, keep_default_na=False, na_values=[""])
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raise PriceSourceError(f"{label}: not a readable CSV ({exc})") from exc
         raw.columns = [str(c).strip() for c in raw.columns]

@@ -1,0 +1,78 @@
+"""The command line: the align CSV contract scripts depend on, the main job, clean errors."""
+
+import io
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from eventstudy.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_align_csv_contract(capsys, tmp_path):
+    ev = tmp_path / "e.csv"
+    ev.write_text("event_id,timestamp,time_precision\ngeneva,2025-05-06T18:05:00-04:00,approximate\n"
+                  "kl,2025-10-26T11:00:00+08:00,approximate\n")
+    code, out, _ = run(capsys, "align", "--events", str(ev), "--assets", "SPY,^N225,ES=F", "--format", "csv")
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out), dtype=str)
+    assert {"event_id", "asset", "event_time_utc", "day0"} <= set(df.columns)
+    got = {(r.event_id, r.asset): r.day0 for r in df.itertuples()}
+    assert got == {("geneva", "SPY"): "2025-05-07", ("geneva", "^N225"): "2025-05-07", ("geneva", "ES=F"): "2025-05-07",
+                   ("kl", "SPY"): "2025-10-27", ("kl", "^N225"): "2025-10-27", ("kl", "ES=F"): "2025-10-27"}
+    assert df.loc[0, "event_time_utc"] == "2025-05-06T22:05:00Z"
+
+
+def test_align_defaults_bundled_events_all_assets(capsys):
+    code, out, _ = run(capsys, "align", "--format", "csv")
+    df = pd.read_csv(io.StringIO(out))
+    assert code == 0 and df["asset"].nunique() == 16 and df["event_id"].nunique() == 30
+
+
+def test_align_unknown_ticker_from_prices_file(capsys, tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("date,FUND\n2025-05-06,1\n2025-05-08,2\n")
+    ev = tmp_path / "e.csv"
+    ev.write_text("event_id,timestamp\ne,2025-05-07T12:00:00+00:00\n")
+    code, out, _ = run(capsys, "align", "--events", str(ev), "--assets", "FUND", "--prices", str(p), "--format", "csv")
+    assert code == 0 and "2025-05-08" in out
+
+
+def test_errors_are_one_line_on_stderr(capsys, tmp_path):
+    ev = tmp_path / "e.csv"
+    ev.write_text("event_id,timestamp\ne,2025-05-07 12:00\n")
+    code, out, err = run(capsys, "align", "--events", str(ev), "--format", "csv")
+    assert code == 2 and out == ""
+    assert "e.csv, line 2, column timestamp" in err and "Traceback" not in err
+    code, _, err = run(capsys, "align", "--assets", "SPY,FOO")
+    assert code == 2 and "unknown ticker 'FOO'" in err
+
+
+def test_events_and_snapshot_commands(capsys):
+    code, out, _ = run(capsys, "events")
+    assert code == 0 and "30 events valid" in out
+    code, out, _ = run(capsys, "snapshot", "--format", "csv")
+    assert code == 0 and "ES_1m" in out and "CME_EQUITY" in out
+
+
+def test_run_main_job_writes_outputs(capsys, tmp_path):
+    code, out, _ = run(capsys, "run", "--out", str(tmp_path / "res"), "--assets", "SPY,^N225,^KS11")
+    assert code == 0
+    moves = pd.read_csv(tmp_path / "res" / "day0_moves.csv")
+    row = moves[(moves["event_id"] == "2025-10-26-kuala-lumpur-framework") & (moves["asset"] == "^N225")].iloc[0]
+    # Nikkei 2025-10-24 49,299.65 -> 2025-10-27 50,512.32 (+2.46 %), the first close above 50,000
+    assert row["day0"] == "2025-10-27" and row["day0_return_pct"] == pytest.approx(2.46, abs=0.005)
+    assert (tmp_path / "res" / "alignment.csv").is_file() and (tmp_path / "res" / "prices_summary.csv").is_file()
+
+
+def test_python_dash_m():
+    res = subprocess.run([sys.executable, "-m", "eventstudy", "align", "--assets", "^KS11", "--format", "csv"],
+                         capture_output=True, text=True, check=True)
+    assert res.stdout.startswith("event_id,asset,event_time_utc")

@@ -1,0 +1,68 @@
+"""User CSV prices, wide and long; malformed files get errors naming file, line and column."""
+
+import pandas as pd
+import pytest
+
+from eventstudy import CSVSource, PriceSourceError, UnknownTickerError
+
+
+def test_wide_and_long_agree(tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("date,SPY,^N225\n2025-05-02,566.76,36830.69\n2025-05-06,558.80,\n2025-05-07,561.15,36779.66\n")
+    long = tmp_path / "long.csv"
+    long.write_text("date,ticker,close\n2025-05-02,SPY,566.76\n2025-05-06,SPY,558.80\n2025-05-07,SPY,561.15\n"
+                    "2025-05-02,^N225,36830.69\n2025-05-07,^N225,36779.66\n")
+    a, b = CSVSource(wide).daily(), CSVSource(long).daily()
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 5  # the empty Nikkei cell is no session, not a zero or a fill
+
+
+def test_long_with_adj_close(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("date,ticker,close,adj_close\n2025-05-06,SPY,558.80,551.05\n")
+    row = CSVSource(p).daily().iloc[0]
+    assert (row["close"], row["adj_close"]) == (558.80, 551.05)
+
+
+def test_bad_date_names_line(tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("date,SPY\n2025-05-02,1\n05/06/2025,2\n")
+    with pytest.raises(PriceSourceError, match=r"p\.csv, line 3, column date: '05/06/2025' is not a YYYY-MM-DD"):
+        CSVSource(p)
+
+
+def test_non_numeric_close(tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("date,SPY\n2025-05-02,1\n2025-05-05,n/a\n")
+    with pytest.raises(PriceSourceError, match=r"SPY on 2025-05-05 has close 'n/a', not a number"):
+        CSVSource(p)
+
+
+def test_duplicate_dates_wide(tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("date,SPY\n2025-05-02,1\n2025-05-02,2\n")
+    with pytest.raises(PriceSourceError, match="line 3: date 2025-05-02 appears twice"):
+        CSVSource(p)
+
+
+def test_duplicate_rows_long(tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("date,ticker,close\n2025-05-02,SPY,1\n2025-05-02,SPY,2\n")
+    with pytest.raises(PriceSourceError, match=r"duplicate \(ticker, date\) rows, first SPY 2025-05-02"):
+        CSVSource(p)
+
+
+def test_non_positive_price(tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("date,SPY\n2025-05-02,0\n")
+    with pytest.raises(PriceSourceError, match="non-positive adj_close"):
+        CSVSource(p)
+
+
+def test_missing_file_and_unknown_column(tmp_path):
+    with pytest.raises(PriceSourceError, match="no such price file"):
+        CSVSource(tmp_path / "x.csv")
+    p = tmp_path / "p.csv"
+    p.write_text("date,SPY\n2025-05-02,1\n")
+    with pytest.raises(UnknownTickerError, match=r"has no column/ticker \['QQQ'\]"):
+        CSVSource(p).daily(["QQQ"])
