@@ -76,3 +76,15 @@ def test_python_dash_m():
     res = subprocess.run([sys.executable, "-m", "eventstudy", "align", "--assets", "^KS11", "--format", "csv"],
                          capture_output=True, text=True, check=True)
     assert res.stdout.startswith("event_id,asset,event_time_utc")
+
+
+def test_fetch_offline_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    """yfinance 1.x returns an empty frame when offline; the CLI says which ticker and what to do."""
+    import eventstudy.prices.yahoo as yahoo
+
+    monkeypatch.setattr(yahoo, "_yf_download", lambda *a, **k: pd.DataFrame())
+    code, out, err = run(capsys, "fetch", "ES=F", "--start", "2025-05-01", "--end", "2025-05-09",
+                         "--cache-dir", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "no prices for 'ES=F'" in err and "offline" in err and "bundled snapshot" in err
+    assert not any(tmp_path.rglob("*.csv"))  # nothing cached

@@ -1,0 +1,324 @@
+"""Yahoo Finance prices through ``yfinance``, with an on-disk CSV cache.
+
+Cache layout (one file per ticker, interval and requested range; nothing is merged)::
+
+    <cache_dir>/1d/<TICKER>__<start>__<end>.csv                  daily frame, dates inclusive
+    <cache_dir>/<interval>/<TICKER>__<start>__<end>.csv          intraday frame, UTC instants
+                                                                 written as 20250506T133000Z
+
+``<TICKER>`` is the upper-cased Yahoo symbol with every character other than letters, digits and
+``^ = . - _`` percent-escaped (``^N225``, ``ES=F``, ``000001.SS`` and ``CNY=X`` stay as they are;
+``/`` becomes ``%2F``). The files hold the frames of :mod:`eventstudy.prices.base`, not yfinance's
+layout. Writes are atomic (temporary file in the same directory, then :func:`os.replace`), so an
+interrupted download or write leaves an existing cache file untouched. Empty results are never
+cached. A range reaching today is cached like any other; pass ``refresh=True`` to re-download it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+
+from ..errors import PriceSourceError
+from .base import DAILY_COLUMNS, check_daily_frame, check_intraday_frame, coerce_bound, coerce_instant
+
+log = logging.getLogger(__name__)
+
+Downloader = Callable[..., "pd.DataFrame | None"]
+Clock = Callable[[], pd.Timestamp]
+
+# Earliest date asked for when ``start`` is None: before any Yahoo series (^GSPC starts in 1927).
+_EARLIEST = pd.Timestamp("1900-01-01")
+# Intraday interval -> (bar length in minutes, how far back Yahoo serves it in days).
+# yfinance 1.7 scrapers/history.py: PriceHistory._reconstruct_intervals_batch (min_lookbacks)
+# and PriceHistory.history (period="max" spans).
+_INTRADAY: dict[str, tuple[int, int]] = {
+    "1m": (1, 30), "2m": (2, 60), "5m": (5, 60), "15m": (15, 60), "30m": (30, 60),
+    "1h": (60, 730), "60m": (60, 730), "90m": (90, 60),
+}
+# Yahoo serves at most 8 days of 1m bars per request (PriceHistory.history: period="max" for 1m is
+# 8 days); longer ranges are fetched in 7-day chunks.
+_MAX_SPAN = {"1m": pd.Timedelta(days=7)}
+_BAR_COLUMNS = ("Open", "High", "Low", "Close", "Volume")
+# read_csv must give back the exact floats to_csv wrote: pandas < 3.1 needs the round-trip parser
+# (3.1 uses it always and deprecates the argument).
+CSV_EXACT: dict[str, Any] = (
+    {} if tuple(int(x) for x in pd.__version__.split(".")[:2]) >= (3, 1) else {"float_precision": "round_trip"}
+)
+_FIX = (
+    "the range may hold no trading session, the ticker may be misspelled (Yahoo symbols look like "
+    "'^N225', 'ES=F', 'CNY=X') or this machine is offline; check the symbol on finance.yahoo.com, or use "
+    "the bundled snapshot (source='bundled') or a CSV (source='csv'). If yfinance printed an error above, "
+    "it is the cause."
+)
+
+
+def _yf_download(tickers: Any, **kwargs: Any) -> pd.DataFrame | None:
+    """Default downloader: ``yfinance.download``, imported only when first needed."""
+    try:
+        import yfinance as yf
+    except ImportError as exc:
+        raise PriceSourceError("source='yfinance' needs the yfinance package: pip install yfinance") from exc
+    return yf.download(tickers, **kwargs)
+
+
+def _no_prices(ticker: str, span: str) -> PriceSourceError:
+    return PriceSourceError(f"yfinance returned no prices for {ticker!r} {span}: {_FIX}")
+
+
+def _default_cache_dir() -> Path:
+    env = os.environ.get("EVENTSTUDY_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "eventstudy" / "yfinance"
+
+
+def _safe_name(ticker: str) -> str:
+    """Readable, filesystem-safe and injective file stem for a Yahoo symbol (``%`` itself is escaped)."""
+    return quote(ticker, safe="^=.-_")
+
+
+def _price_table(raw: pd.DataFrame) -> pd.DataFrame:
+    """Drop the 'Ticker' column level of a single-ticker ``yf.download`` frame (Price level kept)."""
+    if isinstance(raw.columns, pd.MultiIndex):
+        level = "Price" if "Price" in raw.columns.names else 0
+        raw = raw.set_axis(raw.columns.get_level_values(level), axis=1)
+    return raw
+
+
+class YFinanceSource:
+    """:class:`~eventstudy.prices.base.PriceSource` backed by Yahoo Finance (network, then cache).
+
+    ``downloader`` has the signature of ``yfinance.download`` (tests inject a fake); ``clock``
+    returns the current tz-aware instant and decides which intraday ranges Yahoo still serves.
+    Tickers are upper-cased, as Yahoo symbols are case-insensitive and yfinance upper-cases them.
+    """
+
+    name = "yfinance"
+
+    def __init__(
+        self,
+        cache_dir: str | os.PathLike[str] | None = None,
+        *,
+        downloader: Downloader | None = None,
+        refresh: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+        self.downloader: Downloader = downloader or _yf_download
+        self.refresh = refresh
+        self.clock: Clock = clock or (lambda: pd.Timestamp.now(tz="UTC"))
+
+    # ------------------------------------------------------------------ public API
+    def daily(
+        self,
+        tickers: Sequence[str],
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+    ) -> pd.DataFrame:
+        """Daily frame (raw ``close``, ``adj_close``) for session dates in ``[start, end]``."""
+        lo, hi = self._daily_range(start, end)
+        frames = [self._daily_one(t, lo, hi)[0] for t in self._symbols(tickers)]
+        out = pd.concat(frames) if frames else pd.DataFrame(columns=DAILY_COLUMNS)
+        return check_daily_frame(out, self.name)
+
+    def intraday(
+        self,
+        ticker: str,
+        start: str | pd.Timestamp,
+        end: str | pd.Timestamp,
+        interval: str = "1m",
+    ) -> pd.DataFrame:
+        """Intraday frame of bars starting in ``[start, end]`` (tz-aware bounds; UTC bar starts)."""
+        return self._intraday_one(self._symbols([ticker])[0], start, end, interval)[0]
+
+    def fetch(
+        self,
+        tickers: Sequence[str],
+        start: str | pd.Timestamp | None,
+        end: str | pd.Timestamp | None,
+        interval: str = "1d",
+    ) -> dict[str, Path]:
+        """Populate the cache (honouring ``refresh``); return ticker -> cache file path."""
+        if interval == "1d":
+            lo, hi = self._daily_range(start, end)
+            return {t: self._daily_one(t, lo, hi)[1] for t in self._symbols(tickers)}
+        if start is None or end is None:
+            raise PriceSourceError(f"fetch(interval={interval!r}) needs tz-aware start and end instants")
+        return {t: self._intraday_one(t, start, end, interval)[1] for t in self._symbols(tickers)}
+
+    # ------------------------------------------------------------------ daily
+    def _daily_range(
+        self, start: str | pd.Timestamp | None, end: str | pd.Timestamp | None
+    ) -> tuple[pd.Timestamp, pd.Timestamp]:
+        lo = coerce_bound(start, "start")
+        hi = coerce_bound(end, "end")
+        lo = _EARLIEST if lo is None else lo
+        # No end: through tomorrow (UTC), so the latest session of a market east of UTC is included.
+        if hi is None:
+            hi = self.clock().tz_convert("UTC").tz_localize(None).normalize() + pd.Timedelta(days=1)
+        if lo > hi:
+            raise PriceSourceError(f"start={lo:%Y-%m-%d} is after end={hi:%Y-%m-%d}; swap them")
+        return lo, hi
+
+    def _daily_one(self, ticker: str, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DataFrame, Path]:
+        path = self._path(ticker, "1d", f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}")
+        if path.exists() and not self.refresh:
+            return check_daily_frame(self._read(path), f"{self.name} cache {path}"), path
+        # One download per ticker: a multi-ticker call fills NaN rows on dates where only *another*
+        # ticker traded, which are not sessions of this one.
+        # yfinance's end is exclusive, ours inclusive; its date strings are read in the exchange zone.
+        span = f"between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}"
+        raw = self._download(ticker, f"{lo:%Y-%m-%d}", f"{hi + pd.Timedelta(days=1):%Y-%m-%d}", "1d", span)
+        if raw is None:
+            raise _no_prices(ticker, span)
+        # Daily index: tz-naive exchange dates in yfinance 1.x; some versions return midnight in the
+        # exchange zone, whose wall date is the session date.
+        dates = pd.DatetimeIndex(raw.index)
+        dates = (dates.tz_localize(None) if dates.tz is not None else dates).normalize()
+        frame = pd.DataFrame({"ticker": ticker, "date": dates,
+                              "close": raw["Close"].to_numpy(), "adj_close": raw["Adj Close"].to_numpy()})
+        frame = self._drop_missing(frame[(frame["date"] >= lo) & (frame["date"] <= hi)], "date", ticker, span)
+        frame = check_daily_frame(frame, self.name)
+        self._write(path, frame)
+        return frame, path
+
+    # ------------------------------------------------------------------ intraday
+    def _intraday_one(
+        self, ticker: str, start: str | pd.Timestamp, end: str | pd.Timestamp, interval: str
+    ) -> tuple[pd.DataFrame, Path]:
+        if interval not in _INTRADAY:
+            raise PriceSourceError(
+                f"interval={interval!r} is not an intraday Yahoo interval; use one of {list(_INTRADAY)}"
+            )
+        lo, hi = coerce_instant(start, "start"), coerce_instant(end, "end")
+        if lo > hi:
+            raise PriceSourceError(f"start={lo.isoformat()} is after end={hi.isoformat()}; swap them")
+        path = self._path(ticker, interval, f"{lo:%Y%m%dT%H%M%SZ}", f"{hi:%Y%m%dT%H%M%SZ}")
+        if path.exists() and not self.refresh:  # a cached range stays readable after Yahoo drops it
+            return self._intraday_frame(self._read(path), f"{self.name} cache {path}"), path
+        self._check_lookback(lo, interval)
+        step = pd.Timedelta(minutes=_INTRADAY[interval][0])
+        span = f"between {lo.isoformat()} and {hi.isoformat()} ({interval} bars)"
+        pieces = []
+        chunk = lo
+        while chunk <= hi:  # one request per [chunk, stop); yfinance's end is exclusive
+            stop = min(chunk + _MAX_SPAN.get(interval, hi + step - chunk), hi + step)
+            raw = self._download(ticker, chunk, stop, interval, span)
+            if raw is not None:  # a chunk may hold no session (weekend); only an empty total is an error
+                # yfinance intraday index: tz-aware in the exchange zone -> UTC bar starts.
+                times = pd.DatetimeIndex(raw.index).tz_convert("UTC")
+                pieces.append(pd.DataFrame({"ticker": ticker, "time": times,
+                                            **{c.lower(): raw[c].to_numpy() for c in _BAR_COLUMNS}}))
+            chunk = stop
+        if not pieces:
+            raise _no_prices(ticker, span)
+        frame = pd.concat(pieces).drop_duplicates(["ticker", "time"])
+        frame = self._drop_missing(frame[(frame["time"] >= lo) & (frame["time"] <= hi)], "time", ticker, span)
+        frame = self._intraday_frame(frame, self.name)
+        self._write(path, frame)
+        return frame, path
+
+    def _check_lookback(self, lo: pd.Timestamp, interval: str) -> None:
+        """Refuse ranges Yahoo no longer serves (relative to ``clock``) instead of downloading nothing."""
+        now = self.clock().tz_convert("UTC")
+        limit = _INTRADAY[interval][1]
+        if lo >= now - pd.Timedelta(days=limit):
+            return
+        age = (now - lo).days + 1
+        # The finest interval that still reaches back far enough (dict order breaks ties: '1h').
+        reach = [(minutes, i, d) for i, (minutes, d) in _INTRADAY.items() if d >= age]
+        fix = (f"use interval='{min(reach)[1]}' (Yahoo keeps {min(reach)[2]} days)" if reach
+               else "no Yahoo intraday interval reaches that far back")
+        raise PriceSourceError(
+            f"Yahoo serves {interval} bars only for the last {limit} days, but start={lo.isoformat()} is "
+            f"{age} days before now ({now:%Y-%m-%d %H:%M} UTC); {fix}, or load the bars from a CSV "
+            "(source='csv')"
+        )
+
+    @staticmethod
+    def _intraday_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+        out = check_intraday_frame(frame, source)
+        out["time"] = out["time"].astype("datetime64[ns, UTC]")  # same unit whether fresh or cached
+        return out
+
+    # ------------------------------------------------------------------ download, cache
+    def _download(self, ticker: str, start: Any, end: Any, interval: str, span: str) -> pd.DataFrame | None:
+        """One ``yf.download`` call for one ticker, flattened to Price columns (None: no rows)."""
+        try:
+            raw = self.downloader(
+                ticker, start=start, end=end, interval=interval, auto_adjust=False, actions=False,
+                progress=False, multi_level_index=True, threads=False,
+            )
+        except PriceSourceError:
+            raise
+        except Exception as exc:  # network / HTTP / parsing errors; KeyboardInterrupt propagates as is
+            raise PriceSourceError(
+                f"yfinance failed for {ticker!r} {span} ({type(exc).__name__}: {exc}): {_FIX}"
+            ) from exc
+        # yfinance 1.x returns an empty frame (MultiIndex columns, no rows) when offline or for an
+        # unknown symbol, after logging "1 Failed download: ['FOO']: <the cause>".
+        if raw is None or raw.empty:
+            return None
+        table = _price_table(raw)
+        needed = ("Close", "Adj Close") if interval == "1d" else _BAR_COLUMNS
+        missing = [c for c in needed if c not in table.columns]
+        if missing:
+            raise PriceSourceError(
+                f"yfinance frame for {ticker!r} lacks column(s) {missing}; got {list(table.columns)}"
+            )
+        return table
+
+    @staticmethod
+    def _drop_missing(frame: pd.DataFrame, when: str, ticker: str, span: str) -> pd.DataFrame:
+        """Drop (and log) rows without a close, which are not sessions/bars of this ticker; none left
+        (a Close that is all NaN) is the same error as an empty download."""
+        gone = frame["close"].isna()
+        if gone.all():
+            raise _no_prices(ticker, span)
+        if gone.any():
+            log.info("yfinance: dropped %d row(s) of %r without a Close: %s", int(gone.sum()), ticker,
+                     ", ".join(str(v) for v in frame.loc[gone, when]))
+        return frame.loc[~gone]
+
+    @staticmethod
+    def _symbols(tickers: Sequence[str]) -> list[str]:
+        items = [tickers] if isinstance(tickers, str) else list(tickers)
+        symbols = list(dict.fromkeys(str(t).strip().upper() for t in items))  # unique, order kept
+        if "" in symbols:
+            raise PriceSourceError(f"empty ticker in {items!r}; pass Yahoo symbols such as 'SPY' or '^N225'")
+        return symbols
+
+    def _path(self, ticker: str, interval: str, lo: str, hi: str) -> Path:
+        return self.cache_dir / interval / f"{_safe_name(ticker)}__{lo}__{hi}.csv"
+
+    @staticmethod
+    def _read(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path, dtype={"ticker": str}, **CSV_EXACT)
+
+    @staticmethod
+    def _write(path: Path, frame: pd.DataFrame) -> None:
+        """Atomically replace ``path`` by ``frame`` as CSV; on any failure the temporary file goes."""
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+                frame.to_csv(fh, index=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException as exc:  # KeyboardInterrupt too: never leave a partial file behind
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise PriceSourceError(
+                    f"cannot write the yfinance cache file {path} ({exc}); free disk space, or pass "
+                    "cache_dir= / set EVENTSTUDY_CACHE to a writable directory"
+                ) from exc
+            raise
