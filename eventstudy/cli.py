@@ -7,6 +7,7 @@ are printed as one clear message (exit status 2), never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -179,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     except EventStudyError as exc:
         print(f"eventstudy {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes it at exit
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
