@@ -34,6 +34,14 @@ class AlignmentError(EventStudyError, ValueError):
 class EstimationWindowError(EventStudyError, ValueError):
     """An estimation window is too short or falls outside the data."""
 
+    @classmethod
+    def _short(cls, members, counts, need) -> "EstimationWindowError":
+        listed = ", ".join(f"#{i} ({int(counts[i])} obs)" for i in list(members)[:5])
+        return cls(
+            f"{len(members)} member(s) have fewer than {need} estimation observations: {listed}; "
+            "lengthen the estimation window, lower min_estimation, or drop those (event, asset) pairs"
+        )
+
 
 class PriceSourceError(DataError):
     """A price source (bundled snapshot, yfinance, CSV) cannot deliver what was asked."""

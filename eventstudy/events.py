@@ -201,13 +201,6 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str]) -> pd.Data
     out["time_precision"] = precision
     if direction is not None:
         out["direction"] = direction
-    # one event_id means one instant, whichever asset rows it has
-    spread = out.groupby("event_id")["event_time_utc"].nunique()
-    if (spread > 1).any():
-        eid = spread[spread > 1].index[0]
-        lines = ", ".join(str(j + 2) for j in out.index[out["event_id"] == eid])
-        raise EventCatalogError(f"{label}: event_id {eid!r} has different timestamps on lines {lines}; "
-                                "one event has one instant")
     return out
 
 

@@ -1,0 +1,118 @@
+"""Event-time panel: every (event, asset) member's returns laid out by ``tau`` around its day 0.
+
+``tau`` counts rows of the asset's own return series (its sessions with a price), so tau = -1 is
+the previous session *of that market*, whatever the other markets did. Windows are inclusive at
+both ends: ``(-250, -11)`` means sessions -250 through -11.
+
+The market (benchmark) return of a member's row is the market's return over the *same interval*
+as the asset's return, ``(prev_date, date]``, compounded over the market's own sessions in that
+interval: a Tokyo return from Friday to Tuesday (Monday a Japanese holiday) meets the US market's
+Friday-to-Tuesday return, not a single US day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import EstimationWindowError
+
+Window = tuple[int, int]
+
+
+def parse_window(text: str | Window, *, argument: str = "window") -> Window:
+    """``"-1:1"`` or ``(-1, 1)`` -> ``(-1, 1)``; the first end must not be after the second."""
+    if isinstance(text, str):
+        parts = text.replace(",", ":").split(":")
+        try:
+            lo, hi = (int(p) for p in parts)
+        except ValueError:
+            raise EstimationWindowError(f"{argument}={text!r}: write two session offsets as START:END, e.g. -1:1") from None
+    else:
+        lo, hi = (int(v) for v in text)
+    if lo > hi:
+        raise EstimationWindowError(f"{argument}=({lo}, {hi}) starts after it ends; write ({hi}, {lo})")
+    return lo, hi
+
+
+def window_label(w: Window) -> str:
+    return f"{w[0]}:{w[1]}"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Wide event-time arrays, one row per member (an (event_id, asset) pair)."""
+
+    members: pd.DataFrame  # event_id, asset, day0 (+ group columns), one row per member
+    taus: np.ndarray  # (T,) every tau from the first estimation to the last event offset
+    ret: np.ndarray  # (N, T) asset returns, NaN where the row does not exist
+    mkt: np.ndarray  # (N, T) market returns over the same intervals (NaN without a market)
+    dates: np.ndarray  # (N, T) datetime64 session dates of the rows (NaT where none)
+
+    def cols(self, w: Window) -> np.ndarray:
+        return np.flatnonzero((self.taus >= w[0]) & (self.taus <= w[1]))
+
+
+def market_over_intervals(
+    market: pd.DataFrame, prev_dates: np.ndarray, dates: np.ndarray, kind: str
+) -> np.ndarray:
+    """Market return over each ``(prev_date, date]`` from a return frame of the market (``date, ret``)."""
+    m = market.sort_values("date")
+    logs = np.log1p(m["ret"].to_numpy()) if kind == "simple" else m["ret"].to_numpy()
+    cum = np.concatenate([[0.0], np.cumsum(logs)])
+    mdates = m["date"].to_numpy().astype("datetime64[ns]")
+    hi = np.searchsorted(mdates, dates.astype("datetime64[ns]"), side="right")
+    lo = np.searchsorted(mdates, prev_dates.astype("datetime64[ns]"), side="right")
+    out = cum[hi] - cum[lo]
+    return np.expm1(out) if kind == "simple" else out
+
+
+def build_panel(
+    returns: pd.DataFrame,
+    members: pd.DataFrame,
+    taus: tuple[int, int],
+    *,
+    market: str | None = None,
+    kind: str = "simple",
+) -> Panel:
+    """Gather each member's returns for ``tau`` in ``taus`` (inclusive) around its day 0.
+
+    ``returns``: ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`).
+    ``members``: ``event_id, asset, day0``; day 0 must be a date with a return of that asset
+    (the caller reports members whose day 0 has no price).
+    """
+    r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+    if market is not None:
+        mk = r.loc[r["ticker"] == market, ["date", "ret"]]
+        mkt_flat = np.full(len(r), np.nan)
+        for ticker, idx in r.groupby("ticker", sort=False).indices.items():
+            mkt_flat[idx] = market_over_intervals(
+                mk, r["prev_date"].to_numpy()[idx], r["date"].to_numpy()[idx], kind
+            ) if ticker != market else r["ret"].to_numpy()[idx]
+    else:
+        mkt_flat = np.full(len(r), np.nan)
+    start = r.groupby("ticker", sort=False).indices
+    first = {t: int(ix[0]) for t, ix in start.items()}
+    length = {t: len(ix) for t, ix in start.items()}
+    # position of each member's day 0 in the flat array
+    key = pd.MultiIndex.from_arrays([r["ticker"], r["date"]])
+    mkey = pd.MultiIndex.from_arrays([members["asset"], pd.to_datetime(members["day0"])])
+    pos0 = key.get_indexer(mkey)
+    if (pos0 < 0).any():
+        bad = members.loc[pos0 < 0].iloc[0]
+        raise EstimationWindowError(
+            f"member ({bad['event_id']}, {bad['asset']}): no return on day 0 {pd.Timestamp(bad['day0']):%Y-%m-%d}; "
+            "its price is missing that session"
+        )
+    tau = np.arange(taus[0], taus[1] + 1)
+    lo = np.array([first[a] for a in members["asset"]])
+    hi = lo + np.array([length[a] for a in members["asset"]])
+    idx = pos0[:, None] + tau[None, :]
+    ok = (idx >= lo[:, None]) & (idx < hi[:, None])
+    safe = np.where(ok, idx, 0)
+    ret = np.where(ok, r["ret"].to_numpy()[safe], np.nan)
+    mkt = np.where(ok, mkt_flat[safe], np.nan)
+    dates = np.where(ok, r["date"].to_numpy().astype("datetime64[ns]")[safe], np.datetime64("NaT"))
+    return Panel(members.reset_index(drop=True), tau, ret, mkt, dates)
