@@ -1,0 +1,94 @@
+"""CAR variance and BHAR: against the closed-form CLM formula, a Monte Carlo size check, and by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.abnormal import abnormal, car_table, car_variance
+from eventstudy.models import get_model
+from eventstudy.panel import Panel
+
+
+def synthetic_panel(n, m_est=120, taus=(-130, 10), seed=1, beta=0.8, sigma=0.01):
+    """Market-model data with a known truth (no abnormal return unless injected)."""
+    rng = np.random.default_rng(seed)
+    tau = np.arange(taus[0], taus[1] + 1)
+    mkt = rng.normal(0.0003, 0.009, (n, len(tau)))
+    ret = 0.0002 + beta * mkt + rng.normal(0, sigma, (n, len(tau)))
+    members = pd.DataFrame({"event_id": [f"e{i}" for i in range(n)], "asset": "X", "day0": pd.Timestamp("2025-01-02")})
+    dates = np.full(ret.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    return Panel(members, tau, ret, mkt, dates)
+
+
+def test_market_model_car_variance_equals_closed_form():
+    panel = synthetic_panel(5)
+    model = get_model("market")
+    est = panel.cols((-130, -11))
+    fit = model.fit(panel.ret, panel.mkt, est, min_obs=30)
+    w = (-1, 1)
+    got = car_variance(panel, model, fit, w)
+    for i in range(5):
+        x = panel.mkt[i, est]
+        resid = panel.ret[i, est] - fit.params[i, 0] - fit.params[i, 1] * x
+        s2 = (resid**2).sum() / (len(x) - 2)
+        L, M = 3, len(x)
+        xm = panel.mkt[i, panel.cols(w)]
+        by_hand = s2 * (L + L**2 / M + ((xm - x.mean()).sum()) ** 2 / ((x - x.mean()) ** 2).sum())
+        assert got[i] == pytest.approx(by_hand, rel=1e-10)
+
+
+def test_constant_mean_and_market_adjusted_variances():
+    panel = synthetic_panel(3)
+    est = panel.cols((-130, -11))
+    for name, factor in [("constant-mean", lambda L, M: L + L**2 / M), ("market-adjusted", lambda L, M: L)]:
+        model = get_model(name)
+        fit = model.fit(panel.ret, panel.mkt, est, min_obs=30)
+        assert car_variance(panel, model, fit, (-5, 5)) == pytest.approx(fit.s2 * factor(11, 120), rel=1e-12)
+
+
+def test_standardized_car_has_unit_variance_under_the_null():
+    """Size: with the CLM variance, CAR/se over [-5,5] has variance (M-k)/(M-k-2) ~ 1.017 at M=120
+    (t with M-2 df); summing daily variances would give ~1.09."""
+    panel = synthetic_panel(20000, seed=7)
+    model = get_model("market")
+    fit = model.fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=30)
+    normal, ar = abnormal(panel, model, fit)
+    tab = car_table(panel, model, fit, ar, normal, [(-5, 5)])
+    v = tab["t"].var()
+    assert 0.985 < v < 1.05  # 1.017 expected; the SE of a variance over 20,000 draws is ~0.01
+    assert (tab["pvalue"] < 0.05).mean() == pytest.approx(0.05, abs=0.006)
+
+
+def test_injected_car_recovered_and_bhar_by_hand():
+    panel = synthetic_panel(200, seed=3)
+    ret = panel.ret.copy()
+    day0 = int(np.flatnonzero(panel.taus == 0)[0])
+    ret[:, day0] += 0.05
+    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.dates)
+    model = get_model("market")
+    fit = model.fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=30)
+    normal, ar = abnormal(panel, model, fit)
+    tab = car_table(panel, model, fit, ar, normal, [(0, 0), (-1, 1)])
+    assert tab.loc[tab.window == "0:0", "car"].mean() == pytest.approx(0.05, abs=0.002)
+    row = tab[(tab.window == "-1:1")].iloc[0]
+    c = panel.cols((-1, 1))
+    assert row["bhar"] == pytest.approx(np.prod(1 + ret[0, c]) - np.prod(1 + normal[0, c]), rel=1e-12)
+
+
+def test_window_past_end_of_data_is_reported_not_dropped():
+    panel = synthetic_panel(2)
+    ret = panel.ret.copy()
+    ret[1, -2:] = np.nan  # data end two sessions before the window end
+    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.dates)
+    model = get_model("constant-mean")
+    fit = model.fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=30)
+    normal, ar = abnormal(panel, model, fit)
+    tab = car_table(panel, model, fit, ar, normal, [(0, 10)])
+    assert list(tab["status"]) == ["ok", "no return on tau 9,10"]
+    assert np.isnan(tab.loc[1, "car"]) and len(tab) == 2
+
+
+def test_too_short_estimation_window_names_members():
+    panel = synthetic_panel(3)
+    with pytest.raises(ValueError, match=r"fewer than 200 estimation observations: #0 \(120 obs\)"):
+        get_model("market").fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=200)
