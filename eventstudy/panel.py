@@ -116,3 +116,23 @@ def build_panel(
     mkt = np.where(ok, mkt_flat[safe], np.nan)
     dates = np.where(ok, r["date"].to_numpy().astype("datetime64[ns]")[safe], np.datetime64("NaT"))
     return Panel(members.reset_index(drop=True), tau, ret, mkt, dates)
+
+
+def other_event_mask(panel: Panel, est: Window, windows: list[Window]) -> np.ndarray:
+    """(N, M) True where a member's estimation row falls inside an event window of *another*
+    member on the same asset (the 2025 trade talks are weeks apart, so their windows overlap
+    each other's estimation windows). The caller excludes those rows by default and reports them.
+    """
+    est_cols = panel.cols(est)
+    evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
+    mask = np.zeros((len(panel.members), len(est_cols)), dtype=bool)
+    for _, idx in panel.members.groupby("asset", sort=False).indices.items():
+        if len(idx) < 2:
+            continue
+        evt = panel.dates[np.ix_(idx, evt_cols)]
+        est_d = panel.dates[np.ix_(idx, est_cols)]
+        for j, i in enumerate(idx):
+            others = np.delete(evt, j, axis=0).ravel()
+            others = others[~np.isnat(others)]
+            mask[i] = np.isin(est_d[j], others)
+    return mask

@@ -92,3 +92,26 @@ def test_too_short_estimation_window_names_members():
     panel = synthetic_panel(3)
     with pytest.raises(ValueError, match=r"fewer than 200 estimation observations: #0 \(120 obs\)"):
         get_model("market").fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=200)
+
+
+def test_clean_estimation_window_excludes_other_events_days():
+    """Two events on one asset 20 sessions apart: each one's (-1,1) window lies in the other's
+    estimation window and is excluded from it (3 rows), and the fit uses M - 3 observations."""
+    from eventstudy.panel import other_event_mask
+
+    dates = pd.bdate_range("2024-01-01", periods=400).to_numpy().astype("datetime64[ns]")
+    tau = np.arange(-130, 11)
+    pos = np.array([300, 320])  # day-0 rows of the two events
+    d = np.stack([dates[p + tau] for p in pos])
+    rng = np.random.default_rng(0)
+    mkt = rng.normal(0, 0.01, d.shape)
+    ret = mkt + rng.normal(0, 0.01, d.shape)
+    members = pd.DataFrame({"event_id": ["a", "b"], "asset": "X", "day0": dates[pos]})
+    panel = Panel(members, tau, ret, mkt, d)
+    mask = other_event_mask(panel, (-130, -11), [(-1, 1)])
+    assert mask[0].sum() == 0  # event a's estimation window ends before b's event window
+    assert mask[1].sum() == 3
+    excluded = panel.dates[1, panel.cols((-130, -11))][mask[1]]
+    assert list(pd.DatetimeIndex(excluded)) == list(pd.DatetimeIndex(dates[299:302]))
+    fit = get_model("market").fit(ret, mkt, panel.cols((-130, -11)), min_obs=30, exclude=mask)
+    assert list(fit.m) == [120, 117]

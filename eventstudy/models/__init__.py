@@ -49,10 +49,17 @@ class NormalReturnModel:
         """Part of the normal return that is fixed, not estimated (the market for market-adjusted)."""
         return np.zeros_like(ret)
 
-    def fit(self, ret: np.ndarray, mkt: np.ndarray, est_cols: np.ndarray, *, min_obs: int) -> Fit:
+    def fit(
+        self, ret: np.ndarray, mkt: np.ndarray, est_cols: np.ndarray, *, min_obs: int,
+        exclude: np.ndarray | None = None,
+    ) -> Fit:
+        """Fit every member on its estimation rows ``est_cols``; ``exclude`` (N, M) drops rows
+        (e.g. days inside other events' windows, see :func:`eventstudy.panel.other_event_mask`)."""
         y = ret[:, est_cols] - self.offset(ret[:, est_cols], mkt[:, est_cols])
         x = self.design(mkt[:, est_cols])
         use = np.isfinite(y) & (np.isfinite(x).all(axis=2) if x.shape[2] else True)
+        if exclude is not None:
+            use &= ~exclude
         if self.needs_market:
             use &= np.isfinite(mkt[:, est_cols])
         m = use.sum(axis=1)
