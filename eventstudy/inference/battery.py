@@ -1,0 +1,106 @@
+"""Run the whole battery of event-study tests on a :class:`Panel`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from ..errors import DataError
+from . import nonparametric as _np_tests
+from . import parametric as _p_tests
+from .context import Context
+from .correlation import DesignEffect
+from .panel import Convention, Panel, check_convention
+from .resampling import bootstrap
+from .results import Alternative, TestResult, check_alternative
+
+TESTS: dict[str, Callable[[Context], list[TestResult]]] = {
+    "t_cs": _p_tests.t_cs,
+    "bw1980": _p_tests.bw1980,
+    "bw1985": _p_tests.bw1985,
+    "patell": _p_tests.patell,
+    "bmp": _p_tests.bmp,
+    "kp_bmp": _p_tests.kp_bmp,
+    "kp_patell": _p_tests.kp_patell,
+    "rank": _np_tests.rank,
+    "mrank": _np_tests.mrank,
+    "grank": _np_tests.grank,
+    "sign": _np_tests.sign,
+    "gsign": _np_tests.gsign,
+    "wilcoxon": _np_tests.wilcoxon,
+    "bootstrap": bootstrap,
+}
+ALL_TESTS: tuple[str, ...] = tuple(TESTS)
+# Statistics that stay valid when every member reacts to one common date (METHODS items 5, 8, 12).
+CLUSTER_ROBUST_TESTS: tuple[str, ...] = ("kp_bmp", "kp_patell", "bw1985", "grank", "bootstrap")
+COLUMNS = ["test", "tau", "statistic", "pvalue", "n", "distribution", "df", "note"]
+
+
+def run_tests(
+    panel: Panel,
+    *,
+    tests: Sequence[str] = ALL_TESTS,
+    convention: Convention = "clm",
+    alternative: Alternative = "two-sided",
+    seed: int = 0,
+    n_boot: int = 9999,
+    min_overlap: int = 20,
+) -> list[TestResult]:
+    """All requested tests: for each, one TestResult per event day (``tau``) then the window
+    (CAR) result with ``tau=None``. ``convention`` chooses the variance conventions ("clm" or
+    "estudy2"; see :meth:`Panel.s2`); ``min_overlap`` is the minimum number of common estimation
+    dates for a member pair to enter r̄."""
+    check_convention(convention)
+    check_alternative(alternative)
+    if isinstance(tests, str):
+        tests = (tests,)
+    unknown = [t for t in tests if t not in TESTS]
+    if unknown:
+        raise DataError(f"unknown test id(s) {unknown}; choose from {', '.join(ALL_TESTS)}")
+    if n_boot < 1:
+        raise DataError(f"n_boot={n_boot}: use a positive number of bootstrap draws, e.g. 9999")
+    ctx = Context(panel, convention, alternative, seed, n_boot, min_overlap)
+    out: list[TestResult] = []
+    for t in tests:
+        out.extend(TESTS[t](ctx))
+    return out
+
+
+def results_frame(results: Sequence[TestResult]) -> pd.DataFrame:
+    """TestResults as a DataFrame with columns test, tau (Int64, <NA> for the window row),
+    statistic, pvalue, n, distribution, df, note."""
+    df = pd.DataFrame(
+        {
+            "test": [r.test for r in results],
+            "tau": pd.array([r.tau for r in results], dtype="Int64"),
+            "statistic": [r.statistic for r in results],
+            "pvalue": [r.pvalue for r in results],
+            "n": [r.n for r in results],
+            "distribution": [r.distribution for r in results],
+            "df": [float("nan") if r.df is None else r.df for r in results],
+            "note": [r.note for r in results],
+        },
+        columns=COLUMNS,
+    )
+    return df
+
+
+def battery(
+    panel: Panel,
+    *,
+    tests: Sequence[str] = ALL_TESTS,
+    convention: Convention = "clm",
+    alternative: Alternative = "two-sided",
+    seed: int = 0,
+    n_boot: int = 9999,
+    min_overlap: int = 20,
+) -> pd.DataFrame:
+    """:func:`run_tests` as a DataFrame (see :func:`results_frame`)."""
+    return results_frame(run_tests(panel, tests=tests, convention=convention, alternative=alternative,
+                                   seed=seed, n_boot=n_boot, min_overlap=min_overlap))
+
+
+def dependence(panel: Panel, *, min_overlap: int = 20) -> DesignEffect:
+    """r̄ (Kolari-Pynnönen 2010, calendar-date aligned) and the Kish design effect of the panel."""
+    return Context(panel, min_overlap=min_overlap).deff

@@ -1,0 +1,75 @@
+"""Shared inputs of one battery run (panel, convention, alternative, lazily computed r̄)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .correlation import CrossCorrelation, DesignEffect, design_effect, mean_cross_correlation
+from .panel import Convention, Panel
+from .results import Alternative, TestResult, pvalue
+
+
+@dataclass(eq=False)
+class Context:
+    panel: Panel
+    convention: Convention = "clm"
+    alternative: Alternative = "two-sided"
+    seed: int = 0
+    n_boot: int = 9999
+    min_overlap: int = 20
+
+    @cached_property
+    def cc(self) -> CrossCorrelation:
+        p = self.panel
+        return mean_cross_correlation(p.est_ar, p.est_dates, min_overlap=self.min_overlap)
+
+    @cached_property
+    def deff(self) -> DesignEffect:
+        return design_effect(self.panel.n, self.cc.rbar)
+
+    def rbar_note(self) -> str:
+        c = self.cc
+        return (f"r̄={c.rbar:.4f} from {c.n_pairs}/{c.n_possible} member pairs aligned on {c.aligned_on}"
+                + ("" if c.n_pairs else " (no overlapping pair: r̄ set to 0)"))
+
+
+def dist_name(df: float | None) -> str:
+    return "N(0,1)" if df is None else f"t({df:g})"
+
+
+def make_results(
+    ctx: Context,
+    test: str,
+    null: str,
+    daily: np.ndarray,
+    daily_n: np.ndarray,
+    daily_df: np.ndarray | float | None,
+    car: float,
+    car_n: int,
+    car_df: float | None,
+    note: str = "",
+    car_note: str = "",
+    daily_p: Sequence[float] | None = None,
+    car_p: float | None = None,
+    dist: Sequence[str] | None = None,
+    car_dist: str | None = None,
+) -> list[TestResult]:
+    """Daily TestResults for every tau of the panel, then the window (CAR) TestResult (tau None)."""
+    out: list[TestResult] = []
+    taus = ctx.panel.taus
+    dfs = np.broadcast_to(np.asarray(np.nan if daily_df is None else daily_df, float), daily.shape)
+    for j, tau in enumerate(taus):
+        df = None if daily_df is None else float(dfs[j])
+        p = pvalue(float(daily[j]), ctx.alternative, df) if daily_p is None else float(daily_p[j])
+        out.append(TestResult(test, float(daily[j]), p, int(daily_n[j]),
+                              dist[j] if dist is not None else dist_name(df), null,
+                              ctx.alternative, df, note, int(tau)))
+    p = pvalue(float(car), ctx.alternative, car_df) if car_p is None else float(car_p)
+    out.append(TestResult(test, float(car), p, int(car_n), car_dist or dist_name(car_df),
+                          "E[CAAR] = 0 over the event window", ctx.alternative, car_df,
+                          car_note or note, None))
+    return out

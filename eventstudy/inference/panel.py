@@ -1,0 +1,247 @@
+"""Input container of the inference battery: abnormal returns of N members in event time.
+
+A *member* is one (event, asset) pair. Row i of every array is member i; columns are trading-day
+rows of event time (estimation window: M rows, event window: L rows). NaN marks a missing row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+
+from ..errors import DataError, EstimationWindowError
+from . import _nan
+
+Convention = Literal["clm", "estudy2"]
+CONVENTIONS: tuple[str, ...] = ("clm", "estudy2")
+
+
+def check_convention(convention: str) -> Convention:
+    if convention not in CONVENTIONS:
+        raise DataError(f"convention={convention!r}: use 'clm' (Campbell-Lo-MacKinlay, default) or 'estudy2'")
+    return convention  # type: ignore[return-value]
+
+
+def _as2d(name: str, x: object, shape: tuple[int, int] | None = None) -> np.ndarray:
+    a = np.array(x, dtype=float, copy=True)
+    if a.ndim != 2:
+        raise DataError(f"{name} must be 2-D (members x rows), got shape {a.shape}; for one member pass [[...]]")
+    if shape is not None and a.shape != shape:
+        raise DataError(f"{name} has shape {a.shape}, expected {shape} (same members and rows as the abnormal returns)")
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """Abnormal returns of N members, ready for the test battery.
+
+    Parameters
+    ----------
+    est_ar : (N, M) estimation-window abnormal returns (the model residuals), NaN = missing.
+    evt_ar : (N, L) event-window abnormal returns, NaN = missing.
+    taus : (L,) event days of the ``evt_ar`` columns (strictly increasing ints).
+    est_mkt, evt_mkt : optional (N, M) / (N, L) market returns of each member's rows; with ``k == 2``
+        they give the market term of the forecast-error correction (Patell 1976; CLM 1997 §4.4).
+    k : number of estimated normal-return parameters: 2 market model, 1 constant mean,
+        0 market-adjusted.
+    est_dates : optional (N, M) datetime64 calendar dates of the estimation rows; the
+        Kolari-Pynnönen r̄ aligns residuals on these (else on row position).
+    labels : optional member names used in error messages.
+    """
+
+    est_ar: np.ndarray
+    evt_ar: np.ndarray
+    taus: np.ndarray
+    est_mkt: np.ndarray | None = None
+    evt_mkt: np.ndarray | None = None
+    k: int = 2
+    est_dates: np.ndarray | None = None
+    labels: Sequence[str] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        est = _as2d("est_ar", self.est_ar)
+        n, m = est.shape
+        evt = _as2d("evt_ar", self.evt_ar)
+        if evt.shape[0] != n:
+            raise DataError(f"evt_ar has {evt.shape[0]} members (rows) but est_ar has {n}; pass one row per member in both")
+        taus = np.asarray(self.taus)
+        if taus.ndim != 1 or taus.size != evt.shape[1]:
+            raise DataError(f"taus must be 1-D with one entry per evt_ar column ({evt.shape[1]}), got shape {taus.shape}")
+        if taus.size and (not np.all(np.equal(np.mod(taus, 1), 0)) or np.any(np.diff(taus) <= 0)):
+            raise DataError(f"taus must be strictly increasing integers, got {taus.tolist()}")
+        if n == 0 or evt.shape[1] == 0:
+            raise DataError("empty panel: need at least one member and one event-window row")
+        if self.k not in (0, 1, 2):
+            raise DataError(f"k={self.k!r}: use 2 (market model), 1 (constant mean) or 0 (market-adjusted)")
+        if self.labels is not None and len(self.labels) != n:
+            raise DataError(f"labels has {len(self.labels)} entries for {n} members")
+        object.__setattr__(self, "est_ar", est)
+        object.__setattr__(self, "evt_ar", evt)
+        object.__setattr__(self, "taus", taus.astype(int))
+        for name, arr in (("est_ar", est), ("evt_ar", evt)):
+            self._check_finite(name, arr)
+        if (self.est_mkt is None) != (self.evt_mkt is None):
+            raise DataError("pass both est_mkt and evt_mkt (market returns of the estimation and event rows) or neither")
+        if self.est_mkt is not None:
+            em = _as2d("est_mkt", self.est_mkt, est.shape)
+            vm = _as2d("evt_mkt", self.evt_mkt, evt.shape)
+            self._check_finite("est_mkt", em)
+            self._check_finite("evt_mkt", vm)
+            object.__setattr__(self, "est_mkt", em)
+            object.__setattr__(self, "evt_mkt", vm)
+        if self.est_dates is not None:
+            d = np.asarray(self.est_dates, dtype="datetime64[D]")
+            if d.shape != est.shape:
+                raise DataError(f"est_dates has shape {d.shape}, expected {est.shape} (one date per estimation row)")
+            object.__setattr__(self, "est_dates", d)
+        self._check_members()
+
+    # ------------------------------------------------------------------ validation
+    def member(self, i: int) -> str:
+        """'member 3 (A4@2024-12-04)': how error messages name member i."""
+        return f"member {i}" + (f" ({self.labels[i]})" if self.labels is not None else "")
+
+    def _check_finite(self, name: str, a: np.ndarray) -> None:
+        bad = np.isinf(a)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise DataError(
+                f"{self.member(int(i))}: {name} has a non-finite value ({a[i, j]}) in column {j}; "
+                "replace it by NaN (missing) or drop the member"
+            )
+
+    def _check_members(self) -> None:
+        m_i = self.m_i
+        lw = _nan.count(self.evt_ar, axis=1)
+        for i in np.flatnonzero(m_i == 0):
+            raise DataError(f"{self.member(int(i))}: every estimation-window abnormal return is NaN; drop the member or supply its returns")
+        for i in np.flatnonzero(lw == 0):
+            raise DataError(f"{self.member(int(i))}: every event-window abnormal return is NaN; drop the member or supply its returns")
+        need = self.k + 3
+        for i in np.flatnonzero(m_i < need):
+            raise EstimationWindowError(
+                f"{self.member(int(i))}: only {int(m_i[i])} non-missing estimation rows; with k={self.k} estimated "
+                f"parameters the tests need at least k+3 = {need} (Patell's variance (M-k)/(M-k-2)); "
+                "lengthen the estimation window (e.g. 120-250 sessions) or drop the member"
+            )
+        s = _nan.nstd(self.est_ar, axis=1, ddof=1)
+        for i in np.flatnonzero(~(s > 0)):
+            raise DataError(f"{self.member(int(i))}: estimation-window abnormal returns are constant (zero variance); check the price data")
+        if self.est_mkt is not None and self.k == 2:
+            ok = ~np.isnan(self.est_ar) & ~np.isnan(self.est_mkt)
+            for i in np.flatnonzero(~(self._smm > 0)):
+                raise DataError(f"{self.member(int(i))}: market return constant over the estimation window (S_mm = 0); check est_mkt")
+            for i in np.flatnonzero(ok.sum(axis=1) < need):
+                raise EstimationWindowError(f"{self.member(int(i))}: fewer than {need} estimation rows with both asset and market returns")
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def n(self) -> int:
+        return int(self.est_ar.shape[0])
+
+    @property
+    def n_est(self) -> int:
+        return int(self.est_ar.shape[1])
+
+    @property
+    def n_evt(self) -> int:
+        return int(self.evt_ar.shape[1])
+
+    @cached_property
+    def m_i(self) -> np.ndarray:
+        """(N,) non-missing estimation rows per member (M_i)."""
+        return _nan.count(self.est_ar, axis=1)
+
+    @cached_property
+    def l_i(self) -> np.ndarray:
+        """(N,) non-missing event-window rows per member."""
+        return _nan.count(self.evt_ar, axis=1)
+
+    # ------------------------------------------------------------------ market moments
+    @cached_property
+    def _mkt_est(self) -> np.ndarray | None:
+        if self.est_mkt is None:
+            return None
+        return np.where(np.isnan(self.est_ar), np.nan, self.est_mkt)
+
+    @cached_property
+    def _mbar(self) -> np.ndarray:
+        return _nan.nmean(self._mkt_est, axis=1)
+
+    @cached_property
+    def _smm(self) -> np.ndarray:
+        d = self._mkt_est - self._mbar[:, None]
+        return np.nansum(d * d, axis=1)
+
+    @property
+    def has_market_term(self) -> bool:
+        return self.k == 2 and self.est_mkt is not None
+
+    # ------------------------------------------------------------------ variances and standardized ARs
+    def s2(self, convention: Convention) -> np.ndarray:
+        """(N,) estimation-window residual variance s_i^2."""
+        if convention == "estudy2":
+            # estudy2 uses stats::sd (denominator M_i - 1, demeaned) whatever the model.
+            return _nan.nvar(self.est_ar, axis=1, ddof=1)
+        # CLM (1997) eq. 4.4.x / MacKinlay (1997): sum of squared residuals over M_i - k, the OLS
+        # (statsmodels) residual variance; the residuals are not demeaned (they have mean 0 by
+        # construction when k >= 1, and market-adjusted ARs keep their drift as abnormal).
+        return np.nansum(self.est_ar ** 2, axis=1) / (self.m_i - self.k)
+
+    @cached_property
+    def fe_factor(self) -> np.ndarray:
+        """(N, L) forecast-error factor 1 + 1/M_i + (R_mt - R̄_m)^2 / S_mm (Patell 1976; CLM 4.4).
+
+        Constant-mean model: 1 + 1/M_i; market-adjusted (nothing estimated): 1. Without market
+        returns the market term of the market model is left out (see ``note`` of the results).
+        """
+        f = np.ones_like(self.evt_ar)
+        if self.k >= 1:
+            f = f + 1.0 / self.m_i[:, None]
+        if self.has_market_term:
+            f = f + (self.evt_mkt - self._mbar[:, None]) ** 2 / self._smm[:, None]
+        return f
+
+    def sar(self, convention: Convention) -> np.ndarray:
+        """(N, L) standardized abnormal returns SAR_it = AR_it / (s_i sqrt(fe_it))."""
+        return self.evt_ar / np.sqrt(self.s2(convention)[:, None] * self.fe_factor)
+
+    def est_sar(self, convention: Convention) -> np.ndarray:
+        """(N, M) estimation-window residuals over s_i (used by GRANK)."""
+        return self.est_ar / np.sqrt(self.s2(convention))[:, None]
+
+    @cached_property
+    def car(self) -> np.ndarray:
+        """(N,) cumulative abnormal return over the non-missing event-window rows."""
+        return np.nansum(self.evt_ar, axis=1)
+
+    def car_var(self, convention: Convention) -> np.ndarray:
+        """(N,) Var(CAR_i) with estimated parameters (CLM 1997 §4.4, METHODS item 3).
+
+        s_i^2 [L + L^2/M + (Σ_t (R_mt - R̄_m))^2 / S_mm] (market model), s_i^2 (L + L^2/M)
+        (constant mean), s_i^2 L (market-adjusted); L counts member i's non-missing event rows.
+        """
+        lw = self.l_i.astype(float)
+        v = lw.copy()
+        if self.k >= 1:
+            v = v + lw ** 2 / self.m_i
+        if self.has_market_term:
+            dev = np.where(np.isnan(self.evt_ar), np.nan, self.evt_mkt - self._mbar[:, None])
+            v = v + np.nansum(dev, axis=1) ** 2 / self._smm
+        return self.s2(convention) * v
+
+    def scar(self, convention: Convention) -> np.ndarray:
+        """(N,) standardized CAR.
+
+        clm: CAR_i / sqrt(Var(CAR_i)) with the full CLM variance (cross-day covariance of the
+        estimated parameters included; summing daily variances over-rejects, METHODS item 3).
+        estudy2 has no CAR Patell/BMP; under ``"estudy2"`` we use the customary
+        Σ_t SAR_it / sqrt(L_i) (Patell 1976, as in EventStudyTools), which ignores that covariance.
+        """
+        if convention == "estudy2":
+            return np.nansum(self.sar(convention), axis=1) / np.sqrt(self.l_i)
+        return self.car / np.sqrt(self.car_var(convention))

@@ -1,0 +1,59 @@
+"""Result record of one test statistic."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy import stats as _st
+
+from ..errors import DataError
+
+Alternative = Literal["two-sided", "greater", "less"]
+ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One statistic, its p-value and the reference distribution it was judged against.
+
+    ``tau`` is the event day of a daily statistic and ``None`` for the statistic of the whole
+    event window (the CAR/CAAR row). ``stat, p = result`` unpacks the two numbers.
+    """
+
+    __test__ = False  # not a pytest test class despite the name
+
+    test: str
+    statistic: float
+    pvalue: float
+    n: int
+    distribution: str
+    null: str
+    alternative: Alternative = "two-sided"
+    df: float | None = None
+    note: str = ""
+    tau: int | None = None
+
+    def __iter__(self) -> Iterator[float]:
+        yield self.statistic
+        yield self.pvalue
+
+
+def check_alternative(alternative: str) -> Alternative:
+    if alternative not in ALTERNATIVES:
+        raise DataError(f"alternative={alternative!r}: use one of {', '.join(ALTERNATIVES)}")
+    return alternative  # type: ignore[return-value]
+
+
+def pvalue(stat: float, alternative: str, df: float | None = None) -> float:
+    """p-value of ``stat`` under N(0,1) (``df is None``) or Student t(df)."""
+    if not math.isfinite(stat) or (df is not None and not (df > 0)):
+        return math.nan
+    dist = _st.norm if df is None else _st.t(df)
+    if alternative == "greater":
+        return float(dist.sf(stat))
+    if alternative == "less":
+        return float(dist.cdf(stat))
+    return float(min(1.0, 2.0 * dist.sf(abs(stat))))
