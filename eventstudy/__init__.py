@@ -3,6 +3,8 @@
 Flat public API (re-exports only); see README.md for a tour.
 """
 
+__version__ = "0.1.0"  # first, so submodules can import it while the package initialises
+
 from .alignment import align
 from .assets import DEFAULT_ASSETS, REGISTRY, Asset, get_asset
 from .calendars import DATE_ONLY_POLICIES, SessionTable, data_sessions, exchange_sessions
@@ -20,8 +22,6 @@ from .prices import PriceSource
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .returns import compute_returns, session_gaps
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AlignmentError", "Asset", "BundledSource", "CATEGORIES", "CSVSource", "DATE_ONLY_POLICIES",

@@ -21,7 +21,6 @@ from .errors import EventStudyError
 from .events import load_events
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
-from .returns import compute_returns
 
 
 def _print_frame(df: pd.DataFrame, fmt: str) -> None:
@@ -100,34 +99,53 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """Main job on the bundled data (for now: alignment, price coverage and day-0 moves)."""
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ev = load_events(args.events)
-    tickers = parse_tickers(args.assets)
-    src = BundledSource()
-    prices = src.daily(tickers)
-    aligned = align(ev, tickers, date_only=args.date_only)
-    rets = compute_returns(prices, "simple")
-    moves = aligned.merge(rets.rename(columns={"ticker": "asset", "date": "day0"}), on=["asset", "day0"],
-                          how="left", validate="many_to_one")  # events can share a day 0
-    moves["day0_return_pct"] = (100 * moves["ret"]).round(3)
-    table = moves.pivot(index="event_id", columns="asset", values="day0_return_pct").reindex(
-        index=list(dict.fromkeys(ev["event_id"])), columns=tickers)
-    coverage = (prices.groupby("ticker", sort=False)["date"].agg(first="min", last="max", sessions="size")
-                .reindex(tickers).reset_index())
-    to_csv_frame(aligned).to_csv(out_dir / "alignment.csv", index=False)
-    coverage.to_csv(out_dir / "prices_summary.csv", index=False)
-    moves_out = to_csv_frame(moves.drop(columns=["ret"]))
-    moves_out["prev_date"] = pd.to_datetime(moves_out["prev_date"]).dt.strftime("%Y-%m-%d")
-    moves_out.to_csv(out_dir / "day0_moves.csv", index=False)
-    print(f"eventstudy {__version__}: {len(ev)} events x {len(tickers)} assets on the bundled snapshot\n")
-    print("Close-to-close return on day 0 (%), day 0 = first session closing after the event "
-          f"(date-only events: {args.date_only}); blank = no price that day:\n")
-    with pd.option_context("display.max_columns", None, "display.width", 250):
-        print(table.to_string(na_rep=""))
-    print(f"\nwrote {out_dir}/alignment.csv, prices_summary.csv, day0_moves.csv")
+    """The event study: the bundled US-China study without --prices, else the user's files."""
+    from .study import EventStudy, us_china_study
+
+    options = dict(returns=args.returns, date_only=args.date_only, seed=args.seed, n_boot=args.n_boot,
+                   convention=args.convention, clean_estimation=not args.keep_event_days,
+                   min_estimation=args.min_estimation)
+    if args.estimation:
+        options["estimation"] = args.estimation
+    if args.window:
+        options["windows"] = tuple(args.window)
+    if args.model:
+        options["model"] = args.model
+    if args.market:
+        options["market"] = args.market
+    if args.assets:
+        options["assets"] = tuple(parse_tickers(args.assets))
+    inputs = {}
+    if args.prices:
+        prices = CSVSource(args.prices)
+        events = load_events(args.events)
+        inputs["prices"] = Path(args.prices)
+        if args.events:
+            inputs["events"] = Path(args.events)
+        options.setdefault("model", "market")
+        spec = EventStudy(events, prices, **options)
+        title = f"event study of {args.events or 'the bundled events'} on {args.prices}"
+    else:
+        if args.events:
+            options["events"] = load_events(args.events)
+            inputs["events"] = Path(args.events)
+        spec = us_china_study(**options)
+        title = "US-China trade talks 2025-26 on the bundled real prices"
+    print(f"eventstudy {__version__}: {title}", file=sys.stderr)
+    res = spec.fit()
+    files = res.write(args.out, inputs=inputs)
+    print(res.summary().as_text())
+    print(f"\nwrote {', '.join(str(f) for f in files)}", file=sys.stderr)
     return 0
+
+
+def _window(text: str):
+    from .panel import parse_window
+
+    try:
+        return parse_window(text)
+    except EventStudyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,15 +184,46 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--refresh", action="store_true", help="download again even if cached")
     sp.set_defaults(func=cmd_fetch)
 
-    sp = sub.add_parser("run", help="the main job on the bundled data")
+    sp = sub.add_parser("run", help="run an event study (default: the bundled US-China study)")
     common(sp)
+    sp.add_argument("--prices", help="daily price CSV, wide date,TICKER,... or long date,ticker,close "
+                                     "(default: the bundled snapshot)")
+    sp.add_argument("--market", help="benchmark ticker for the market and market-adjusted models")
+    sp.add_argument("--model", choices=["constant-mean", "market-adjusted", "market"],
+                    help="normal-return model (default: market with --prices, constant-mean for the bundled study)")
+    sp.add_argument("--returns", choices=["simple", "log"], default="simple")
+    sp.add_argument("--estimation", type=_window, help="estimation window START:END in sessions (default -250:-11)")
+    sp.add_argument("--window", type=_window, action="append",
+                    help="event window START:END, inclusive; repeat for several (default -1:1 and 0:0)")
+    sp.add_argument("--min-estimation", type=int, default=60, help="fewest estimation observations (default 60)")
+    sp.add_argument("--keep-event-days", action="store_true",
+                    help="keep days inside other events' windows in the estimation window (default: excluded)")
+    sp.add_argument("--convention", choices=["clm", "estudy2"], default="clm",
+                    help="variance conventions of the tests (default clm; estudy2 reproduces R estudy2)")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the bootstrap test")
+    sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws")
     sp.add_argument("--out", default="results", help="output folder (default: results)")
     sp.set_defaults(func=cmd_run)
     return p
 
 
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """``--window -1:1`` -> ``--window=-1:1``: argparse would take ``-1:1`` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--window", "--estimation") and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(_join_negative_values(argv))
     try:
         return args.func(args)
     except EventStudyError as exc:

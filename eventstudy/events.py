@@ -83,6 +83,8 @@ def load_events(
         label = "<frame>"
         raw = frame.astype(str).where(frame.notna(), "")
     raw.columns = [str(c).strip() for c in raw.columns]
+    if "date" not in raw.columns and "timestamp" not in raw.columns and "event_date" in raw.columns:
+        raw = raw.rename(columns={"event_date": "date"})  # estudy2's and many tools' name for it
     allowed = frozenset(CATEGORIES if categories is None else categories)
     return _validate(raw, label, allowed)
 

@@ -63,13 +63,43 @@ def test_events_and_snapshot_commands(capsys):
 
 
 def test_run_main_job_writes_outputs(capsys, tmp_path):
-    code, out, _ = run(capsys, "run", "--out", str(tmp_path / "res"), "--assets", "SPY,^N225,^KS11")
+    code, out, _ = run(capsys, "run", "--out", str(tmp_path / "res"), "--assets", "SPY,^N225,^KS11", "--n-boot", "200")
     assert code == 0
-    moves = pd.read_csv(tmp_path / "res" / "day0_moves.csv")
-    row = moves[(moves["event_id"] == "2025-10-26-kuala-lumpur-framework") & (moves["asset"] == "^N225")].iloc[0]
+    assert out.splitlines()[0] == "Cumulative average abnormal returns"
+    assert "kp_bmp" in out.splitlines()[2] and out.splitlines()[2].index("kp_bmp") < out.splitlines()[2].index("t_cs")
+    ar = pd.read_csv(tmp_path / "res" / "abnormal_returns.csv")
+    row = ar[(ar["event_id"] == "2025-10-26-kuala-lumpur-framework") & (ar["asset"] == "^N225") & (ar["tau"] == 0)].iloc[0]
     # Nikkei 2025-10-24 49,299.65 -> 2025-10-27 50,512.32 (+2.46 %), the first close above 50,000
-    assert row["day0"] == "2025-10-27" and row["day0_return_pct"] == pytest.approx(2.46, abs=0.005)
-    assert (tmp_path / "res" / "alignment.csv").is_file() and (tmp_path / "res" / "prices_summary.csv").is_file()
+    assert row["date"] == "2025-10-27" and row["ret"] == pytest.approx(50512.32 / 49299.65 - 1, abs=1e-6)
+    car = pd.read_csv(tmp_path / "res" / "car.csv")
+    assert set(car["window"]) == {"0:0", "0:1", "-1:1"} and (car["status"] == "ok").all()
+    al = pd.read_csv(tmp_path / "res" / "alignment.csv")
+    assert {"event_id", "asset", "event_time_utc", "day0"} <= set(al.columns)
+
+
+def test_run_user_files_without_asset_column_uses_every_column_but_the_market(capsys, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    dates = pd.bdate_range("2024-01-01", periods=200)
+    m = 100 * np.cumprod(1 + rng.normal(0, 0.01, 200))
+    a = 50 * np.cumprod(1 + rng.normal(0, 0.01, 200))
+    b = 20 * np.cumprod(1 + rng.normal(0, 0.01, 200))
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "MKT": m, "AAA": a, "BBB": b}).to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "e.csv").write_text("event_id,date,group\nx,2024-09-02,g1\ny,2024-09-16,g1\n")
+    code, out, err = run(capsys, "run", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv"),
+                         "--market", "MKT", "--estimation", "-120:-11", "--window", "-1:1", "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    car = pd.read_csv(tmp_path / "o" / "car.csv")
+    assert sorted(set(car["asset"])) == ["AAA", "BBB"] and len(car) == 4
+    tests = pd.read_csv(tmp_path / "o" / "tests.csv")
+    assert set(tests["group"]) == {"all", "g1", "x", "y"}
+
+
+def test_run_bad_window_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--window", "1:-1"])
+    assert "starts after it ends" in capsys.readouterr().err
 
 
 def test_python_dash_m():

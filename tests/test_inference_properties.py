@@ -182,3 +182,20 @@ def test_missing_values_are_skipped_without_warnings():
     day0 = df[df.tau == 0]
     assert (day0[day0.test.isin(["t_cs", "bmp", "patell", "sign"])].n == 5).all()
     assert np.isfinite(df.statistic).all()
+
+
+def test_rbar_counts_pairs_without_common_event_days_as_uncorrelated():
+    """Two members with identical estimation residuals (one index, two events) have r = 1; if
+    their event windows are on different days the pair enters r̄ as 0, if they share days as 1."""
+    import numpy as np
+
+    from eventstudy.inference import mean_cross_correlation
+
+    rng = np.random.default_rng(0)
+    est = rng.normal(size=(1, 100)).repeat(2, axis=0)
+    dates = np.tile(np.arange("2025-01-01", 100, dtype="datetime64[D]"), (2, 1))
+    same = np.array([["2025-06-02", "2025-06-03"], ["2025-06-03", "2025-06-04"]], dtype="datetime64[D]")
+    apart = np.array([["2025-06-02", "2025-06-03"], ["2025-09-01", "2025-09-02"]], dtype="datetime64[D]")
+    assert mean_cross_correlation(est, dates).rbar == pytest.approx(1.0)
+    assert mean_cross_correlation(est, dates, evt_dates=same).rbar == pytest.approx(1.0)
+    assert mean_cross_correlation(est, dates, evt_dates=apart).rbar == 0.0

@@ -25,7 +25,7 @@ class Context:
     @cached_property
     def cc(self) -> CrossCorrelation:
         p = self.panel
-        return mean_cross_correlation(p.est_ar, p.est_dates, min_overlap=self.min_overlap)
+        return mean_cross_correlation(p.est_ar, p.est_dates, evt_dates=p.evt_dates, min_overlap=self.min_overlap)
 
     @cached_property
     def deff(self) -> DesignEffect:

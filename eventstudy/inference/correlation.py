@@ -22,7 +22,8 @@ class CrossCorrelation:
 
 
 def mean_cross_correlation(
-    est_ar: np.ndarray, est_dates: np.ndarray | None = None, *, min_overlap: int = 20
+    est_ar: np.ndarray, est_dates: np.ndarray | None = None, *, evt_dates: np.ndarray | None = None,
+    min_overlap: int = 20,
 ) -> CrossCorrelation:
     """Kolari & Pynnönen (2010, RFS 23(11):3996-4025) r̄: the average pairwise Pearson correlation
     of the members' estimation-window residuals, diagonal excluded (METHODS item 8).
@@ -33,6 +34,13 @@ def mean_cross_correlation(
     ``min_overlap`` common rows are left out; if no pair is left, r̄ = 0 (independence) and
     ``n_pairs == 0`` says so. Correlation is invariant to each member's scale, so raw and
     standardized residuals give the same r̄.
+
+    Kolari and Pynnönen define r̄ for members sharing one event date. In a pooled sample of events
+    on different dates (the same index in Geneva and in Busan, say) two members' estimation
+    residuals can be almost perfectly correlated while their event-day abnormal returns fall on
+    different days and are independent. With ``evt_dates``, a pair whose event windows share no
+    calendar date therefore enters r̄ with correlation 0; pairs that share event days keep their
+    estimated correlation. With one common event date this is exactly Kolari-Pynnönen's r̄.
     """
     a = np.asarray(est_ar, dtype=float)
     n = a.shape[0]
@@ -55,12 +63,25 @@ def mean_cross_correlation(
         wide = long.pivot(index="date", columns="member", values="ar").reindex(columns=range(n))
         aligned = "calendar date"
     c = wide.corr(min_periods=min_overlap).to_numpy()
+    if evt_dates is not None:
+        c = np.where(_share_event_days(np.asarray(evt_dates, dtype="datetime64[D]")), c, np.where(np.isfinite(c), 0.0, c))
     iu = np.triu_indices(n, 1)
     off = c[iu]
     off = off[np.isfinite(off)]
     if off.size == 0:
         return CrossCorrelation(0.0, 0, n_possible, aligned, min_overlap)
     return CrossCorrelation(float(off.mean()), int(off.size), n_possible, aligned, min_overlap)
+
+
+def _share_event_days(evt_dates: np.ndarray) -> np.ndarray:
+    """(N, N) True where two members' event windows have a calendar date in common."""
+    n = evt_dates.shape[0]
+    ok = ~np.isnat(evt_dates)
+    codes, inverse = np.unique(evt_dates[ok], return_inverse=True)
+    inc = np.zeros((n, len(codes)), dtype=np.int32)
+    rows = np.nonzero(ok)[0]
+    inc[rows, inverse] = 1
+    return (inc @ inc.T) > 0
 
 
 @dataclass(frozen=True)

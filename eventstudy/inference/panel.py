@@ -50,6 +50,9 @@ class Panel:
         0 market-adjusted.
     est_dates : optional (N, M) datetime64 calendar dates of the estimation rows; the
         Kolari-Pynnönen r̄ aligns residuals on these (else on row position).
+    evt_dates : optional (N, L) datetime64 calendar dates of the event-window rows; with them,
+        pairs of members whose event windows share no calendar date count as uncorrelated in r̄
+        (their event-day abnormal returns fall on different days).
     labels : optional member names used in error messages.
     """
 
@@ -60,6 +63,7 @@ class Panel:
     evt_mkt: np.ndarray | None = None
     k: int = 2
     est_dates: np.ndarray | None = None
+    evt_dates: np.ndarray | None = None
     labels: Sequence[str] | None = field(default=None)
 
     def __post_init__(self) -> None:
@@ -98,6 +102,11 @@ class Panel:
             if d.shape != est.shape:
                 raise DataError(f"est_dates has shape {d.shape}, expected {est.shape} (one date per estimation row)")
             object.__setattr__(self, "est_dates", d)
+        if self.evt_dates is not None:
+            d = np.asarray(self.evt_dates, dtype="datetime64[D]")
+            if d.shape != evt.shape:
+                raise DataError(f"evt_dates has shape {d.shape}, expected {evt.shape} (one date per event-window row)")
+            object.__setattr__(self, "evt_dates", d)
         self._check_members()
 
     # ------------------------------------------------------------------ validation

@@ -1,0 +1,352 @@
+"""``EventStudy`` specification -> ``fit()`` -> immutable ``EventStudyResults``.
+
+The flow (GUIDE.md): events -> day 0 per (event, asset) on each market's sessions -> returns on
+each instrument's own sessions -> event-time panel -> normal-return model fitted on the
+estimation window (other events' windows excluded by default) -> AR, CAR, BHAR -> AAR/CAAR and
+the test battery per group. Every (event, asset) pair that cannot be estimated is kept in
+``exclusions`` with the reason; none disappears silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .abnormal import abnormal, car_table
+from .alignment import align, to_csv_frame
+from .assets import REGISTRY
+from .calendars import DateOnlyPolicy, data_sessions
+from .errors import DataError, EstimationWindowError
+from .events import expand_assets, load_events
+from .models import NormalReturnModel, get_model
+from .panel import Window, build_panel, other_event_mask, parse_window, window_label
+from .prices.base import check_daily_frame
+from .returns import ReturnKind, compute_returns
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    """What to estimate. Data first, options keyword-only; :meth:`fit` does the work.
+
+    Parameters
+    ----------
+    events
+        A validated catalog (:func:`load_events`) or a path to one.
+    prices
+        Daily price frame (``ticker, date, close, adj_close``) or any object with ``.daily()``.
+    assets
+        Tickers the events apply to (default: every ticker in ``prices`` except the market). Rows
+        of an ``asset``/``assets`` column in the catalog take precedence.
+    model
+        ``"constant-mean"``, ``"market-adjusted"``, ``"market"`` or a model object.
+    market
+        Benchmark ticker for market-adjusted and market models.
+    returns
+        ``"simple"`` or ``"log"``.
+    estimation, windows
+        Session offsets relative to day 0, inclusive at both ends.
+    min_estimation
+        Fewest estimation observations a member may have; fewer -> excluded, with the reason.
+    clean_estimation
+        Drop estimation days that lie inside another event's window on the same asset.
+    group
+        Column of the catalog to pool by (besides ``all`` and each event).
+    """
+
+    events: pd.DataFrame | str | Path
+    prices: object
+    assets: Sequence[str] | None = None
+    model: str | NormalReturnModel = "market"
+    market: str | None = None
+    returns: ReturnKind = "simple"
+    estimation: Window = (-250, -11)
+    windows: Sequence[Window] = ((-1, 1), (0, 0))
+    min_estimation: int = 60
+    clean_estimation: bool = True
+    date_only: DateOnlyPolicy = "session-date"
+    group: str | None = "group"
+    tests: Sequence[str] | None = None
+    convention: str = "clm"
+    seed: int = 0
+    n_boot: int = 2000
+
+    def fit(self) -> EventStudyResults:
+        return _fit(self)
+
+
+@dataclass(frozen=True)
+class EventStudyResults:
+    """Immutable results. ``abnormal_returns``, ``car`` and ``tests`` are tidy frames; the
+    other attributes say how they were made."""
+
+    spec: EventStudy
+    alignment: pd.DataFrame
+    members: pd.DataFrame
+    exclusions: pd.DataFrame
+    abnormal_returns: pd.DataFrame
+    car: pd.DataFrame
+    tests: pd.DataFrame
+    estimation_exclusions: pd.DataFrame
+    options: dict = field(default_factory=dict)
+
+    @cached_property
+    def caar(self) -> pd.DataFrame:
+        """Mean CAR per group and window, with N (a view of :attr:`car`)."""
+        rows = []
+        for g, mem in self._groups().items():
+            sub = self.car[self.car["member"].isin(mem)]
+            for w, s in sub.groupby("window", sort=False):
+                rows.append({"group": g, "window": w, "caar": s["car"].mean(), "n": int(s["car"].notna().sum())})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> "Summary":
+        """Headline table: CAAR per group and window, clustering-robust statistics first."""
+        from .report import Summary, headline
+
+        o = self.options
+        conv = (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o["market"] else "") +
+                f"; {o['returns']} returns; estimation window {o['estimation']} sessions"
+                f"{' excluding other events' + chr(39) + ' window days' if o['clean_estimation'] else ''}; "
+                f"event windows {', '.join(o['windows'])} (session offsets from day 0, inclusive). Day 0 = first "
+                "session of each market closing strictly after the event instant (date-only events: "
+                f"{o['date_only']}). Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
+                "bw1985 = Brown-Warner portfolio t, bootstrap = placebo-date resampling p; t_cs = naive "
+                "cross-sectional t. * p<0.10, ** p<0.05, *** p<0.01.")
+        if len(self.exclusions):
+            conv += f" {len(self.exclusions)} (event, asset) pair(s) excluded, see exclusions.csv."
+        return Summary(headline(self.car, self.tests, self.caar), "Cumulative average abnormal returns", conv)
+
+    def _groups(self) -> dict[str, list[int]]:
+        return _groups(self.members, self.spec.group)
+
+    def write(self, out: str | Path, *, inputs: dict[str, Path] | None = None) -> list[Path]:
+        """Write the CLI's files: abnormal_returns.csv, car.csv, tests.csv, exclusions.csv, manifest.json."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        files = []
+        ar = self.abnormal_returns.copy()
+        ar["date"] = ar["date"].dt.strftime("%Y-%m-%d")
+        for name, frame in [("abnormal_returns.csv", ar[["event_id", "asset", "tau", "date", "ret", "normal", "ar", "part"]]),
+                            ("car.csv", self.car[["event_id", "asset", "window", "car", "se", "t", "pvalue", "bhar",
+                                                   "n_est", "day0", "status"]]),
+                            ("tests.csv", self.tests),
+                            ("exclusions.csv", self.exclusions),
+                            ("alignment.csv", to_csv_frame(self.alignment)),
+                            ("estimation_exclusions.csv", self.estimation_exclusions)]:
+            frame.to_csv(out / name, index=False, float_format="%.15g")
+            files.append(out / name)
+        manifest = {
+            "package": "eventstudy", "version": __version__, "options": self.options,
+            "inputs": {k: {"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()}
+                       for k, p in (inputs or {}).items()},
+            "day0": to_csv_frame(self.alignment)[["event_id", "asset", "event_time_utc", "time_precision", "rule",
+                                                  "day0"]].to_dict(orient="records"),
+            "conventions": {
+                "windows": "session offsets relative to day 0, inclusive at both ends",
+                "day0": "first session of the market whose close is strictly after the event instant",
+                "returns": "on each instrument's own sessions, dated by the later session",
+            },
+        }
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+        files.append(out / "manifest.json")
+        return files
+
+
+def _groups(members: pd.DataFrame, group: str | None) -> dict[str, list[int]]:
+    """``all``, each value of the group column, then each event_id -> member indices."""
+    out = {"all": list(members.index)}
+    if group and group in members.columns:
+        for g, idx in members.groupby(group, sort=False).groups.items():
+            if str(g) and str(g) != "<NA>":
+                out.setdefault(str(g), list(idx))
+    for eid, idx in members.groupby("event_id", sort=False).groups.items():
+        out.setdefault(str(eid), list(idx))
+    return out
+
+
+def _daily(prices) -> pd.DataFrame:
+    if isinstance(prices, pd.DataFrame):
+        return check_daily_frame(prices, "prices")
+    if hasattr(prices, "daily"):
+        return prices.daily()
+    raise DataError(f"prices={type(prices).__name__}: pass a daily price frame or a PriceSource")
+
+
+def _fit(spec: EventStudy) -> EventStudyResults:
+    model = get_model(spec.model)
+    est = parse_window(spec.estimation, argument="estimation")
+    windows = [parse_window(w, argument="window") for w in spec.windows]
+    if not windows:
+        raise EstimationWindowError("no event window given; pass at least one, e.g. windows=[(-1, 1)]")
+    if est[1] >= min(w[0] for w in windows):
+        raise EstimationWindowError(
+            f"estimation window {window_label(est)} overlaps event window(s) "
+            f"{', '.join(map(window_label, windows))}; end the estimation before the first event day"
+        )
+    if model.needs_market and not spec.market:
+        raise DataError(f"model={model.name!r} needs a benchmark: pass market= (e.g. --market ACWI)")
+    events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
+    prices = _daily(spec.prices)
+    have = list(dict.fromkeys(prices["ticker"]))
+    if spec.market and spec.market not in have:
+        raise DataError(f"market {spec.market!r} has no prices; the price data hold {have}")
+    assets = list(spec.assets) if spec.assets is not None else [t for t in have if t != spec.market]
+    pairs = expand_assets(events, assets)
+    no_prices = sorted(set(pairs["asset"]) - set(have))
+    if no_prices:
+        raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
+    sessions = {t: data_sessions(g["date"], name=f"{t} data dates") for t, g in prices.groupby("ticker")
+                if t not in REGISTRY}
+    alignment = align(events, assets, date_only=spec.date_only, sessions=sessions)
+    rets = compute_returns(prices, spec.returns)
+
+    # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
+    meta_cols = [c for c in ("group", "category", "direction", "title") if c in pairs.columns]
+    if spec.group and spec.group not in pairs.columns and spec.group != "group":
+        raise DataError(f"group={spec.group!r} is not a column of the events; it has {list(events.columns)}")
+    members = alignment[["event_id", "asset", "day0"]].merge(
+        pairs[["event_id", "asset", *meta_cols]], on=["event_id", "asset"], how="left", validate="one_to_one")
+    have_ret = pd.MultiIndex.from_frame(rets[["ticker", "date"]]).get_indexer(
+        pd.MultiIndex.from_arrays([members["asset"], members["day0"]])) >= 0
+    exclusions = [
+        {"event_id": r.event_id, "asset": r.asset, "reason": f"no return on day 0 {r.day0:%Y-%m-%d} (price missing "
+         "that session or outside the data)"} for r in members[~have_ret].itertuples()]
+    members = members[have_ret].reset_index(drop=True)
+    if members.empty:
+        raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
+                                    "; ".join(f"{e['event_id']}/{e['asset']}" for e in exclusions[:5]))
+
+    lo = est[0]
+    hi = max(w[1] for w in windows)
+    panel = build_panel(rets, members, (min(lo, min(w[0] for w in windows)), hi), market=spec.market, kind=spec.returns)
+    est_cols = panel.cols(est)
+    mask = other_event_mask(panel, est, windows) if spec.clean_estimation else None
+    present = np.isfinite(panel.ret[:, est_cols])
+    if model.needs_market:
+        present &= np.isfinite(panel.mkt[:, est_cols])
+    usable = present & ~mask if mask is not None else present
+    short = usable.sum(axis=1) < max(spec.min_estimation, model.k + 3)
+    for i in np.flatnonzero(short):
+        exclusions.append({"event_id": members.at[i, "event_id"], "asset": members.at[i, "asset"],
+                           "reason": f"{int(usable[i].sum())} estimation observations in {window_label(est)} "
+                                     f"(min_estimation={spec.min_estimation})"})
+    keep = ~short
+    if not keep.any():
+        raise EstimationWindowError(f"every (event, asset) pair has fewer than {spec.min_estimation} estimation "
+                                    f"observations in {window_label(est)}; shorten min_estimation or move the window")
+    if short.any():
+        members = members[keep].reset_index(drop=True)
+        panel = type(panel)(members, panel.taus, panel.ret[keep], panel.mkt[keep], panel.dates[keep])
+        mask = mask[keep] if mask is not None else None
+    fit = model.fit(panel.ret, panel.mkt, est_cols, min_obs=max(spec.min_estimation, model.k + 3), exclude=mask)
+    normal, ar = abnormal(panel, model, fit)
+
+    est_excl = pd.DataFrame(columns=["event_id", "asset", "date", "reason"])
+    if mask is not None and mask.any():
+        ii, jj = np.nonzero(mask)
+        est_excl = pd.DataFrame({"event_id": members["event_id"].to_numpy()[ii], "asset": members["asset"].to_numpy()[ii],
+                                 "date": pd.DatetimeIndex(panel.dates[:, est_cols][ii, jj]).strftime("%Y-%m-%d"),
+                                 "reason": "inside another event's window on this asset"})
+
+    # the tidy AR frame: estimation and event rows (gap rows are used nowhere)
+    evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
+    cols = np.concatenate([est_cols, evt_cols])
+    part = np.array(["estimation"] * len(est_cols) + ["event"] * len(evt_cols))
+    n, t = len(members), len(cols)
+    ar_frame = pd.DataFrame({
+        "member": np.repeat(np.arange(n), t),
+        "event_id": np.repeat(members["event_id"].to_numpy(), t),
+        "asset": np.repeat(members["asset"].to_numpy(), t),
+        "tau": np.tile(panel.taus[cols], n),
+        "date": pd.DatetimeIndex(panel.dates[:, cols].ravel()),
+        "ret": panel.ret[:, cols].ravel(),
+        "normal": normal[:, cols].ravel(),
+        "ar": ar[:, cols].ravel(),
+        "part": np.tile(part, n),
+    })
+    if mask is not None:
+        flat = np.zeros((n, t), dtype=bool)
+        flat[:, : len(est_cols)] = mask
+        ar_frame.loc[flat.ravel(), "part"] = "estimation-excluded"
+    ar_frame = ar_frame[ar_frame["date"].notna()].reset_index(drop=True)
+
+    car = car_table(panel, model, fit, ar, normal, windows, kind=spec.returns)
+    car.insert(0, "member", np.tile(np.arange(n), len(windows)))
+    car["day0"] = np.tile(pd.to_datetime(members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(), len(windows))
+
+    tests = _inference(spec, model, members, panel, ar, est_cols, mask, windows)
+    options = {
+        "model": model.name, "market": spec.market, "returns": spec.returns, "estimation": window_label(est),
+        "windows": [window_label(w) for w in windows], "min_estimation": spec.min_estimation,
+        "clean_estimation": spec.clean_estimation, "date_only": spec.date_only, "group": spec.group,
+        "convention": spec.convention, "seed": spec.seed, "n_boot": spec.n_boot,
+        "assets": assets,
+    }
+    return EventStudyResults(spec, alignment, members, pd.DataFrame(exclusions, columns=["event_id", "asset", "reason"]),
+                             ar_frame, car, tests, est_excl, options)
+
+
+def _inference(spec, model, members, panel, ar, est_cols, mask, windows) -> pd.DataFrame:
+    """The test battery per group (``all``, each event, each group value) and window."""
+    from .inference import Panel as InferencePanel
+    from .inference import ALL_TESTS, battery
+
+    est_ar = ar[:, est_cols].copy()
+    est_mkt = panel.mkt[:, est_cols].copy() if model.needs_market else None
+    if mask is not None:
+        est_ar[mask] = np.nan
+        if est_mkt is not None:
+            est_mkt[mask] = np.nan
+    est_dates = panel.dates[:, est_cols]
+    rows = []
+    for g, idx in _groups(members, spec.group).items():
+        idx = np.asarray(idx)
+        for w in windows:
+            cols = panel.cols(w)
+            ip = InferencePanel(
+                est_ar=est_ar[idx], evt_ar=ar[np.ix_(idx, cols)], taus=panel.taus[cols],
+                est_mkt=est_mkt[idx] if est_mkt is not None and model.k == 2 else None,
+                evt_mkt=panel.mkt[np.ix_(idx, cols)] if est_mkt is not None and model.k == 2 else None,
+                k=model.k, est_dates=est_dates[idx], evt_dates=panel.dates[np.ix_(idx, cols)],
+                labels=[f"{e}/{a}" for e, a in zip(members["event_id"].to_numpy()[idx], members["asset"].to_numpy()[idx])],
+            )
+            df = battery(ip, tests=spec.tests or ALL_TESTS, convention=spec.convention, seed=spec.seed,
+                         n_boot=spec.n_boot)
+            df.insert(0, "window", window_label(w))
+            df.insert(0, "group", g)
+            rows.append(df)
+    cols = ["group", "window", "tau", "test", "statistic", "pvalue", "n", "distribution", "df", "note"]
+    return pd.concat(rows, ignore_index=True)[cols]
+
+
+STUDY_ASSETS: tuple[str, ...] = (
+    "SPY", "QQQ", "^GSPC", "^DJI", "^IXIC", "^N225", "^KS11", "^HSI", "000001.SS", "ES=F", "NQ=F", "YM=F",
+    "CNY=X", "ZS=F",
+)
+
+
+def us_china_study(**options) -> EventStudy:
+    """The bundled US-China study: every catalog event on the default markets, real prices.
+
+    Default normal-return model: **constant mean**. The markets here are broad indices, index
+    futures, the yuan and soybeans; a market model of an index on an index that contains it (SPY
+    on ACWI, whose largest part is the US) removes the very reaction a trade-war headline causes in
+    every market at once. Pass ``model="market", market="ACWI"`` for the world-benchmark view.
+    Events are pooled by ``group`` = de-escalation (direction +1) or escalation (-1).
+    """
+    from .prices.bundled import BundledSource
+
+    events = load_events()
+    events = events.assign(group=events["direction"].map({1: "de-escalation", -1: "escalation"}).astype(str))
+    spec = dict(events=events, prices=BundledSource(), assets=STUDY_ASSETS, model="constant-mean", market=None,
+                estimation=(-250, -11), windows=((0, 0), (0, 1), (-1, 1)), group="group")
+    spec.update(options)
+    return EventStudy(**spec)
