@@ -22,9 +22,12 @@ from .prices import PriceSource
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .returns import compute_returns, session_gaps
+from .study import EventStudy, EventStudyResults, us_china_study
+from .models import MODELS, ConstantMean, MarketAdjusted, MarketModel
 
 __all__ = [
-    "AlignmentError", "Asset", "BundledSource", "CATEGORIES", "CSVSource", "DATE_ONLY_POLICIES",
+    "AlignmentError", "Asset", "ConstantMean", "EventStudy", "EventStudyResults", "MODELS", "MarketAdjusted",
+    "MarketModel", "us_china_study", "BundledSource", "CATEGORIES", "CSVSource", "DATE_ONLY_POLICIES",
     "DEFAULT_ASSETS", "DataError", "EstimationWindowError", "EventCatalogError", "EventStudyError",
     "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable", "UnknownTickerError", "align",
     "bundled_events_path", "compute_returns", "data_sessions", "exchange_sessions", "expand_assets",

@@ -1,0 +1,69 @@
+"""Benchmark of the estimation engine: wall time and peak memory (not a test).
+
+    python benchmarks/bench_engine.py            # both cases
+    python benchmarks/bench_engine.py small      # (a) 236 asset-events, full battery
+    python benchmarks/bench_engine.py large      # (b) 100,000 asset-events (1,000 assets x 100 events)
+
+Synthetic market-model prices (a known truth is not the point here, only size). Each case runs in
+a fresh process so peak memory (ru_maxrss) belongs to that case alone; "compute" is the time of
+``EventStudy(...).fit()`` after imports and data generation.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+
+def synthetic(n_assets: int, n_events: int, n_days: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2019-01-01", periods=n_days)
+    mkt = rng.normal(0.0003, 0.01, n_days)
+    beta = rng.uniform(0.5, 1.5, n_assets)
+    ret = 0.0001 + beta[None, :] * mkt[:, None] + rng.normal(0, 0.015, (n_days, n_assets))
+    prices = np.exp(np.cumsum(np.log1p(np.column_stack([mkt, ret])), axis=0)) * 100
+    tickers = ["MKT"] + [f"A{i:04d}" for i in range(n_assets)]
+    long = pd.DataFrame({
+        "ticker": np.repeat(tickers, n_days),
+        "date": np.tile(dates.to_numpy(), len(tickers)),
+        "close": prices.T.ravel(),
+    })
+    long["adj_close"] = long["close"]
+    ev_pos = np.linspace(300, n_days - 20, n_events).astype(int)
+    events = pd.DataFrame({"event_id": [f"E{i:03d}" for i in range(n_events)],
+                           "date": dates[ev_pos].strftime("%Y-%m-%d")})
+    return long, events
+
+
+def run_case(name: str) -> None:
+    import eventstudy as es
+
+    if name == "small":  # 59 events x 4 markets = 236 asset-events, the full battery
+        prices, events = synthetic(4, 59, 1200)
+        windows = ((-1, 1), (0, 0))
+    else:  # 1,000 assets x 100 events = 100,000 asset-events
+        prices, events = synthetic(1000, 100, 1000)
+        windows = ((-1, 1),)
+    ev = es.load_events(frame=events)
+    t0 = time.perf_counter()
+    res = es.EventStudy(ev, prices, model="market", market="MKT", estimation=(-250, -11), windows=windows,
+                        n_boot=1000).fit()
+    dt = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
+    n = len(res.members)
+    print(f"{name}: {n:,} asset-events, {len(windows)} window(s), {res.tests['group'].nunique()} groups, "
+          f"{len(res.tests):,} test rows: fit {dt:.2f} s, peak RSS {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    cases = sys.argv[1:] or ["small", "large"]
+    if len(cases) == 1:
+        run_case(cases[0])
+    else:
+        for c in cases:
+            subprocess.run([sys.executable, __file__, c], check=True)
