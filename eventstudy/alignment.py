@@ -61,39 +61,47 @@ def align(
     policy = check_policy(date_only)
     pairs = expand_assets(events, list(assets) if assets is not None else list(DEFAULT_ASSETS))
     sessions = dict(sessions or {})
-    parts = []
-    for ticker, rows in pairs.groupby("asset", sort=False):
+    order, tables, positions = [], [], []
+    by_table: dict[int, tuple[SessionTable, list]] = {}
+    for ticker, idx in pairs.groupby("asset", sort=False).indices.items():
         table = sessions[ticker] if ticker in sessions else sessions_for(ticker)
+        by_table.setdefault(id(table), (table, []))[1].append((ticker, idx))
+    for table, members in by_table.values():  # one search per distinct calendar, not per ticker
+        idx = np.concatenate([ix for _, ix in members])
+        ticker = members[0][0] if len(members) == 1 else f"{members[0][0]} and {len(members) - 1} more"
+        rows = pairs.iloc[idx]
         timed = rows["time_precision"].ne("date-only").to_numpy()
         inst = pd.DatetimeIndex(rows["event_time_utc"])
-        if policy == "end-of-day":
-            probe = inst.where(timed, inst + pd.Timedelta(days=1))
-        else:
-            probe = inst
+        probe = inst.where(timed, inst + pd.Timedelta(days=1)) if policy == "end-of-day" else inst
         pos = first_close_after(table, probe)
         if policy == "session-date" and not timed.all():
             pos = np.where(timed, pos, first_session_on_or_after(table, rows["event_date"]))
         _check_bounds(rows, pos, table, ticker)
-        rule = np.where(timed, _RULES["instant"], _RULES[policy])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "event_id": rows["event_id"].to_numpy(),
-                    "asset": ticker,
-                    "event_time_utc": inst,
-                    "time_precision": rows["time_precision"].to_numpy(),
-                    "rule": rule,
-                    "calendar": table.calendar,
-                    "market_tz": table.tz,
-                    "event_time_market": inst.tz_convert(table.tz).strftime("%Y-%m-%d %H:%M %a"),
-                    "day0": table.sessions[pos],
-                    "day0_open_utc": table.opens[pos],
-                    "day0_close_utc": table.closes[pos],
-                    "_order": rows.index.to_numpy(),
-                }
-            )
-        )
-    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="mergesort")
+        order.append(idx)
+        tables.append((table, len(idx)))
+        positions.append(pos)
+    idx = np.concatenate(order)
+    rows = pairs.iloc[idx]
+    timed = rows["time_precision"].ne("date-only").to_numpy()
+    take = lambda attr: np.concatenate([getattr(t, attr)[p].to_numpy() for (t, _), p in zip(tables, positions)])  # noqa: E731
+    out = pd.DataFrame({
+        "event_id": rows["event_id"].to_numpy(),
+        "asset": rows["asset"].to_numpy(),
+        "event_time_utc": pd.DatetimeIndex(rows["event_time_utc"]),
+        "time_precision": rows["time_precision"].to_numpy(),
+        "rule": np.where(timed, _RULES["instant"], _RULES[policy]),
+        "calendar": np.repeat([t.calendar for t, _ in tables], [k for _, k in tables]),
+        "market_tz": np.repeat([t.tz for t, _ in tables], [k for _, k in tables]),
+        "day0": pd.DatetimeIndex(take("sessions")),
+        "day0_open_utc": pd.DatetimeIndex(take("opens")),
+        "day0_close_utc": pd.DatetimeIndex(take("closes")),
+        "_order": idx,
+    })
+    local = pd.Series("", index=out.index, dtype=object)
+    for tz, ix in out.groupby("market_tz", sort=False).indices.items():  # one conversion per time zone
+        local.iloc[ix] = pd.DatetimeIndex(out["event_time_utc"].iloc[ix]).tz_convert(tz).strftime("%Y-%m-%d %H:%M %a")
+    out["event_time_market"] = local.to_numpy()
+    out = out.sort_values("_order", kind="mergesort")
     return out.drop(columns="_order").reset_index(drop=True)[ALIGN_COLUMNS]
 
 

@@ -84,37 +84,45 @@ def build_panel(
     (the caller reports members whose day 0 has no price).
     """
     r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+    groups = r.groupby("ticker", sort=False).indices
+    rdates = r["date"].to_numpy().astype("datetime64[ns]")
     if market is not None:
         mk = r.loc[r["ticker"] == market, ["date", "ret"]]
         mkt_flat = np.full(len(r), np.nan)
-        for ticker, idx in r.groupby("ticker", sort=False).indices.items():
-            mkt_flat[idx] = market_over_intervals(
-                mk, r["prev_date"].to_numpy()[idx], r["date"].to_numpy()[idx], kind
-            ) if ticker != market else r["ret"].to_numpy()[idx]
+        prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
+        for ticker, idx in groups.items():
+            mkt_flat[idx] = market_over_intervals(mk, prev[idx], rdates[idx], kind) if ticker != market \
+                else r["ret"].to_numpy()[idx]
     else:
         mkt_flat = np.full(len(r), np.nan)
-    start = r.groupby("ticker", sort=False).indices
-    first = {t: int(ix[0]) for t, ix in start.items()}
-    length = {t: len(ix) for t, ix in start.items()}
-    # position of each member's day 0 in the flat array
-    key = pd.MultiIndex.from_arrays([r["ticker"], r["date"]])
-    mkey = pd.MultiIndex.from_arrays([members["asset"], pd.to_datetime(members["day0"])])
-    pos0 = key.get_indexer(mkey)
-    if (pos0 < 0).any():
-        bad = members.loc[pos0 < 0].iloc[0]
+    tickers = pd.Index(list(groups))
+    first = np.array([groups[t][0] for t in tickers])
+    length = np.array([len(groups[t]) for t in tickers])
+    code = tickers.get_indexer(members["asset"])
+    if (code < 0).any():
+        bad = members.loc[code < 0].iloc[0]
+        raise EstimationWindowError(f"member ({bad['event_id']}, {bad['asset']}): the asset has no returns")
+    lo, hi = first[code], first[code] + length[code]
+    # day 0's row: each ticker's dates are sorted inside its block, so search within the block
+    d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[ns]")
+    rows_code = np.repeat(np.arange(len(tickers)), length)
+    key = rows_code.astype(np.int64) * (1 << 20) + (rdates.astype(np.int64) // 86_400_000_000_000)
+    mkey = code.astype(np.int64) * (1 << 20) + (d0.astype(np.int64) // 86_400_000_000_000)
+    pos0 = np.searchsorted(key, mkey)
+    found = (pos0 < len(key)) & (key[np.minimum(pos0, len(key) - 1)] == mkey)
+    if not found.all():
+        bad = members.loc[~found].iloc[0]
         raise EstimationWindowError(
             f"member ({bad['event_id']}, {bad['asset']}): no return on day 0 {pd.Timestamp(bad['day0']):%Y-%m-%d}; "
             "its price is missing that session"
         )
     tau = np.arange(taus[0], taus[1] + 1)
-    lo = np.array([first[a] for a in members["asset"]])
-    hi = lo + np.array([length[a] for a in members["asset"]])
     idx = pos0[:, None] + tau[None, :]
     ok = (idx >= lo[:, None]) & (idx < hi[:, None])
     safe = np.where(ok, idx, 0)
     ret = np.where(ok, r["ret"].to_numpy()[safe], np.nan)
     mkt = np.where(ok, mkt_flat[safe], np.nan)
-    dates = np.where(ok, r["date"].to_numpy().astype("datetime64[ns]")[safe], np.datetime64("NaT"))
+    dates = np.where(ok, rdates[safe], np.datetime64("NaT"))
     return Panel(members.reset_index(drop=True), tau, ret, mkt, dates)
 
 
@@ -122,17 +130,22 @@ def other_event_mask(panel: Panel, est: Window, windows: list[Window]) -> np.nda
     """(N, M) True where a member's estimation row falls inside an event window of *another*
     member on the same asset (the 2025 trade talks are weeks apart, so their windows overlap
     each other's estimation windows). The caller excludes those rows by default and reports them.
+
+    A member's own event window never overlaps its own estimation window (the study checks
+    that the estimation window ends before the first event day), so testing each estimation
+    date against the event dates of *all* members of the asset is the same as testing it
+    against the *other* members' dates.
     """
     est_cols = panel.cols(est)
     evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
-    mask = np.zeros((len(panel.members), len(est_cols)), dtype=bool)
-    for _, idx in panel.members.groupby("asset", sort=False).indices.items():
-        if len(idx) < 2:
-            continue
-        evt = panel.dates[np.ix_(idx, evt_cols)]
-        est_d = panel.dates[np.ix_(idx, est_cols)]
-        for j, i in enumerate(idx):
-            others = np.delete(evt, j, axis=0).ravel()
-            others = others[~np.isnat(others)]
-            mask[i] = np.isin(est_d[j], others)
+    code = pd.Index(pd.unique(panel.members["asset"])).get_indexer(panel.members["asset"]).astype(np.int64)
+    day = 86_400_000_000_000
+
+    def keys(cols: np.ndarray) -> np.ndarray:  # (asset, calendar day) as one integer; NaT -> -1
+        d = panel.dates[:, cols]
+        k = code[:, None] * (1 << 20) + d.astype(np.int64) // day
+        return np.where(np.isnat(d), -1, k)
+
+    evt = np.unique(keys(evt_cols))
+    mask = np.isin(keys(est_cols), evt[evt >= 0])
     return mask

@@ -58,8 +58,10 @@ def compute_returns(
     )
     sessions = dict(sessions or {})
     spans = np.ones(len(out), dtype=np.int64)
+    price_dates = df["date"].to_numpy()
+    price_rows = df.groupby("ticker", sort=False).indices
     for ticker, idx in out.groupby("ticker", sort=False).indices.items():
-        table = sessions.get(ticker) or sessions_for(ticker, prices.loc[prices["ticker"] == ticker, "date"])
+        table = sessions.get(ticker) or sessions_for(ticker, price_dates[price_rows[ticker]])
         s = table.sessions.asi8
         hi = np.searchsorted(s, out["date"].to_numpy()[idx].astype("datetime64[ns]").astype(np.int64), side="right")
         lo = np.searchsorted(s, out["prev_date"].to_numpy()[idx].astype("datetime64[ns]").astype(np.int64), side="right")
@@ -72,7 +74,7 @@ def session_gaps(prices: pd.DataFrame, sessions: Mapping[str, SessionTable] | No
     """Calendar sessions with no price, between each ticker's first and last row (``ticker, date``)."""
     sessions = dict(sessions or {})
     rows = []
-    for ticker, grp in prices.groupby("ticker", sort=False):
+    for ticker, grp in prices.groupby("ticker", sort=False):  # one pass, not a filter per ticker
         table = sessions.get(ticker) or sessions_for(ticker, grp["date"])
         expected = table.in_range(grp["date"].min(), grp["date"].max())
         for d in expected.difference(pd.DatetimeIndex(grp["date"])):

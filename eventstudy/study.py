@@ -27,7 +27,7 @@ from .calendars import DateOnlyPolicy, data_sessions
 from .errors import DataError, EstimationWindowError
 from .events import expand_assets, load_events
 from .models import NormalReturnModel, get_model
-from .panel import Window, build_panel, other_event_mask, parse_window, window_label
+from .panel import Panel, Window, build_panel, other_event_mask, parse_window, window_label
 from .prices.base import check_daily_frame
 from .returns import ReturnKind, compute_returns
 
@@ -91,11 +91,34 @@ class EventStudyResults:
     alignment: pd.DataFrame
     members: pd.DataFrame
     exclusions: pd.DataFrame
-    abnormal_returns: pd.DataFrame
     car: pd.DataFrame
     tests: pd.DataFrame
-    estimation_exclusions: pd.DataFrame
     options: dict = field(default_factory=dict)
+    # the wide arrays the tidy views are made from (kept instead of a 24-million-row frame)
+    panel: Panel | None = field(default=None, repr=False)
+    normal: np.ndarray | None = field(default=None, repr=False)
+    ar: np.ndarray | None = field(default=None, repr=False)
+    est_mask: np.ndarray | None = field(default=None, repr=False)
+
+    @cached_property
+    def abnormal_returns(self) -> pd.DataFrame:
+        """Tidy AR frame keyed (event_id, asset, tau): estimation and event rows (gap rows are
+        used nowhere). ``part`` is ``estimation``, ``estimation-excluded`` (inside another
+        event's window) or ``event``."""
+        return _ar_frame(self)
+
+    @cached_property
+    def estimation_exclusions(self) -> pd.DataFrame:
+        """Estimation days dropped because they lie inside another event's window on the asset."""
+        cols = ["event_id", "asset", "date", "reason"]
+        if self.est_mask is None or not self.est_mask.any():
+            return pd.DataFrame(columns=cols)
+        est_cols = self.panel.cols(parse_window(self.options["estimation"]))
+        ii, jj = np.nonzero(self.est_mask)
+        return pd.DataFrame({"event_id": self.members["event_id"].to_numpy()[ii],
+                             "asset": self.members["asset"].to_numpy()[ii],
+                             "date": pd.DatetimeIndex(self.panel.dates[:, est_cols][ii, jj]).strftime("%Y-%m-%d"),
+                             "reason": "inside another event's window on this asset"})
 
     @cached_property
     def caar(self) -> pd.DataFrame:
@@ -172,6 +195,23 @@ def _groups(members: pd.DataFrame, group: str | None) -> dict[str, list[int]]:
     return out
 
 
+def _data_calendars(prices: pd.DataFrame) -> dict:
+    """Session tables for tickers the registry lacks, from their dates; tickers with identical
+    dates share one table (a universe of 1,000 stocks usually has one calendar)."""
+    dates = prices["date"].to_numpy().astype("datetime64[ns]")
+    tables: dict[bytes, object] = {}
+    out = {}
+    for t, ix in prices.groupby("ticker", sort=False).indices.items():
+        if t in REGISTRY:
+            continue
+        d = np.unique(dates[ix])
+        key = d.tobytes()
+        if key not in tables:
+            tables[key] = data_sessions(d, name="data dates")
+        out[t] = tables[key]
+    return out
+
+
 def _daily(prices) -> pd.DataFrame:
     if isinstance(prices, pd.DataFrame):
         return check_daily_frame(prices, "prices")
@@ -195,7 +235,7 @@ def _fit(spec: EventStudy) -> EventStudyResults:
         raise DataError(f"model={model.name!r} needs a benchmark: pass market= (e.g. --market ACWI)")
     events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
     prices = _daily(spec.prices)
-    have = list(dict.fromkeys(prices["ticker"]))
+    have = list(pd.unique(prices["ticker"]))
     if spec.market and spec.market not in have:
         raise DataError(f"market {spec.market!r} has no prices; the price data hold {have}")
     assets = list(spec.assets) if spec.assets is not None else [t for t in have if t != spec.market]
@@ -203,10 +243,9 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     no_prices = sorted(set(pairs["asset"]) - set(have))
     if no_prices:
         raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
-    sessions = {t: data_sessions(g["date"], name=f"{t} data dates") for t, g in prices.groupby("ticker")
-                if t not in REGISTRY}
+    sessions = _data_calendars(prices)
     alignment = align(events, assets, date_only=spec.date_only, sessions=sessions)
-    rets = compute_returns(prices, spec.returns)
+    rets = compute_returns(prices, spec.returns, sessions=sessions)
 
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
     meta_cols = [c for c in ("group", "category", "direction", "title") if c in pairs.columns]
@@ -249,36 +288,8 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     fit = model.fit(panel.ret, panel.mkt, est_cols, min_obs=max(spec.min_estimation, model.k + 3), exclude=mask)
     normal, ar = abnormal(panel, model, fit)
 
-    est_excl = pd.DataFrame(columns=["event_id", "asset", "date", "reason"])
-    if mask is not None and mask.any():
-        ii, jj = np.nonzero(mask)
-        est_excl = pd.DataFrame({"event_id": members["event_id"].to_numpy()[ii], "asset": members["asset"].to_numpy()[ii],
-                                 "date": pd.DatetimeIndex(panel.dates[:, est_cols][ii, jj]).strftime("%Y-%m-%d"),
-                                 "reason": "inside another event's window on this asset"})
-
-    # the tidy AR frame: estimation and event rows (gap rows are used nowhere)
-    evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
-    cols = np.concatenate([est_cols, evt_cols])
-    part = np.array(["estimation"] * len(est_cols) + ["event"] * len(evt_cols))
-    n, t = len(members), len(cols)
-    ar_frame = pd.DataFrame({
-        "member": np.repeat(np.arange(n), t),
-        "event_id": np.repeat(members["event_id"].to_numpy(), t),
-        "asset": np.repeat(members["asset"].to_numpy(), t),
-        "tau": np.tile(panel.taus[cols], n),
-        "date": pd.DatetimeIndex(panel.dates[:, cols].ravel()),
-        "ret": panel.ret[:, cols].ravel(),
-        "normal": normal[:, cols].ravel(),
-        "ar": ar[:, cols].ravel(),
-        "part": np.tile(part, n),
-    })
-    if mask is not None:
-        flat = np.zeros((n, t), dtype=bool)
-        flat[:, : len(est_cols)] = mask
-        ar_frame.loc[flat.ravel(), "part"] = "estimation-excluded"
-    ar_frame = ar_frame[ar_frame["date"].notna()].reset_index(drop=True)
-
     car = car_table(panel, model, fit, ar, normal, windows, kind=spec.returns)
+    n = len(members)
     car.insert(0, "member", np.tile(np.arange(n), len(windows)))
     car["day0"] = np.tile(pd.to_datetime(members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(), len(windows))
 
@@ -291,7 +302,33 @@ def _fit(spec: EventStudy) -> EventStudyResults:
         "assets": assets,
     }
     return EventStudyResults(spec, alignment, members, pd.DataFrame(exclusions, columns=["event_id", "asset", "reason"]),
-                             ar_frame, car, tests, est_excl, options)
+                             car, tests, options, panel=panel, normal=normal, ar=ar, est_mask=mask)
+
+
+def _ar_frame(res: EventStudyResults) -> pd.DataFrame:
+    panel, members = res.panel, res.members
+    est_cols = panel.cols(parse_window(res.options["estimation"]))
+    evt_cols = np.unique(np.concatenate([panel.cols(parse_window(w)) for w in res.options["windows"]]))
+    cols = np.concatenate([est_cols, evt_cols])
+    n, t = len(members), len(cols)
+    part = np.empty((n, t), dtype=object)
+    part[:, : len(est_cols)] = "estimation"
+    part[:, len(est_cols):] = "event"
+    if res.est_mask is not None:
+        est_part = part[:, : len(est_cols)]
+        est_part[res.est_mask] = "estimation-excluded"
+    frame = pd.DataFrame({
+        "member": np.repeat(np.arange(n), t),
+        "event_id": np.repeat(members["event_id"].to_numpy(), t),
+        "asset": np.repeat(members["asset"].to_numpy(), t),
+        "tau": np.tile(panel.taus[cols], n),
+        "date": pd.DatetimeIndex(panel.dates[:, cols].ravel()),
+        "ret": panel.ret[:, cols].ravel(),
+        "normal": res.normal[:, cols].ravel(),
+        "ar": res.ar[:, cols].ravel(),
+        "part": part.ravel(),
+    })
+    return frame[frame["date"].notna()].reset_index(drop=True)
 
 
 def _inference(spec, model, members, panel, ar, est_cols, mask, windows) -> pd.DataFrame:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +23,34 @@ class Context:
     seed: int = 0
     n_boot: int = 9999
     min_overlap: int = 20
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """Value shared by the tests of one run (computed once)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    # Panel quantities under this run's convention, computed once for all tests.
+    @cached_property
+    def s2(self) -> np.ndarray:
+        return self.panel.s2(self.convention)
+
+    @cached_property
+    def sar(self) -> np.ndarray:
+        return self.panel.sar(self.convention)
+
+    @cached_property
+    def est_sar(self) -> np.ndarray:
+        return self.panel.est_sar(self.convention)
+
+    @cached_property
+    def scar(self) -> np.ndarray:
+        return self.panel.scar(self.convention)
+
+    @cached_property
+    def car_var(self) -> np.ndarray:
+        return self.panel.car_var(self.convention)
 
     @cached_property
     def cc(self) -> CrossCorrelation:
@@ -33,8 +63,10 @@ class Context:
 
     def rbar_note(self) -> str:
         c = self.cc
-        return (f"r̄={c.rbar:.4f} from {c.n_pairs}/{c.n_possible} member pairs aligned on {c.aligned_on}"
-                + ("" if c.n_pairs else " (no overlapping pair: r̄ set to 0)"))
+        return self.memo("rbar_note", lambda: (
+            f"r̄={c.rbar:.4f} from {c.n_pairs}/{c.n_possible} member pairs aligned on {c.aligned_on}"
+            + ("" if c.n_pairs else " (no overlapping pair: r̄ set to 0)")
+            + (" (estimated from a random subset of members)" if c.approximate else "")))
 
 
 def dist_name(df: float | None) -> str:

@@ -5,20 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ..errors import DataError
 
 
 @dataclass(frozen=True)
 class CrossCorrelation:
-    """Mean off-diagonal correlation of estimation-window residuals and how it was obtained."""
+    """Mean off-diagonal correlation of estimation-window residuals and how it was obtained.
+
+    ``approximate`` is False when every pair entered exactly. It is True only for very large
+    panels (see :func:`mean_cross_correlation`): a group of members linked by shared event days
+    with more than ``COMPONENT_MAX`` members has its correlations estimated from a seeded random
+    subset of those members, and with more than ``CLASS_MAX`` distinct estimation-date patterns
+    the number of overlapping pairs across such groups is estimated from a seeded random subset;
+    ``n_pairs`` is then an estimate too.
+    """
 
     rbar: float
     n_pairs: int  # pairs with enough overlapping rows
     n_possible: int  # N (N - 1) / 2
     aligned_on: str  # "calendar date" or "row position"
     min_overlap: int
+    approximate: bool = False
+
+
+# Sizes above which the exact pairwise computation is replaced by a seeded subset estimate.
+COMPONENT_MAX = 20_000  # members in one group linked by shared event days
+CLASS_MAX = 4_000  # distinct (group, estimation-date set) patterns when counting pairs across groups
+_DENSE_MAX = 500  # up to this many members every pair is computed exactly in one block
+_CHUNK = 512  # rows per chunk of the pairwise matrix products (bounds memory to ~chunk x N)
 
 
 def mean_cross_correlation(
@@ -41,47 +56,230 @@ def mean_cross_correlation(
     different days and are independent. With ``evt_dates``, a pair whose event windows share no
     calendar date therefore enters r̄ with correlation 0; pairs that share event days keep their
     estimated correlation. With one common event date this is exactly Kolari-Pynnönen's r̄.
+
+    Computation (numpy, no N x N pandas frame): residuals go on the union date grid and the
+    pairwise-complete moments come from matrix products (n_ij = Mk Mk', Σx = X Mk', Σx² = X² Mk',
+    Σxy = X X'); members observed on every date of the grid use the closed form
+    Σ_{i<j} r_ij = (|Σ_i z_i|² - Σ_i |z_i|²) / 2 per event-date class. Up to ``_DENSE_MAX`` members
+    every pair is computed. Larger panels are split into the connected components of the "share an
+    event day" graph: correlations are computed within components only; a pair in different
+    components counts as a zero-correlation pair when it has ``min_overlap`` common dates (the
+    degenerate case of a residual constant over those dates, which the exact computation would
+    leave out, is not checked). A component with more than ``COMPONENT_MAX`` members is estimated
+    from a seeded random subset of ``COMPONENT_MAX`` members (its sum of correlations and pair
+    count scaled to the component), and the cross-component pair count from a random subset when
+    there are more than ``CLASS_MAX`` date patterns; ``approximate`` is then True.
     """
     a = np.asarray(est_ar, dtype=float)
+    if a.ndim != 2:
+        raise DataError(f"est_ar must be 2-D (members x rows), got shape {a.shape}")
     n = a.shape[0]
     n_possible = n * (n - 1) // 2
     if n < 2:
         return CrossCorrelation(0.0, 0, 0, "none", min_overlap)
+    ok = ~np.isnan(a)
     if est_dates is None:
-        wide = pd.DataFrame(a.T)
+        col = np.broadcast_to(np.arange(a.shape[1]), a.shape)
         aligned = "row position"
     else:
         d = np.asarray(est_dates, dtype="datetime64[D]")
         if d.shape != a.shape:
             raise DataError(f"est_dates has shape {d.shape}, expected {a.shape}")
-        long = pd.DataFrame({"member": np.repeat(np.arange(n), a.shape[1]), "date": d.ravel(), "ar": a.ravel()})
-        long = long[~np.isnat(long["date"].to_numpy()) & long["ar"].notna()]
-        dup = long.duplicated(["member", "date"])
+        ok &= ~np.isnat(d)
+        di = d.view("int64")
+        _, inv = np.unique(di[ok], return_inverse=True)
+        col = np.zeros(a.shape, dtype=np.int64)
+        col[ok] = inv.ravel()
+        # a repeated date within a member: adjacent equal codes after sorting each row's valid codes
+        srt = np.sort(np.where(ok, col, -1 - np.arange(a.shape[1])[None, :]), axis=1)
+        dup = (srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)
         if dup.any():
-            i = int(long.loc[dup, "member"].iloc[0])
+            i = int(np.flatnonzero(dup.any(axis=1))[0])
             raise DataError(f"member {i}: est_dates repeats a calendar date; each estimation row needs its own date")
-        wide = long.pivot(index="date", columns="member", values="ar").reindex(columns=range(n))
         aligned = "calendar date"
-    c = wide.corr(min_periods=min_overlap).to_numpy()
+    rows, cols = np.nonzero(ok)
+    data = _Data(n, rows, col[rows, cols], a[rows, cols])
     if evt_dates is not None:
-        c = np.where(_share_event_days(np.asarray(evt_dates, dtype="datetime64[D]")), c, np.where(np.isfinite(c), 0.0, c))
-    iu = np.triu_indices(n, 1)
-    off = c[iu]
-    off = off[np.isfinite(off)]
-    if off.size == 0:
-        return CrossCorrelation(0.0, 0, n_possible, aligned, min_overlap)
-    return CrossCorrelation(float(off.mean()), int(off.size), n_possible, aligned, min_overlap)
+        ev = np.asarray(evt_dates, dtype="datetime64[D]").reshape(n, -1)
+        cls, share = _event_classes(ev)
+    else:
+        cls, share = np.zeros(n, dtype=np.int64), np.ones((1, 1), dtype=bool)
+    mo = int(min_overlap)
+    approximate = False
+    if n <= _DENSE_MAX:
+        s, c, _ = _block(data, np.arange(n), cls, share, mo)
+    else:
+        comp = _components(cls, share)
+        s = c = 0.0
+        rng = np.random.default_rng(0)
+        for members in _split(comp):
+            if members.size < 2:
+                continue
+            if members.size > COMPONENT_MAX:
+                sub = np.sort(rng.choice(members, size=COMPONENT_MAX, replace=False))
+                bs, bc, _ = _block(data, sub, cls, share, mo)
+                scale = (members.size * (members.size - 1)) / (sub.size * (sub.size - 1))
+                s, c, approximate = s + bs * scale, c + bc * scale, True
+            else:
+                bs, bc, _ = _block(data, members, cls, share, mo)
+                s, c = s + bs, c + bc
+        cross, est = _cross_component_pairs(data, comp, mo, rng)
+        c += cross
+        approximate |= est
+    n_pairs = int(round(c))
+    if n_pairs == 0:
+        return CrossCorrelation(0.0, 0, n_possible, aligned, min_overlap, approximate)
+    return CrossCorrelation(float(s / c), n_pairs, n_possible, aligned, min_overlap, approximate)
 
 
-def _share_event_days(evt_dates: np.ndarray) -> np.ndarray:
-    """(N, N) True where two members' event windows have a calendar date in common."""
-    n = evt_dates.shape[0]
-    ok = ~np.isnat(evt_dates)
-    codes, inverse = np.unique(evt_dates[ok], return_inverse=True)
-    inc = np.zeros((n, len(codes)), dtype=np.int32)
-    rows = np.nonzero(ok)[0]
-    inc[rows, inverse] = 1
-    return (inc @ inc.T) > 0
+@dataclass(frozen=True)
+class _Data:
+    """Non-missing residuals as (member, grid column, value) triples, member-major."""
+
+    n: int
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+
+    def dense(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(X, Mk) of ``members`` (sorted) on their union grid; X is 0 where missing."""
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[members] = np.arange(members.size)
+        sel = pos[self.rows] >= 0
+        r, c = pos[self.rows[sel]], self.cols[sel]
+        grid, ci = np.unique(c, return_inverse=True)
+        x = np.zeros((members.size, grid.size))
+        mk = np.zeros((members.size, grid.size))
+        x[r, ci] = self.vals[sel]
+        mk[r, ci] = 1.0
+        return x, mk
+
+
+def _event_classes(ev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Members grouped by their set of event-window dates: (class of each member, K x K bool
+    'classes share an event date')."""
+    e = np.sort(ev.view("int64"), axis=1)  # NaT is the smallest int64: sorts first
+    nat = np.iinfo(np.int64).min
+    e = np.where(e == nat, nat, e)
+    keys, cls = np.unique(e, axis=0, return_inverse=True)
+    cls = cls.ravel()
+    ok = keys != nat
+    codes, inv = np.unique(keys[ok], return_inverse=True)
+    inc = np.zeros((keys.shape[0], codes.size))
+    inc[np.nonzero(ok)[0], inv.ravel()] = 1.0
+    return cls, (inc @ inc.T) > 0
+
+
+def _components(cls: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Connected component of each member in the 'share an event day' graph."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    _, lab = connected_components(csr_matrix(share), directed=False)
+    return lab[cls]
+
+
+def _split(labels: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(order, cuts)
+
+
+def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray, mo: int) -> tuple[float, float, float]:
+    """Σ r_ij over pairs i < j of ``members`` with a finite correlation (0 for pairs that share no
+    event date), the number of such pairs, and the number of pairs with >= mo common dates."""
+    x, mk = data.dense(members)
+    k = cls[members]
+    m = members.size
+    if mk.all():
+        t = x.shape[1]
+        if t < max(mo, 1):
+            return 0.0, 0.0, 0.0
+        xc = x - x.mean(axis=1, keepdims=True)
+        ss = np.einsum("ij,ij->i", xc, xc)
+        good = ss > 0
+        z = xc[good] / np.sqrt(ss[good])[:, None]
+        kg = k[good]
+        v = z.shape[0]
+        kk, kinv = np.unique(kg, return_inverse=True)
+        sums = np.zeros((kk.size, t))
+        np.add.at(sums, kinv, z) if kk.size > 1 else sums.__setitem__(0, z.sum(axis=0))
+        sh = share[np.ix_(kk, kk)]
+        pp = sums @ sums.T
+        off = float((pp * (sh & ~np.eye(kk.size, dtype=bool))).sum())  # pairs in different classes
+        size = np.bincount(kinv, minlength=kk.size)
+        zz = np.bincount(kinv, weights=np.einsum("ij,ij->i", z, z), minlength=kk.size)
+        inner = (size >= 2) & np.diag(sh)  # pairs within a class (none for singletons: exactly 0)
+        within = float((np.diag(pp)[inner] - zz[inner]).sum())
+        return (off + within) / 2.0, v * (v - 1) / 2.0, m * (m - 1) / 2.0
+    # pairwise-complete: centre each member on its own mean (correlation unchanged, less cancellation)
+    cnt = mk.sum(axis=1)
+    x = np.where(mk > 0, x - (x.sum(axis=1) / cnt)[:, None], 0.0)
+    x2 = x * x
+    s_tot = c_tot = ge_tot = 0.0
+    for lo in range(0, m, _CHUNK):
+        hi = min(lo + _CHUNK, m)
+        # only pairs i < j: columns from lo on
+        xa, ma, x2a = x[lo:hi], mk[lo:hi], x2[lo:hi]
+        xb, mb, x2b = x[lo:], mk[lo:], x2[lo:]
+        nij = ma @ mb.T
+        sx, sy = xa @ mb.T, ma @ xb.T
+        sxx, syy = x2a @ mb.T, ma @ x2b.T
+        sxy = xa @ xb.T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vx = sxx - sx * sx / nij
+            vy = syy - sy * sy / nij
+            cov = sxy - sx * sy / nij
+            tiny = 1e-13
+            okv = (nij >= max(mo, 1)) & (vx > tiny * sxx) & (vy > tiny * syy)
+            r = np.where(okv, cov / np.sqrt(np.where(okv, vx * vy, 1.0)), 0.0)
+        upper = np.arange(lo, hi)[:, None] < np.arange(lo, m)[None, :]
+        okv &= upper
+        sh = share[np.ix_(k[lo:hi], k[lo:])]
+        s_tot += float(np.clip(r, -1.0, 1.0)[okv & sh].sum())
+        c_tot += float(okv.sum())
+        ge_tot += float(((nij >= max(mo, 1)) & upper).sum())
+    return s_tot, c_tot, ge_tot
+
+
+def _cross_component_pairs(data: _Data, comp: np.ndarray, mo: int, rng: np.random.Generator) -> tuple[float, bool]:
+    """Number of member pairs in different components with >= mo common dates (and whether it is
+    a subset estimate)."""
+    n = data.n
+    sizes = np.bincount(comp)
+    n_cross = (n * (n - 1) - float((sizes * (sizes - 1)).sum())) / 2.0
+    if n_cross == 0:
+        return 0.0, False
+    # members grouped by (component, set of dates): identical rows of the date mask
+    grid, gc = np.unique(data.cols, return_inverse=True)
+    starts = np.searchsorted(data.rows, np.arange(n))
+    lens = np.diff(np.append(starts, data.rows.size))
+    h1 = np.zeros(n)
+    h2 = np.zeros(n)
+    w1, w2 = np.random.default_rng(1).random((2, grid.size))
+    np.add.at(h1, data.rows, w1[gc])
+    np.add.at(h2, data.rows, w2[gc])
+    key = np.stack([comp.astype(float), lens.astype(float), h1, h2], axis=1)
+    keys, first, cls, cnt = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    cls = cls.ravel()
+    if keys.shape[0] <= CLASS_MAX:
+        reps = first
+        weight = cnt.astype(float)
+        estimate = False
+    else:
+        reps = np.sort(rng.choice(n, size=CLASS_MAX, replace=False))
+        weight = np.ones(reps.size)
+        estimate = True
+    x, mk = data.dense(reps)
+    ov = mk @ mk.T
+    cr = comp[reps]
+    good = (ov >= max(mo, 1)) & (cr[:, None] != cr[None, :])
+    w = np.outer(weight, weight)
+    hits = float((w * good).sum()) / 2.0
+    if not estimate:
+        return hits, False
+    tot = float((w * (cr[:, None] != cr[None, :])).sum()) / 2.0
+    return (n_cross * hits / tot if tot else 0.0), True
 
 
 @dataclass(frozen=True)

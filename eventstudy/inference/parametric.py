@@ -59,7 +59,7 @@ def bw1980(ctx: Context) -> list[TestResult]:
     """
     p = ctx.panel
     a = p.evt_ar
-    s2 = p.s2(ctx.convention)
+    s2 = ctx.s2
     present = ~np.isnan(a)
     n_t = present.sum(axis=0)
     sd = np.sqrt((present * s2[:, None]).sum(axis=0)) / n_t
@@ -69,7 +69,7 @@ def bw1980(ctx: Context) -> list[TestResult]:
         ok = np.isfinite(stat)
         car = float(stat[ok].sum() / math.sqrt(ok.sum()))
     else:
-        car = float(p.car.mean() / (math.sqrt(p.car_var(ctx.convention).sum()) / p.n))
+        car = float(p.car.mean() / (math.sqrt(ctx.car_var.sum()) / p.n))
     return make_results(ctx, "bw1980", NULL_DAILY, stat, n_t, df, car, p.n, df,
                         note="assumes cross-sectional independence")
 
@@ -107,7 +107,7 @@ def _patell(ctx: Context) -> tuple[np.ndarray, np.ndarray, float, str]:
     if not np.all(q > 0):
         i = int(np.flatnonzero(~(q > 0))[0])
         raise EstimationWindowError(f"{p.member(i)}: Patell needs M_i - k - 2 > 0 estimation rows; lengthen the estimation window")
-    sar = p.sar(ctx.convention)
+    sar = ctx.sar
     present = ~np.isnan(sar)
     n_t = present.sum(axis=0)
     if ctx.convention == "estudy2":
@@ -116,7 +116,7 @@ def _patell(ctx: Context) -> tuple[np.ndarray, np.ndarray, float, str]:
     else:
         # Patell (1976): sum over the members observed on day t, and only their variances.
         stat = np.nansum(sar, axis=0) / np.sqrt((present * q[:, None]).sum(axis=0))
-    car = float(p.scar(ctx.convention).sum() / math.sqrt(q.sum()))
+    car = float(ctx.scar.sum() / math.sqrt(q.sum()))
     return stat, n_t, car, _fe_note(ctx)
 
 
@@ -138,10 +138,10 @@ def patell(ctx: Context) -> list[TestResult]:
 
 def _bmp(ctx: Context) -> tuple[np.ndarray, np.ndarray, float]:
     p = ctx.panel
-    sar = p.sar(ctx.convention)
+    sar = ctx.sar
     n_t = _nan.count(sar, axis=0)
     stat = _nan.safe_div(_nan.nmean(sar, axis=0) * np.sqrt(n_t), _nan.nstd(sar, axis=0))
-    sc = p.scar(ctx.convention)
+    sc = ctx.scar
     car = float(_nan.safe_div(sc.mean() * math.sqrt(sc.size), _nan.nstd(sc)))
     return stat, n_t, car
 

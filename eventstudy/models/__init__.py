@@ -41,9 +41,14 @@ class NormalReturnModel:
     k: ClassVar[int] = 0
     needs_market: ClassVar[bool] = True
 
-    def design(self, mkt: np.ndarray) -> np.ndarray:
-        """(N, T, p) regressors for the free parameters."""
+    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
+        """The regressors of the free parameters, one (N, T) array each."""
         raise NotImplementedError
+
+    def design(self, mkt: np.ndarray) -> np.ndarray:
+        """(N, T, p) regressors (for short windows; the fit works column by column)."""
+        cols = self.columns(mkt)
+        return np.stack(cols, axis=-1) if cols else np.zeros(mkt.shape + (0,))
 
     def offset(self, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
         """Part of the normal return that is fixed, not estimated (the market for market-adjusted)."""
@@ -56,35 +61,45 @@ class NormalReturnModel:
         """Fit every member on its estimation rows ``est_cols``; ``exclude`` (N, M) drops rows
         (e.g. days inside other events' windows, see :func:`eventstudy.panel.other_event_mask`)."""
         y = ret[:, est_cols] - self.offset(ret[:, est_cols], mkt[:, est_cols])
-        x = self.design(mkt[:, est_cols])
-        use = np.isfinite(y) & (np.isfinite(x).all(axis=2) if x.shape[2] else True)
-        if exclude is not None:
-            use &= ~exclude
+        xs = self.columns(mkt[:, est_cols])
+        use = np.isfinite(y)
+        for x in xs:
+            use &= np.isfinite(x)
         if self.needs_market:
             use &= np.isfinite(mkt[:, est_cols])
+        if exclude is not None:
+            use &= ~exclude
         m = use.sum(axis=1)
         short = m < max(min_obs, self.k + 1)
         if short.any():
             raise EstimationWindowError._short(np.flatnonzero(short), m, max(min_obs, self.k + 1))
         yz = np.where(use, y, 0.0)
-        xz = np.where(use[:, :, None], x, 0.0)
-        p = x.shape[2]
+        xz = [np.where(use, x, 0.0) for x in xs]
+        p = len(xz)
+        # normal equations from (N, T) column products: no (N, T, p) array is ever built
+        xtx = np.empty((len(y), p, p))
+        xty = np.empty((len(y), p))
+        for a in range(p):
+            xty[:, a] = (xz[a] * yz).sum(axis=1)
+            for b in range(a, p):
+                xtx[:, a, b] = xtx[:, b, a] = (xz[a] * xz[b]).sum(axis=1)
         if p:
-            xtx = np.einsum("ntp,ntq->npq", xz, xz)
-            xty = np.einsum("ntp,nt->np", xz, yz)
-            cond = np.linalg.cond(xtx)
-            if (~np.isfinite(cond) | (cond > 1e12)).any():
-                bad = np.flatnonzero(~np.isfinite(cond) | (cond > 1e12))
+            eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cond = eig[:, -1] / eig[:, 0]
+            if (~np.isfinite(cond) | (cond <= 0) | (cond > 1e12)).any():
+                bad = np.flatnonzero(~np.isfinite(cond) | (cond <= 0) | (cond > 1e12))
                 raise EstimationWindowError(
                     f"member(s) {bad[:5].tolist()}: the market return is constant over the estimation "
                     "window, so beta is not identified; use model='constant-mean' or a longer window"
                 )
             xtx_inv = np.linalg.inv(xtx)
-            params = np.einsum("npq,nq->np", xtx_inv, xty)
-            resid = np.where(use, y - np.einsum("ntp,np->nt", x, params), 0.0)
+            params = (xtx_inv @ xty[:, :, None])[:, :, 0]
+            fitted = sum(xz[a] * params[:, a : a + 1] for a in range(p))
+            resid = np.where(use, yz - fitted, 0.0)
         else:
-            xtx_inv = np.zeros((len(y), 0, 0))
-            params = np.zeros((len(y), 0))
+            xtx_inv = xtx
+            params = xty
             resid = yz
         dof = m - self.k
         s2 = (resid**2).sum(axis=1) / np.where(dof > 0, dof, np.nan)
@@ -95,11 +110,10 @@ class NormalReturnModel:
         return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv)
 
     def predict(self, fit: Fit, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
-        x = self.design(mkt)
-        base = self.offset(ret, mkt)
-        if x.shape[2] == 0:
-            return base
-        return base + np.einsum("ntp,np->nt", x, fit.params)
+        out = self.offset(ret, mkt).astype(float, copy=True)
+        for a, x in enumerate(self.columns(mkt)):
+            out += x * fit.params[:, a : a + 1]
+        return out
 
 
 @dataclass(frozen=True)
@@ -108,8 +122,8 @@ class ConstantMean(NormalReturnModel):
     k: ClassVar[int] = 1
     needs_market: ClassVar[bool] = False
 
-    def design(self, mkt: np.ndarray) -> np.ndarray:
-        return np.ones(mkt.shape + (1,))
+    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
+        return [np.ones(mkt.shape)]
 
 
 @dataclass(frozen=True)
@@ -117,8 +131,8 @@ class MarketAdjusted(NormalReturnModel):
     name: ClassVar[str] = "market-adjusted"
     k: ClassVar[int] = 0
 
-    def design(self, mkt: np.ndarray) -> np.ndarray:
-        return np.zeros(mkt.shape + (0,))
+    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
+        return []
 
     def offset(self, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
         return mkt
@@ -129,8 +143,8 @@ class MarketModel(NormalReturnModel):
     name: ClassVar[str] = "market"
     k: ClassVar[int] = 2
 
-    def design(self, mkt: np.ndarray) -> np.ndarray:
-        return np.stack([np.ones_like(mkt), mkt], axis=-1)
+    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
+        return [np.ones(mkt.shape), mkt]
 
 
 MODELS: dict[str, type[NormalReturnModel]] = {c.name: c for c in (ConstantMean, MarketAdjusted, MarketModel)}
