@@ -2,7 +2,8 @@
 
     python benchmarks/bench_engine.py            # both cases
     python benchmarks/bench_engine.py small      # (a) 236 asset-events, full battery
-    python benchmarks/bench_engine.py large      # (b) 100,000 asset-events (1,000 assets x 100 events)
+    python benchmarks/bench_engine.py large      # (b) 100,000 asset-events (1,000 assets x 100 events), pooled
+    python benchmarks/bench_engine.py large-by-event   # (b) plus the battery for each of the 100 events
 
 Synthetic market-model prices (a known truth is not the point here, only size). Each case runs in
 a fresh process so peak memory (ru_maxrss) belongs to that case alone; "compute" is the time of
@@ -43,16 +44,18 @@ def synthetic(n_assets: int, n_events: int, n_days: int, seed: int = 0) -> tuple
 def run_case(name: str) -> None:
     import eventstudy as es
 
-    if name == "small":  # 59 events x 4 markets = 236 asset-events, the full battery
+    by_event = name != "large"
+    if name.startswith("small"):  # 59 events x 4 markets = 236 asset-events, the full battery
         prices, events = synthetic(4, 59, 1200)
         windows = ((-1, 1), (0, 0))
+        by_event = name == "small-by-event"
     else:  # 1,000 assets x 100 events = 100,000 asset-events
         prices, events = synthetic(1000, 100, 1000)
         windows = ((-1, 1),)
     ev = es.load_events(frame=events)
     t0 = time.perf_counter()
     res = es.EventStudy(ev, prices, model="market", market="MKT", estimation=(-250, -11), windows=windows,
-                        n_boot=1000).fit()
+                        n_boot=1000, by_event=by_event).fit()
     dt = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
     n = len(res.members)
@@ -61,7 +64,7 @@ def run_case(name: str) -> None:
 
 
 if __name__ == "__main__":
-    cases = sys.argv[1:] or ["small", "large"]
+    cases = sys.argv[1:] or ["small", "small-by-event", "large", "large-by-event"]
     if len(cases) == 1:
         run_case(cases[0])
     else:

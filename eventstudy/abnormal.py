@@ -22,7 +22,7 @@ from .panel import Panel, Window, window_label
 
 def abnormal(panel: Panel, model: NormalReturnModel, fit: Fit) -> tuple[np.ndarray, np.ndarray]:
     """(normal, abnormal) returns, (N, T), for every tau of the panel."""
-    normal = model.predict(fit, panel.ret, panel.mkt)
+    normal = model.predict(fit, panel.ret, model.regressors(panel))
     return normal, panel.ret - normal
 
 
@@ -30,7 +30,7 @@ def car_variance(panel: Panel, model: NormalReturnModel, fit: Fit, window: Windo
     """CLM variance of each member's CAR over ``window`` (inclusive), shape (N,)."""
     cols = panel.cols(window)
     length = len(cols)
-    x = model.design(panel.mkt[:, cols])
+    x = model.design(model.regressors(panel), cols)
     if x.shape[2] == 0:
         return fit.s2 * length
     g = x.sum(axis=1)

@@ -12,6 +12,7 @@ Friday-to-Tuesday return, not a single US day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,9 +51,16 @@ class Panel:
     ret: np.ndarray  # (N, T) asset returns, NaN where the row does not exist
     mkt: np.ndarray  # (N, T) market returns over the same intervals (NaN without a market)
     dates: np.ndarray  # (N, T) datetime64 session dates of the rows (NaT where none)
+    factors: np.ndarray | None = None  # (N, T, F) factor returns over the same intervals
+    factor_names: tuple[str, ...] = ()
 
     def cols(self, w: Window) -> np.ndarray:
         return np.flatnonzero((self.taus >= w[0]) & (self.taus <= w[1]))
+
+    def span(self, w: Window) -> slice:
+        """The columns of ``w`` as a slice: ``ret[:, span]`` is a view, not a copy (taus are consecutive)."""
+        c = self.cols(w)
+        return slice(int(c[0]), int(c[-1]) + 1) if c.size else slice(0, 0)
 
 
 def market_over_intervals(
@@ -75,26 +83,33 @@ def build_panel(
     taus: tuple[int, int],
     *,
     market: str | None = None,
+    factors: Sequence[str] = (),
     kind: str = "simple",
 ) -> Panel:
     """Gather each member's returns for ``tau`` in ``taus`` (inclusive) around its day 0.
 
     ``returns``: ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`).
     ``members``: ``event_id, asset, day0``; day 0 must be a date with a return of that asset
-    (the caller reports members whose day 0 has no price).
+    (the caller reports members whose day 0 has no price). ``market`` and each of ``factors``
+    are tickers of ``returns``; their returns are compounded over each asset row's interval.
     """
     r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[ns]")
-    if market is not None:
-        mk = r.loc[r["ticker"] == market, ["date", "ret"]]
-        mkt_flat = np.full(len(r), np.nan)
-        prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
+    prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
+
+    def over_intervals(series: str) -> np.ndarray:
+        if series not in groups:
+            raise EstimationWindowError(f"benchmark/factor {series!r} has no returns in the price data")
+        mk = r.loc[r["ticker"] == series, ["date", "ret"]]
+        flat = np.empty(len(r))
         for ticker, idx in groups.items():
-            mkt_flat[idx] = market_over_intervals(mk, prev[idx], rdates[idx], kind) if ticker != market \
+            flat[idx] = market_over_intervals(mk, prev[idx], rdates[idx], kind) if ticker != series \
                 else r["ret"].to_numpy()[idx]
-    else:
-        mkt_flat = np.full(len(r), np.nan)
+        return flat
+
+    mkt_flat = over_intervals(market) if market is not None else np.full(len(r), np.nan)
+    factor_flat = [over_intervals(f) for f in factors]
     tickers = pd.Index(list(groups))
     first = np.array([groups[t][0] for t in tickers])
     length = np.array([len(groups[t]) for t in tickers])
@@ -119,11 +134,19 @@ def build_panel(
     tau = np.arange(taus[0], taus[1] + 1)
     idx = pos0[:, None] + tau[None, :]
     ok = (idx >= lo[:, None]) & (idx < hi[:, None])
-    safe = np.where(ok, idx, 0)
-    ret = np.where(ok, r["ret"].to_numpy()[safe], np.nan)
-    mkt = np.where(ok, mkt_flat[safe], np.nan)
-    dates = np.where(ok, rdates[safe], np.datetime64("NaT"))
-    return Panel(members.reset_index(drop=True), tau, ret, mkt, dates)
+    np.putmask(idx, ~ok, 0)  # in place: idx becomes a safe gather index
+    ret = np.take(r["ret"].to_numpy(), idx)
+    ret[~ok] = np.nan
+    mkt = np.take(mkt_flat, idx)
+    mkt[~ok] = np.nan
+    dates = np.take(rdates, idx)
+    dates[~ok] = np.datetime64("NaT")
+    fac = None
+    if factors:
+        fac = np.stack([np.take(f, idx) for f in factor_flat], axis=-1)
+        fac[~ok] = np.nan
+    del idx, ok
+    return Panel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors))
 
 
 def other_event_mask(panel: Panel, est: Window, windows: list[Window]) -> np.ndarray:
@@ -136,16 +159,23 @@ def other_event_mask(panel: Panel, est: Window, windows: list[Window]) -> np.nda
     date against the event dates of *all* members of the asset is the same as testing it
     against the *other* members' dates.
     """
-    est_cols = panel.cols(est)
+    est = panel.span(est)
     evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
-    code = pd.Index(pd.unique(panel.members["asset"])).get_indexer(panel.members["asset"]).astype(np.int64)
-    day = 86_400_000_000_000
-
-    def keys(cols: np.ndarray) -> np.ndarray:  # (asset, calendar day) as one integer; NaT -> -1
-        d = panel.dates[:, cols]
-        k = code[:, None] * (1 << 20) + d.astype(np.int64) // day
-        return np.where(np.isnat(d), -1, k)
-
-    evt = np.unique(keys(evt_cols))
-    mask = np.isin(keys(est_cols), evt[evt >= 0])
+    code = pd.Index(pd.unique(panel.members["asset"])).get_indexer(panel.members["asset"])
+    day = np.timedelta64(1, "D")
+    evt_dates = panel.dates[:, evt_cols]
+    valid = panel.dates[~np.isnat(panel.dates)]
+    if valid.size == 0:
+        return np.zeros((len(panel.members), est.stop - est.start), dtype=bool)
+    first = valid.min()
+    span = int((valid.max() - first) // day) + 1
+    # a table asset x calendar day: True on days inside some event window of that asset
+    table = np.zeros((code.max() + 1, span + 1), dtype=bool)  # the extra last column stands for NaT
+    ok = ~np.isnat(evt_dates)
+    table[np.broadcast_to(code[:, None], evt_dates.shape)[ok], ((evt_dates[ok] - first) // day).astype(np.int64)] = True
+    est_dates = panel.dates[:, est]
+    nat = np.isnat(est_dates)
+    d = ((np.where(nat, first, est_dates) - first) // day).astype(np.int64)
+    d[nat] = span  # NaT -> the all-False column
+    mask = table[code[:, None], d]
     return mask

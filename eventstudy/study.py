@@ -59,6 +59,9 @@ class EventStudy:
         Drop estimation days that lie inside another event's window on the same asset.
     group
         Column of the catalog to pool by (besides ``all`` and each event).
+    by_event
+        Also run the test battery for each event on its own (the ``group`` is the event_id).
+        Turn off for large universes where only pooled statistics matter.
     """
 
     events: pd.DataFrame | str | Path
@@ -73,6 +76,7 @@ class EventStudy:
     clean_estimation: bool = True
     date_only: DateOnlyPolicy = "session-date"
     group: str | None = "group"
+    by_event: bool = True
     tests: Sequence[str] | None = None
     convention: str = "clm"
     seed: int = 0
@@ -148,7 +152,7 @@ class EventStudyResults:
         return Summary(headline(self.car, self.tests, self.caar), "Cumulative average abnormal returns", conv)
 
     def _groups(self) -> dict[str, list[int]]:
-        return _groups(self.members, self.spec.group)
+        return _groups(self.members, self.spec.group, self.spec.by_event)
 
     def write(self, out: str | Path, *, inputs: dict[str, Path] | None = None) -> list[Path]:
         """Write the CLI's files: abnormal_returns.csv, car.csv, tests.csv, exclusions.csv, manifest.json."""
@@ -183,15 +187,16 @@ class EventStudyResults:
         return files
 
 
-def _groups(members: pd.DataFrame, group: str | None) -> dict[str, list[int]]:
+def _groups(members: pd.DataFrame, group: str | None, by_event: bool = True) -> dict[str, list[int]]:
     """``all``, each value of the group column, then each event_id -> member indices."""
     out = {"all": list(members.index)}
     if group and group in members.columns:
         for g, idx in members.groupby(group, sort=False).groups.items():
             if str(g) and str(g) != "<NA>":
                 out.setdefault(str(g), list(idx))
-    for eid, idx in members.groupby("event_id", sort=False).groups.items():
-        out.setdefault(str(eid), list(idx))
+    if by_event:
+        for eid, idx in members.groupby("event_id", sort=False).groups.items():
+            out.setdefault(str(eid), list(idx))
     return out
 
 
@@ -231,7 +236,7 @@ def _fit(spec: EventStudy) -> EventStudyResults:
             f"estimation window {window_label(est)} overlaps event window(s) "
             f"{', '.join(map(window_label, windows))}; end the estimation before the first event day"
         )
-    if model.needs_market and not spec.market:
+    if model.needs_market and not spec.market:  # (a FactorModel names its own regressors)
         raise DataError(f"model={model.name!r} needs a benchmark: pass market= (e.g. --market ACWI)")
     events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
     prices = _daily(spec.prices)
@@ -263,14 +268,22 @@ def _fit(spec: EventStudy) -> EventStudyResults:
         raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
                                     "; ".join(f"{e['event_id']}/{e['asset']}" for e in exclusions[:5]))
 
-    lo = est[0]
-    hi = max(w[1] for w in windows)
-    panel = build_panel(rets, members, (min(lo, min(w[0] for w in windows)), hi), market=spec.market, kind=spec.returns)
-    est_cols = panel.cols(est)
+    # Dimson leads/lags need `lags` extra rows beyond the estimation and event windows
+    pad = getattr(model, "lags", 0)
+    lo = min(est[0], min(w[0] for w in windows)) - pad
+    hi = max(w[1] for w in windows) + pad
+    factors = getattr(model, "factors", ())
+    missing_f = [f for f in factors if f not in have]
+    if missing_f:
+        raise DataError(f"factor(s) {missing_f} have no prices; the price data hold {have}")
+    panel = build_panel(rets, members, (lo, hi), market=spec.market, factors=factors, kind=spec.returns)
+    est_cols = panel.span(est)  # a slice: the (N, M) estimation blocks below are views
     mask = other_event_mask(panel, est, windows) if spec.clean_estimation else None
     present = np.isfinite(panel.ret[:, est_cols])
     if model.needs_market:
         present &= np.isfinite(panel.mkt[:, est_cols])
+    for x in model.columns(model.regressors(panel)):
+        present &= np.isfinite(x[:, est_cols])
     usable = present & ~mask if mask is not None else present
     short = usable.sum(axis=1) < max(spec.min_estimation, model.k + 3)
     for i in np.flatnonzero(short):
@@ -283,9 +296,11 @@ def _fit(spec: EventStudy) -> EventStudyResults:
                                     f"observations in {window_label(est)}; shorten min_estimation or move the window")
     if short.any():
         members = members[keep].reset_index(drop=True)
-        panel = type(panel)(members, panel.taus, panel.ret[keep], panel.mkt[keep], panel.dates[keep])
+        panel = type(panel)(members, panel.taus, panel.ret[keep], panel.mkt[keep], panel.dates[keep],
+                            None if panel.factors is None else panel.factors[keep], panel.factor_names)
         mask = mask[keep] if mask is not None else None
-    fit = model.fit(panel.ret, panel.mkt, est_cols, min_obs=max(spec.min_estimation, model.k + 3), exclude=mask)
+    fit = model.fit(panel.ret, model.regressors(panel), est_cols, min_obs=max(spec.min_estimation, model.k + 3),
+                    exclude=mask)
     normal, ar = abnormal(panel, model, fit)
 
     car = car_table(panel, model, fit, ar, normal, windows, kind=spec.returns)
@@ -298,7 +313,7 @@ def _fit(spec: EventStudy) -> EventStudyResults:
         "model": model.name, "market": spec.market, "returns": spec.returns, "estimation": window_label(est),
         "windows": [window_label(w) for w in windows], "min_estimation": spec.min_estimation,
         "clean_estimation": spec.clean_estimation, "date_only": spec.date_only, "group": spec.group,
-        "convention": spec.convention, "seed": spec.seed, "n_boot": spec.n_boot,
+        "convention": spec.convention, "seed": spec.seed, "n_boot": spec.n_boot, "by_event": spec.by_event,
         "assets": assets,
     }
     return EventStudyResults(spec, alignment, members, pd.DataFrame(exclusions, columns=["event_id", "asset", "reason"]),
@@ -336,15 +351,15 @@ def _inference(spec, model, members, panel, ar, est_cols, mask, windows) -> pd.D
     from .inference import Panel as InferencePanel
     from .inference import ALL_TESTS, battery
 
-    est_ar = ar[:, est_cols].copy()
-    est_mkt = panel.mkt[:, est_cols].copy() if model.needs_market else None
-    if mask is not None:
-        est_ar[mask] = np.nan
+    est_ar = ar[:, est_cols]
+    est_mkt = panel.mkt[:, est_cols] if model.needs_market else None
+    if mask is not None and mask.any():  # excluded days are missing for the tests too (copies only then)
+        est_ar = np.where(mask, np.nan, est_ar)
         if est_mkt is not None:
-            est_mkt[mask] = np.nan
+            est_mkt = np.where(mask, np.nan, est_mkt)
     est_dates = panel.dates[:, est_cols]
     rows = []
-    for g, idx in _groups(members, spec.group).items():
+    for g, idx in _groups(members, spec.group, spec.by_event).items():
         idx = np.asarray(idx)
         for w in windows:
             cols = panel.cols(w)

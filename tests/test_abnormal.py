@@ -115,3 +115,20 @@ def test_clean_estimation_window_excludes_other_events_days():
     assert list(pd.DatetimeIndex(excluded)) == list(pd.DatetimeIndex(dates[299:302]))
     fit = get_model("market").fit(ret, mkt, panel.cols((-130, -11)), min_obs=30, exclude=mask)
     assert list(fit.m) == [120, 117]
+
+
+def test_clean_window_mask_ignores_rows_before_the_data():
+    """Members near the start of the data have NaT estimation rows; the mask must not flag them."""
+    from eventstudy.panel import other_event_mask
+
+    dates = pd.bdate_range("2024-01-01", periods=200).to_numpy().astype("datetime64[ns]")
+    tau = np.arange(-130, 3)
+    d = np.full((2, len(tau)), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for i, p in enumerate([60, 150]):
+        ok = (p + tau >= 0) & (p + tau < len(dates))
+        d[i, ok] = dates[(p + tau)[ok]]
+    members = pd.DataFrame({"event_id": ["a", "b"], "asset": "X", "day0": dates[[60, 150]]})
+    panel = Panel(members, tau, np.zeros(d.shape), np.zeros(d.shape), d)
+    mask = other_event_mask(panel, (-130, -11), [(-1, 2)])
+    assert mask[0].sum() == 0
+    assert mask[1].sum() == 4 and list(pd.DatetimeIndex(panel.dates[1, :120][mask[1]])) == list(pd.DatetimeIndex(dates[59:63]))

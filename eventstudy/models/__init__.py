@@ -5,6 +5,10 @@ Names resolve through one dict, :data:`MODELS`:
 * ``constant-mean``   — R_it = mu_i + e_it (k = 1)
 * ``market-adjusted`` — R_it = R_mt + e_it: the market model with alpha = 0, beta = 1 fixed (k = 0)
 * ``market``          — R_it = alpha_i + beta_i R_mt + e_it, OLS (k = 2)
+* :class:`FactorModel` — R_it = a_i + sum_f sum_{l=-L..L} b_ifl F_f,t-l + e_it: user-supplied
+  regressors (a world index, the yuan, ...), optionally with Dimson (1979) leads and lags of each
+  for markets whose closes are not synchronous with the factors' (k = 1 + F(2L + 1)); the
+  Dimson beta of factor f is sum_l b_ifl (:meth:`FactorModel.betas`).
 
 All share one fit: ordinary least squares on each member's estimation rows with both the asset
 and the regressors present, solved for all members at once from their normal equations.
@@ -41,14 +45,21 @@ class NormalReturnModel:
     k: ClassVar[int] = 0
     needs_market: ClassVar[bool] = True
 
+    def regressors(self, panel) -> np.ndarray:
+        """What :meth:`columns` is built from: the panel's market returns (N, T)."""
+        return panel.mkt
+
     def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
-        """The regressors of the free parameters, one (N, T) array each."""
+        """The regressors of the free parameters, one (N, T) array (or broadcast view) each,
+        over the panel's full tau range (leads and lags need the neighbouring rows)."""
         raise NotImplementedError
 
-    def design(self, mkt: np.ndarray) -> np.ndarray:
-        """(N, T, p) regressors (for short windows; the fit works column by column)."""
-        cols = self.columns(mkt)
-        return np.stack(cols, axis=-1) if cols else np.zeros(mkt.shape + (0,))
+    def design(self, mkt: np.ndarray, cols) -> np.ndarray:
+        """(N, len(cols), p) regressors on the columns ``cols`` (short windows only)."""
+        xs = [x[:, cols] for x in self.columns(mkt)]
+        n = mkt.shape[0]
+        width = len(range(*cols.indices(mkt.shape[1]))) if isinstance(cols, slice) else len(cols)
+        return np.stack(xs, axis=-1) if xs else np.zeros((n, width, 0))
 
     def offset(self, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
         """Part of the normal return that is fixed, not estimated (the market for market-adjusted)."""
@@ -60,12 +71,12 @@ class NormalReturnModel:
     ) -> Fit:
         """Fit every member on its estimation rows ``est_cols``; ``exclude`` (N, M) drops rows
         (e.g. days inside other events' windows, see :func:`eventstudy.panel.other_event_mask`)."""
-        y = ret[:, est_cols] - self.offset(ret[:, est_cols], mkt[:, est_cols])
-        xs = self.columns(mkt[:, est_cols])
+        y = ret[:, est_cols] - self.offset(ret, mkt)[:, est_cols]
+        xs = [x[:, est_cols] for x in self.columns(mkt)]
         use = np.isfinite(y)
         for x in xs:
             use &= np.isfinite(x)
-        if self.needs_market:
+        if self.needs_market and mkt.ndim == 2:
             use &= np.isfinite(mkt[:, est_cols])
         if exclude is not None:
             use &= ~exclude
@@ -75,14 +86,15 @@ class NormalReturnModel:
             raise EstimationWindowError._short(np.flatnonzero(short), m, max(min_obs, self.k + 1))
         yz = np.where(use, y, 0.0)
         xz = [np.where(use, x, 0.0) for x in xs]
+        del y, xs
         p = len(xz)
-        # normal equations from (N, T) column products: no (N, T, p) array is ever built
-        xtx = np.empty((len(y), p, p))
-        xty = np.empty((len(y), p))
+        # normal equations from (N, T) column products (einsum: no temporaries, no (N, T, p) array)
+        xtx = np.empty((len(yz), p, p))
+        xty = np.empty((len(yz), p))
         for a in range(p):
-            xty[:, a] = (xz[a] * yz).sum(axis=1)
+            xty[:, a] = np.einsum("nt,nt->n", xz[a], yz)
             for b in range(a, p):
-                xtx[:, a, b] = xtx[:, b, a] = (xz[a] * xz[b]).sum(axis=1)
+                xtx[:, a, b] = xtx[:, b, a] = np.einsum("nt,nt->n", xz[a], xz[b])
         if p:
             eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -95,18 +107,26 @@ class NormalReturnModel:
                 )
             xtx_inv = np.linalg.inv(xtx)
             params = (xtx_inv @ xty[:, :, None])[:, :, 0]
-            fitted = sum(xz[a] * params[:, a : a + 1] for a in range(p))
-            resid = np.where(use, yz - fitted, 0.0)
+            resid = yz  # in place: the zeros outside `use` stay zero (x is zero there too)
+            for a in range(p):
+                resid -= xz[a] * params[:, a : a + 1]
         else:
             xtx_inv = xtx
             params = xty
             resid = yz
+        del xz
         dof = m - self.k
-        s2 = (resid**2).sum(axis=1) / np.where(dof > 0, dof, np.nan)
-        mk = np.where(use, mkt[:, est_cols], np.nan) if self.needs_market else np.full_like(y, np.nan)
-        with np.errstate(invalid="ignore"):
-            mkt_mean = np.nanmean(mk, axis=1) if self.needs_market else np.full(len(y), np.nan)
-            mkt_ssd = np.nansum((mk - mkt_mean[:, None]) ** 2, axis=1) if self.needs_market else np.full(len(y), np.nan)
+        s2 = np.einsum("nt,nt->n", resid, resid) / np.where(dof > 0, dof, np.nan)
+        del resid
+        if self.needs_market and mkt.ndim == 2:
+            mk = np.where(use, mkt[:, est_cols], 0.0)
+            mkt_mean = mk.sum(axis=1) / m
+            mk -= mkt_mean[:, None]
+            mk *= use
+            mkt_ssd = np.einsum("nt,nt->n", mk, mk)
+            del mk
+        else:
+            mkt_mean = mkt_ssd = np.full(len(s2), np.nan)
         return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv)
 
     def predict(self, fit: Fit, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
@@ -123,7 +143,7 @@ class ConstantMean(NormalReturnModel):
     needs_market: ClassVar[bool] = False
 
     def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
-        return [np.ones(mkt.shape)]
+        return [np.broadcast_to(1.0, mkt.shape[:2])]  # a read-only view: no (N, T) array of ones
 
 
 @dataclass(frozen=True)
@@ -144,10 +164,63 @@ class MarketModel(NormalReturnModel):
     k: ClassVar[int] = 2
 
     def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
-        return [np.ones(mkt.shape), mkt]
+        return [np.broadcast_to(1.0, mkt.shape), mkt]
+
+
+@dataclass(frozen=True)
+class FactorModel(NormalReturnModel):
+    """OLS on user-supplied factor returns, with optional Dimson leads and lags.
+
+    ``factors`` are tickers of the price data (compounded over each asset row's interval like the
+    market); ``lags=1`` adds F_{t-1} and F_{t+1} for every factor — for an Asian index against a
+    US-listed world ETF, the previous US session carries news Tokyo trades on the next morning.
+    """
+
+    factors: tuple[str, ...] = ()
+    lags: int = 0
+    name: ClassVar[str] = "factor"
+    needs_market: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        if not self.factors:
+            raise EstimationWindowError("FactorModel needs factors=(...) tickers, e.g. ('ACWI', 'CNY=X')")
+        if self.lags < 0:
+            raise EstimationWindowError(f"lags={self.lags}: pass 0 (no Dimson terms) or a positive number")
+        object.__setattr__(self, "factors", tuple(self.factors))
+
+    @property
+    def k(self) -> int:  # type: ignore[override]
+        return 1 + len(self.factors) * (2 * self.lags + 1)
+
+    def regressors(self, panel) -> np.ndarray:
+        if panel.factors is None or tuple(panel.factor_names) != self.factors:
+            raise EstimationWindowError(f"the panel was built without factors {self.factors}; pass them to build_panel")
+        return panel.factors
+
+    def columns(self, fac: np.ndarray) -> list[np.ndarray]:
+        out = [np.broadcast_to(1.0, fac.shape[:2])]
+        for f in range(fac.shape[2]):
+            x = fac[:, :, f]
+            for lag in range(-self.lags, self.lags + 1):  # lag > 0: an earlier row (the factor's past)
+                if lag == 0:
+                    out.append(x)
+                    continue
+                shifted = np.full_like(x, np.nan)
+                if lag > 0:
+                    shifted[:, lag:] = x[:, :-lag]
+                else:
+                    shifted[:, :lag] = x[:, -lag:]
+                out.append(shifted)
+        return out
+
+    def betas(self, fit: Fit) -> np.ndarray:
+        """(N, F) Dimson betas: the sum of each factor's lead, contemporaneous and lag slopes."""
+        w = 2 * self.lags + 1
+        return fit.params[:, 1:].reshape(len(fit.params), len(self.factors), w).sum(axis=2)
 
 
 MODELS: dict[str, type[NormalReturnModel]] = {c.name: c for c in (ConstantMean, MarketAdjusted, MarketModel)}
+"""Models constructible from a name alone; :class:`FactorModel` needs its factors (pass an instance)."""
 
 
 def get_model(model: str | NormalReturnModel) -> NormalReturnModel:
