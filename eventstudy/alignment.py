@@ -9,6 +9,7 @@ whose time of day is unknown follow the ``date_only`` policy (:data:`~eventstudy
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ def align(
     *,
     date_only: DateOnlyPolicy = "session-date",
     sessions: Mapping[str, SessionTable] | None = None,
+    outside: Literal["raise", "report"] = "raise",
 ) -> pd.DataFrame:
     """Map each (event, asset) to its day-0 session.
 
@@ -52,6 +54,9 @@ def align(
     sessions
         Session tables for tickers the registry does not know (``data_sessions(dates)``), or to
         override a registered calendar.
+    outside
+        An event beyond a market's sessions: ``"raise"`` an :class:`AlignmentError`, or
+        ``"report"`` it as a row with ``day0`` NaT and the reason in ``rule``.
 
     Returns
     -------
@@ -76,20 +81,27 @@ def align(
         pos = first_close_after(table, probe)
         if policy == "session-date" and not timed.all():
             pos = np.where(timed, pos, first_session_on_or_after(table, rows["event_date"]))
-        _check_bounds(rows, pos, table, ticker)
+        bad = _check_bounds(rows, pos, table, ticker, raise_=outside == "raise")
+        pos = np.where(bad, -1, pos)
         order.append(idx)
         tables.append((table, len(idx)))
         positions.append(pos)
     idx = np.concatenate(order)
     rows = pairs.iloc[idx]
     timed = rows["time_precision"].ne("date-only").to_numpy()
-    take = lambda attr: np.concatenate([getattr(t, attr)[p].to_numpy() for (t, _), p in zip(tables, positions)])  # noqa: E731
+    def take(attr: str) -> pd.DatetimeIndex:  # the sessions' dates or instants; NaT where outside
+        parts = [getattr(t, attr)[np.maximum(p, 0)].where(p >= 0) for (t, _), p in zip(tables, positions)]
+        return parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+
     out = pd.DataFrame({
         "event_id": rows["event_id"].to_numpy(),
         "asset": rows["asset"].to_numpy(),
         "event_time_utc": pd.DatetimeIndex(rows["event_time_utc"]),
         "time_precision": rows["time_precision"].to_numpy(),
-        "rule": np.where(timed, _RULES["instant"], _RULES[policy]),
+        "rule": np.where(np.concatenate(positions) < 0,
+                         np.repeat([f"outside the sessions of {t.calendar}, {t.sessions[0]:%Y-%m-%d} to "
+                                    f"{t.sessions[-1]:%Y-%m-%d}" for t, _ in tables], [k for _, k in tables]),
+                         np.where(timed, _RULES["instant"], _RULES[policy])),
         "calendar": np.repeat([t.calendar for t, _ in tables], [k for _, k in tables]),
         "market_tz": np.repeat([t.tz for t, _ in tables], [k for _, k in tables]),
         "day0": pd.DatetimeIndex(take("sessions")),
@@ -105,17 +117,20 @@ def align(
     return out.drop(columns="_order").reset_index(drop=True)[ALIGN_COLUMNS]
 
 
-def _check_bounds(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, ticker: str) -> None:
+def _check_bounds(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, ticker: str, *, raise_: bool) -> np.ndarray:
+    """Mask of events beyond the market's sessions; raise naming them unless ``raise_`` is False."""
     after = pos >= len(table)
     before = rows["event_date"].to_numpy() < (table.sessions[0] - pd.Timedelta(days=7)).to_datetime64()
-    for mask, where in ((after, f"after its last session {table.sessions[-1]:%Y-%m-%d}"),
-                        (before, f"before its first session {table.sessions[0]:%Y-%m-%d}")):
-        if mask.any():
-            ids = ", ".join(rows.loc[mask, "event_id"].head(5))
-            raise AlignmentError(
-                f"event(s) {ids} fall {where} on {ticker} ({table.calendar}); "
-                "drop those events for this asset or supply prices/sessions that cover them"
-            )
+    if raise_:
+        for mask, where in ((after, f"after its last session {table.sessions[-1]:%Y-%m-%d}"),
+                            (before, f"before its first session {table.sessions[0]:%Y-%m-%d}")):
+            if mask.any():
+                ids = ", ".join(dict.fromkeys(rows.loc[mask, "event_id"]))
+                raise AlignmentError(
+                    f"event(s) {ids} fall {where} on {ticker} ({table.calendar}); "
+                    "drop those events for this asset or supply prices/sessions that cover them"
+                )
+    return after | before
 
 
 def to_csv_frame(aligned: pd.DataFrame) -> pd.DataFrame:

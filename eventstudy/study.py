@@ -249,21 +249,25 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     if no_prices:
         raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
     sessions = _data_calendars(prices)
-    alignment = align(events, assets, date_only=spec.date_only, sessions=sessions)
+    alignment = align(events, assets, date_only=spec.date_only, sessions=sessions, outside="report")
     rets = compute_returns(prices, spec.returns, sessions=sessions)
 
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
     meta_cols = [c for c in ("group", "category", "direction", "title") if c in pairs.columns]
     if spec.group and spec.group not in pairs.columns and spec.group != "group":
         raise DataError(f"group={spec.group!r} is not a column of the events; it has {list(events.columns)}")
-    members = alignment[["event_id", "asset", "day0"]].merge(
+    members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc"]].merge(
         pairs[["event_id", "asset", *meta_cols]], on=["event_id", "asset"], how="left", validate="one_to_one")
     have_ret = pd.MultiIndex.from_frame(rets[["ticker", "date"]]).get_indexer(
         pd.MultiIndex.from_arrays([members["asset"], members["day0"]])) >= 0
+    outside = members["day0"].isna().to_numpy()
     exclusions = [
-        {"event_id": r.event_id, "asset": r.asset, "reason": f"no return on day 0 {r.day0:%Y-%m-%d} (price missing "
-         "that session or outside the data)"} for r in members[~have_ret].itertuples()]
-    members = members[have_ret].reset_index(drop=True)
+        {"event_id": r.event_id, "asset": r.asset,
+         "reason": f"event on {r.event_time_utc:%Y-%m-%d} is {r.rule}" if pd.isna(r.day0) else
+         f"no return on day 0 {r.day0:%Y-%m-%d} (price missing that session or outside the data)"}
+        for r in members[~have_ret | outside].itertuples()]
+    have_ret &= ~outside
+    members = members[have_ret].drop(columns=["rule", "event_time_utc"]).reset_index(drop=True)
     if members.empty:
         raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
                                     "; ".join(f"{e['event_id']}/{e['asset']}" for e in exclusions[:5]))
