@@ -23,10 +23,10 @@ from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .returns import compute_returns, session_gaps
 from .study import EventStudy, EventStudyResults, us_china_study
-from .models import MODELS, ConstantMean, MarketAdjusted, MarketModel
+from .models import MODELS, ConstantMean, FactorModel, MarketAdjusted, MarketModel
 
 __all__ = [
-    "AlignmentError", "Asset", "ConstantMean", "EventStudy", "EventStudyResults", "MODELS", "MarketAdjusted",
+    "AlignmentError", "Asset", "ConstantMean", "FactorModel", "EventStudy", "EventStudyResults", "MODELS", "MarketAdjusted",
     "MarketModel", "us_china_study", "BundledSource", "CATEGORIES", "CSVSource", "DATE_ONLY_POLICIES",
     "DEFAULT_ASSETS", "DataError", "EstimationWindowError", "EventCatalogError", "EventStudyError",
     "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable", "UnknownTickerError", "align",
