@@ -26,15 +26,22 @@ def abnormal(panel: Panel, model: NormalReturnModel, fit: Fit) -> tuple[np.ndarr
     return normal, panel.ret - normal
 
 
-def car_variance(panel: Panel, model: NormalReturnModel, fit: Fit, window: Window) -> np.ndarray:
-    """CLM variance of each member's CAR over ``window`` (inclusive), shape (N,)."""
+def forecast_factors(panel: Panel, model: NormalReturnModel, fit: Fit, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """Prediction-error factors of a window: ``fe`` (N, L) with Var(AR_it) = s_i^2 fe_it, i.e.
+    1 + x_t'(X'X)^{-1}x_t, and ``car_fe`` (N,) with Var(CAR_i) = s_i^2 car_fe_i, i.e.
+    L + g'(X'X)^{-1}g where g sums the window's regressor rows."""
     cols = panel.cols(window)
-    length = len(cols)
     x = model.design(model.regressors(panel), cols)
     if x.shape[2] == 0:
-        return fit.s2 * length
+        return np.ones((len(fit.s2), len(cols))), np.full(len(fit.s2), float(len(cols)))
+    fe = 1.0 + np.einsum("nlp,npq,nlq->nl", x, fit.xtx_inv, x)
     g = x.sum(axis=1)
-    return fit.s2 * (length + np.einsum("np,npq,nq->n", g, fit.xtx_inv, g))
+    return fe, len(cols) + np.einsum("np,npq,nq->n", g, fit.xtx_inv, g)
+
+
+def car_variance(panel: Panel, model: NormalReturnModel, fit: Fit, window: Window) -> np.ndarray:
+    """CLM variance of each member's CAR over ``window`` (inclusive), shape (N,)."""
+    return fit.s2 * forecast_factors(panel, model, fit, window)[1]
 
 
 def car_table(

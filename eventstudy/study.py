@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .abnormal import abnormal, car_table
+from .abnormal import abnormal, car_table, forecast_factors
 from .alignment import align, to_csv_frame
 from .assets import REGISTRY
 from .calendars import DateOnlyPolicy, data_sessions
@@ -312,7 +312,7 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     car.insert(0, "member", np.tile(np.arange(n), len(windows)))
     car["day0"] = np.tile(pd.to_datetime(members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(), len(windows))
 
-    tests = _inference(spec, model, members, panel, ar, est_cols, mask, windows)
+    tests = _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows)
     options = {
         "model": model.name, "market": spec.market, "returns": spec.returns, "estimation": window_label(est),
         "windows": [window_label(w) for w in windows], "min_estimation": spec.min_estimation,
@@ -350,7 +350,7 @@ def _ar_frame(res: EventStudyResults) -> pd.DataFrame:
     return frame[frame["date"].notna()].reset_index(drop=True)
 
 
-def _inference(spec, model, members, panel, ar, est_cols, mask, windows) -> pd.DataFrame:
+def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows) -> pd.DataFrame:
     """The test battery per group (``all``, each event, each group value) and window."""
     from .inference import Panel as InferencePanel
     from .inference import ALL_TESTS, battery
@@ -362,17 +362,22 @@ def _inference(spec, model, members, panel, ar, est_cols, mask, windows) -> pd.D
         if est_mkt is not None:
             est_mkt = np.where(mask, np.nan, est_mkt)
     est_dates = panel.dates[:, est_cols]
+    # a model beyond the three the battery knows (a factor model) hands over its exact
+    # prediction-error factors; the battery derives them itself for k <= 2
+    exact = {w: forecast_factors(panel, model, fit, w) for w in windows} if model.k > 2 else None
     rows = []
     for g, idx in _groups(members, spec.group, spec.by_event).items():
         idx = np.asarray(idx)
         for w in windows:
             cols = panel.cols(w)
+            extra = {"fe": exact[w][0][idx], "car_fe": exact[w][1][idx]} if exact else {}
             ip = InferencePanel(
                 est_ar=est_ar[idx], evt_ar=ar[np.ix_(idx, cols)], taus=panel.taus[cols],
                 est_mkt=est_mkt[idx] if est_mkt is not None and model.k == 2 else None,
                 evt_mkt=panel.mkt[np.ix_(idx, cols)] if est_mkt is not None and model.k == 2 else None,
                 k=model.k, est_dates=est_dates[idx], evt_dates=panel.dates[np.ix_(idx, cols)],
                 labels=[f"{e}/{a}" for e, a in zip(members["event_id"].to_numpy()[idx], members["asset"].to_numpy()[idx])],
+                **extra,
             )
             df = battery(ip, tests=spec.tests or ALL_TESTS, convention=spec.convention, seed=spec.seed,
                          n_boot=spec.n_boot)

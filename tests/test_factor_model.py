@@ -61,3 +61,34 @@ def test_dimson_beta_recovers_the_summed_response():
 def test_factor_model_needs_factors():
     with pytest.raises(ValueError, match="needs factors"):
         FactorModel(())
+
+
+def test_study_with_dimson_factor_model_on_bundled_asian_markets():
+    """End to end on real data: Nikkei and KOSPI against ACWI with one lead and lag; the Dimson
+    beta of Tokyo on a US-listed world ETF loads on the previous US session (lag) as well."""
+    import eventstudy as es
+
+    ev = es.load_events()
+    ev = ev[ev["event_id"].str.contains("busan|kuala|geneva-joint")].reset_index(drop=True)
+    res = es.EventStudy(ev, es.BundledSource(), assets=["^N225", "^KS11"], model=es.FactorModel(("ACWI",), lags=1),
+                        estimation=(-250, -11), windows=[(0, 0), (-1, 1)], n_boot=200).fit()
+    assert len(res.car) == 3 * 2 * 2 and (res.car["status"] == "ok").all()
+    assert res.options["model"] == "factor"
+    t = res.tests[(res.tests["group"] == "all") & res.tests["tau"].isna()].set_index(["window", "test"])
+    assert np.isfinite(t.loc[("-1:1", "patell"), "statistic"]) and np.isfinite(t.loc[("-1:1", "bmp"), "statistic"])
+
+
+def test_forecast_factors_equal_the_patell_closed_form_for_one_factor():
+    """For one factor without lags, 1 + x'(X'X)^-1 x is Patell's 1 + 1/M + (R_mt - mean)^2 / S_mm."""
+    from eventstudy.abnormal import forecast_factors
+
+    p = make_panel(n=4)
+    est = p.cols((p.taus[0], -11))
+    model = FactorModel(("F",))
+    fit = model.fit(p.ret, model.regressors(p), est, min_obs=30)
+    fe, car_fe = forecast_factors(p, model, fit, (0, 2))
+    x = p.mkt[:, est]
+    mbar, smm = x.mean(axis=1), ((x - x.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    ev = p.mkt[:, p.cols((0, 2))]
+    np.testing.assert_allclose(fe, 1 + 1 / x.shape[1] + (ev - mbar[:, None]) ** 2 / smm[:, None], rtol=1e-10)
+    np.testing.assert_allclose(car_fe, 3 + 9 / x.shape[1] + (ev - mbar[:, None]).sum(axis=1) ** 2 / smm, rtol=1e-10)

@@ -1,36 +1,80 @@
-"""NaN-aware reductions that never warn (the test suite turns RuntimeWarning into errors)."""
+"""NaN-aware reductions that never warn (the test suite turns RuntimeWarning into errors).
+
+Every reduction takes an optional ``nan`` flag: ``False`` promises that ``x`` holds no NaN and
+uses the plain numpy reduction (no NaN-replaced copy, bit-identical to the NaN-aware result),
+``True`` forces the NaN-aware path and ``None`` (default) checks with :func:`has_nan`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+ROW_CHUNK = 4096  # rows per chunk of row-wise work on (members x rows) arrays (bounds temporaries)
 
-def count(x: np.ndarray, axis: int | None = None) -> np.ndarray:
+
+def has_nan(x: np.ndarray) -> bool:
+    """Whether ``x`` holds a NaN: one summation, no temporary (a NaN-free sum is never NaN; a NaN
+    sum without a NaN element, from inf - inf, is reported as NaN, which only costs the slow path)."""
+    if x.size == 0:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.isnan(np.add.reduce(x, axis=None)))
+
+
+def _flag(x: np.ndarray, nan: bool | None) -> bool:
+    return has_nan(x) if nan is None else nan
+
+
+def count(x: np.ndarray, axis: int | None = None, *, nan: bool | None = None) -> np.ndarray:
+    if not _flag(x, nan):
+        if axis is None:
+            return np.int64(x.size)
+        shape = list(x.shape)
+        n = shape.pop(axis)
+        return np.full(shape, n, dtype=np.int64)
     return np.sum(~np.isnan(x), axis=axis)
 
 
-def nsum(x: np.ndarray, axis: int | None = None) -> np.ndarray:
-    return np.nansum(x, axis=axis)
+def nsum(x: np.ndarray, axis: int | None = None, *, nan: bool | None = None) -> np.ndarray:
+    return np.sum(x, axis=axis) if not _flag(x, nan) else np.nansum(x, axis=axis)
 
 
-def nmean(x: np.ndarray, axis: int | None = None) -> np.ndarray:
+def nmean(x: np.ndarray, axis: int | None = None, *, nan: bool | None = None) -> np.ndarray:
     """Mean of the non-missing values; NaN where there are none."""
-    n = count(x, axis)
-    s = np.nansum(x, axis=axis)
+    nan = _flag(x, nan)
+    n = count(x, axis, nan=nan)
+    s = nsum(x, axis, nan=nan)
     return np.divide(s, n, out=np.full(np.shape(s), np.nan), where=n > 0)
 
 
-def nvar(x: np.ndarray, axis: int | None = None, ddof: int = 1) -> np.ndarray:
+def nvar(x: np.ndarray, axis: int | None = None, ddof: int = 1, *, nan: bool | None = None) -> np.ndarray:
     """Variance of the non-missing values with denominator ``n - ddof``; NaN where n <= ddof."""
-    n = count(x, axis)
-    m = nmean(x, axis)
+    nan = _flag(x, nan)
+    if axis == 1 and x.ndim == 2 and x.shape[0] > ROW_CHUNK:
+        # row-wise statistics chunk by chunk: same values, temporaries bounded to one chunk
+        return np.concatenate([nvar(x[lo:lo + ROW_CHUNK], 1, ddof, nan=nan)
+                               for lo in range(0, x.shape[0], ROW_CHUNK)])
+    n = count(x, axis, nan=nan)
+    m = nmean(x, axis, nan=nan)
     d = x - (np.expand_dims(m, axis) if axis is not None else m)
-    ss = np.nansum(d * d, axis=axis)
+    np.multiply(d, d, out=d)
+    ss = nsum(d, axis, nan=nan)
     return np.divide(ss, n - ddof, out=np.full(np.shape(ss), np.nan), where=(n - ddof) > 0)
 
 
-def nstd(x: np.ndarray, axis: int | None = None, ddof: int = 1) -> np.ndarray:
-    return np.sqrt(nvar(x, axis, ddof))
+def nstd(x: np.ndarray, axis: int | None = None, ddof: int = 1, *, nan: bool | None = None) -> np.ndarray:
+    return np.sqrt(nvar(x, axis, ddof, nan=nan))
+
+
+def row_sumsq(x: np.ndarray, *, nan: bool | None = None) -> np.ndarray:
+    """(N,) Σ_j x_ij² over the non-missing values of each row (= np.nansum(x ** 2, axis=1)),
+    chunked so that no (N, M) temporary is made."""
+    nan = _flag(x, nan)
+    out = np.empty(x.shape[0])
+    for lo in range(0, x.shape[0], ROW_CHUNK):
+        c = x[lo:lo + ROW_CHUNK]
+        out[lo:lo + ROW_CHUNK] = nsum(c * c, 1, nan=nan)
+    return out
 
 
 def safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:

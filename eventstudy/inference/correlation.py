@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -33,6 +34,7 @@ class CrossCorrelation:
 COMPONENT_MAX = 20_000  # members in one group linked by shared event days
 CLASS_MAX = 4_000  # distinct (group, estimation-date set) patterns when counting pairs across groups
 _DENSE_MAX = 500  # up to this many members every pair is computed exactly in one block
+MEMBER_MAX = 10_000  # above this, r̄ is the mean over the pairs of a seeded random subset of members
 _CHUNK = 512  # rows per chunk of the pairwise matrix products (bounds memory to ~chunk x N)
 
 
@@ -69,10 +71,22 @@ def mean_cross_correlation(
     from a seeded random subset of ``COMPONENT_MAX`` members (its sum of correlations and pair
     count scaled to the component), and the cross-component pair count from a random subset when
     there are more than ``CLASS_MAX`` date patterns; ``approximate`` is then True.
+
+    More than ``MEMBER_MAX`` members (a pooled study of a large universe): r̄ is a mean over
+    pairs, so the mean over all pairs of a seeded random subset of ``MEMBER_MAX`` members is an
+    unbiased estimate of it (about 5·10^7 pairs); ``approximate`` is True and ``n_pairs`` counts
+    the pairs of the subset.
     """
     a = np.asarray(est_ar, dtype=float)
     if a.ndim != 2:
         raise DataError(f"est_ar must be 2-D (members x rows), got shape {a.shape}")
+    if a.shape[0] > MEMBER_MAX:
+        pick = np.sort(np.random.default_rng(0).choice(a.shape[0], size=MEMBER_MAX, replace=False))
+        sub = mean_cross_correlation(
+            a[pick], None if est_dates is None else np.asarray(est_dates)[pick],
+            evt_dates=None if evt_dates is None else np.asarray(evt_dates)[pick], min_overlap=min_overlap)
+        n = a.shape[0]
+        return CrossCorrelation(sub.rbar, sub.n_pairs, n * (n - 1) // 2, sub.aligned_on, min_overlap, True)
     n = a.shape[0]
     n_possible = n * (n - 1) // 2
     if n < 2:
@@ -87,18 +101,25 @@ def mean_cross_correlation(
             raise DataError(f"est_dates has shape {d.shape}, expected {a.shape}")
         ok &= ~np.isnat(d)
         di = d.view("int64")
-        _, inv = np.unique(di[ok], return_inverse=True)
+        _, inv = _unique_inverse(di[ok])
         col = np.zeros(a.shape, dtype=np.int64)
         col[ok] = inv.ravel()
         # a repeated date within a member: adjacent equal codes after sorting each row's valid codes
-        srt = np.sort(np.where(ok, col, -1 - np.arange(a.shape[1])[None, :]), axis=1)
-        dup = (srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)
+        # (rows of increasing dates, the usual layout, have none)
+        if ok.all() and (a.shape[1] < 2 or bool((col[:, 1:] > col[:, :-1]).all())):
+            dup = np.zeros((1, 1), dtype=bool)
+        else:
+            srt = np.sort(np.where(ok, col, -1 - np.arange(a.shape[1])[None, :]), axis=1)
+            dup = (srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)
         if dup.any():
             i = int(np.flatnonzero(dup.any(axis=1))[0])
             raise DataError(f"member {i}: est_dates repeats a calendar date; each estimation row needs its own date")
         aligned = "calendar date"
-    rows, cols = np.nonzero(ok)
-    data = _Data(n, rows, col[rows, cols], a[rows, cols])
+    if ok.all():
+        data = _Data(n, np.repeat(np.arange(n), a.shape[1]), np.ascontiguousarray(col).ravel(), a.ravel())
+    else:
+        rows, cols = np.nonzero(ok)
+        data = _Data(n, rows, col[rows, cols], a[rows, cols])
     if evt_dates is not None:
         ev = np.asarray(evt_dates, dtype="datetime64[D]").reshape(n, -1)
         cls, share = _event_classes(ev)
@@ -132,6 +153,21 @@ def mean_cross_correlation(
     return CrossCorrelation(float(s / c), n_pairs, n_possible, aligned, min_overlap, approximate)
 
 
+def _unique_inverse(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(v, return_inverse=True)`` for integer codes; by counting (no sort) when their
+    range is not much wider than their number (dates, grid columns)."""
+    if v.size == 0:
+        return np.unique(v, return_inverse=True)
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > 4 * v.size + 1024:
+        return np.unique(v, return_inverse=True)
+    present = np.bincount(v - lo if lo else v, minlength=hi - lo + 1) > 0
+    if lo == 0 and present.all():  # already the codes 0..G-1
+        return np.arange(hi + 1, dtype=v.dtype), v
+    code = np.cumsum(present) - 1
+    return np.flatnonzero(present) + lo, code[v - lo]
+
+
 @dataclass(frozen=True)
 class _Data:
     """Non-missing residuals as (member, grid column, value) triples, member-major."""
@@ -141,17 +177,31 @@ class _Data:
     cols: np.ndarray
     vals: np.ndarray
 
-    def dense(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(X, Mk) of ``members`` (sorted) on their union grid; X is 0 where missing."""
-        pos = np.full(self.n, -1, dtype=np.int64)
-        pos[members] = np.arange(members.size)
-        sel = pos[self.rows] >= 0
-        r, c = pos[self.rows[sel]], self.cols[sel]
-        grid, ci = np.unique(c, return_inverse=True)
+    @cached_property
+    def starts(self) -> np.ndarray:
+        """(n + 1,) offset of each member's first triple (rows are sorted)."""
+        return np.searchsorted(self.rows, np.arange(self.n + 1))
+
+    def dense(self, members: np.ndarray, centred: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(X, Mk) of ``members`` (sorted) on their union grid; X is 0 where missing (with
+        ``centred``, each member's values minus their mean)."""
+        lo = self.starts[members]
+        lens = self.starts[members + 1] - lo
+        r = np.repeat(np.arange(members.size), lens)
+        if members.size == self.n:  # all members (sorted): every triple, in order
+            cols, vals = self.cols, self.vals
+        else:
+            # indices of the members' triples: one run lo[k] .. lo[k] + lens[k] per member
+            idx = np.arange(int(lens.sum())) + np.repeat(lo - (np.cumsum(lens) - lens), lens)
+            cols, vals = self.cols[idx], self.vals[idx]
+        grid, ci = _unique_inverse(cols)
+        flat = r * grid.size + ci
         x = np.zeros((members.size, grid.size))
         mk = np.zeros((members.size, grid.size))
-        x[r, ci] = self.vals[sel]
-        mk[r, ci] = 1.0
+        if centred:
+            vals = vals - (np.bincount(r, weights=vals, minlength=members.size) / lens)[r]
+        x.ravel()[flat] = vals
+        mk.ravel()[flat] = 1.0
         return x, mk
 
 
@@ -188,7 +238,7 @@ def _split(labels: np.ndarray) -> list[np.ndarray]:
 def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray, mo: int) -> tuple[float, float, float]:
     """Σ r_ij over pairs i < j of ``members`` with a finite correlation (0 for pairs that share no
     event date), the number of such pairs, and the number of pairs with >= mo common dates."""
-    x, mk = data.dense(members)
+    x, mk = data.dense(members, centred=True)
     k = cls[members]
     m = members.size
     if mk.all():
@@ -213,22 +263,39 @@ def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray,
         within = float((np.diag(pp)[inner] - zz[inner]).sum())
         return (off + within) / 2.0, v * (v - 1) / 2.0, m * (m - 1) / 2.0
     # pairwise-complete: centre each member on its own mean (correlation unchanged, less cancellation)
-    cnt = mk.sum(axis=1)
-    x = np.where(mk > 0, x - (x.sum(axis=1) / cnt)[:, None], 0.0)
+    # (x came centred from dense: 0 where missing)
     x2 = x * x
     s_tot = c_tot = ge_tot = 0.0
+    # Members share date masks (one per event-date class): the products with a mask need only the
+    # distinct masks, n_ij = P P'[pat_i, pat_j], Σx = (X P')[i, pat_j], and Σy is Σx transposed.
+    packed = np.packbits(mk > 0, axis=1)
+    _, first, pinv = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
+                               return_index=True, return_inverse=True)
+    pinv = pinv.ravel()
+    by_pattern = first.size * m <= 4_000_000
+    if by_pattern:
+        pat = mk[first]
+        nu = pat @ pat.T
+        xp, x2p = x @ pat.T, x2 @ pat.T
     for lo in range(0, m, _CHUNK):
         hi = min(lo + _CHUNK, m)
         # only pairs i < j: columns from lo on
         xa, ma, x2a = x[lo:hi], mk[lo:hi], x2[lo:hi]
         xb, mb, x2b = x[lo:], mk[lo:], x2[lo:]
-        nij = ma @ mb.T
-        sx, sy = xa @ mb.T, ma @ xb.T
-        sxx, syy = x2a @ mb.T, ma @ x2b.T
+        if by_pattern:
+            pa, pb = pinv[lo:hi], pinv[lo:]
+            nij = nu[np.ix_(pa, pb)]
+            sx, sy = xp[lo:hi][:, pb], xp[lo:][:, pa].T
+            sxx, syy = x2p[lo:hi][:, pb], x2p[lo:][:, pa].T
+        else:
+            nij = ma @ mb.T
+            sx, sy = xa @ mb.T, ma @ xb.T
+            sxx, syy = x2a @ mb.T, ma @ x2b.T
         sxy = xa @ xb.T
         with np.errstate(invalid="ignore", divide="ignore"):
             vx = sxx - sx * sx / nij
-            vy = syy - sy * sy / nij
+            # one chunk of the distinct-mask products: Σy, Σy² are Σx, Σx² transposed, so is vy
+            vy = vx.T if (by_pattern and lo == 0 and hi == m) else syy - sy * sy / nij
             cov = sxy - sx * sy / nij
             tiny = 1e-13
             okv = (nij >= max(mo, 1)) & (vx > tiny * sxx) & (vy > tiny * syy)
@@ -251,14 +318,17 @@ def _cross_component_pairs(data: _Data, comp: np.ndarray, mo: int, rng: np.rando
     if n_cross == 0:
         return 0.0, False
     # members grouped by (component, set of dates): identical rows of the date mask
-    grid, gc = np.unique(data.cols, return_inverse=True)
-    starts = np.searchsorted(data.rows, np.arange(n))
-    lens = np.diff(np.append(starts, data.rows.size))
-    h1 = np.zeros(n)
-    h2 = np.zeros(n)
-    w1, w2 = np.random.default_rng(1).random((2, grid.size))
-    np.add.at(h1, data.rows, w1[gc])
-    np.add.at(h2, data.rows, w2[gc])
+    used = np.bincount(data.cols)
+    if used.all():  # grid codes 0..G-1 all in use: np.unique would return them unchanged
+        n_grid, gc = used.size, data.cols
+    else:
+        grid, gc = np.unique(data.cols, return_inverse=True)
+        n_grid = grid.size
+    lens = np.diff(data.starts)
+    w1, w2 = np.random.default_rng(1).random((2, n_grid))
+    # per-member sums in triple order (as np.add.at), via bincount
+    h1 = np.bincount(data.rows, weights=w1[gc], minlength=n)
+    h2 = np.bincount(data.rows, weights=w2[gc], minlength=n)
     key = np.stack([comp.astype(float), lens.astype(float), h1, h2], axis=1)
     keys, first, cls, cnt = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
     cls = cls.ravel()

@@ -21,18 +21,122 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return st.rankdata(x, axis=1, nan_policy="omit")
 
 
-def _rank_parts(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    return ctx.memo("rank_parts", lambda: _rank_parts_(ctx))
+_CHUNK = 2048  # members per chunk of the (members x M) rank work (bounds the temporaries)
 
 
-def _rank_parts_(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+def _est_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Ranks shared by the rank, modified-rank and GRANK tests (computed once per run).
+
+    Returns ``(re, me, sar_fix)``: ``re`` (N, M) the average ranks of each member's estimation
+    ARs among themselves (NaN where missing), ``me`` (N,) the non-missing counts, and
+    ``sar_fix`` the rows whose standardized residuals (ARs / s_i, GRANK) tie where the ARs do not
+    (division by s_i > 0 keeps the order but can round distinct values to one), with their ranks.
+
+    One argsort per row gives ordinal ranks; they are the average ranks unless the row has ties,
+    detected from the sorted values, and only those rows are ranked again with
+    ``scipy.stats.rankdata`` (continuous returns almost never tie)."""
+    return ctx.memo("est_ranks", lambda: _est_ranks_(ctx))
+
+
+def _est_ranks_(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     p = ctx.panel
-    # Ranks over the estimation window plus the event window being tested (never the gap):
-    # Corrado (1989); estudy2 ``rank_test`` does the same, so values depend on the tested window.
-    full = np.hstack([p.est_ar, p.evt_ar])
-    k = _ranks(full)
-    t_i = _nan.count(full, axis=1).astype(float)
-    return k, t_i
+    est = p.est_ar
+    n, m = est.shape
+    nan = p.est_has_nan
+    s = np.sqrt(ctx.s2)
+    re = np.empty((n, m))
+    fix: dict[int, np.ndarray] = {}
+    ordinal = np.arange(1.0, m + 1.0)
+    for lo in range(0, n, _CHUNK):
+        e = est[lo:lo + _CHUNK]
+        r = re[lo:lo + _CHUNK]
+        order = np.argsort(e, axis=1)  # NaN sort last
+        np.put_along_axis(r, order, np.broadcast_to(ordinal, e.shape), axis=1)
+        se = np.take_along_axis(e, order, axis=1)
+        if nan:
+            r[np.isnan(e)] = np.nan
+        tie = (se[:, 1:] == se[:, :-1]).any(axis=1)  # NaN never equals NaN
+        if tie.any():
+            rows = np.flatnonzero(tie)
+            r[rows] = _ranks(e[rows])
+        np.divide(se, s[lo:lo + _CHUNK, None], out=se)
+        tie_s = (se[:, 1:] == se[:, :-1]).any(axis=1) & ~tie
+        for i in np.flatnonzero(tie_s):
+            fix[lo + int(i)] = _ranks(e[i:i + 1] / s[lo + i])[0]
+    me = p.m_i
+    return re, me, fix
+
+
+def _within_ranks(v: np.ndarray) -> np.ndarray:
+    """Row-wise average ranks of a narrow (c, L) array, NaN omitted (kept as NaN)."""
+    lt = (v[:, None, :] < v[:, :, None]).sum(axis=2)
+    eq = (v[:, None, :] == v[:, :, None]).sum(axis=2)
+    return np.where(np.isnan(v), np.nan, lt + 0.5 * eq + 0.5)
+
+
+def _rank_sums(ctx: Context) -> dict[str, np.ndarray]:
+    return ctx.memo("rank_sums", lambda: _rank_sums_(ctx))
+
+
+def _rank_sums_(ctx: Context) -> dict[str, np.ndarray]:
+    """Column sums over members of the ranks K_it of AR_it in member i's E ∪ W (Corrado 1989).
+
+    The rank of an estimation AR in E ∪ W is its rank in E plus #{w < e} + #{w == e} / 2 over the
+    member's event-window ARs w; the rank of w is #{e < w} + #{e == w} / 2 plus its rank among the
+    event-window ARs (average ranks for ties, NaN omitted, as ranking E ∪ W directly).
+    Returns (T = M + L columns): ``dev`` Σ_i (K_it - K̄_i), ``u`` Σ_i (K_it - K̄_i) / (T_i + 1),
+    ``k`` Σ_i K_it, ``n`` members with a value, and ``t_i`` (N,) T_i; K̄_i = (T_i + 1) / 2."""
+    p = ctx.panel
+    re, me, _ = _est_ranks(ctx)
+    est, evt = p.est_ar, p.evt_ar
+    n, m = est.shape
+    big_l = evt.shape[1]
+    nan_e, nan_v = p.est_has_nan, p.evt_has_nan
+    t_i = (me + p.l_i).astype(float)
+    dev = np.zeros(m + big_l)
+    usum = np.zeros(m + big_l)
+    ksum = np.zeros(m + big_l)
+    for lo in range(0, n, _CHUNK):
+        sl = slice(lo, lo + _CHUNK)
+        e, v = est[sl], evt[sl]
+        kbar = (t_i[sl] + 1.0) / 2.0
+        buf = re[sl] - kbar[:, None]
+        kv = _within_ranks(v) if big_l > 1 else np.where(np.isnan(v), np.nan, 1.0)
+        kv += me[sl, None]
+        for j in range(big_l):
+            w = v[:, j, None]
+            gt = e > w
+            buf += gt
+            kv[:, j] -= np.count_nonzero(gt, axis=1)
+            eq = np.equal(e, w, out=gt)
+            if eq.any():
+                buf += 0.5 * eq
+                kv[:, j] -= 0.5 * np.count_nonzero(eq, axis=1)
+        kv -= kbar[:, None]
+        wt = 1.0 / (t_i[sl] + 1.0)
+        if nan_e:
+            present = ~np.isnan(e)
+            ksum[:m] += kbar @ present
+            buf[~present] = 0.0
+        else:
+            ksum[:m] += kbar.sum()
+        dev[:m] += buf.sum(axis=0)
+        usum[:m] += wt @ buf
+        if nan_v:
+            present = ~np.isnan(v)
+            ksum[m:] += kbar @ present
+            kv[~present] = 0.0
+        else:
+            ksum[m:] += kbar.sum()
+        dev[m:] += kv.sum(axis=0)
+        usum[m:] += wt @ kv
+    ksum += dev
+    cnt = np.concatenate([_nan.count(est, axis=0, nan=nan_e), _nan.count(evt, axis=0, nan=nan_v)])
+    return {"dev": dev, "u": usum, "k": ksum, "n": cnt, "t_i": t_i}
+
+
+def _col_mean(total: np.ndarray, n: np.ndarray) -> np.ndarray:
+    return np.divide(total, n, out=np.full(total.shape, np.nan), where=n > 0)
 
 
 def rank(ctx: Context) -> list[TestResult]:
@@ -43,19 +147,23 @@ def rank(ctx: Context) -> list[TestResult]:
     ``car_rank_test`` centres on the pooled K̄ = mean_i (T_i+1)/2 instead of each member's:
     sqrt(L) (mean_{i,t∈W} K_it - K̄) / S with S from mean_i K_it - K̄ (identical when all T_i agree).
     """
+    # Ranks over the estimation window plus the event window being tested (never the gap):
+    # Corrado (1989); estudy2 ``rank_test`` does the same, so values depend on the tested window.
     p = ctx.panel
-    k, t_i = _rank_parts(ctx)
-    kbar_i = (t_i + 1) / 2
-    d = _nan.nmean(k - kbar_i[:, None], axis=0)
+    rs = _rank_sums(ctx)
+    t_i, cnt = rs["t_i"], rs["n"]
+    d = _col_mean(rs["dev"], cnt)
     s = math.sqrt(np.nansum(d ** 2) / t_i.mean())
     m = p.n_est
     stat = d[m:] / s
-    n_t = _nan.count(p.evt_ar, axis=0)
+    n_t = cnt[m:]
     if ctx.convention == "estudy2":
-        kbar = kbar_i.mean()
-        dd = _nan.nmean(k, axis=0) - kbar
+        kbar = ((t_i + 1) / 2).mean()
+        dd = _col_mean(rs["k"], cnt) - kbar
         s_car = math.sqrt(np.nansum(dd ** 2) / t_i.mean())
-        car = math.sqrt(p.n_evt) * (float(_nan.nmean(k[:, m:])) - kbar) / s_car
+        n_w = int(cnt[m:].sum())
+        k_w = float(rs["k"][m:].sum()) / n_w if n_w else math.nan
+        car = math.sqrt(p.n_evt) * (k_w - kbar) / s_car
     else:
         ok = np.isfinite(d[m:])
         car = float(d[m:][ok].sum() / math.sqrt(ok.sum() * s * s))
@@ -68,10 +176,10 @@ def mrank(ctx: Context) -> list[TestResult]:
     U_it = K_it/(T_i+1) - 1/2, Z_t = Σ_i U_it / sqrt(N_t), S = sqrt(Σ_{E∪W} Z_t^2 / mean(T_i)),
     statistic Z_t / S, N(0,1); handles missing rows. CAR: Σ_{t∈W} Z_t / (sqrt(L) S)."""
     p = ctx.panel
-    k, t_i = _rank_parts(ctx)
-    u = k / (t_i[:, None] + 1) - 0.5
-    n_tau = _nan.count(u, axis=0)
-    z = _nan.safe_div(np.nansum(u, axis=0), np.sqrt(n_tau))
+    rs = _rank_sums(ctx)
+    t_i, n_tau = rs["t_i"], rs["n"]
+    # U_it = (K_it - K̄_i) / (T_i + 1), since K̄_i = (T_i + 1) / 2
+    z = _nan.safe_div(rs["u"], np.sqrt(n_tau))
     s = math.sqrt(np.nansum(z ** 2) / t_i.mean())
     m = p.n_est
     stat = z[m:] / s
@@ -81,40 +189,57 @@ def mrank(ctx: Context) -> list[TestResult]:
                         note="ranks over estimation + tested event window")
 
 
-_GRANK_CHUNK = 4096  # members per chunk of the (members x M) comparisons
-
-
-def _grank_many(est_sar: np.ndarray, gs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grank_many(ctx: Context, gs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """GRANK t-statistics for several event 'days' at once: column j of ``gs`` (N, J) holds the
-    standardized values g of day j. Same statistic as ranking each member's M estimation values
-    together with g_ij (average ranks for ties, NaN omitted), without re-ranking per day: the rank
-    of an estimation value in M ∪ {g} is its rank in M plus [g < e] + [g == e] / 2, and the rank of
-    g is 1 + #{e < g} + #{e == g} / 2."""
-    n, m = est_sar.shape
+    standardized values g of day j. Same statistic as ranking each member's M standardized
+    estimation residuals together with g_ij (average ranks for ties, NaN omitted), without
+    re-ranking per day: the rank of an estimation value e in M ∪ {g} is its rank in M plus
+    [g < e] + [g == e] / 2, and the rank of g is 1 + #{e < g} + #{e == g} / 2."""
+    p = ctx.panel
+    re, me, fix = _est_ranks(ctx)
+    est = p.est_ar
+    nan = p.est_has_nan
+    s = np.sqrt(ctx.s2)
+    n, m = est.shape
     n_days = gs.shape[1]
     sd = _nan.nstd(gs, axis=0)
     g = np.divide(gs, sd, out=np.full(gs.shape, np.nan), where=sd > 0)
     big_t = m + 1
     u_sum = np.zeros((n_days, big_t))
     n_t = np.zeros((n_days, big_t), dtype=np.int64)
-    for lo in range(0, n, _GRANK_CHUNK):
-        e = est_sar[lo:lo + _GRANK_CHUNK]
-        re = _ranks(e)
-        me = _nan.count(e, axis=1)
-        okn = ~np.isnan(e)
+    n_t[:, :m] = _nan.count(est, axis=0, nan=nan)
+    for lo in range(0, n, _CHUNK):
+        sl = slice(lo, lo + _CHUNK)
+        e = est[sl] / s[sl, None]  # = Panel.est_sar rows
+        mc = me[sl]
+        # centred ranks K - T_i/2 with T_i = M_i + 2 (the event value present); 0 where missing
+        base = re[sl] - 0.5 * (mc + 2.0)[:, None]
+        for i in [i for i in fix if lo <= i < lo + _CHUNK]:
+            base[i - lo] = fix[i] - 0.5 * (mc[i - lo] + 2.0)
+        okn = None
+        if nan:
+            okn = ~np.isnan(e)
+            base[~okn] = 0.0
+        buf = np.empty_like(base)
         for j in range(n_days):
-            gj = g[lo:lo + _GRANK_CHUNK, j][:, None]
-            has = ~np.isnan(gj[:, 0])
-            lt = gj < e
-            eq = gj == e
-            k = re + lt + 0.5 * eq
-            kg = np.where(has, 1.0 + (e < gj).sum(axis=1) + 0.5 * eq.sum(axis=1), np.nan)
-            t1 = (me + has)[:, None] + 1.0
-            u = k / t1 - 0.5
-            ug = kg / t1[:, 0] - 0.5
-            u_sum[j, :m] += np.where(okn, u, 0.0).sum(axis=0)
+            gj = g[sl, j]
+            has = ~np.isnan(gj)
+            t1 = mc + has + 1.0
+            gt = e > gj[:, None]
+            np.add(base, gt, out=buf)
+            n_gt = np.count_nonzero(gt, axis=1)
+            eq = np.equal(e, gj[:, None], out=gt)
+            n_eq = 0
+            if eq.any():
+                buf += 0.5 * eq
+                n_eq = np.count_nonzero(eq, axis=1)
+            if not has.all():  # no event value: T_i = M_i + 1, the centre moves down by 1/2
+                nh = ~has
+                buf[nh] += 0.5 if okn is None else 0.5 * okn[nh]
+            u_sum[j, :m] += (1.0 / t1) @ buf
+            kg = 1.0 + (mc - n_gt - n_eq) + 0.5 * n_eq  # 1 + #{e < g} + #{e == g} / 2
+            ug = kg / t1 - 0.5
             u_sum[j, m] += np.where(has, ug, 0.0).sum()
-            n_t[j, :m] += okn.sum(axis=0)
             n_t[j, m] += int(has.sum())
     stat = np.full(n_days, np.nan)
     for j in range(n_days):
@@ -134,9 +259,8 @@ def grank(ctx: Context) -> list[TestResult]:
     tau itself (SCAR = SAR_tau). Robust to event-induced variance and cross-correlation.
     """
     p = ctx.panel
-    est = ctx.est_sar
     g = np.column_stack([ctx.sar, ctx.scar])
-    stat, df, n_t = _grank_many(est, g)
+    stat, df, n_t = _grank_many(ctx, g)
     big_l = p.n_evt
     return make_results(ctx, "grank", NULL_DAILY, stat[:big_l], n_t[:big_l], df[:big_l], float(stat[big_l]),
                         int(n_t[big_l]), float(df[big_l]),

@@ -27,7 +27,12 @@ def check_convention(convention: str) -> Convention:
 
 
 def _as2d(name: str, x: object, shape: tuple[int, int] | None = None) -> np.ndarray:
-    a = np.array(x, dtype=float, copy=True)
+    # No copy of a float64 array: the panel keeps a read-only view of it (nothing here writes to
+    # its inputs; a copy of an (N, M) array of a large pooled study costs time and memory).
+    a = np.asarray(x, dtype=float)
+    if isinstance(x, np.ndarray) and np.shares_memory(a, x):
+        a = a.view()
+        a.flags.writeable = False
     if a.ndim != 2:
         raise DataError(f"{name} must be 2-D (members x rows), got shape {a.shape}; for one member pass [[...]]")
     if shape is not None and a.shape != shape:
@@ -54,6 +59,10 @@ class Panel:
         pairs of members whose event windows share no calendar date count as uncorrelated in r̄
         (their event-day abnormal returns fall on different days).
     labels : optional member names used in error messages.
+    fe, car_fe : optional exact forecast-error factors from the fitted model, for models beyond
+        the three above (a factor model with k > 2): ``fe`` (N, L) is 1 + x_t'(X'X)^{-1}x_t of each
+        event row, ``car_fe`` (N,) is L + g'(X'X)^{-1}g of the window, so that
+        Var(AR_it) = s_i^2 fe_it and Var(CAR_i) = s_i^2 car_fe_i.
     """
 
     est_ar: np.ndarray
@@ -65,6 +74,8 @@ class Panel:
     est_dates: np.ndarray | None = None
     evt_dates: np.ndarray | None = None
     labels: Sequence[str] | None = field(default=None)
+    fe: np.ndarray | None = None
+    car_fe: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         est = _as2d("est_ar", self.est_ar)
@@ -79,22 +90,32 @@ class Panel:
             raise DataError(f"taus must be strictly increasing integers, got {taus.tolist()}")
         if n == 0 or evt.shape[1] == 0:
             raise DataError("empty panel: need at least one member and one event-window row")
-        if self.k not in (0, 1, 2):
-            raise DataError(f"k={self.k!r}: use 2 (market model), 1 (constant mean) or 0 (market-adjusted)")
+        exact = self.fe is not None and self.car_fe is not None
+        if not (isinstance(self.k, (int, np.integer)) and (self.k in (0, 1, 2) or (exact and self.k > 2))):
+            raise DataError(f"k={self.k!r}: use 2 (market model), 1 (constant mean) or 0 (market-adjusted); "
+                            "a model with more parameters must also pass fe= and car_fe=")
+        if self.fe is not None:
+            object.__setattr__(self, "fe", _as2d("fe", self.fe, evt.shape))
+        if self.car_fe is not None:
+            cf = np.asarray(self.car_fe, dtype=float)
+            if cf.shape != (n,):
+                raise DataError(f"car_fe has shape {cf.shape}, expected ({n},)")
+            object.__setattr__(self, "car_fe", cf)
         if self.labels is not None and len(self.labels) != n:
             raise DataError(f"labels has {len(self.labels)} entries for {n} members")
         object.__setattr__(self, "est_ar", est)
         object.__setattr__(self, "evt_ar", evt)
         object.__setattr__(self, "taus", taus.astype(int))
+        nan = {}
         for name, arr in (("est_ar", est), ("evt_ar", evt)):
-            self._check_finite(name, arr)
+            nan[name] = self._check_finite(name, arr)
         if (self.est_mkt is None) != (self.evt_mkt is None):
             raise DataError("pass both est_mkt and evt_mkt (market returns of the estimation and event rows) or neither")
         if self.est_mkt is not None:
             em = _as2d("est_mkt", self.est_mkt, est.shape)
             vm = _as2d("evt_mkt", self.evt_mkt, evt.shape)
-            self._check_finite("est_mkt", em)
-            self._check_finite("evt_mkt", vm)
+            nan["est_mkt"] = self._check_finite("est_mkt", em)
+            nan["evt_mkt"] = self._check_finite("evt_mkt", vm)
             object.__setattr__(self, "est_mkt", em)
             object.__setattr__(self, "evt_mkt", vm)
         if self.est_dates is not None:
@@ -107,6 +128,7 @@ class Panel:
             if d.shape != evt.shape:
                 raise DataError(f"evt_dates has shape {d.shape}, expected {evt.shape} (one date per event-window row)")
             object.__setattr__(self, "evt_dates", d)
+        object.__setattr__(self, "_has_nan", nan)
         self._check_members()
 
     # ------------------------------------------------------------------ validation
@@ -114,7 +136,14 @@ class Panel:
         """'member 3 (A4@2024-12-04)': how error messages name member i."""
         return f"member {i}" + (f" ({self.labels[i]})" if self.labels is not None else "")
 
-    def _check_finite(self, name: str, a: np.ndarray) -> None:
+    def _check_finite(self, name: str, a: np.ndarray) -> bool:
+        """Raise on an infinite value; return whether ``a`` holds a NaN (one pass when it is all finite)."""
+        if a.size == 0:
+            return False
+        with np.errstate(all="ignore"):
+            total = np.add.reduce(a, axis=None)
+        if np.isfinite(total):
+            return False
         bad = np.isinf(a)
         if bad.any():
             i, j = np.argwhere(bad)[0]
@@ -122,10 +151,11 @@ class Panel:
                 f"{self.member(int(i))}: {name} has a non-finite value ({a[i, j]}) in column {j}; "
                 "replace it by NaN (missing) or drop the member"
             )
+        return bool(np.isnan(a).any())
 
     def _check_members(self) -> None:
         m_i = self.m_i
-        lw = _nan.count(self.evt_ar, axis=1)
+        lw = self.l_i
         for i in np.flatnonzero(m_i == 0):
             raise DataError(f"{self.member(int(i))}: every estimation-window abnormal return is NaN; drop the member or supply its returns")
         for i in np.flatnonzero(lw == 0):
@@ -137,14 +167,20 @@ class Panel:
                 f"parameters the tests need at least k+3 = {need} (Patell's variance (M-k)/(M-k-2)); "
                 "lengthen the estimation window (e.g. 120-250 sessions) or drop the member"
             )
-        s = _nan.nstd(self.est_ar, axis=1, ddof=1)
+        s = self._var_est
         for i in np.flatnonzero(~(s > 0)):
             raise DataError(f"{self.member(int(i))}: estimation-window abnormal returns are constant (zero variance); check the price data")
         if self.est_mkt is not None and self.k == 2:
-            ok = ~np.isnan(self.est_ar) & ~np.isnan(self.est_mkt)
             for i in np.flatnonzero(~(self._smm > 0)):
                 raise DataError(f"{self.member(int(i))}: market return constant over the estimation window (S_mm = 0); check est_mkt")
-            for i in np.flatnonzero(ok.sum(axis=1) < need):
+            if self._has_nan["est_ar"] or self._has_nan["est_mkt"]:
+                both = np.empty(self.n, dtype=np.int64)
+                for lo in range(0, self.n, _nan.ROW_CHUNK):
+                    sl = slice(lo, lo + _nan.ROW_CHUNK)
+                    both[sl] = (~np.isnan(self.est_ar[sl]) & ~np.isnan(self.est_mkt[sl])).sum(axis=1)
+            else:
+                both = np.full(self.n, self.n_est, dtype=np.int64)
+            for i in np.flatnonzero(both < need):
                 raise EstimationWindowError(f"{self.member(int(i))}: fewer than {need} estimation rows with both asset and market returns")
 
     # ------------------------------------------------------------------ shapes
@@ -160,31 +196,57 @@ class Panel:
     def n_evt(self) -> int:
         return int(self.evt_ar.shape[1])
 
+    @property
+    def est_has_nan(self) -> bool:
+        """Whether some estimation-window abnormal return is missing."""
+        return self._has_nan["est_ar"]
+
+    @property
+    def evt_has_nan(self) -> bool:
+        """Whether some event-window abnormal return is missing."""
+        return self._has_nan["evt_ar"]
+
     @cached_property
     def m_i(self) -> np.ndarray:
         """(N,) non-missing estimation rows per member (M_i)."""
-        return _nan.count(self.est_ar, axis=1)
+        return _nan.count(self.est_ar, axis=1, nan=self.est_has_nan)
 
     @cached_property
     def l_i(self) -> np.ndarray:
         """(N,) non-missing event-window rows per member."""
-        return _nan.count(self.evt_ar, axis=1)
+        return _nan.count(self.evt_ar, axis=1, nan=self.evt_has_nan)
+
+    @cached_property
+    def _var_est(self) -> np.ndarray:
+        """(N,) variance (denominator M_i - 1) of each member's estimation-window abnormal returns."""
+        return _nan.nvar(self.est_ar, axis=1, ddof=1, nan=self.est_has_nan)
 
     # ------------------------------------------------------------------ market moments
     @cached_property
-    def _mkt_est(self) -> np.ndarray | None:
-        if self.est_mkt is None:
-            return None
-        return np.where(np.isnan(self.est_ar), np.nan, self.est_mkt)
+    def _mkt_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """(R̄_m, S_mm) of each member over its estimation rows with an abnormal return, row
+        chunk by row chunk (no (N, M) array kept)."""
+        nan = self.est_has_nan or self._has_nan["est_mkt"]
+        mbar = np.empty(self.n)
+        smm = np.empty(self.n)
+        for lo in range(0, self.n, _nan.ROW_CHUNK):
+            sl = slice(lo, lo + _nan.ROW_CHUNK)
+            x = self.est_mkt[sl]
+            if self.est_has_nan:
+                x = np.where(np.isnan(self.est_ar[sl]), np.nan, x)
+            mbar[sl] = _nan.nmean(x, axis=1, nan=nan)
+            d = x - mbar[sl, None]
+            np.multiply(d, d, out=d)
+            smm[sl] = _nan.nsum(d, axis=1, nan=nan)
+        return mbar, smm
 
-    @cached_property
+    @property
     def _mbar(self) -> np.ndarray:
-        return _nan.nmean(self._mkt_est, axis=1)
+        return self._mkt_moments[0]
 
-    @cached_property
+    @property
     def _smm(self) -> np.ndarray:
-        d = self._mkt_est - self._mbar[:, None]
-        return np.nansum(d * d, axis=1)
+        return self._mkt_moments[1]
 
     @property
     def has_market_term(self) -> bool:
@@ -192,14 +254,22 @@ class Panel:
 
     # ------------------------------------------------------------------ variances and standardized ARs
     def s2(self, convention: Convention) -> np.ndarray:
-        """(N,) estimation-window residual variance s_i^2."""
+        """(N,) estimation-window residual variance s_i^2 (computed once per convention; read-only)."""
+        cache = self.__dict__.setdefault("_s2_cache", {})
+        if convention not in cache:
+            v = self._s2(convention)
+            v.flags.writeable = False
+            cache[convention] = v
+        return cache[convention]
+
+    def _s2(self, convention: Convention) -> np.ndarray:
         if convention == "estudy2":
             # estudy2 uses stats::sd (denominator M_i - 1, demeaned) whatever the model.
-            return _nan.nvar(self.est_ar, axis=1, ddof=1)
+            return self._var_est.copy()
         # CLM (1997) eq. 4.4.x / MacKinlay (1997): sum of squared residuals over M_i - k, the OLS
         # (statsmodels) residual variance; the residuals are not demeaned (they have mean 0 by
         # construction when k >= 1, and market-adjusted ARs keep their drift as abnormal).
-        return np.nansum(self.est_ar ** 2, axis=1) / (self.m_i - self.k)
+        return _nan.row_sumsq(self.est_ar, nan=self.est_has_nan) / (self.m_i - self.k)
 
     @cached_property
     def fe_factor(self) -> np.ndarray:
@@ -208,6 +278,8 @@ class Panel:
         Constant-mean model: 1 + 1/M_i; market-adjusted (nothing estimated): 1. Without market
         returns the market term of the market model is left out (see ``note`` of the results).
         """
+        if self.fe is not None:
+            return self.fe
         f = np.ones_like(self.evt_ar)
         if self.k >= 1:
             f = f + 1.0 / self.m_i[:, None]
@@ -226,7 +298,7 @@ class Panel:
     @cached_property
     def car(self) -> np.ndarray:
         """(N,) cumulative abnormal return over the non-missing event-window rows."""
-        return np.nansum(self.evt_ar, axis=1)
+        return _nan.nsum(self.evt_ar, axis=1, nan=self.evt_has_nan)
 
     def car_var(self, convention: Convention) -> np.ndarray:
         """(N,) Var(CAR_i) with estimated parameters (CLM 1997 §4.4, METHODS item 3).
@@ -234,6 +306,8 @@ class Panel:
         s_i^2 [L + L^2/M + (Σ_t (R_mt - R̄_m))^2 / S_mm] (market model), s_i^2 (L + L^2/M)
         (constant mean), s_i^2 L (market-adjusted); L counts member i's non-missing event rows.
         """
+        if self.car_fe is not None:
+            return self.s2(convention) * self.car_fe
         lw = self.l_i.astype(float)
         v = lw.copy()
         if self.k >= 1:

@@ -1,0 +1,106 @@
+"""Bad input to EventStudy: a clear error, or a reported exclusion with its reason; never a silent drop."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import eventstudy as es
+
+
+@pytest.fixture()
+def prices():
+    rng = np.random.default_rng(11)
+    dates = pd.bdate_range("2024-01-01", periods=300)
+    frames = []
+    for t, s in [("MKT", 0.01), ("AAA", 0.015), ("BBB", 0.02)]:
+        p = 100 * np.cumprod(1 + rng.normal(0.0002, s, len(dates)))
+        frames.append(pd.DataFrame({"ticker": t, "date": dates, "close": p, "adj_close": p}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def events(rows):
+    return es.load_events(frame=pd.DataFrame(rows, columns=["event_id", "date"]))
+
+
+def study(ev, prices, **kw):
+    kw.setdefault("estimation", (-120, -11))
+    kw.setdefault("windows", ((-1, 1),))
+    kw.setdefault("n_boot", 200)
+    return es.EventStudy(ev, prices, market="MKT", **kw)
+
+
+def test_event_outside_the_data_is_excluded_with_reason(prices):
+    res = study(events([["ok", "2024-10-01"], ["late", "2025-06-02"]]), prices).fit()
+    assert set(res.car["event_id"]) == {"ok"}
+    ex = res.exclusions
+    assert set(ex["event_id"]) == {"late"}
+    assert (ex["reason"] == "event on 2025-06-02 is outside the sessions of data dates (UTC), 2024-01-01 to 2025-02-21").all()
+
+
+def test_too_short_estimation_is_excluded_with_reason(prices):
+    res = study(events([["early", "2024-03-01"], ["ok", "2024-10-01"]]), prices, min_estimation=60).fit()
+    assert set(res.car["event_id"]) == {"ok"}
+    reasons = res.exclusions.set_index(["event_id", "asset"])["reason"]
+    # 2024-03-01 is the 45th business day: 43 returns precede day 0, the last 10 are the gap
+    assert reasons[("early", "AAA")].startswith("33 estimation observations in -120:-11 (min_estimation=60)")
+
+
+def test_everything_excluded_is_an_error(prices):
+    with pytest.raises(es.EstimationWindowError, match="fewer than 60 estimation observations"):
+        study(events([["early", "2024-03-01"]]), prices, min_estimation=60).fit()
+
+
+def test_window_past_the_end_of_the_data_is_reported(prices):
+    last = prices["date"].max()
+    res = study(events([["edge", f"{last:%Y-%m-%d}"], ["ok", "2024-10-01"]]), prices).fit()
+    edge = res.car[res.car["event_id"] == "edge"]
+    assert (edge["status"] == "no return on tau 1").all() and edge["car"].isna().all()
+    assert (res.car.loc[res.car["event_id"] == "ok", "status"] == "ok").all()
+
+
+def test_asset_without_prices_is_an_error(prices):
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["x"], "date": ["2024-10-01"], "asset": ["ZZZ"]}))
+    with pytest.raises(es.DataError, match=r"asset\(s\) \['ZZZ'\] have no prices"):
+        study(ev, prices).fit()
+
+
+def test_missing_market_and_unknown_model(prices):
+    with pytest.raises(es.DataError, match="market 'SPX' has no prices"):
+        es.EventStudy(events([["x", "2024-10-01"]]), prices, market="SPX").fit()
+    with pytest.raises(es.DataError, match="needs a benchmark: pass market="):
+        es.EventStudy(events([["x", "2024-10-01"]]), prices).fit()
+    with pytest.raises(ValueError, match="model='capm' is unknown"):
+        study(events([["x", "2024-10-01"]]), prices, model="capm").fit()
+
+
+def test_overlapping_windows_and_estimation_rejected(prices):
+    with pytest.raises(es.EstimationWindowError, match="overlaps event window"):
+        study(events([["x", "2024-10-01"]]), prices, estimation=(-100, 0)).fit()
+
+
+def test_non_finite_prices_are_an_error(tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("date,MKT,AAA\n2024-01-01,1,1\n2024-01-02,inf,1\n")
+    with pytest.raises(es.PriceSourceError, match="non-finite or non-positive adj_close"):
+        es.CSVSource(p)
+
+
+def test_missing_price_is_a_gap_not_a_zero_return(prices):
+    """A day without a price is skipped: the next return spans two sessions, nothing is filled."""
+    gap = pd.Timestamp("2024-09-30")
+    res = study(events([["ok", "2024-10-01"]]), prices[~((prices["ticker"] == "AAA") & (prices["date"] == gap))]).fit()
+    ar = res.abnormal_returns
+    aaa = ar[(ar["asset"] == "AAA")]
+    assert gap not in set(aaa["date"]) and (aaa["ret"] != 0).all()
+    assert (ar[(ar["asset"] == "BBB")]["date"] == gap).any()
+
+
+def test_clean_estimation_window_reported(prices):
+    res = study(events([["a", "2024-09-02"], ["b", "2024-09-23"]]), prices).fit()
+    ex = res.estimation_exclusions
+    # a's window (-1..1) lies in b's estimation window, on both assets: 3 days each
+    assert len(ex) == 6 and set(ex["event_id"]) == {"b"}
+    kept = es.EventStudy(events([["a", "2024-09-02"], ["b", "2024-09-23"]]), prices, market="MKT",
+                         estimation=(-120, -11), windows=((-1, 1),), clean_estimation=False, n_boot=200).fit()
+    assert len(kept.estimation_exclusions) == 0
+    assert (kept.car["n_est"] == 110).all() and set(res.car.loc[res.car.event_id == "b", "n_est"]) == {107}
