@@ -50,7 +50,7 @@ class Panel:
     taus: np.ndarray  # (T,) every tau from the first estimation to the last event offset
     ret: np.ndarray  # (N, T) asset returns, NaN where the row does not exist
     mkt: np.ndarray  # (N, T) market returns over the same intervals (NaN without a market)
-    dates: np.ndarray  # (N, T) datetime64 session dates of the rows (NaT where none)
+    dates: np.ndarray  # (N, T) datetime64[D] session dates of the rows (NaT where none)
     factors: np.ndarray | None = None  # (N, T, F) factor returns over the same intervals
     factor_names: tuple[str, ...] = ()
 

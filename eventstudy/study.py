@@ -324,6 +324,20 @@ def _fit(spec: EventStudy) -> EventStudyResults:
                              car, tests, options, panel=panel, normal=normal, ar=ar, est_mask=mask)
 
 
+class _Labels:
+    """Member names for error messages, made only when one is needed (not 100,000 strings upfront)."""
+
+    def __init__(self, members: pd.DataFrame, idx: np.ndarray) -> None:
+        self.members, self.idx = members, idx
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def __getitem__(self, i: int) -> str:
+        row = self.members.iloc[int(self.idx[i])]
+        return f"{row['event_id']}/{row['asset']}"
+
+
 def _ar_frame(res: EventStudyResults) -> pd.DataFrame:
     panel, members = res.panel, res.members
     est_cols = panel.cols(parse_window(res.options["estimation"]))
@@ -357,10 +371,8 @@ def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows) ->
 
     est_ar = ar[:, est_cols]
     est_mkt = panel.mkt[:, est_cols] if model.needs_market else None
-    if mask is not None and mask.any():  # excluded days are missing for the tests too (copies only then)
-        est_ar = np.where(mask, np.nan, est_ar)
-        if est_mkt is not None:
-            est_mkt = np.where(mask, np.nan, est_mkt)
+    if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
+        est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
     est_dates = panel.dates[:, est_cols]
     # a model beyond the three the battery knows (a factor model) hands over its exact
     # prediction-error factors; the battery derives them itself for k <= 2
@@ -376,7 +388,7 @@ def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows) ->
                 est_mkt=est_mkt[idx] if est_mkt is not None and model.k == 2 else None,
                 evt_mkt=panel.mkt[np.ix_(idx, cols)] if est_mkt is not None and model.k == 2 else None,
                 k=model.k, est_dates=est_dates[idx], evt_dates=panel.dates[np.ix_(idx, cols)],
-                labels=[f"{e}/{a}" for e, a in zip(members["event_id"].to_numpy()[idx], members["asset"].to_numpy()[idx])],
+                labels=_Labels(members, idx),
                 **extra,
             )
             df = battery(ip, tests=spec.tests or ALL_TESTS, convention=spec.convention, seed=spec.seed,

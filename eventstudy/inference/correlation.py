@@ -34,7 +34,7 @@ class CrossCorrelation:
 COMPONENT_MAX = 20_000  # members in one group linked by shared event days
 CLASS_MAX = 4_000  # distinct (group, estimation-date set) patterns when counting pairs across groups
 _DENSE_MAX = 500  # up to this many members every pair is computed exactly in one block
-MEMBER_MAX = 10_000  # above this, r̄ is the mean over the pairs of a seeded random subset of members
+MEMBER_MAX = 5_000  # above this, r̄ is the mean over the pairs of a seeded random subset of members
 _CHUNK = 512  # rows per chunk of the pairwise matrix products (bounds memory to ~chunk x N)
 
 
@@ -74,7 +74,7 @@ def mean_cross_correlation(
 
     More than ``MEMBER_MAX`` members (a pooled study of a large universe): r̄ is a mean over
     pairs, so the mean over all pairs of a seeded random subset of ``MEMBER_MAX`` members is an
-    unbiased estimate of it (about 5·10^7 pairs); ``approximate`` is True and ``n_pairs`` counts
+    unbiased estimate of it (about 1.2·10^7 pairs); ``approximate`` is True and ``n_pairs`` counts
     the pairs of the subset.
     """
     a = np.asarray(est_ar, dtype=float)
