@@ -75,6 +75,13 @@ def car_table(
             bhar = np.exp(r.sum(axis=1)) - np.exp(normal[:, cols].sum(axis=1))
         status = np.where(missing.any(axis=1), "no return on " + pd.Series(
             [",".join(str(panel.taus[c]) for c in cols[row]) for row in missing]).radd("tau ").to_numpy(), "ok")
+        # an exactly unchanged price inside the window is usually a stale quote (Yahoo's CNY=X on
+        # Chinese holidays, a vendor's repeated row): flag it, the numbers stay as computed
+        stale = (r == 0) & ~missing
+        if stale.any():
+            flag = np.array(["; unchanged price on tau " + ",".join(str(panel.taus[c]) for c in cols[row]) + " (stale quote?)"
+                             if row.any() else "" for row in stale], dtype=object)
+            status = (status.astype(object) + flag).astype(str)
         bad = missing.any(axis=1)
         parts.append(pd.DataFrame({
             "event_id": panel.members["event_id"].to_numpy(),

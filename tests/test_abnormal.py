@@ -132,3 +132,17 @@ def test_clean_window_mask_ignores_rows_before_the_data():
     mask = other_event_mask(panel, (-130, -11), [(-1, 2)])
     assert mask[0].sum() == 0
     assert mask[1].sum() == 4 and list(pd.DatetimeIndex(panel.dates[1, :120][mask[1]])) == list(pd.DatetimeIndex(dates[59:63]))
+
+
+def test_unchanged_price_in_window_is_flagged_as_possibly_stale():
+    panel = synthetic_panel(2)
+    ret = panel.ret.copy()
+    day0 = int(np.flatnonzero(panel.taus == 0)[0])
+    ret[1, day0] = 0.0  # e.g. Yahoo's CNY=X repeating the previous close on a Chinese holiday
+    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.dates)
+    model = get_model("constant-mean")
+    fit = model.fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=30)
+    normal, ar = abnormal(panel, model, fit)
+    tab = car_table(panel, model, fit, ar, normal, [(-1, 1)])
+    assert list(tab["status"]) == ["ok", "ok; unchanged price on tau 0 (stale quote?)"]
+    assert np.isfinite(tab.loc[1, "car"])

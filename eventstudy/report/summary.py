@@ -49,6 +49,14 @@ def headline(car: pd.DataFrame, tests: pd.DataFrame, caar: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows)
 
 
+_TEX = {"\\": r"\textbackslash{}", "%": r"\%", "_": r"\_", "&": r"\&", "#": r"\#", "$": r"\$",
+        "^": r"\^{}", "{": r"\{", "}": r"\}", "~": r"\~{}"}
+
+
+def _tex(value) -> str:
+    return "".join(_TEX.get(ch, ch) for ch in str(value))
+
+
 @dataclass(frozen=True)
 class Summary:
     """A table plus the conventions it was made under; renders as text, Markdown, LaTeX, CSV, HTML."""
@@ -58,12 +66,18 @@ class Summary:
     conventions: str
 
     def _fmt(self) -> pd.DataFrame:
+        """Numbers formatted for reading: '... p' columns as p-values with stars, '... stat' and
+        'CAAR %' with 3 decimals; the suffixes are dropped from the displayed headers when the
+        column is not part of a stat/p pair."""
         out = self.table.copy()
         for c in out.columns:
             if c.endswith(" p"):
                 out[c] = out[c].map(lambda v: f"{v:.3f}{stars(v)}" if np.isfinite(v) else "")
             elif c.endswith(" stat") or c == "CAAR %":
                 out[c] = out[c].map(lambda v: f"{v:.3f}" if np.isfinite(v) else "")
+        paired = {c[:-2] for c in out.columns if c.endswith(" p")} & {c[:-5] for c in out.columns if c.endswith(" stat")}
+        out.columns = [c if any(c.startswith(f"{b} ") for b in paired) else c.removesuffix(" stat").removesuffix(" p")
+                       for c in out.columns]
         return out
 
     def as_text(self) -> str:
@@ -78,20 +92,29 @@ class Summary:
         return f"**{self.title}**\n\n" + "\n".join(lines) + f"\n\n{self.conventions}\n"
 
     def as_latex(self) -> str:
+        """A booktabs table (needs \\usepackage{booktabs}); text columns left, numbers right."""
         f = self._fmt()
-        esc = lambda s: str(s).replace("%", r"\%").replace("_", r"\_").replace("&", r"\&").replace("^", r"\^{}")  # noqa: E731
-        head = " & ".join(esc(c) for c in f.columns) + r" \\"
-        body = "\n".join(" & ".join(esc(v) for v in row) + r" \\" for row in f.itertuples(index=False))
-        return ("\\begin{table}[htbp]\n\\centering\n\\caption{" + esc(self.title) + "}\n"
-                "\\begin{tabular}{" + "l" * 2 + "r" * (len(f.columns) - 3) + "l}\n\\toprule\n" + head +
-                "\n\\midrule\n" + body + "\n\\bottomrule\n\\end{tabular}\n\\par\\smallskip\\footnotesize "
-                + esc(self.conventions) + "\n\\end{table}\n")
+        head = " & ".join(_tex(c) for c in f.columns) + r" \\"
+        body = "\n".join(" & ".join(_tex(v) for v in row) + r" \\" for row in f.itertuples(index=False))
+        numeric = [pd.to_numeric(f[c].astype(str).str.rstrip("*").str.replace(r"\s*\(.*\)", "", regex=True),
+                                 errors="coerce").notna().mean() > 0.5 for c in f.columns]
+        spec = "".join("r" if n else "l" for n in numeric)
+        return ("\\begin{table}[htbp]\n\\centering\n\\caption{" + _tex(self.title) + "}\n\\small\n"
+                "\\begin{tabular}{" + spec + "}\n\\toprule\n" + head + "\n\\midrule\n" + body +
+                "\n\\bottomrule\n\\end{tabular}\n\n\\smallskip\n\\parbox{\\linewidth}{\\footnotesize " + _tex(self.conventions)
+                + "}\n\\end{table}\n")
 
     def as_csv(self) -> str:
         return self.table.to_csv(index=False, float_format="%.10g")
 
+    def as_html(self) -> str:
+        import html
+
+        return (f"<p><b>{html.escape(self.title)}</b></p>" + self._fmt().to_html(index=False)
+                + f"<p><small>{html.escape(self.conventions)}</small></p>")
+
     def _repr_html_(self) -> str:
-        return f"<p><b>{self.title}</b></p>" + self._fmt().to_html(index=False) + f"<p><small>{self.conventions}</small></p>"
+        return self.as_html()
 
     def __str__(self) -> str:
         return self.as_text()

@@ -1,0 +1,112 @@
+"""Research tables from a fitted study: CAR per event and market, pooled CAAR with the test
+battery (clustering-robust statistics first), the day-0 alignment. Each is a :class:`Summary`
+(Markdown, LaTeX with booktabs, CSV, HTML, text) whose footnote states the conventions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .summary import ROBUST_FIRST, Summary, headline, stars
+
+BATTERY_ORDER = ("kp_bmp", "kp_patell", "bw1985", "bootstrap", "grank", "t_cs", "bmp", "patell", "bw1980",
+                 "rank", "mrank", "gsign", "sign", "wilcoxon")
+NAIVE_TESTS = frozenset({"t_cs", "bmp", "patell", "bw1980", "rank", "mrank", "sign", "gsign", "wilcoxon"})
+
+
+def conventions(res) -> str:
+    o = res.options
+    text = (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o.get("market") else "") +
+            f"; {o['returns']} returns; estimation window {o['estimation']} sessions"
+            + (" excluding other events' window days" if o["clean_estimation"] else "") +
+            f"; event windows {', '.join(o['windows'])} (session offsets from day 0, inclusive). Day 0 = first "
+            "session of each market closing strictly after the event instant (date-only events: "
+            f"{o['date_only']}). Variance convention {o['convention']}.")
+    if len(res.exclusions):
+        text += f" {len(res.exclusions)} (event, asset) pair(s) excluded (exclusions.csv)."
+    return text
+
+
+def car_by_event(res, window: str) -> Summary:
+    """Wide table: one row per event, one column per market, cells 'CAR % (t) stars'; the day-0
+    session of each market is in the long CSV (car.csv) and the alignment table."""
+    car = res.car[res.car["window"] == window]
+    if car.empty:
+        raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
+    cell = car.apply(lambda r: "" if not np.isfinite(r["car"]) else
+                     f"{100 * r['car']:.2f} ({r['t']:.2f}){stars(r['pvalue'])}", axis=1)
+    wide = car.assign(cell=cell).pivot(index="event_id", columns="asset", values="cell")
+    events = list(dict.fromkeys(res.members["event_id"]))
+    assets = list(dict.fromkeys(res.members["asset"]))
+    wide = wide.reindex(index=[e for e in events if e in wide.index], columns=[a for a in assets if a in wide.columns])
+    day0 = res.members.drop_duplicates("event_id").set_index("event_id")["day0"]
+    wide.insert(0, "first day 0", [f"{pd.Timestamp(day0[e]):%Y-%m-%d}" for e in wide.index])
+    wide = wide.fillna("").reset_index()
+    note = (conventions(res) + f" Cells: CAR over {window} in % (t from the CLM prediction-error variance, "
+            "t with M-k df); * p<0.10, ** p<0.05, *** p<0.01. 'first day 0' is the earliest day-0 session "
+            "across markets; each market's own day 0 is in car.csv and the alignment table.")
+    return Summary(wide, f"Cumulative abnormal returns by event and market, window {window}", note)
+
+
+def caar_table(res) -> Summary:
+    """The headline: CAAR per group and window, robust statistics first, naive t beside."""
+    note = (conventions(res) + " Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
+            "bw1985 = Brown-Warner 1985 portfolio t, bootstrap = placebo-date resampling; t_cs = naive "
+            "cross-sectional t shown beside them. * p<0.10, ** p<0.05, *** p<0.01.")
+    return Summary(headline(res.car, res.tests, res.caar), "Cumulative average abnormal returns", note)
+
+
+def battery_table(res, group: str = "all", window: str | None = None) -> Summary:
+    """Every test of the battery for one group and window (CAR statistics), robust ones first."""
+    window = window or res.options["windows"][0]
+    t = res.tests[(res.tests["group"] == group) & (res.tests["window"] == window) & res.tests["tau"].isna()]
+    if t.empty:
+        raise ValueError(f"no tests for group {group!r}, window {window!r}; groups: {sorted(set(res.tests['group']))}")
+    order = {k: i for i, k in enumerate(BATTERY_ORDER)}
+    t = t.assign(_o=t["test"].map(order).fillna(len(order))).sort_values("_o")
+    out = pd.DataFrame({
+        "test": t["test"].to_numpy(),
+        "robust to common dates": np.where(t["test"].isin(NAIVE_TESTS), "no", "yes"),
+        "statistic stat": t["statistic"].to_numpy(),
+        "p-value p": t["pvalue"].to_numpy(),
+        "N": t["n"].to_numpy(),
+        "distribution": t["distribution"].to_numpy(),
+    })
+    note = conventions(res) + " Robust tests allow for cross-correlation of markets hit on the same dates."
+    return Summary(out, f"Test battery, group {group}, window {window}", note)
+
+
+def alignment_table(res) -> Summary:
+    a = res.alignment
+    out = pd.DataFrame({
+        "event_id": a["event_id"], "asset": a["asset"], "event time (market local)": a["event_time_market"],
+        "precision": a["time_precision"], "day 0": a["day0"].dt.strftime("%Y-%m-%d").fillna("outside data"),
+    })
+    note = ("Day 0 = first session of the market closing strictly after the event instant; date-only events: "
+            f"{res.options['date_only']}. Each market on its own exchange calendar.")
+    return Summary(out, "Day 0 of each event on each market", note)
+
+
+def write_tables(res, out: str | Path) -> list[Path]:
+    """Every table in Markdown, LaTeX, CSV and HTML under ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"caar_by_group": caar_table(res), "alignment": alignment_table(res),
+              "battery_all": battery_table(res, "all")}
+    for w in res.options["windows"]:
+        tables[f"car_by_event_{w.replace(':', '_').replace('-', 'm')}"] = car_by_event(res, w)
+    for g in [g for g in ("de-escalation", "escalation") if g in set(res.tests["group"])]:
+        tables[f"battery_{g}"] = battery_table(res, g)
+    files = []
+    for name, tab in tables.items():
+        for ext, text in (("md", tab.as_markdown()), ("tex", tab.as_latex()), ("csv", tab.as_csv()),
+                          ("html", tab.as_html())):
+            p = out / f"{name}.{ext}"
+            p.write_text(text)
+            files.append(p)
+    return files
+
+
+__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "write_tables"]
