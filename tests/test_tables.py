@@ -1,0 +1,66 @@
+"""Research tables: numbers equal the tidy results they come from (computed here by hand), every
+format renders, conventions are stated, robust statistics come first."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import eventstudy as es
+from eventstudy.report.tables import alignment_table, battery_table, caar_table, car_by_event, write_tables
+
+
+@pytest.fixture(scope="module")
+def res():
+    return es.us_china_study(assets=("SPY", "^N225", "^KS11"), n_boot=200).fit()
+
+
+def test_caar_is_the_mean_car_of_the_group(res):
+    t = caar_table(res).table.set_index(["group", "window"])
+    car = res.car.merge(res.members[["event_id", "asset", "group"]], on=["event_id", "asset"], validate="many_to_one")
+    for g in ("de-escalation", "escalation"):
+        by_hand = 100 * car[(car["group"] == g) & (car["window"] == "0:0")]["car"].mean()
+        assert t.loc[(g, "0:0"), "CAAR %"] == pytest.approx(by_hand, rel=1e-12)
+    assert t.loc[("all", "-1:1"), "N"] == len(res.members)
+
+
+def test_robust_columns_lead_and_naive_t_is_beside(res):
+    cols = list(caar_table(res).table.columns)
+    assert cols.index("kp_bmp stat") < cols.index("bw1985 stat") < cols.index("bootstrap stat") < cols.index("t_cs stat")
+    b = battery_table(res, "all", "0:0").table
+    first_naive = list(b["robust to common dates"]).index("no")
+    assert (b["robust to common dates"].iloc[:first_naive] == "yes").all() and b["test"].iloc[0] == "kp_bmp"
+
+
+def test_car_cell_formats_the_car_row(res):
+    tab = car_by_event(res, "0:0").table.set_index("event_id")
+    row = res.car[(res.car.event_id == "2025-10-26-kuala-lumpur-framework") & (res.car.asset == "^N225") &
+                  (res.car.window == "0:0")].iloc[0]
+    stars = "***" if row.pvalue < 0.01 else "**" if row.pvalue < 0.05 else "*" if row.pvalue < 0.1 else ""
+    assert tab.loc["2025-10-26-kuala-lumpur-framework", "^N225"] == f"{100 * row.car:.2f} ({row.t:.2f}){stars}"
+    assert tab.loc["2025-10-26-kuala-lumpur-framework", "first day 0"] == "2025-10-27"
+
+
+def test_every_format_renders_with_conventions(res, tmp_path):
+    files = write_tables(res, tmp_path)
+    assert {p.suffix for p in files} == {".md", ".tex", ".csv", ".html"}
+    tex = (tmp_path / "caar_by_group.tex").read_text()
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "kp\\_bmp" in tex and "Day 0 = first session" in tex
+    md = (tmp_path / "caar_by_group.md").read_text()
+    assert md.startswith("**Cumulative average abnormal returns**") and "session offsets from day 0, inclusive" in md
+    html = (tmp_path / "alignment.html").read_text()
+    assert "<table" in html and "2025-10-27" in html
+    csv = pd.read_csv(tmp_path / "caar_by_group.csv")
+    assert np.isfinite(csv["kp_bmp p"]).all()
+
+
+def test_alignment_table_has_day0_per_market(res):
+    a = alignment_table(res).table
+    geneva = a[a["event_id"] == "2025-05-06-geneva-announce"].set_index("asset")
+    assert geneva.loc["^N225", "day 0"] == "2025-05-07" and geneva.loc["SPY", "day 0"] == "2025-05-07"
+
+
+def test_unknown_window_or_group_named(res):
+    with pytest.raises(ValueError, match=r"window '9:9' is not in the study"):
+        car_by_event(res, "9:9")
+    with pytest.raises(ValueError, match="no tests for group 'nope'"):
+        battery_table(res, "nope")
