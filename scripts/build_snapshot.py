@@ -236,7 +236,8 @@ def main(argv: list[str]) -> None:
     }
     (OUT / "snapshot.json").write_text(json.dumps(meta, indent=1) + "\n")
     shutil.copyfile(ROOT / "events.csv", OUT / "events.csv")
-    print(f"wrote {OUT / 'snapshot.json'} and copied events.csv into the package")
+    shutil.copyfile(ROOT / "claims.csv", OUT / "claims.csv")
+    print(f"wrote {OUT / 'snapshot.json'} and copied events.csv and claims.csv into the package")
 
 
 if __name__ == "__main__":
