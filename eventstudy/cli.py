@@ -131,11 +131,67 @@ def cmd_run(args) -> int:
             inputs["events"] = Path(args.events)
         spec = us_china_study(**options)
         title = "US-China trade talks 2025-26 on the bundled real prices"
-    print(f"eventstudy {__version__}: {title}", file=sys.stderr)
+    from .report.tables import write_tables
+
+    def step(text: str) -> None:
+        print(f"[eventstudy] {text}", file=sys.stderr, flush=True)
+
+    step(f"{__version__}: {title}")
+    step("aligning events, estimating models and running the test battery ...")
     res = spec.fit()
-    files = res.write(args.out, inputs=inputs)
+    step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
+    out = Path(args.out)
+    files = res.write(out, inputs=inputs)
+    files += write_tables(res, out / "tables")
+    if not args.no_figures:
+        step("drawing figures ...")
+        files += _figures(res, out / "figures")
     print(res.summary().as_text())
-    print(f"\nwrote {', '.join(str(f) for f in files)}", file=sys.stderr)
+    step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
+         + ("" if args.no_figures else "; figures/: PNG") + ")")
+    return 0
+
+
+def _figures(res, out: Path) -> list[Path]:
+    from .report import figures
+
+    return figures.save_all(res, out)
+
+
+def cmd_claims(args) -> int:
+    """Did the market move as reported? Check every claim of a claims file against prices."""
+    from .claims import check_claims, default_claims_path, load_claims
+
+    path = Path(args.claims) if args.claims else default_claims_path()
+    claims = load_claims(path)
+    for err in claims.loc[claims["error"] != "", "error"]:
+        print(f"eventstudy claims: warning: {err} (row reported as needs-data)", file=sys.stderr)
+    if args.source == "yahoo":
+        from .prices.yahoo import YFinanceSource
+
+        source = YFinanceSource(args.cache_dir)
+    else:
+        source = BundledSource()
+    res = check_claims(claims, source)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "claims_check.csv"
+    res.to_csv(target, index=False, lineterminator="\n")
+    table = res[["claim_id", "instrument", "basis", "reported_pct", "measured_pct", "diff_pct", "reported_level",
+                 "measured_level", "verdict"]].copy()
+    for col in ("reported_pct", "measured_pct", "diff_pct"):
+        table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:+.3f}")
+    for col in ("reported_level", "measured_level"):
+        table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+    _print_frame(table, args.format)
+    if args.format == "table":
+        print()
+        for r in res.itertuples():
+            print(f"{r.claim_id} [{r.verdict}]: {r.detail}")
+        counts = res["verdict"].value_counts()
+        print("\n" + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("reproduced", "differs", "needs-data"))
+              + f" of {len(res)} claims in {path}")
+    print(f"wrote {target}", file=sys.stderr)
     return 0
 
 
@@ -203,7 +259,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="seed of the bootstrap test")
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws")
     sp.add_argument("--out", default="results", help="output folder (default: results)")
+    sp.add_argument("--no-figures", action="store_true", help="skip the PNG figures (matplotlib not needed)")
     sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("claims", help="did the market move as reported? check the news claims in a claims file")
+    sp.add_argument("--claims", help="claims CSV (default: claims.csv of the repository, else the bundled copy)")
+    sp.add_argument("--out", default="results", help="output folder for claims_check.csv (default: results)")
+    sp.add_argument("--source", choices=["bundled", "yahoo"], default="bundled",
+                    help="prices: the bundled snapshot (default) or yfinance with its cache (after `eventstudy fetch`)")
+    sp.add_argument("--cache-dir", help="yfinance cache folder (default $EVENTSTUDY_CACHE or ~/.cache/eventstudy/yfinance)")
+    sp.add_argument("--format", choices=["table", "csv", "md"], default="table")
+    sp.set_defaults(func=cmd_claims)
     return p
 
 
