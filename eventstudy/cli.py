@@ -142,7 +142,15 @@ def cmd_run(args) -> int:
     step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
     out = Path(args.out)
     files = res.write(out, inputs=inputs)
-    files += write_tables(res, out / "tables")
+    checked = None
+    if not args.prices:  # the bundled study also checks the moves its seed articles reported
+        from .claims import check_claims
+
+        step("checking the reported market moves (claims.csv) ...")
+        checked = check_claims()
+        checked.to_csv(out / "claims_check.csv", index=False)
+        files.append(out / "claims_check.csv")
+    files += write_tables(res, out / "tables", claims=checked)
     if not args.no_figures:
         step("drawing figures ...")
         files += _figures(res, out / "figures")

@@ -64,3 +64,13 @@ def test_unknown_window_or_group_named(res):
         car_by_event(res, "9:9")
     with pytest.raises(ValueError, match="no tests for group 'nope'"):
         battery_table(res, "nope")
+
+
+def test_claims_table_renders_verdicts():
+    from eventstudy.claims import check_claims
+    from eventstudy.report.tables import claims_table
+
+    tab = claims_table(check_claims())
+    md = tab.as_markdown()
+    assert "| s000-spy-level | SPY | price-level |" in md and "reproduced" in md and "needs-data" in md
+    assert "raw (unadjusted) closes" in md

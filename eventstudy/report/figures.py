@@ -459,7 +459,8 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=No
     _pct_axis(ax)
     ax.grid(True, axis="y", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
-    ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize=9, title=f"{level:.0%} band: ±z·SE", title_fontsize=8)
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=9, title=f"{level:.0%} band: ±z·SE",
+              title_fontsize=8)
     o = res.options
     ax.set_title(f"CAAR by group ({o['model']} model; CAR from τ = {taus[0]})", fontsize=11, fontweight="bold",
                  loc="left")
@@ -469,7 +470,8 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=No
     if clip_note:
         caption += "\n" + "\n".join(textwrap.wrap(clip_note, 110))
     fig.text(0.01, 0.005, caption, fontsize=7.5, ha="left", va="bottom", color="0.25")
-    fig.get_layout_engine().set(rect=(0, 0.085 if clip_note else 0.06, 1, 1))
+    bottom = 0.085 if clip_note else 0.06
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))  # (left, bottom, width, height)
     _save(fig, path)
     return fig
 

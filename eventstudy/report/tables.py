@@ -89,7 +89,21 @@ def alignment_table(res) -> Summary:
     return Summary(out, "Day 0 of each event on each market", note)
 
 
-def write_tables(res, out: str | Path) -> list[Path]:
+def claims_table(checked: pd.DataFrame) -> Summary:
+    """The reported-move check (``eventstudy.claims.check_claims``) as a table; ``detail`` stays in the CSV."""
+    cols = ["claim_id", "instrument", "basis", "reported_pct", "measured_pct", "diff_pct", "reported_level",
+            "measured_level", "verdict"]
+    out = checked[cols].copy()
+    for c in cols[3:8]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").map(lambda v: "" if not np.isfinite(v) else f"{v:,.3f}")
+    note = ("reproduced = within the claim's tolerance (half a unit of the last quoted digit); needs-data = the "
+            "figure refers to an instant daily data cannot reach (midday, after hours) or data that are not "
+            "bundled; claims_check.csv names the exact prices and timestamps used, or the fetch command. Level "
+            "claims use raw (unadjusted) closes.")
+    return Summary(out, "Did the market move as reported?", note)
+
+
+def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None) -> list[Path]:
     """Every table in Markdown, LaTeX, CSV and HTML under ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -99,6 +113,8 @@ def write_tables(res, out: str | Path) -> list[Path]:
         tables[f"car_by_event_{w.replace(':', '_').replace('-', 'm')}"] = car_by_event(res, w)
     for g in [g for g in ("de-escalation", "escalation") if g in set(res.tests["group"])]:
         tables[f"battery_{g}"] = battery_table(res, g)
+    if claims is not None:
+        tables["claims"] = claims_table(claims)
     files = []
     for name, tab in tables.items():
         for ext, text in (("md", tab.as_markdown()), ("tex", tab.as_latex()), ("csv", tab.as_csv()),
@@ -109,4 +125,5 @@ def write_tables(res, out: str | Path) -> list[Path]:
     return files
 
 
-__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "write_tables"]
+__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "claims_table",
+           "write_tables"]
