@@ -112,7 +112,7 @@ def cmd_run(args) -> int:
     if args.model:
         options["model"] = args.model
     if args.market:
-        options["market"] = args.market
+        options["market"] = _benchmarks(args.market)
     if args.assets:
         options["assets"] = tuple(parse_tickers(args.assets))
     inputs = {}
@@ -203,6 +203,20 @@ def cmd_claims(args) -> int:
     return 0
 
 
+def _benchmarks(text: str):
+    """``MKT`` (one benchmark) or ``^N225:ACWI,SPY:VT`` (a benchmark per asset; ':' because Yahoo
+    symbols such as ES=F contain '=')."""
+    if ":" not in text:
+        return text
+    out = {}
+    for part in text.split(","):
+        asset, sep, bench = part.strip().partition(":")
+        if not sep or not asset or not bench:
+            raise EventStudyError(f"--market {text!r}: write one ticker, or ASSET:BENCHMARK pairs separated by commas")
+        out[asset] = bench
+    return out
+
+
 def _window(text: str):
     from .panel import parse_window
 
@@ -252,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--prices", help="daily price CSV, wide date,TICKER,... or long date,ticker,close "
                                      "(default: the bundled snapshot)")
-    sp.add_argument("--market", help="benchmark ticker for the market and market-adjusted models")
+    sp.add_argument("--market", help="benchmark ticker for the market and market-adjusted models, or a "
+                                     "benchmark per asset: ASSET:BENCHMARK,... (e.g. ^N225:ACWI,NQ=F:ES=F)")
     sp.add_argument("--model", choices=["constant-mean", "market-adjusted", "market"],
                     help="normal-return model (default: market with --prices, constant-mean for the bundled study)")
     sp.add_argument("--returns", choices=["simple", "log"], default="simple")

@@ -12,7 +12,7 @@ Friday-to-Tuesday return, not a single US day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +82,7 @@ def build_panel(
     members: pd.DataFrame,
     taus: tuple[int, int],
     *,
-    market: str | None = None,
+    market: str | Mapping[str, str] | None = None,
     factors: Sequence[str] = (),
     kind: str = "simple",
 ) -> Panel:
@@ -92,19 +92,26 @@ def build_panel(
     ``members``: ``event_id, asset, day0``; day 0 must be a date with a return of that asset
     (the caller reports members whose day 0 has no price). ``market`` and each of ``factors``
     are tickers of ``returns``; their returns are compounded over each asset row's interval.
+    ``market`` may map each asset to its own benchmark (``{"^N225": "ACWI", "SPY": "VT"}``).
     """
     r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[ns]")
     prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
 
-    def over_intervals(series: str) -> np.ndarray:
-        if series not in groups:
-            raise EstimationWindowError(f"benchmark/factor {series!r} has no returns in the price data")
-        mk = r.loc[r["ticker"] == series, ["date", "ret"]]
-        flat = np.empty(len(r))
+    def over_intervals(series: str | Mapping[str, str]) -> np.ndarray:
+        bench = series if isinstance(series, Mapping) else dict.fromkeys(groups, series)
+        flat = np.full(len(r), np.nan)
+        frames: dict[str, pd.DataFrame] = {}
         for ticker, idx in groups.items():
-            flat[idx] = market_over_intervals(mk, prev[idx], rdates[idx], kind) if ticker != series \
+            b = bench.get(ticker)
+            if b is None:
+                continue  # an asset without a benchmark (only benchmarks themselves, or unused tickers)
+            if b not in groups:
+                raise EstimationWindowError(f"benchmark/factor {b!r} has no returns in the price data")
+            if b not in frames:
+                frames[b] = r.loc[r["ticker"] == b, ["date", "ret"]]
+            flat[idx] = market_over_intervals(frames[b], prev[idx], rdates[idx], kind) if ticker != b \
                 else r["ret"].to_numpy()[idx]
         return flat
 

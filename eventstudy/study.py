@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -48,7 +48,8 @@ class EventStudy:
     model
         ``"constant-mean"``, ``"market-adjusted"``, ``"market"`` or a model object.
     market
-        Benchmark ticker for market-adjusted and market models.
+        Benchmark ticker for market-adjusted and market models, or a mapping asset -> benchmark
+        (a benchmark per asset, e.g. ``{"^N225": "ACWI", "SPY": "VT"}``).
     returns
         ``"simple"`` or ``"log"``.
     estimation, windows
@@ -68,7 +69,7 @@ class EventStudy:
     prices: object
     assets: Sequence[str] | None = None
     model: str | NormalReturnModel = "market"
-    market: str | None = None
+    market: str | Mapping[str, str] | None = None
     returns: ReturnKind = "simple"
     estimation: Window = (-250, -11)
     windows: Sequence[Window] = ((-1, 1), (0, 0))
@@ -126,13 +127,32 @@ class EventStudyResults:
 
     @cached_property
     def caar(self) -> pd.DataFrame:
-        """Mean CAR per group and window, with N (a view of :attr:`car`)."""
+        """Mean CAR per group and window, with N (a view of :attr:`car`): ``all``, each group
+        value, each event (as in tests.csv), then each asset pooled over its events (``asset:SPY``)."""
         rows = []
-        for g, mem in self._groups().items():
+        groups = dict(self._groups())
+        for a, idx in self.members.groupby("asset", sort=False).groups.items():
+            groups[f"asset:{a}"] = list(idx)
+        for g, mem in groups.items():
             sub = self.car[self.car["member"].isin(mem)]
             for w, s in sub.groupby("window", sort=False):
                 rows.append({"group": g, "window": w, "caar": s["car"].mean(), "n": int(s["car"].notna().sum())})
         return pd.DataFrame(rows)
+
+    @cached_property
+    def aar(self) -> pd.DataFrame:
+        """Average abnormal return per tau of the event windows: ``group, tau, aar, n`` (groups as
+        in :attr:`caar`), pooled in event time."""
+        ar = self.abnormal_returns[self.abnormal_returns["part"] == "event"]
+        rows = []
+        groups = dict(self._groups())
+        for a, idx in self.members.groupby("asset", sort=False).groups.items():
+            groups[f"asset:{a}"] = list(idx)
+        for g, mem in groups.items():
+            sub = ar[ar["member"].isin(mem)].groupby("tau")["ar"]
+            rows.append(pd.DataFrame({"group": g, "tau": sub.mean().index, "aar": sub.mean().to_numpy(),
+                                      "n": sub.count().to_numpy()}))
+        return pd.concat(rows, ignore_index=True)
 
     def summary(self) -> "Summary":
         """Headline table: CAAR per group and window, clustering-robust statistics first."""
@@ -241,9 +261,15 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
     prices = _daily(spec.prices)
     have = list(pd.unique(prices["ticker"]))
-    if spec.market and spec.market not in have:
-        raise DataError(f"market {spec.market!r} has no prices; the price data hold {have}")
-    assets = list(spec.assets) if spec.assets is not None else [t for t in have if t != spec.market]
+    benchmarks = set(spec.market.values()) if isinstance(spec.market, Mapping) else {spec.market} if spec.market else set()
+    missing_b = sorted(benchmarks - set(have))
+    if missing_b:
+        raise DataError(f"market {missing_b[0]!r} has no prices; the price data hold {have}")
+    assets = list(spec.assets) if spec.assets is not None else [t for t in have if t not in benchmarks]
+    if isinstance(spec.market, Mapping) and model.needs_market:
+        unmapped = [a for a in assets if a not in spec.market]
+        if unmapped:
+            raise DataError(f"market= maps no benchmark to {unmapped}; give every asset one (or pass one ticker)")
     pairs = expand_assets(events, assets)
     no_prices = sorted(set(pairs["asset"]) - set(have))
     if no_prices:
@@ -314,7 +340,8 @@ def _fit(spec: EventStudy) -> EventStudyResults:
 
     tests = _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows)
     options = {
-        "model": model.name, "market": spec.market, "returns": spec.returns, "estimation": window_label(est),
+        "model": model.name, "market": dict(spec.market) if isinstance(spec.market, Mapping) else spec.market,
+        "returns": spec.returns, "estimation": window_label(est),
         "windows": [window_label(w) for w in windows], "min_estimation": spec.min_estimation,
         "clean_estimation": spec.clean_estimation, "date_only": spec.date_only, "group": spec.group,
         "convention": spec.convention, "seed": spec.seed, "n_boot": spec.n_boot, "by_event": spec.by_event,

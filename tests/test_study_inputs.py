@@ -104,3 +104,21 @@ def test_clean_estimation_window_reported(prices):
                          estimation=(-120, -11), windows=((-1, 1),), clean_estimation=False, n_boot=200).fit()
     assert len(kept.estimation_exclusions) == 0
     assert (kept.car["n_est"] == 110).all() and set(res.car.loc[res.car.event_id == "b", "n_est"]) == {107}
+
+
+def test_benchmark_per_asset_equals_separate_studies(prices):
+    """market={asset: benchmark}: each asset's numbers equal a study of that asset on its benchmark."""
+    rng = np.random.default_rng(4)
+    mk2 = prices[prices["ticker"] == "MKT"].assign(ticker="MK2")
+    mk2["close"] = mk2["adj_close"] = 50 * np.cumprod(1 + rng.normal(0, 0.01, len(mk2)))
+    px = pd.concat([prices, mk2], ignore_index=True)
+    ev = events([["x", "2024-10-01"]])
+    both = es.EventStudy(ev, px, market={"AAA": "MKT", "BBB": "MK2"}, estimation=(-120, -11),
+                         windows=((-1, 1),), n_boot=50).fit().car.set_index("asset")
+    for asset, bench in (("AAA", "MKT"), ("BBB", "MK2")):
+        one = es.EventStudy(ev, px, assets=[asset], market=bench, estimation=(-120, -11), windows=((-1, 1),),
+                            n_boot=50).fit().car.set_index("asset")
+        assert both.loc[asset, "car"] == pytest.approx(one.loc[asset, "car"], rel=1e-12)
+        assert both.loc[asset, "se"] == pytest.approx(one.loc[asset, "se"], rel=1e-12)
+    with pytest.raises(es.DataError, match=r"maps no benchmark to \['BBB'\]"):
+        es.EventStudy(ev, px, assets=["AAA", "BBB"], market={"AAA": "MKT"}).fit()

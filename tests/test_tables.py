@@ -74,3 +74,26 @@ def test_claims_table_renders_verdicts():
     md = tab.as_markdown()
     assert "| s000-spy-level | SPY | price-level |" in md and "reproduced" in md and "needs-data" in md
     assert "raw (unadjusted) closes" in md
+
+
+def test_car_long_and_per_asset_views(res):
+    from eventstudy.report.tables import car_long
+
+    t = car_long(res, "0:0").table
+    row = t[(t["event_id"] == "2025-05-06-geneva-announce") & (t["market"] == "^N225")].iloc[0]
+    assert row["day 0"] == "2025-05-07"
+    c = res.car[(res.car.event_id == "2025-05-06-geneva-announce") & (res.car.asset == "^N225") & (res.car.window == "0:0")]
+    assert row["SE %"] == pytest.approx(round(100 * c["se"].iloc[0], 3))
+    caar = res.caar.set_index(["group", "window"])
+    by_hand = res.car[(res.car.asset == "SPY") & (res.car.window == "0:0")]["car"].mean()
+    assert caar.loc[("asset:SPY", "0:0"), "caar"] == pytest.approx(by_hand, rel=1e-12)
+    aar = res.aar.set_index(["group", "tau"])
+    ar = res.abnormal_returns
+    assert aar.loc[("all", 0), "aar"] == pytest.approx(ar[(ar.part == "event") & (ar.tau == 0)]["ar"].mean(), rel=1e-12)
+
+
+def test_cli_benchmark_per_asset_syntax():
+    from eventstudy.cli import _benchmarks
+
+    assert _benchmarks("ACWI") == "ACWI"
+    assert _benchmarks("^N225:ACWI,NQ=F:ES=F") == {"^N225": "ACWI", "NQ=F": "ES=F"}

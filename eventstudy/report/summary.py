@@ -29,6 +29,7 @@ def headline(car: pd.DataFrame, tests: pd.DataFrame, caar: pd.DataFrame) -> pd.D
     """One row per (group, window): N, CAAR, robust statistics, then the naive t, and a note."""
     win = tests[tests["tau"].isna()]
     rows = []
+    caar = caar[~caar["group"].str.startswith("asset:")]  # the battery runs per group and event, not per asset
     for r in caar.itertuples():
         sub = win[(win["group"] == r.group) & (win["window"] == r.window)].set_index("test")
         row = {"group": r.group, "window": r.window, "N": r.n, "CAAR %": 100 * r.caar}

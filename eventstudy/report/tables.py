@@ -50,6 +50,22 @@ def car_by_event(res, window: str) -> Summary:
     return Summary(wide, f"Cumulative abnormal returns by event and market, window {window}", note)
 
 
+def car_long(res, window: str) -> Summary:
+    """One row per event and market: the market's own day-0 session, CAR and its standard error in %,
+    t, p with stars, BHAR and the status (exclusions and stale quotes are named there)."""
+    car = res.car[res.car["window"] == window]
+    if car.empty:
+        raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
+    out = pd.DataFrame({
+        "event_id": car["event_id"].to_numpy(), "market": car["asset"].to_numpy(), "day 0": car["day0"].to_numpy(),
+        "CAR %": (100 * car["car"]).round(3).to_numpy(), "SE %": (100 * car["se"]).round(3).to_numpy(),
+        "t stat": car["t"].to_numpy(), "t p": car["pvalue"].to_numpy(),
+        "BHAR %": (100 * car["bhar"]).round(3).to_numpy(), "status": car["status"].to_numpy(),
+    })
+    note = conventions(res) + f" CAR over {window}; SE from the CLM prediction-error variance; p from t(M-k)."
+    return Summary(out, f"Cumulative abnormal returns per event and market, window {window}", note)
+
+
 def caar_table(res) -> Summary:
     """The headline: CAAR per group and window, robust statistics first, naive t beside."""
     note = (conventions(res) + " Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
@@ -110,7 +126,9 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None) ->
     tables = {"caar_by_group": caar_table(res), "alignment": alignment_table(res),
               "battery_all": battery_table(res, "all")}
     for w in res.options["windows"]:
-        tables[f"car_by_event_{w.replace(':', '_').replace('-', 'm')}"] = car_by_event(res, w)
+        tag = w.replace(":", "_").replace("-", "m")
+        tables[f"car_by_event_{tag}"] = car_by_event(res, w)
+        tables[f"car_long_{tag}"] = car_long(res, w)
     for g in [g for g in ("de-escalation", "escalation") if g in set(res.tests["group"])]:
         tables[f"battery_{g}"] = battery_table(res, g)
     if claims is not None:
@@ -125,5 +143,5 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None) ->
     return files
 
 
-__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "claims_table",
+__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "car_long", "claims_table",
            "write_tables"]
