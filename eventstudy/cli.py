@@ -109,7 +109,13 @@ def cmd_run(args) -> int:
         options["estimation"] = args.estimation
     if args.window:
         options["windows"] = tuple(args.window)
-    if args.model:
+    if args.model == "factor" or args.factors:
+        from .models import FactorModel
+
+        if not args.factors:
+            raise EventStudyError("--model factor needs --factors, e.g. --factors ACWI or --factors ACWI,CNY=X")
+        options["model"] = FactorModel(tuple(parse_tickers(args.factors, argument="--factors")), lags=args.lags)
+    elif args.model:
         options["model"] = args.model
     if args.market:
         options["market"] = _benchmarks(args.market)
@@ -268,12 +274,16 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(default: the bundled snapshot)")
     sp.add_argument("--market", help="benchmark ticker for the market and market-adjusted models, or a "
                                      "benchmark per asset: ASSET:BENCHMARK,... (e.g. ^N225:ACWI,NQ=F:ES=F)")
-    sp.add_argument("--model", choices=["constant-mean", "market-adjusted", "market"],
+    sp.add_argument("--model", choices=["constant-mean", "market-adjusted", "market", "factor"],
                     help="normal-return model (default: market with --prices, constant-mean for the bundled study)")
+    sp.add_argument("--factors", help="factor tickers for --model factor, comma-separated (e.g. ACWI,CNY=X)")
+    sp.add_argument("--lags", type=int, default=0,
+                    help="Dimson leads and lags of each factor for --model factor (default 0)")
     sp.add_argument("--returns", choices=["simple", "log"], default="simple")
     sp.add_argument("--estimation", type=_window, help="estimation window START:END in sessions (default -250:-11)")
     sp.add_argument("--window", type=_window, action="append",
-                    help="event window START:END, inclusive; repeat for several (default -1:1 and 0:0)")
+                    help="event window START:END, inclusive; repeat for several (default: -1:1 and 0:0 with "
+                         "--prices; 0:0, 0:1 and -1:1 for the bundled study)")
     sp.add_argument("--min-estimation", type=int, default=60, help="fewest estimation observations (default 60)")
     sp.add_argument("--keep-event-days", action="store_true",
                     help="keep days inside other events' windows in the estimation window (default: excluded)")

@@ -118,3 +118,14 @@ def test_fetch_offline_is_a_clear_error(capsys, tmp_path, monkeypatch):
     assert code == 2 and out == ""
     assert "no prices for 'ES=F'" in err and "offline" in err and "bundled snapshot" in err
     assert not any(tmp_path.rglob("*.csv"))  # nothing cached
+
+
+def test_run_factor_model_with_dimson_lags(capsys, tmp_path):
+    code, out, err = run(capsys, "run", "--assets", "^N225,^KS11", "--model", "factor", "--factors", "ACWI", "--lags", "1",
+                         "--window", "0:0", "--n-boot", "100", "--no-figures", "--out", str(tmp_path))
+    assert code == 0, err
+    import json
+
+    assert json.loads((tmp_path / "manifest.json").read_text())["options"]["model"] == "factor"
+    code, _, err = run(capsys, "run", "--model", "factor", "--no-figures", "--out", str(tmp_path))
+    assert code == 2 and "--model factor needs --factors" in err
