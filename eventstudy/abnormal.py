@@ -77,6 +77,13 @@ def car_table(
             [",".join(str(panel.taus[c]) for c in cols[row]) for row in missing]).radd("tau ").to_numpy(), "ok")
         # an exactly unchanged price inside the window is usually a stale quote (Yahoo's CNY=X on
         # Chinese holidays, a vendor's repeated row): flag it, the numbers stay as computed
+        if panel.spans is not None:  # a return across a missing price covers more than one session
+            gap = panel.spans[:, cols] > 1
+            if gap.any():
+                flag = np.array(["; return on tau " + ",".join(f"{panel.taus[c]} spans {panel.spans[i, c]} sessions"
+                                                                for c in cols[row]) + " (missing price)"
+                                 if row.any() else "" for i, row in enumerate(gap)], dtype=object)
+                status = (status.astype(object) + flag).astype(str)
         stale = (r == 0) & ~missing
         if stale.any():
             flag = np.array(["; unchanged price on tau " + ",".join(str(panel.taus[c]) for c in cols[row]) + " (stale quote?)"

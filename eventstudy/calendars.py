@@ -150,7 +150,7 @@ def data_sessions(dates, *, tz: str = "UTC", name: str = "data") -> SessionTable
     d = d.astype("datetime64[ns]")
     opens = d.tz_localize(tz).tz_convert("UTC")
     closes = (d + pd.Timedelta(days=1)).tz_localize(tz).tz_convert("UTC")
-    return SessionTable(calendar=f"{name} ({tz})", tz=tz, sessions=d, opens=opens, closes=closes)
+    return SessionTable(calendar=f"{name} ({tz}, close assumed 24:00)", tz=tz, sessions=d, opens=opens, closes=closes)
 
 
 def first_close_after(table: SessionTable, instants_utc: pd.DatetimeIndex) -> np.ndarray:

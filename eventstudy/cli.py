@@ -16,7 +16,7 @@ import pandas as pd
 from . import __version__
 from .alignment import align, to_csv_frame
 from .assets import REGISTRY, parse_tickers
-from .calendars import DATE_ONLY_POLICIES, data_sessions
+from .calendars import DATE_ONLY_POLICIES, data_sessions, exchange_sessions
 from .errors import EventStudyError
 from .events import load_events
 from .prices.bundled import BundledSource
@@ -42,13 +42,15 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _sessions_from_prices(prices_path: str | None, tickers: list[str]) -> dict:
-    """Session tables for tickers the registry lacks, taken from the dates in a price CSV."""
-    if not prices_path:
-        return {}
-    daily = CSVSource(prices_path).daily()
-    return {t: data_sessions(g["date"], name=f"{t} data dates") for t, g in daily.groupby("ticker")
-            if t not in REGISTRY and t in tickers}
+def _sessions_from_prices(prices_path: str | None, tickers: list[str], calendars: dict | None = None) -> dict:
+    """Session tables for tickers the registry lacks: a named exchange calendar (--calendar), else
+    the dates in a price CSV (each assumed to close at 24:00 UTC)."""
+    out = {t: exchange_sessions(c) for t, c in (calendars or {}).items()}
+    if prices_path:
+        daily = CSVSource(prices_path).daily()
+        out.update({t: data_sessions(g["date"], name=f"{t} data dates") for t, g in daily.groupby("ticker")
+                    if t not in REGISTRY and t in tickers and t not in out})
+    return out
 
 
 def cmd_events(args) -> int:
@@ -63,7 +65,8 @@ def cmd_events(args) -> int:
 def cmd_align(args) -> int:
     ev = load_events(args.events)
     tickers = parse_tickers(args.assets)
-    aligned = align(ev, tickers, date_only=args.date_only, sessions=_sessions_from_prices(args.prices, tickers))
+    calendars = _pairs(args.calendar, "--calendar") if args.calendar else None
+    aligned = align(ev, tickers, date_only=args.date_only, sessions=_sessions_from_prices(args.prices, tickers, calendars))
     out = to_csv_frame(aligned)
     if args.format != "csv":
         out = out[["event_id", "asset", "event_time_market", "time_precision", "day0", "day0_close_utc"]]
@@ -119,6 +122,8 @@ def cmd_run(args) -> int:
         options["model"] = args.model
     if args.market:
         options["market"] = _benchmarks(args.market)
+    if args.calendar:
+        options["calendars"] = _pairs(args.calendar, "--calendar")
     if args.assets:
         options["assets"] = tuple(parse_tickers(args.assets))
     inputs = {}
@@ -209,18 +214,20 @@ def cmd_claims(args) -> int:
     return 0
 
 
+def _pairs(text: str, option: str) -> dict:
+    out = {}
+    for part in text.split(","):
+        key, sep, value = part.strip().partition(":")
+        if not sep or not key or not value:
+            raise EventStudyError(f"{option} {text!r}: write TICKER:VALUE pairs separated by commas, e.g. AAPL:XNYS")
+        out[key] = value
+    return out
+
+
 def _benchmarks(text: str):
     """``MKT`` (one benchmark) or ``^N225:ACWI,SPY:VT`` (a benchmark per asset; ':' because Yahoo
     symbols such as ES=F contain '=')."""
-    if ":" not in text:
-        return text
-    out = {}
-    for part in text.split(","):
-        asset, sep, bench = part.strip().partition(":")
-        if not sep or not asset or not bench:
-            raise EventStudyError(f"--market {text!r}: write one ticker, or ASSET:BENCHMARK pairs separated by commas")
-        out[asset] = bench
-    return out
+    return _pairs(text, "--market") if ":" in text else text
 
 
 def _window(text: str):
@@ -243,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--assets", help="comma-separated tickers (default: all registered assets)")
             sp.add_argument("--date-only", choices=DATE_ONLY_POLICIES, default="session-date",
                             help="day-0 policy for events without a time of day (default: session-date)")
+            sp.add_argument("--calendar", help="exchange calendar of tickers the registry lacks, TICKER:XCAL,... "
+                                               "(e.g. AAPL:XNYS); else their data dates, closing at 24:00 UTC")
 
     sp = sub.add_parser("events", help="list and validate an event catalog")
     common(sp, assets=False)

@@ -53,6 +53,7 @@ class Panel:
     dates: np.ndarray  # (N, T) datetime64[D] session dates of the rows (NaT where none)
     factors: np.ndarray | None = None  # (N, T, F) factor returns over the same intervals
     factor_names: tuple[str, ...] = ()
+    spans: np.ndarray | None = None  # (N, T) sessions each return spans (> 1 across a missing price)
 
     def cols(self, w: Window) -> np.ndarray:
         return np.flatnonzero((self.taus >= w[0]) & (self.taus <= w[1]))
@@ -66,7 +67,9 @@ class Panel:
 def market_over_intervals(
     market: pd.DataFrame, prev_dates: np.ndarray, dates: np.ndarray, kind: str
 ) -> np.ndarray:
-    """Market return over each ``(prev_date, date]`` from a return frame of the market (``date, ret``)."""
+    """Market return over each ``(prev_date, date]`` from a return frame of the market
+    (``date, prev_date, ret``); NaN where the interval is not covered by the market's data (before
+    its first return's previous close or after its last date), never a made-up zero."""
     m = market.sort_values("date")
     logs = np.log1p(m["ret"].to_numpy()) if kind == "simple" else m["ret"].to_numpy()
     cum = np.concatenate([[0.0], np.cumsum(logs)])
@@ -74,6 +77,9 @@ def market_over_intervals(
     hi = np.searchsorted(mdates, dates.astype("datetime64[ns]"), side="right")
     lo = np.searchsorted(mdates, prev_dates.astype("datetime64[ns]"), side="right")
     out = cum[hi] - cum[lo]
+    first = m["prev_date"].to_numpy().astype("datetime64[ns]")[0] if "prev_date" in m and len(m) else mdates[0]
+    outside = (prev_dates.astype("datetime64[ns]") < first) | (dates.astype("datetime64[ns]") > mdates[-1])
+    out = np.where(outside, np.nan, out)
     return np.expm1(out) if kind == "simple" else out
 
 
@@ -110,7 +116,7 @@ def build_panel(
             if b not in groups:
                 raise EstimationWindowError(f"benchmark/factor {b!r} has no returns in the price data")
             if b not in frames:
-                frames[b] = r.loc[r["ticker"] == b, ["date", "ret"]]
+                frames[b] = r.loc[r["ticker"] == b, ["date", "prev_date", "ret"]]
             flat[idx] = market_over_intervals(frames[b], prev[idx], rdates[idx], kind) if ticker != b \
                 else r["ret"].to_numpy()[idx]
         return flat
@@ -148,12 +154,16 @@ def build_panel(
     mkt[~ok] = np.nan
     dates = np.take(rdates, idx)
     dates[~ok] = np.datetime64("NaT")
+    spans = None
+    if "sessions_spanned" in r.columns:
+        spans = np.take(r["sessions_spanned"].to_numpy(), idx)
+        spans[~ok] = 0
     fac = None
     if factors:
         fac = np.stack([np.take(f, idx) for f in factor_flat], axis=-1)
         fac[~ok] = np.nan
     del idx, ok
-    return Panel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors))
+    return Panel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors), spans)
 
 
 def other_event_mask(panel: Panel, est: Window, windows: list[Window]) -> np.ndarray:

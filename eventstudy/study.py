@@ -9,6 +9,7 @@ the test battery per group. Every (event, asset) pair that cannot be estimated i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -23,7 +24,7 @@ from . import __version__
 from .abnormal import abnormal, car_table, forecast_factors
 from .alignment import align, to_csv_frame
 from .assets import REGISTRY
-from .calendars import DateOnlyPolicy, data_sessions
+from .calendars import DateOnlyPolicy, data_sessions, exchange_sessions
 from .errors import DataError, EstimationWindowError
 from .events import expand_assets, load_events
 from .models import NormalReturnModel, get_model
@@ -63,6 +64,11 @@ class EventStudy:
     by_event
         Also run the test battery for each event on its own (the ``group`` is the event_id).
         Turn off for large universes where only pooled statistics matter.
+    calendars
+        Exchange calendar per ticker the registry does not know (``{"AAPL": "XNYS"}``), so that
+        timed events are placed against its real closes. Without one, such a ticker's sessions
+        are the dates of its data, each assumed to close at 24:00 UTC (the alignment's
+        ``calendar`` column says so) — fine for date-only events, rough for timed ones.
     """
 
     events: pd.DataFrame | str | Path
@@ -78,6 +84,7 @@ class EventStudy:
     date_only: DateOnlyPolicy = "session-date"
     group: str | None = "group"
     by_event: bool = True
+    calendars: Mapping[str, str] | None = None
     tests: Sequence[str] | None = None
     convention: str = "clm"
     seed: int = 0
@@ -261,11 +268,22 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
     prices = _daily(spec.prices)
     have = list(pd.unique(prices["ticker"]))
-    benchmarks = set(spec.market.values()) if isinstance(spec.market, Mapping) else {spec.market} if spec.market else set()
+    if isinstance(spec.market, Mapping):
+        benchmarks = set(spec.market.values())
+        not_assets = benchmarks - set(spec.market)  # a benchmark that has its own benchmark is also an asset
+    else:
+        benchmarks = not_assets = {spec.market} if spec.market else set()
+    factors = tuple(getattr(model, "factors", ()))
+    not_assets = not_assets | set(factors)
     missing_b = sorted(benchmarks - set(have))
     if missing_b:
         raise DataError(f"market {missing_b[0]!r} has no prices; the price data hold {have}")
-    assets = list(spec.assets) if spec.assets is not None else [t for t in have if t not in benchmarks]
+    assets = list(spec.assets) if spec.assets is not None else [t for t in have if t not in not_assets]
+    own = [a for a in assets if (spec.market.get(a) if isinstance(spec.market, Mapping) else spec.market) == a
+           or a in factors]
+    if own and (model.needs_market or factors):
+        raise DataError(f"asset(s) {own} would be regressed on themselves (their own benchmark or factor); "
+                        "drop them from assets or give them another benchmark")
     if isinstance(spec.market, Mapping) and model.needs_market:
         unmapped = [a for a in assets if a not in spec.market]
         if unmapped:
@@ -275,11 +293,14 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     if no_prices:
         raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
     sessions = _data_calendars(prices)
+    for ticker, cal in (spec.calendars or {}).items():
+        sessions[ticker] = exchange_sessions(cal)
     alignment = align(events, assets, date_only=spec.date_only, sessions=sessions, outside="report")
     rets = compute_returns(prices, spec.returns, sessions=sessions)
 
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
-    meta_cols = [c for c in ("group", "category", "direction", "title") if c in pairs.columns]
+    meta_cols = list(dict.fromkeys(c for c in ("group", "category", "direction", "title", spec.group)
+                                   if c and c in pairs.columns))
     if spec.group and spec.group not in pairs.columns and spec.group != "group":
         raise DataError(f"group={spec.group!r} is not a column of the events; it has {list(events.columns)}")
     members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc"]].merge(
@@ -302,7 +323,6 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     pad = getattr(model, "lags", 0)
     lo = min(est[0], min(w[0] for w in windows)) - pad
     hi = max(w[1] for w in windows) + pad
-    factors = getattr(model, "factors", ())
     missing_f = [f for f in factors if f not in have]
     if missing_f:
         raise DataError(f"factor(s) {missing_f} have no prices; the price data hold {have}")
@@ -326,8 +346,10 @@ def _fit(spec: EventStudy) -> EventStudyResults:
                                     f"observations in {window_label(est)}; shorten min_estimation or move the window")
     if short.any():
         members = members[keep].reset_index(drop=True)
-        panel = type(panel)(members, panel.taus, panel.ret[keep], panel.mkt[keep], panel.dates[keep],
-                            None if panel.factors is None else panel.factors[keep], panel.factor_names)
+        panel = dataclasses.replace(
+            panel, members=members, ret=panel.ret[keep], mkt=panel.mkt[keep], dates=panel.dates[keep],
+            factors=None if panel.factors is None else panel.factors[keep],
+            spans=None if panel.spans is None else panel.spans[keep])
         mask = mask[keep] if mask is not None else None
     fit = model.fit(panel.ret, model.regressors(panel), est_cols, min_obs=max(spec.min_estimation, model.k + 3),
                     exclude=mask)
@@ -340,7 +362,9 @@ def _fit(spec: EventStudy) -> EventStudyResults:
 
     tests = _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows)
     options = {
-        "model": model.name, "market": dict(spec.market) if isinstance(spec.market, Mapping) else spec.market,
+        "model": model.name, "factors": list(factors), "lags": getattr(model, "lags", 0), "tests": list(spec.tests or []),
+        "calendars": dict(spec.calendars or {}),
+        "market": dict(spec.market) if isinstance(spec.market, Mapping) else spec.market,
         "returns": spec.returns, "estimation": window_label(est),
         "windows": [window_label(w) for w in windows], "min_estimation": spec.min_estimation,
         "clean_estimation": spec.clean_estimation, "date_only": spec.date_only, "group": spec.group,
@@ -444,8 +468,10 @@ def us_china_study(**options) -> EventStudy:
     """
     from .prices.bundled import BundledSource
 
-    events = load_events()
-    events = events.assign(group=events["direction"].map({1: "de-escalation", -1: "escalation"}).astype(str))
+    events = options.pop("events", None)
+    events = load_events() if events is None else events
+    if "group" not in events.columns and "direction" in events.columns:
+        events = events.assign(group=events["direction"].map({1: "de-escalation", -1: "escalation"}).astype(str))
     spec = dict(events=events, prices=BundledSource(), assets=STUDY_ASSETS, model="constant-mean", market=None,
                 estimation=(-250, -11), windows=((0, 0), (0, 1), (-1, 1)), group="group")
     spec.update(options)

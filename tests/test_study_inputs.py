@@ -34,7 +34,7 @@ def test_event_outside_the_data_is_excluded_with_reason(prices):
     assert set(res.car["event_id"]) == {"ok"}
     ex = res.exclusions
     assert set(ex["event_id"]) == {"late"}
-    assert (ex["reason"] == "event on 2025-06-02 is outside the sessions of data dates (UTC), 2024-01-01 to 2025-02-21").all()
+    assert (ex["reason"] == "event on 2025-06-02 is outside the sessions of data dates (UTC, close assumed 24:00), 2024-01-01 to 2025-02-21").all()
 
 
 def test_too_short_estimation_is_excluded_with_reason(prices):
@@ -122,3 +122,62 @@ def test_benchmark_per_asset_equals_separate_studies(prices):
         assert both.loc[asset, "se"] == pytest.approx(one.loc[asset, "se"], rel=1e-12)
     with pytest.raises(es.DataError, match=r"maps no benchmark to \['BBB'\]"):
         es.EventStudy(ev, px, assets=["AAA", "BBB"], market={"AAA": "MKT"}).fit()
+
+
+def test_benchmark_outside_its_data_is_missing_not_zero(prices):
+    """Estimation days before the market's first price have no market return: they leave the fit
+    (fewer observations), they are not regressed on a made-up 0."""
+    late = prices[~((prices["ticker"] == "MKT") & (prices["date"] < pd.Timestamp("2024-06-03")))]
+    res = study(events([["x", "2024-10-01"]]), late).fit()
+    full = study(events([["x", "2024-10-01"]]), prices).fit()
+    assert (full.car["n_est"] == 110).all()
+    ar = res.abnormal_returns
+    est = ar[(ar["asset"] == "AAA") & (ar["part"] == "estimation")]
+    covered = int(est["date"].ge("2024-06-04").sum())  # the market's first return: 2024-06-03 -> 06-04
+    assert 0 < covered < 110 and (res.car["n_est"] == covered).all()
+
+
+def test_factor_tickers_and_chained_benchmarks_are_handled(prices):
+    ev = events([["x", "2024-10-01"]])
+    fm = es.EventStudy(ev, prices, model=es.FactorModel(("MKT",)), estimation=(-120, -11), windows=((-1, 1),),
+                       n_boot=50).fit()
+    assert set(fm.car["asset"]) == {"AAA", "BBB"}  # the factor itself is not studied
+    chain = es.EventStudy(ev, prices, market={"AAA": "MKT", "BBB": "AAA"}, estimation=(-120, -11), windows=((-1, 1),),
+                          n_boot=50).fit()
+    assert set(chain.car["asset"]) == {"AAA", "BBB"}  # AAA is a benchmark and an asset
+    with pytest.raises(es.DataError, match=r"\['MKT'\] would be regressed on themselves"):
+        es.EventStudy(ev, prices, assets=["AAA", "MKT"], market="MKT").fit()
+
+
+def test_custom_group_column_is_pooled(prices):
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["a", "b", "c"], "date": ["2024-09-02", "2024-10-01", "2024-11-01"],
+                                            "region": ["eu", "asia", "eu"]}))
+    res = study(ev, prices, group="region").fit()
+    assert {"eu", "asia"} <= set(res.tests["group"])
+    assert res.caar.set_index(["group", "window"]).loc[("eu", "-1:1"), "n"] == 4
+
+
+def test_gap_inside_the_window_is_flagged(prices):
+    gap = prices[~((prices["ticker"] == "AAA") & (prices["date"] == pd.Timestamp("2024-09-30")))]
+    # on its bare data dates a missing day is simply not a session; with its exchange calendar it is a gap
+    res = study(events([["x", "2024-10-01"]]), gap, calendars={"AAA": "XNYS", "BBB": "XNYS"}).fit()
+    st = res.car.set_index("asset")["status"]
+    assert st["BBB"] == "ok"
+    assert "return on tau 0 spans 2 sessions (missing price)" in st["AAA"]
+
+
+def test_unregistered_ticker_with_a_named_calendar():
+    """A US stock in a user's file: with calendars={'AAPL': 'XNYS'} an 18:05 ET announcement is day 0
+    the next session, like SPY; on its bare data dates (24:00 UTC closes) it would be the same day."""
+    dates = pd.bdate_range("2024-01-01", "2025-06-30")
+    rng = np.random.default_rng(2)
+    px = pd.concat([pd.DataFrame({"ticker": t, "date": dates, "close": p, "adj_close": p})
+                    for t, p in (("MKT", 100 * np.cumprod(1 + rng.normal(0, 0.01, len(dates)))),
+                                 ("AAPL", 100 * np.cumprod(1 + rng.normal(0, 0.01, len(dates)))))])
+    px = px[~px["date"].isin(pd.to_datetime(["2025-01-01", "2025-01-09", "2025-01-20", "2025-02-17", "2025-04-18",
+                                             "2025-05-26", "2024-12-25", "2024-11-28"]))]
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["g"], "timestamp": ["2025-05-06T18:05:00-04:00"]}))
+    bare = es.EventStudy(ev, px, market="MKT", n_boot=20, min_estimation=30).fit()
+    named = es.EventStudy(ev, px, market="MKT", calendars={"AAPL": "XNYS"}, n_boot=20, min_estimation=30).fit()
+    assert bare.car["day0"].iloc[0] == "2025-05-06" and "close assumed 24:00" in bare.alignment["calendar"].iloc[0]
+    assert named.car["day0"].iloc[0] == "2025-05-07" and named.alignment["calendar"].iloc[0] == "XNYS"

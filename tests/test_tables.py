@@ -97,3 +97,10 @@ def test_cli_benchmark_per_asset_syntax():
 
     assert _benchmarks("ACWI") == "ACWI"
     assert _benchmarks("^N225:ACWI,NQ=F:ES=F") == {"^N225": "ACWI", "NQ=F": "ES=F"}
+
+
+def test_first_day0_is_the_earliest_across_markets():
+    res = es.us_china_study(assets=("SPY", "ES=F"), n_boot=50).fit()
+    tab = car_by_event(res, "0:0").table.set_index("event_id")
+    # ES=F trades until 17:00 ET: the 16:15 ET Liberation Day announcement is its day 0 on 04-02
+    assert tab.loc["2025-04-02-liberation-day", "first day 0"] == "2025-04-02"

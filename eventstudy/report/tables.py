@@ -41,7 +41,7 @@ def car_by_event(res, window: str) -> Summary:
     events = list(dict.fromkeys(res.members["event_id"]))
     assets = list(dict.fromkeys(res.members["asset"]))
     wide = wide.reindex(index=[e for e in events if e in wide.index], columns=[a for a in assets if a in wide.columns])
-    day0 = res.members.drop_duplicates("event_id").set_index("event_id")["day0"]
+    day0 = pd.to_datetime(res.members["day0"]).groupby(res.members["event_id"]).min()
     wide.insert(0, "first day 0", [f"{pd.Timestamp(day0[e]):%Y-%m-%d}" for e in wide.index])
     wide = wide.fillna("").reset_index()
     note = (conventions(res) + f" Cells: CAR over {window} in % (t from the CLM prediction-error variance, "
