@@ -137,10 +137,7 @@ class EventStudyResults:
         """Mean CAR per group and window, with N (a view of :attr:`car`): ``all``, each group
         value, each event (as in tests.csv), then each asset pooled over its events (``asset:SPY``)."""
         rows = []
-        groups = dict(self._groups())
-        for a, idx in self.members.groupby("asset", sort=False).groups.items():
-            groups[f"asset:{a}"] = list(idx)
-        for g, mem in groups.items():
+        for g, mem in self._groups(with_assets=True).items():
             sub = self.car[self.car["member"].isin(mem)]
             for w, s in sub.groupby("window", sort=False):
                 rows.append({"group": g, "window": w, "caar": s["car"].mean(), "n": int(s["car"].notna().sum())})
@@ -152,10 +149,7 @@ class EventStudyResults:
         in :attr:`caar`), pooled in event time."""
         ar = self.abnormal_returns[self.abnormal_returns["part"] == "event"]
         rows = []
-        groups = dict(self._groups())
-        for a, idx in self.members.groupby("asset", sort=False).groups.items():
-            groups[f"asset:{a}"] = list(idx)
-        for g, mem in groups.items():
+        for g, mem in self._groups(with_assets=True).items():
             sub = ar[ar["member"].isin(mem)].groupby("tau")["ar"]
             rows.append(pd.DataFrame({"group": g, "tau": sub.mean().index, "aar": sub.mean().to_numpy(),
                                       "n": sub.count().to_numpy()}))
@@ -178,8 +172,12 @@ class EventStudyResults:
             conv += f" {len(self.exclusions)} (event, asset) pair(s) excluded, see exclusions.csv."
         return Summary(headline(self.car, self.tests, self.caar), "Cumulative average abnormal returns", conv)
 
-    def _groups(self) -> dict[str, list[int]]:
-        return _groups(self.members, self.spec.group, self.spec.by_event)
+    def _groups(self, *, with_assets: bool = False) -> dict[str, list[int]]:
+        groups = _groups(self.members, self.spec.group, self.spec.by_event)
+        if with_assets:  # each asset pooled over its events, for the CAAR/AAR views
+            for a, idx in self.members.groupby("asset", sort=False).groups.items():
+                groups[f"asset:{a}"] = list(idx)
+        return groups
 
     def write(self, out: str | Path, *, inputs: dict[str, Path] | None = None) -> list[Path]:
         """Write the CLI's files: abnormal_returns.csv, car.csv, tests.csv, exclusions.csv, manifest.json."""
