@@ -13,7 +13,7 @@ from eventstudy.report import figures  # noqa: E402
 
 @pytest.fixture(scope="module")
 def res():
-    return es.us_china_study(assets=("SPY", "^N225", "^KS11", "ES=F"), n_boot=100).fit()
+    return es.us_china_study(n_boot=200).fit()
 
 
 def test_save_all_writes_pngs(res, tmp_path):
@@ -38,6 +38,14 @@ def test_band_half_width_is_z_times_residual_sd(res):
     est = ar[(ar.event_id == "2025-10-26-kuala-lumpur-framework") & (ar.asset == "^N225") & (ar.part == "estimation")]
     s = np.sqrt((est["ar"] ** 2).sum() / (est["ar"].notna().sum() - 1))  # constant mean: k = 1
     assert (first["upper"] - first["car"]) == pytest.approx(1.959963984540054 * s, rel=1e-9)
+    assert first["n"] == 1 and first["tau"] == -1  # the bundled study's windows cover tau -1..1
+
+    # the band drawn in the figure has the same half-width at the first accumulated day
+    fig = figures.car_paths(res, events=["2025-10-26-kuala-lumpur-framework"], assets=["^N225", "SPY"])
+    band = next(c for c in fig.axes[0].collections if c.get_gid() == "band 2025-10-26-kuala-lumpur-framework ^N225")
+    v = np.vstack([p.vertices for p in band.get_paths()])
+    at_first = v[np.isclose(v[:, 0], first["tau"]), 1]
+    assert (at_first.max() - at_first.min()) / 2 == pytest.approx(1.959963984540054 * s, rel=1e-9)
 
 
 def test_caar_by_group_lines(res):
@@ -48,7 +56,27 @@ def test_caar_by_group_lines(res):
 
 
 def test_unknown_event_or_asset_is_named(res):
-    with pytest.raises(ValueError, match="nope"):
+    with pytest.raises(ValueError, match=r"unknown event.*'nope'.*2025-10-26-kuala-lumpur-framework"):
         figures.car_paths(res, events=["nope"])
-    with pytest.raises(ValueError, match="TSLA"):
+    with pytest.raises(ValueError, match=r"unknown asset.*'TSLA'.*\^N225.*CNY=X"):
         figures.car_paths(res, assets=["TSLA"])
+    with pytest.raises(ValueError, match=r"unknown group.*'sideways'.*escalation"):
+        figures.caar_by_group(res, groups=["sideways"])
+
+
+def test_no_global_style_leaks(res, tmp_path):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    before = dict(matplotlib.rcParams)
+    backend, n_figs = matplotlib.get_backend(), len(plt.get_fignums())
+    figures.car_paths(res, events=["2025-10-26-kuala-lumpur-framework"], path=tmp_path / "one.png")
+    assert dict(matplotlib.rcParams) == before
+    assert matplotlib.get_backend() == backend and len(plt.get_fignums()) == n_figs
+
+
+def test_wider_window_is_clipped_to_the_study_and_said(res):
+    data = figures.car_path_data(res, events=["2025-10-26-kuala-lumpur-framework"], window=(-5, 5))
+    assert sorted(data["tau"].unique()) == [-1, 0, 1]
+    fig = figures.car_paths(res, events=["2025-10-26-kuala-lumpur-framework"])
+    assert any("windows=[(-5, 5)]" in t.get_text() for t in fig.texts)

@@ -453,13 +453,13 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=No
         ax.annotate(f"{last['caar']:+.2%}", (last["tau"], last["caar"]), xytext=(8, 0), textcoords="offset points",
                     va="center", fontsize=8.5, color=c)
     ax.set_xticks(taus if len(taus) <= 11 else taus[::2])
-    ax.set_xlim(taus[0] - 0.3, taus[-1] + 0.55)
+    ax.set_xlim(taus[0] - 0.3, taus[-1] + 0.3 + 0.08 * len(taus))  # room for the end labels
     ax.set_xlabel("event day τ (sessions from day 0 of each market)")
     ax.set_ylabel("cumulative average abnormal return")
     _pct_axis(ax)
     ax.grid(True, axis="y", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=9, title=f"{level:.0%} band: ±z·SE",
+    ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=9, title=f"{level:.0%} band: ±z·SE",
               title_fontsize=8)
     o = res.options
     ax.set_title(f"CAAR by group ({o['model']} model; CAR from τ = {taus[0]})", fontsize=11, fontweight="bold",
@@ -542,7 +542,7 @@ def intraday_move(bars: pd.DataFrame, event_time, *, title: str | None = None, t
     gap_at = np.flatnonzero((t.diff() > pd.Timedelta(min_gap)).to_numpy())  # first bar after each gap
     if not (t.iloc[0] <= ev <= t.iloc[-1] + step):
         raise DataError(f"event_time {ev} lies outside the bars ({t.iloc[0]} to {t.iloc[-1] + step})")
-    gw = float(gap_width) if gap_width is not None else max(10.0, 0.06 * len(b))
+    gw = float(gap_width) if gap_width is not None else max(10.0, 0.10 * len(b))
 
     # knots (time, position): linear within trading stretches (units of one bar), gw bars per gap
     ns = t.astype("int64").to_numpy()  # ns since epoch, UTC
