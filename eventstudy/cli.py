@@ -240,9 +240,12 @@ def _window(text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="eventstudy", description="Event studies of diplomatic news on market prices.")
+    p = argparse.ArgumentParser(prog="eventstudy", description="Event studies of diplomatic news on market prices.",
+                                allow_abbrev=False)
     p.add_argument("--version", action="version", version=f"eventstudy {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
+    _add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add_parser(*a, allow_abbrev=False, **k)  # whole option names only
 
     def common(sp, *, assets=True):
         sp.add_argument("--events", help="events CSV (default: the bundled US-China catalog)")

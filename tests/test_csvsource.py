@@ -66,3 +66,14 @@ def test_missing_file_and_unknown_column(tmp_path):
     p.write_text("date,SPY\n2025-05-02,1\n")
     with pytest.raises(UnknownTickerError, match=r"has no column/ticker \['QQQ'\]"):
         CSVSource(p).daily(["QQQ"])
+
+
+def test_long_with_adj_close_only_and_without_prices(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("date,ticker,adj_close\n2025-05-06,SPY,551.05\n2025-05-07,SPY,552.30\n")
+    df = CSVSource(p).daily()
+    assert list(df["adj_close"]) == [551.05, 552.30] and df["close"].isna().all()  # raw levels unknown, not invented
+    q = tmp_path / "q.csv"
+    q.write_text("date,ticker,volume\n2025-05-06,SPY,1\n")
+    with pytest.raises(PriceSourceError, match=r"a long price file needs a 'close' \(or 'adj_close'\) column"):
+        CSVSource(q)

@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import PriceSourceError, UnknownTickerError
@@ -46,9 +47,14 @@ class CSVSource:
             raise PriceSourceError(f"{label}, line {i + 2}, column date: {raw['date'].iloc[i]!r} is not a "
                                    "YYYY-MM-DD date (daily files hold session dates, no times or zones)")
         raw["date"] = dates
-        if "ticker" in lower and "close" in lower:
-            long = raw.rename(columns={lower["ticker"]: "ticker", lower["close"]: "close"})
-            long["adj_close"] = long[lower["adj_close"]] if "adj_close" in lower else long["close"]
+        if "ticker" in lower:  # long format
+            if "close" not in lower and "adj_close" not in lower:
+                raise PriceSourceError(f"{label}: a long price file needs a 'close' (or 'adj_close') column beside "
+                                       f"'date' and 'ticker'; the header has {list(raw.columns)}")
+            long = raw.rename(columns={lower["ticker"]: "ticker"})
+            close = lower.get("close", lower.get("adj_close"))
+            long["close"] = raw[close] if "close" in lower else np.nan  # no raw close given: levels unknown
+            long["adj_close"] = raw[lower["adj_close"]] if "adj_close" in lower else raw[close]
             long = long[["ticker", "date", "close", "adj_close"]]
         else:
             value_cols = [c for c in raw.columns if c != "date"]
@@ -62,10 +68,10 @@ class CSVSource:
             long = raw.melt(id_vars="date", var_name="ticker", value_name="close")
             long = long[long["close"].notna()]  # an empty cell = no session for that ticker
             long["adj_close"] = long["close"]
-        nonnum = pd.to_numeric(long["close"], errors="coerce").isna() & long["close"].notna()
+        nonnum = pd.to_numeric(long["adj_close"], errors="coerce").isna() & long["adj_close"].notna()
         if nonnum.any():
             r = long[nonnum].iloc[0]
-            raise PriceSourceError(f"{label}: {r['ticker']} on {r['date']:%Y-%m-%d} has close {r['close']!r}, "
+            raise PriceSourceError(f"{label}: {r['ticker']} on {r['date']:%Y-%m-%d} has close {r['adj_close']!r}, "
                                    "not a number; leave the cell empty if the market was closed")
         return check_daily_frame(long, label)
 
