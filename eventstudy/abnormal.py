@@ -44,6 +44,15 @@ def car_variance(panel: Panel, model: NormalReturnModel, fit: Fit, window: Windo
     return fit.s2 * forecast_factors(panel, model, fit, window)[1]
 
 
+def _flag(status: np.ndarray, mask: np.ndarray, cols: np.ndarray, item, prefix: str, suffix: str) -> np.ndarray:
+    """Append ``prefix + item(member, panel column) ... + suffix`` to the status of each member with a
+    True in ``mask`` (whose columns are the panel columns ``cols``)."""
+    if not mask.any():
+        return status
+    extra = [prefix + ",".join(item(i, c) for c in cols[row]) + suffix if row.any() else "" for i, row in enumerate(mask)]
+    return np.array([s + e for s, e in zip(status, extra)], dtype=object).astype(str)
+
+
 def car_table(
     panel: Panel,
     model: NormalReturnModel,
@@ -75,20 +84,13 @@ def car_table(
             bhar = np.exp(r.sum(axis=1)) - np.exp(normal[:, cols].sum(axis=1))
         status = np.where(missing.any(axis=1), "no return on " + pd.Series(
             [",".join(str(panel.taus[c]) for c in cols[row]) for row in missing]).radd("tau ").to_numpy(), "ok")
+        if panel.spans is not None:  # a return across a missing price covers more than one session
+            status = _flag(status, panel.spans[:, cols] > 1, cols, lambda i, c: f"{panel.taus[c]} spans {panel.spans[i, c]} sessions",
+                           "; return on tau ", " (missing price)")
         # an exactly unchanged price inside the window is usually a stale quote (Yahoo's CNY=X on
         # Chinese holidays, a vendor's repeated row): flag it, the numbers stay as computed
-        if panel.spans is not None:  # a return across a missing price covers more than one session
-            gap = panel.spans[:, cols] > 1
-            if gap.any():
-                flag = np.array(["; return on tau " + ",".join(f"{panel.taus[c]} spans {panel.spans[i, c]} sessions"
-                                                                for c in cols[row]) + " (missing price)"
-                                 if row.any() else "" for i, row in enumerate(gap)], dtype=object)
-                status = (status.astype(object) + flag).astype(str)
-        stale = (r == 0) & ~missing
-        if stale.any():
-            flag = np.array(["; unchanged price on tau " + ",".join(str(panel.taus[c]) for c in cols[row]) + " (stale quote?)"
-                             if row.any() else "" for row in stale], dtype=object)
-            status = (status.astype(object) + flag).astype(str)
+        status = _flag(status, (r == 0) & ~missing, cols, lambda i, c: str(panel.taus[c]), "; unchanged price on tau ",
+                       " (stale quote?)")
         bad = missing.any(axis=1)
         parts.append(pd.DataFrame({
             "event_id": panel.members["event_id"].to_numpy(),

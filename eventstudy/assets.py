@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from .calendars import SessionTable, data_sessions, exchange_sessions
@@ -98,6 +99,27 @@ def sessions_for(ticker: str, data_dates: Iterable | None = None, *, tz: str = "
     if len(dates) == 0:
         raise UnknownTickerError(f"ticker {ticker!r} is not in the registry and has no price data to take sessions from")
     return data_sessions(dates, tz=tz, name=f"{ticker} data dates")
+
+
+def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = None) -> dict[str, SessionTable]:
+    """Session tables for the tickers of a daily price frame that the registry lacks.
+
+    A ticker named in ``calendars`` (``{"AAPL": "XNYS"}``) gets that exchange calendar; the others
+    get the dates of their own data, each closing at 24:00 UTC, and tickers with identical dates
+    share one table (a universe of 1,000 stocks usually has one calendar).
+    """
+    out: dict[str, SessionTable] = {t: exchange_sessions(c) for t, c in (calendars or {}).items()}
+    dates = prices["date"].to_numpy().astype("datetime64[ns]")
+    shared: dict[bytes, SessionTable] = {}
+    for t, ix in prices.groupby("ticker", sort=False).indices.items():
+        if t in REGISTRY or t in out:
+            continue
+        d = np.unique(dates[ix])
+        key = d.tobytes()
+        if key not in shared:
+            shared[key] = data_sessions(d, name="data dates")
+        out[t] = shared[key]
+    return out
 
 
 def parse_tickers(text: str | Iterable[str] | None, *, argument: str = "--assets") -> list[str]:

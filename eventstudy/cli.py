@@ -15,42 +15,31 @@ import pandas as pd
 
 from . import __version__
 from .alignment import align, to_csv_frame
-from .assets import REGISTRY, parse_tickers
-from .calendars import DATE_ONLY_POLICIES, data_sessions, exchange_sessions
+from .assets import REGISTRY, data_calendars, parse_tickers
+from .calendars import DATE_ONLY_POLICIES
 from .errors import EventStudyError
 from .events import load_events
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
+from .report.summary import markdown_table
 
 
 def _print_frame(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
     elif fmt == "md":
-        sys.stdout.write(_markdown(df) + "\n")
+        sys.stdout.write(markdown_table(df) + "\n")
     else:
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                                "display.max_colwidth", 60):
             sys.stdout.write(df.to_string(index=False) + "\n")
 
 
-def _markdown(df: pd.DataFrame) -> str:
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for row in df.astype(str).itertuples(index=False):
-        lines.append("| " + " | ".join(v.replace("|", "\\|") for v in row) + " |")
-    return "\n".join(lines)
-
-
-def _sessions_from_prices(prices_path: str | None, tickers: list[str], calendars: dict | None = None) -> dict:
+def _sessions_from_prices(prices_path: str | None, calendars: dict | None = None) -> dict:
     """Session tables for tickers the registry lacks: a named exchange calendar (--calendar), else
     the dates in a price CSV (each assumed to close at 24:00 UTC)."""
-    out = {t: exchange_sessions(c) for t, c in (calendars or {}).items()}
-    if prices_path:
-        daily = CSVSource(prices_path).daily()
-        out.update({t: data_sessions(g["date"], name=f"{t} data dates") for t, g in daily.groupby("ticker")
-                    if t not in REGISTRY and t in tickers and t not in out})
-    return out
+    prices = CSVSource(prices_path).daily() if prices_path else pd.DataFrame(columns=["ticker", "date"])
+    return data_calendars(prices, calendars)
 
 
 def cmd_events(args) -> int:
@@ -66,7 +55,7 @@ def cmd_align(args) -> int:
     ev = load_events(args.events)
     tickers = parse_tickers(args.assets)
     calendars = _pairs(args.calendar, "--calendar") if args.calendar else None
-    aligned = align(ev, tickers, date_only=args.date_only, sessions=_sessions_from_prices(args.prices, tickers, calendars))
+    aligned = align(ev, tickers, date_only=args.date_only, sessions=_sessions_from_prices(args.prices, calendars))
     out = to_csv_frame(aligned)
     if args.format != "csv":
         out = out[["event_id", "asset", "event_time_market", "time_precision", "day0", "day0_close_utc"]]

@@ -23,13 +23,14 @@ import pandas as pd
 from . import __version__
 from .abnormal import abnormal, car_table, forecast_factors
 from .alignment import align, to_csv_frame
-from .assets import REGISTRY
-from .calendars import DateOnlyPolicy, data_sessions, exchange_sessions
+from .assets import data_calendars
+from .calendars import DateOnlyPolicy
 from .errors import DataError, EstimationWindowError
 from .events import expand_assets, load_events
 from .models import NormalReturnModel, get_model
 from .panel import Panel, Window, build_panel, other_event_mask, parse_window, window_label
 from .prices.base import check_daily_frame
+from .report.summary import Summary
 from .returns import ReturnKind, compute_returns
 
 
@@ -155,22 +156,11 @@ class EventStudyResults:
                                       "n": sub.count().to_numpy()}))
         return pd.concat(rows, ignore_index=True)
 
-    def summary(self) -> "Summary":
+    def summary(self) -> Summary:
         """Headline table: CAAR per group and window, clustering-robust statistics first."""
-        from .report import Summary, headline
+        from .report.tables import caar_table
 
-        o = self.options
-        conv = (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o["market"] else "") +
-                f"; {o['returns']} returns; estimation window {o['estimation']} sessions"
-                f"{' excluding other events' + chr(39) + ' window days' if o['clean_estimation'] else ''}; "
-                f"event windows {', '.join(o['windows'])} (session offsets from day 0, inclusive). Day 0 = first "
-                "session of each market closing strictly after the event instant (date-only events: "
-                f"{o['date_only']}). Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
-                "bw1985 = Brown-Warner portfolio t, bootstrap = placebo-date resampling p; t_cs = naive "
-                "cross-sectional t. * p<0.10, ** p<0.05, *** p<0.01.")
-        if len(self.exclusions):
-            conv += f" {len(self.exclusions)} (event, asset) pair(s) excluded, see exclusions.csv."
-        return Summary(headline(self.car, self.tests, self.caar), "Cumulative average abnormal returns", conv)
+        return caar_table(self)
 
     def _groups(self, *, with_assets: bool = False) -> dict[str, list[int]]:
         groups = _groups(self.members, self.spec.group, self.spec.by_event)
@@ -225,23 +215,6 @@ def _groups(members: pd.DataFrame, group: str | None, by_event: bool = True) -> 
     return out
 
 
-def _data_calendars(prices: pd.DataFrame) -> dict:
-    """Session tables for tickers the registry lacks, from their dates; tickers with identical
-    dates share one table (a universe of 1,000 stocks usually has one calendar)."""
-    dates = prices["date"].to_numpy().astype("datetime64[ns]")
-    tables: dict[bytes, object] = {}
-    out = {}
-    for t, ix in prices.groupby("ticker", sort=False).indices.items():
-        if t in REGISTRY:
-            continue
-        d = np.unique(dates[ix])
-        key = d.tobytes()
-        if key not in tables:
-            tables[key] = data_sessions(d, name="data dates")
-        out[t] = tables[key]
-    return out
-
-
 def _daily(prices) -> pd.DataFrame:
     if isinstance(prices, pd.DataFrame):
         return check_daily_frame(prices, "prices")
@@ -290,9 +263,7 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     no_prices = sorted(set(pairs["asset"]) - set(have))
     if no_prices:
         raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
-    sessions = _data_calendars(prices)
-    for ticker, cal in (spec.calendars or {}).items():
-        sessions[ticker] = exchange_sessions(cal)
+    sessions = data_calendars(prices, spec.calendars)
     alignment = align(events, assets, date_only=spec.date_only, sessions=sessions, outside="report")
     rets = compute_returns(prices, spec.returns, sessions=sessions)
 

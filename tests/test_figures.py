@@ -2,7 +2,6 @@
 half-width is z times the estimation-window residual sd computed by hand."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import eventstudy as es

@@ -1,6 +1,5 @@
 """The bundled snapshot holds real prices: pinned to known closes and to each market's calendar."""
 
-import json
 
 import pandas as pd
 import pytest

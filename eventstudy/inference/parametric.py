@@ -137,7 +137,6 @@ def patell(ctx: Context) -> list[TestResult]:
 
 
 def _bmp(ctx: Context) -> tuple[np.ndarray, np.ndarray, float]:
-    p = ctx.panel
     sar = ctx.sar
     n_t = _nan.count(sar, axis=0)
     stat = _nan.safe_div(_nan.nmean(sar, axis=0) * np.sqrt(n_t), _nan.nstd(sar, axis=0))

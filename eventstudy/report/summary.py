@@ -58,6 +58,15 @@ def _tex(value) -> str:
     return "".join(_TEX.get(ch, ch) for ch in str(value))
 
 
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A pipe table; '|' inside cells is escaped."""
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in frame.astype(str).itertuples(index=False):
+        lines.append("| " + " | ".join(v.replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Summary:
     """A table plus the conventions it was made under; renders as text, Markdown, LaTeX, CSV, HTML."""
@@ -87,10 +96,7 @@ class Summary:
         return f"{self.title}\n\n{body}\n\n{self.conventions}"
 
     def as_markdown(self) -> str:
-        f = self._fmt()
-        lines = ["| " + " | ".join(f.columns) + " |", "|" + "|".join("---" for _ in f.columns) + "|"]
-        lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in f.itertuples(index=False)]
-        return f"**{self.title}**\n\n" + "\n".join(lines) + f"\n\n{self.conventions}\n"
+        return f"**{self.title}**\n\n{markdown_table(self._fmt())}\n\n{self.conventions}\n"
 
     def as_latex(self) -> str:
         """A booktabs table (needs \\usepackage{booktabs}); text columns left, numbers right."""
