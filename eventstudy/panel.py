@@ -166,7 +166,8 @@ def build_panel(
     return Panel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors), spans)
 
 
-def other_event_mask(panel: Panel, est: Window, windows: list[Window]) -> np.ndarray:
+def other_event_mask(panel: Panel, est: Window, windows: list[Window], *,
+                     window_days: pd.DataFrame | None = None) -> np.ndarray:
     """(N, M) True where a member's estimation row falls inside an event window of *another*
     member on the same asset (the 2025 trade talks are weeks apart, so their windows overlap
     each other's estimation windows). The caller excludes those rows by default and reports them.
@@ -175,24 +176,56 @@ def other_event_mask(panel: Panel, est: Window, windows: list[Window]) -> np.nda
     that the estimation window ends before the first event day), so testing each estimation
     date against the event dates of *all* members of the asset is the same as testing it
     against the *other* members' dates.
+
+    ``window_days`` (``asset, date``) gives those event-window days from outside the panel: a
+    block of the chunked engine holds only some of the events of an asset, but its members'
+    estimation windows must avoid the windows of all of them (:func:`event_window_days`).
     """
     est = panel.span(est)
-    evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
-    code = pd.Index(pd.unique(panel.members["asset"])).get_indexer(panel.members["asset"])
-    day = np.timedelta64(1, "D")
-    evt_dates = panel.dates[:, evt_cols]
-    valid = panel.dates[~np.isnat(panel.dates)]
-    if valid.size == 0:
-        return np.zeros((len(panel.members), est.stop - est.start), dtype=bool)
-    first = valid.min()
-    span = int((valid.max() - first) // day) + 1
-    # a table asset x calendar day: True on days inside some event window of that asset
-    table = np.zeros((code.max() + 1, span + 1), dtype=bool)  # the extra last column stands for NaT
-    ok = ~np.isnat(evt_dates)
-    table[np.broadcast_to(code[:, None], evt_dates.shape)[ok], ((evt_dates[ok] - first) // day).astype(np.int64)] = True
-    est_dates = panel.dates[:, est]
+    assets = pd.Index(pd.unique(panel.members["asset"]))
+    code = assets.get_indexer(panel.members["asset"])
+    if window_days is None:
+        evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
+        evt_dates = panel.dates[:, evt_cols]
+        ok = ~np.isnat(evt_dates)
+        day_code = np.broadcast_to(code[:, None], evt_dates.shape)[ok]
+        day_date = evt_dates[ok].astype("datetime64[D]")
+    else:
+        c = assets.get_indexer(window_days["asset"])
+        day_code = c[c >= 0]
+        day_date = window_days["date"].to_numpy().astype("datetime64[D]")[c >= 0]
+    est_dates = panel.dates[:, est].astype("datetime64[D]")
     nat = np.isnat(est_dates)
-    d = ((np.where(nat, first, est_dates) - first) // day).astype(np.int64)
+    if day_date.size == 0 or nat.all():
+        return np.zeros((len(panel.members), est.stop - est.start), dtype=bool)
+    first = min(day_date.min(), est_dates[~nat].min())
+    span = int((max(day_date.max(), est_dates[~nat].max()) - first).astype(np.int64)) + 1
+    # a table asset x calendar day: True on days inside some event window of that asset
+    table = np.zeros((len(assets), span + 1), dtype=bool)  # the extra last column stands for NaT
+    table[day_code, (day_date - first).astype(np.int64)] = True
+    d = (np.where(nat, first, est_dates) - first).astype(np.int64)
     d[nat] = span  # NaT -> the all-False column
-    mask = table[code[:, None], d]
-    return mask
+    return table[code[:, None], d]
+
+
+def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
+    """``asset, date``: every session inside some member's event window (the union of
+    ``windows``), on the asset's own return rows, without building the (N, T) panel."""
+    taus = np.unique(np.concatenate([np.arange(w[0], w[1] + 1) for w in windows]))
+    r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
+    groups = r.groupby("ticker", sort=False).indices
+    rdates = r["date"].to_numpy().astype("datetime64[D]")
+    out_a, out_d = [], []
+    for asset, idx in members.groupby("asset", sort=False).indices.items():
+        rows = groups.get(asset)
+        if rows is None:
+            continue
+        d = rdates[rows]
+        pos0 = np.searchsorted(d, pd.to_datetime(members["day0"].to_numpy()[idx]).to_numpy().astype("datetime64[D]"))
+        pos = np.unique((pos0[:, None] + taus[None, :]).ravel())
+        pos = pos[(pos >= 0) & (pos < d.size)]
+        out_a.append(np.full(pos.size, asset, dtype=object))
+        out_d.append(d[pos])
+    if not out_a:
+        return pd.DataFrame({"asset": pd.Series([], dtype=object), "date": pd.Series([], dtype="datetime64[ns]")})
+    return pd.DataFrame({"asset": np.concatenate(out_a), "date": np.concatenate(out_d).astype("datetime64[ns]")})

@@ -34,6 +34,9 @@ from .report.summary import Summary
 from .returns import ReturnKind, compute_returns
 
 
+BACKENDS: tuple[str, ...] = ("memory", "chunked", "dask")
+
+
 @dataclass(frozen=True)
 class EventStudy:
     """What to estimate. Data first, options keyword-only; :meth:`fit` does the work.
@@ -70,6 +73,27 @@ class EventStudy:
         timed events are placed against its real closes. Without one, such a ticker's sessions
         are the dates of its data, each assumed to close at 24:00 UTC (the alignment's
         ``calendar`` column says so) — fine for date-only events, rough for timed ones.
+    backend
+        ``"memory"`` (default): the whole event-time panel at once, fastest while it fits.
+        ``"chunked"``: blocks of members within ``memory`` bytes, same numbers (to the order of
+        floating-point sums), estimation rows spilled to ``spill_dir`` between the two passes.
+        ``"dask"``: the same blocks as tasks of a ``dask.distributed`` cluster (``client``).
+        See :mod:`eventstudy.engine`.
+    memory
+        Memory budget of the chunked engine: bytes or ``"2GB"``/``"500MB"``; None = 2 GB.
+        With ``"dask"``, the budget per task.
+    client
+        ``"dask"`` only: a ``distributed.Client`` or a scheduler address (``"tcp://host:8786"``);
+        None starts a ``LocalCluster`` on this machine for the fit.
+    partition
+        How the chunked/Dask engine cuts the members: ``"event"`` (whole events per block, so each
+        event's own battery runs inside its block) or ``"asset"`` (whole assets per block: each
+        task reads only its tickers' prices).
+    progress
+        Print one line per block to stderr (True), or call ``progress(done, total, message)``.
+    spill_dir
+        Where the chunked engine keeps estimation rows between its passes (default: a temporary
+        directory, removed after the fit).
     """
 
     events: pd.DataFrame | str | Path
@@ -90,6 +114,12 @@ class EventStudy:
     convention: str = "clm"
     seed: int = 0
     n_boot: int = 2000
+    backend: str = "memory"
+    memory: int | str | None = None
+    client: object = field(default=None, compare=False, repr=False)
+    partition: str = "event"
+    progress: object = field(default=False, compare=False, repr=False)
+    spill_dir: str | Path | None = None
 
     def fit(self) -> EventStudyResults:
         return _fit(self)
@@ -223,7 +253,53 @@ def _daily(prices) -> pd.DataFrame:
     raise DataError(f"prices={type(prices).__name__}: pass a daily price frame or a PriceSource")
 
 
+@dataclass
+class _Prepared:
+    """Everything ``fit`` knows before any event-time panel is built (shared by every engine)."""
+
+    spec: EventStudy
+    model: NormalReturnModel
+    est: Window
+    windows: list[Window]
+    prices: pd.DataFrame
+    assets: list[str]
+    factors: tuple[str, ...]
+    alignment: pd.DataFrame
+    rets: pd.DataFrame
+    members: pd.DataFrame  # (event, asset) pairs with a day-0 return, before the estimation check
+    exclusions: list[dict]
+    taus: tuple[int, int]  # the panel's tau range (estimation and event windows, Dimson padding)
+
+    @property
+    def min_obs(self) -> int:
+        return max(self.spec.min_estimation, self.model.k + 3)
+
+    def options(self) -> dict:
+        spec, model = self.spec, self.model
+        return {
+            "model": model.name, "factors": list(self.factors), "lags": getattr(model, "lags", 0),
+            "tests": list(spec.tests or []), "calendars": dict(spec.calendars or {}),
+            "market": dict(spec.market) if isinstance(spec.market, Mapping) else spec.market,
+            "returns": spec.returns, "estimation": window_label(self.est),
+            "windows": [window_label(w) for w in self.windows], "min_estimation": spec.min_estimation,
+            "clean_estimation": spec.clean_estimation, "date_only": spec.date_only, "group": spec.group,
+            "convention": spec.convention, "seed": spec.seed, "n_boot": spec.n_boot, "by_event": spec.by_event,
+            "assets": self.assets, "backend": spec.backend,
+        }
+
+
 def _fit(spec: EventStudy) -> EventStudyResults:
+    prep = _prepare(spec)
+    if spec.backend == "memory":
+        return _fit_memory(prep)
+    from .engine import fit_blocks
+
+    return fit_blocks(prep)
+
+
+def _prepare(spec: EventStudy) -> _Prepared:
+    if spec.backend not in BACKENDS:
+        raise DataError(f"backend={spec.backend!r}: use one of {', '.join(BACKENDS)}")
     model = get_model(spec.model)
     est = parse_window(spec.estimation, argument="estimation")
     windows = [parse_window(w, argument="window") for w in spec.windows]
@@ -295,7 +371,14 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     missing_f = [f for f in factors if f not in have]
     if missing_f:
         raise DataError(f"factor(s) {missing_f} have no prices; the price data hold {have}")
-    panel = build_panel(rets, members, (lo, hi), market=spec.market, factors=factors, kind=spec.returns)
+    return _Prepared(spec, model, est, windows, prices, assets, factors, alignment, rets, members, exclusions, (lo, hi))
+
+
+def _fit_memory(prep: _Prepared) -> EventStudyResults:
+    """The whole (N, T) panel in memory at once (fastest for studies that fit)."""
+    spec, model, est, windows, members = prep.spec, prep.model, prep.est, prep.windows, prep.members
+    exclusions = list(prep.exclusions)
+    panel = build_panel(prep.rets, members, prep.taus, market=spec.market, factors=prep.factors, kind=spec.returns)
     est_cols = panel.span(est)  # a slice: the (N, M) estimation blocks below are views
     mask = other_event_mask(panel, est, windows) if spec.clean_estimation else None
     present = np.isfinite(panel.ret[:, est_cols])
@@ -329,19 +412,12 @@ def _fit(spec: EventStudy) -> EventStudyResults:
     car.insert(0, "member", np.tile(np.arange(n), len(windows)))
     car["day0"] = np.tile(pd.to_datetime(members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(), len(windows))
 
-    tests = _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows)
-    options = {
-        "model": model.name, "factors": list(factors), "lags": getattr(model, "lags", 0), "tests": list(spec.tests or []),
-        "calendars": dict(spec.calendars or {}),
-        "market": dict(spec.market) if isinstance(spec.market, Mapping) else spec.market,
-        "returns": spec.returns, "estimation": window_label(est),
-        "windows": [window_label(w) for w in windows], "min_estimation": spec.min_estimation,
-        "clean_estimation": spec.clean_estimation, "date_only": spec.date_only, "group": spec.group,
-        "convention": spec.convention, "seed": spec.seed, "n_boot": spec.n_boot, "by_event": spec.by_event,
-        "assets": assets,
-    }
-    return EventStudyResults(spec, alignment, members, pd.DataFrame(exclusions, columns=["event_id", "asset", "reason"]),
-                             car, tests, options, panel=panel, normal=normal, ar=ar, est_mask=mask)
+    groups = _groups(members, spec.group, spec.by_event)
+    tests = pd.concat(_inference(spec, model, fit, members, panel, ar, est_cols, mask, windows, groups).values(),
+                      ignore_index=True)
+    return EventStudyResults(spec, prep.alignment, members,
+                             pd.DataFrame(exclusions, columns=["event_id", "asset", "reason"]),
+                             car, tests, prep.options(), panel=panel, normal=normal, ar=ar, est_mask=mask)
 
 
 class _Labels:
@@ -384,8 +460,9 @@ def _ar_frame(res: EventStudyResults) -> pd.DataFrame:
     return frame[frame["date"].notna()].reset_index(drop=True)
 
 
-def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows) -> pd.DataFrame:
-    """The test battery per group (``all``, each event, each group value) and window."""
+def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows, groups) -> dict:
+    """The test battery per group (``groups``: name -> member rows) and window:
+    {(group, window label): frame}."""
     from .inference import Panel as InferencePanel
     from .inference import ALL_TESTS, battery
 
@@ -397,8 +474,8 @@ def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows) ->
     # a model beyond the three the battery knows (a factor model) hands over its exact
     # prediction-error factors; the battery derives them itself for k <= 2
     exact = {w: forecast_factors(panel, model, fit, w) for w in windows} if model.k > 2 else None
-    rows = []
-    for g, idx in _groups(members, spec.group, spec.by_event).items():
+    rows = {}
+    for g, idx in groups.items():
         idx = np.asarray(idx)
         for w in windows:
             cols = panel.cols(w)
@@ -415,9 +492,11 @@ def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows) ->
                          n_boot=spec.n_boot)
             df.insert(0, "window", window_label(w))
             df.insert(0, "group", g)
-            rows.append(df)
-    cols = ["group", "window", "tau", "test", "statistic", "pvalue", "n", "distribution", "df", "note"]
-    return pd.concat(rows, ignore_index=True)[cols]
+            rows[(g, window_label(w))] = df[TEST_COLUMNS]
+    return rows
+
+
+TEST_COLUMNS = ["group", "window", "tau", "test", "statistic", "pvalue", "n", "distribution", "df", "note"]
 
 
 STUDY_ASSETS: tuple[str, ...] = (

@@ -38,6 +38,20 @@ MEMBER_MAX = 5_000  # above this, r̄ is the mean over the pairs of a seeded ran
 _CHUNK = 512  # rows per chunk of the pairwise matrix products (bounds memory to ~chunk x N)
 
 
+def member_subset(n: int) -> np.ndarray | None:
+    """Positions (sorted) of the seeded random subset of ``MEMBER_MAX`` members whose pairs
+    estimate r̄ of a panel of ``n`` members; None when every pair enters (``n <= MEMBER_MAX``).
+    The chunked engine gathers exactly these members' rows from its blocks."""
+    if n <= MEMBER_MAX:
+        return None
+    return np.sort(np.random.default_rng(0).choice(n, size=MEMBER_MAX, replace=False))
+
+
+def for_all_members(sub: CrossCorrelation, n: int) -> CrossCorrelation:
+    """r̄ of a subset (:func:`member_subset`) reported for the panel of ``n`` members it stands for."""
+    return CrossCorrelation(sub.rbar, sub.n_pairs, n * (n - 1) // 2, sub.aligned_on, sub.min_overlap, True)
+
+
 def mean_cross_correlation(
     est_ar: np.ndarray, est_dates: np.ndarray | None = None, *, evt_dates: np.ndarray | None = None,
     min_overlap: int = 20,
@@ -80,13 +94,12 @@ def mean_cross_correlation(
     a = np.asarray(est_ar, dtype=float)
     if a.ndim != 2:
         raise DataError(f"est_ar must be 2-D (members x rows), got shape {a.shape}")
-    if a.shape[0] > MEMBER_MAX:
-        pick = np.sort(np.random.default_rng(0).choice(a.shape[0], size=MEMBER_MAX, replace=False))
+    pick = member_subset(a.shape[0])
+    if pick is not None:
         sub = mean_cross_correlation(
             a[pick], None if est_dates is None else np.asarray(est_dates)[pick],
             evt_dates=None if evt_dates is None else np.asarray(evt_dates)[pick], min_overlap=min_overlap)
-        n = a.shape[0]
-        return CrossCorrelation(sub.rbar, sub.n_pairs, n * (n - 1) // 2, sub.aligned_on, min_overlap, True)
+        return for_all_members(sub, a.shape[0])
     n = a.shape[0]
     n_possible = n * (n - 1) // 2
     if n < 2:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -75,7 +76,8 @@ def _within_ranks(v: np.ndarray) -> np.ndarray:
 
 
 def _rank_sums(ctx: Context) -> dict[str, np.ndarray]:
-    return ctx.memo("rank_sums", lambda: _rank_sums_(ctx))
+    given = getattr(ctx.panel, "rank_sums", None)  # a ReducedPanel brings them summed over its blocks
+    return given if given is not None else ctx.memo("rank_sums", lambda: _rank_sums_(ctx))
 
 
 def _rank_sums_(ctx: Context) -> dict[str, np.ndarray]:
@@ -196,14 +198,24 @@ def _grank_many(ctx: Context, gs: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     re-ranking per day: the rank of an estimation value e in M ∪ {g} is its rank in M plus
     [g < e] + [g == e] / 2, and the rank of g is 1 + #{e < g} + #{e == g} / 2."""
     p = ctx.panel
+    sd = _nan.nstd(gs, axis=0)
+    g = np.divide(gs, sd, out=np.full(gs.shape, np.nan), where=sd > 0)
+    # a ReducedPanel streams the column sums over its blocks; a Panel has its rows in hand
+    u_sum, n_t = p.grank(g) if isinstance(getattr(p, "grank", None), Callable) else _grank_partial(ctx, g)
+    return _grank_stat(u_sum, n_t, p.n, p.n_est)
+
+
+def _grank_partial(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column sums of the centred GRANK ranks U_it over this panel's members, (J, M + 1) each
+    (``u_sum``, ``n_t``), for standardized event values ``g`` (N, J) already scaled by their
+    cross-sectional SD. Sums over disjoint sets of members add up to those of their union."""
+    p = ctx.panel
     re, me, fix = _est_ranks(ctx)
     est = p.est_ar
     nan = p.est_has_nan
     s = np.sqrt(ctx.s2)
     n, m = est.shape
-    n_days = gs.shape[1]
-    sd = _nan.nstd(gs, axis=0)
-    g = np.divide(gs, sd, out=np.full(gs.shape, np.nan), where=sd > 0)
+    n_days = g.shape[1]
     big_t = m + 1
     u_sum = np.zeros((n_days, big_t))
     n_t = np.zeros((n_days, big_t), dtype=np.int64)
@@ -241,6 +253,12 @@ def _grank_many(ctx: Context, gs: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
             ug = kg / t1 - 0.5
             u_sum[j, m] += np.where(has, ug, 0.0).sum()
             n_t[j, m] += int(has.sum())
+    return u_sum, n_t
+
+
+def _grank_stat(u_sum: np.ndarray, n_t: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n_days = u_sum.shape[0]
+    big_t = m + 1
     stat = np.full(n_days, np.nan)
     for j in range(n_days):
         ubar = np.divide(u_sum[j], n_t[j], out=np.full(big_t, np.nan), where=n_t[j] > 0)
@@ -314,11 +332,10 @@ def gsign(ctx: Context) -> list[TestResult]:
     p̂: clm Cowan's mean over members of each member's share of positive estimation ARs;
     estudy2 pools all members' estimation ARs (identical when every M_i is equal)."""
     p = ctx.panel
-    e = p.est_ar
     if ctx.convention == "estudy2":
-        phat = float((e > 0).sum() / p.m_i.sum())
+        phat = float(p.est_pos.sum() / p.m_i.sum())
     else:
-        phat = float(((e > 0).sum(axis=1) / p.m_i).mean())
+        phat = float((p.est_pos / p.m_i).mean())
     a = p.evt_ar
     n_t = _nan.count(a, axis=0)
     w = (a > 0).sum(axis=0)

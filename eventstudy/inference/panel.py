@@ -40,8 +40,59 @@ def _as2d(name: str, x: object, shape: tuple[int, int] | None = None) -> np.ndar
     return a
 
 
+class _Stats:
+    """The battery's per-member and per-row quantities, in terms of a few primitives that a
+    :class:`Panel` computes from its arrays and a :class:`ReducedPanel` receives precomputed
+    (from blocks of members that were never all in memory at once): ``m_i``, ``l_i``,
+    ``_var_est``, ``_row_sumsq``, ``fe_factor``, ``_car_v``, ``evt_ar``, ``aar_est``, ``est_pos``."""
+
+    def s2(self, convention: Convention) -> np.ndarray:
+        """(N,) estimation-window residual variance s_i^2 (computed once per convention; read-only)."""
+        cache = self.__dict__.setdefault("_s2_cache", {})
+        if convention not in cache:
+            v = self._s2(convention)
+            v.flags.writeable = False
+            cache[convention] = v
+        return cache[convention]
+
+    def _s2(self, convention: Convention) -> np.ndarray:
+        if convention == "estudy2":
+            # estudy2 uses stats::sd (denominator M_i - 1, demeaned) whatever the model.
+            return self._var_est.copy()
+        # CLM (1997) eq. 4.4.x / MacKinlay (1997): sum of squared residuals over M_i - k, the OLS
+        # (statsmodels) residual variance; the residuals are not demeaned (they have mean 0 by
+        # construction when k >= 1, and market-adjusted ARs keep their drift as abnormal).
+        return self._row_sumsq / (self.m_i - self.k)
+
+    def sar(self, convention: Convention) -> np.ndarray:
+        """(N, L) standardized abnormal returns SAR_it = AR_it / (s_i sqrt(fe_it))."""
+        return self.evt_ar / np.sqrt(self.s2(convention)[:, None] * self.fe_factor)
+
+    @cached_property
+    def car(self) -> np.ndarray:
+        """(N,) cumulative abnormal return over the non-missing event-window rows."""
+        return _nan.nsum(self.evt_ar, axis=1, nan=self.evt_has_nan)
+
+    def car_var(self, convention: Convention) -> np.ndarray:
+        """(N,) Var(CAR_i) with estimated parameters (CLM 1997 §4.4, METHODS item 3): s_i^2 times
+        :attr:`_car_v`."""
+        return self.s2(convention) * self._car_v
+
+    def scar(self, convention: Convention) -> np.ndarray:
+        """(N,) standardized CAR.
+
+        clm: CAR_i / sqrt(Var(CAR_i)) with the full CLM variance (cross-day covariance of the
+        estimated parameters included; summing daily variances over-rejects, METHODS item 3).
+        estudy2 has no CAR Patell/BMP; under ``"estudy2"`` we use the customary
+        Σ_t SAR_it / sqrt(L_i) (Patell 1976, as in EventStudyTools), which ignores that covariance.
+        """
+        if convention == "estudy2":
+            return np.nansum(self.sar(convention), axis=1) / np.sqrt(self.l_i)
+        return self.car / np.sqrt(self.car_var(convention))
+
+
 @dataclass(frozen=True, eq=False)
-class Panel:
+class Panel(_Stats):
     """Abnormal returns of N members, ready for the test battery.
 
     Parameters
@@ -252,24 +303,11 @@ class Panel:
     def has_market_term(self) -> bool:
         return self.k == 2 and self.est_mkt is not None
 
-    # ------------------------------------------------------------------ variances and standardized ARs
-    def s2(self, convention: Convention) -> np.ndarray:
-        """(N,) estimation-window residual variance s_i^2 (computed once per convention; read-only)."""
-        cache = self.__dict__.setdefault("_s2_cache", {})
-        if convention not in cache:
-            v = self._s2(convention)
-            v.flags.writeable = False
-            cache[convention] = v
-        return cache[convention]
-
-    def _s2(self, convention: Convention) -> np.ndarray:
-        if convention == "estudy2":
-            # estudy2 uses stats::sd (denominator M_i - 1, demeaned) whatever the model.
-            return self._var_est.copy()
-        # CLM (1997) eq. 4.4.x / MacKinlay (1997): sum of squared residuals over M_i - k, the OLS
-        # (statsmodels) residual variance; the residuals are not demeaned (they have mean 0 by
-        # construction when k >= 1, and market-adjusted ARs keep their drift as abnormal).
-        return _nan.row_sumsq(self.est_ar, nan=self.est_has_nan) / (self.m_i - self.k)
+    # ------------------------------------------------------------------ primitives of _Stats
+    @cached_property
+    def _row_sumsq(self) -> np.ndarray:
+        """(N,) sum of squared estimation-window residuals."""
+        return _nan.row_sumsq(self.est_ar, nan=self.est_has_nan)
 
     @cached_property
     def fe_factor(self) -> np.ndarray:
@@ -287,27 +325,12 @@ class Panel:
             f = f + (self.evt_mkt - self._mbar[:, None]) ** 2 / self._smm[:, None]
         return f
 
-    def sar(self, convention: Convention) -> np.ndarray:
-        """(N, L) standardized abnormal returns SAR_it = AR_it / (s_i sqrt(fe_it))."""
-        return self.evt_ar / np.sqrt(self.s2(convention)[:, None] * self.fe_factor)
-
-    def est_sar(self, convention: Convention) -> np.ndarray:
-        """(N, M) estimation-window residuals over s_i (used by GRANK)."""
-        return self.est_ar / np.sqrt(self.s2(convention))[:, None]
-
     @cached_property
-    def car(self) -> np.ndarray:
-        """(N,) cumulative abnormal return over the non-missing event-window rows."""
-        return _nan.nsum(self.evt_ar, axis=1, nan=self.evt_has_nan)
-
-    def car_var(self, convention: Convention) -> np.ndarray:
-        """(N,) Var(CAR_i) with estimated parameters (CLM 1997 §4.4, METHODS item 3).
-
-        s_i^2 [L + L^2/M + (Σ_t (R_mt - R̄_m))^2 / S_mm] (market model), s_i^2 (L + L^2/M)
-        (constant mean), s_i^2 L (market-adjusted); L counts member i's non-missing event rows.
-        """
+    def _car_v(self) -> np.ndarray:
+        """(N,) Var(CAR_i) / s_i^2: L + L^2/M + (Σ_t (R_mt - R̄_m))^2 / S_mm (market model),
+        L + L^2/M (constant mean), L (market-adjusted); L counts member i's non-missing event rows."""
         if self.car_fe is not None:
-            return self.s2(convention) * self.car_fe
+            return self.car_fe
         lw = self.l_i.astype(float)
         v = lw.copy()
         if self.k >= 1:
@@ -315,16 +338,63 @@ class Panel:
         if self.has_market_term:
             dev = np.where(np.isnan(self.evt_ar), np.nan, self.evt_mkt - self._mbar[:, None])
             v = v + np.nansum(dev, axis=1) ** 2 / self._smm
-        return self.s2(convention) * v
+        return v
 
-    def scar(self, convention: Convention) -> np.ndarray:
-        """(N,) standardized CAR.
+    def est_sar(self, convention: Convention) -> np.ndarray:
+        """(N, M) estimation-window residuals over s_i (used by GRANK)."""
+        return self.est_ar / np.sqrt(self.s2(convention))[:, None]
 
-        clm: CAR_i / sqrt(Var(CAR_i)) with the full CLM variance (cross-day covariance of the
-        estimated parameters included; summing daily variances over-rejects, METHODS item 3).
-        estudy2 has no CAR Patell/BMP; under ``"estudy2"`` we use the customary
-        Σ_t SAR_it / sqrt(L_i) (Patell 1976, as in EventStudyTools), which ignores that covariance.
-        """
-        if convention == "estudy2":
-            return np.nansum(self.sar(convention), axis=1) / np.sqrt(self.l_i)
-        return self.car / np.sqrt(self.car_var(convention))
+    @cached_property
+    def aar_est(self) -> np.ndarray:
+        """(M,) mean over members of each estimation row (NaN where no member has one)."""
+        return _nan.nmean(self.est_ar, axis=0)
+
+    @cached_property
+    def est_pos(self) -> np.ndarray:
+        """(N,) number of positive estimation-window abnormal returns of each member."""
+        return (self.est_ar > 0).sum(axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class ReducedPanel(_Stats):
+    """The battery's inputs for members whose (N, M) estimation arrays were never held together
+    (the chunked and Dask engines): per-member vectors and per-row sums made block by block, plus
+    the pieces that need several members' estimation rows at once, handed over ready-made:
+    ``rank_sums`` (Corrado rank column sums), ``cc`` (r̄ from the members' estimation rows) and
+    ``grank`` (a function g -> the GRANK column sums of :func:`nonparametric._grank_partial`,
+    streamed over the blocks). Every statistic is then the one a :class:`Panel` of the same members
+    gives, up to the order of floating-point sums."""
+
+    evt_ar: np.ndarray
+    taus: np.ndarray
+    k: int
+    n_est: int
+    m_i: np.ndarray
+    l_i: np.ndarray
+    _var_est: np.ndarray
+    _row_sumsq: np.ndarray
+    fe_factor: np.ndarray
+    _car_v: np.ndarray
+    aar_est: np.ndarray
+    est_pos: np.ndarray
+    est_has_nan: bool
+    has_market_term: bool
+    rank_sums: dict
+    cc: object
+    grank: object
+    labels: Sequence[str] | None = field(default=None)
+
+    @property
+    def n(self) -> int:
+        return int(self.evt_ar.shape[0])
+
+    @property
+    def n_evt(self) -> int:
+        return int(self.evt_ar.shape[1])
+
+    @cached_property
+    def evt_has_nan(self) -> bool:
+        return _nan.has_nan(self.evt_ar)
+
+    def member(self, i: int) -> str:
+        return f"member {i}" + (f" ({self.labels[i]})" if self.labels is not None else "")

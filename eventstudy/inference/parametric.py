@@ -80,7 +80,7 @@ def bw1985(ctx: Context) -> list[TestResult]:
     CAR: CAAR / (sqrt(L) Ŝ) (= estudy2 ``car_brown_warner_1985``). Identical in both conventions.
     Robust to cross-sectional correlation because Ŝ is measured on the portfolio."""
     p = ctx.panel
-    aar_est = _nan.nmean(p.est_ar, axis=0)
+    aar_est = p.aar_est
     s = float(_nan.nstd(aar_est))
     m_rows = int(np.isfinite(aar_est).sum())
     aar = _nan.nmean(p.evt_ar, axis=0)

@@ -49,7 +49,7 @@ def bootstrap(ctx: Context) -> list[TestResult]:
     """
     p = ctx.panel
     rng = np.random.default_rng(ctx.seed)
-    aar_est = _nan.nmean(p.est_ar, axis=0)
+    aar_est = p.aar_est
     rows = np.flatnonzero(np.isfinite(aar_est))
     big_l = p.n_evt
     if rows.size < max(big_l, 2) + 1:
