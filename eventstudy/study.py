@@ -142,17 +142,26 @@ class EventStudyResults:
     normal: np.ndarray | None = field(default=None, repr=False)
     ar: np.ndarray | None = field(default=None, repr=False)
     est_mask: np.ndarray | None = field(default=None, repr=False)
+    # the chunked and Dask engines keep only the event-window rows and a count of excluded days
+    event_ar: pd.DataFrame | None = field(default=None, repr=False)
+    est_exclusion_counts: pd.DataFrame | None = field(default=None, repr=False)
 
     @cached_property
     def abnormal_returns(self) -> pd.DataFrame:
         """Tidy AR frame keyed (event_id, asset, tau): estimation and event rows (gap rows are
         used nowhere). ``part`` is ``estimation``, ``estimation-excluded`` (inside another
-        event's window) or ``event``."""
+        event's window) or ``event``. The chunked and Dask engines keep the event rows only."""
+        if self.panel is None:
+            return self.event_ar
         return _ar_frame(self)
 
     @cached_property
     def estimation_exclusions(self) -> pd.DataFrame:
-        """Estimation days dropped because they lie inside another event's window on the asset."""
+        """Estimation days dropped because they lie inside another event's window on the asset
+        (``event_id, asset, date, reason``). The chunked and Dask engines give one row per member
+        with the number of such days instead (``event_id, asset, n_days, reason``)."""
+        if self.panel is None:
+            return self.est_exclusion_counts
         cols = ["event_id", "asset", "date", "reason"]
         if self.est_mask is None or not self.est_mask.any():
             return pd.DataFrame(columns=cols)
@@ -270,9 +279,12 @@ class _Prepared:
     exclusions: list[dict]
     taus: tuple[int, int]  # the panel's tau range (estimation and event windows, Dimson padding)
 
-    @property
-    def min_obs(self) -> int:
-        return max(self.spec.min_estimation, self.model.k + 3)
+    def plan(self) -> _Plan:
+        spec = self.spec
+        return _Plan(self.model, self.est, self.windows, self.taus, spec.market, self.factors, spec.returns,
+                     spec.min_estimation, spec.clean_estimation, tuple(spec.tests) if spec.tests else None,
+                     spec.convention, spec.seed, spec.n_boot, spec.group, spec.by_event,
+                     dict(spec.calendars) if spec.calendars else None)
 
     def options(self) -> dict:
         spec, model = self.spec, self.model
@@ -376,26 +388,86 @@ def _prepare(spec: EventStudy) -> _Prepared:
 
 def _fit_memory(prep: _Prepared) -> EventStudyResults:
     """The whole (N, T) panel in memory at once (fastest for studies that fit)."""
-    spec, model, est, windows, members = prep.spec, prep.model, prep.est, prep.windows, prep.members
-    exclusions = list(prep.exclusions)
-    panel = build_panel(prep.rets, members, prep.taus, market=spec.market, factors=prep.factors, kind=spec.returns)
+    plan, members = prep.plan(), prep.members
+    panel = build_panel(prep.rets, members, plan.taus, market=plan.market, factors=plan.factors, kind=plan.returns)
+    e = _estimate(plan, members, panel)
+    if not e.keep.any():
+        raise EstimationWindowError(f"every (event, asset) pair has fewer than {plan.min_estimation} estimation "
+                                    f"observations in {window_label(plan.est)}; shorten min_estimation or move the window")
+    members = e.panel.members
+    exclusions = list(prep.exclusions) + [
+        {"event_id": prep.members.at[i, "event_id"], "asset": prep.members.at[i, "asset"], "reason": r}
+        for i, r in e.short]
+    car = e.car
+    n = len(members)
+    car.insert(0, "member", np.tile(np.arange(n), len(plan.windows)))
+    car["day0"] = np.tile(pd.to_datetime(members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(), len(plan.windows))
+    groups = _groups(members, plan.group, plan.by_event)
+    tests = pd.concat(_inference(plan, e, groups).values(), ignore_index=True)
+    return EventStudyResults(prep.spec, prep.alignment, members,
+                             pd.DataFrame(exclusions, columns=["event_id", "asset", "reason"]),
+                             car, tests, prep.options(), panel=e.panel, normal=e.normal, ar=e.ar, est_mask=e.mask)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The options every block of members needs (small and picklable: no data, no client)."""
+
+    model: NormalReturnModel
+    est: Window
+    windows: list[Window]
+    taus: tuple[int, int]
+    market: str | Mapping[str, str] | None
+    factors: tuple[str, ...]
+    returns: str
+    min_estimation: int
+    clean_estimation: bool
+    tests: Sequence[str] | None
+    convention: str
+    seed: int
+    n_boot: int
+    group: str | None
+    by_event: bool
+    calendars: Mapping[str, str] | None
+
+    @property
+    def min_obs(self) -> int:
+        return max(self.min_estimation, self.model.k + 3)
+
+
+@dataclass
+class _Estimate:
+    """Model fit, AR and CAR of a set of members (all of them, or one block)."""
+
+    panel: Panel  # members with enough estimation observations
+    keep: np.ndarray  # (N_in,) which input members those are
+    short: list  # [(input position, reason)] of the others
+    mask: np.ndarray | None
+    est_cols: slice
+    fit: object
+    normal: np.ndarray
+    ar: np.ndarray
+    car: pd.DataFrame
+
+
+def _estimate(plan: _Plan, members: pd.DataFrame, panel: Panel, window_days: pd.DataFrame | None = None) -> _Estimate:
+    """Clean estimation windows, the minimum-observations rule, the fit, AR and the CAR table."""
+    model, est = plan.model, plan.est
     est_cols = panel.span(est)  # a slice: the (N, M) estimation blocks below are views
-    mask = other_event_mask(panel, est, windows) if spec.clean_estimation else None
+    mask = other_event_mask(panel, est, plan.windows, window_days=window_days) if plan.clean_estimation else None
     present = np.isfinite(panel.ret[:, est_cols])
     if model.needs_market:
         present &= np.isfinite(panel.mkt[:, est_cols])
     for x in model.columns(model.regressors(panel)):
         present &= np.isfinite(x[:, est_cols])
     usable = present & ~mask if mask is not None else present
-    short = usable.sum(axis=1) < max(spec.min_estimation, model.k + 3)
-    for i in np.flatnonzero(short):
-        exclusions.append({"event_id": members.at[i, "event_id"], "asset": members.at[i, "asset"],
-                           "reason": f"{int(usable[i].sum())} estimation observations in {window_label(est)} "
-                                     f"(min_estimation={spec.min_estimation})"})
+    n_usable = usable.sum(axis=1)
+    short = n_usable < plan.min_obs
+    reasons = [(int(i), f"{int(n_usable[i])} estimation observations in {window_label(est)} "
+                        f"(min_estimation={plan.min_estimation})") for i in np.flatnonzero(short)]
     keep = ~short
     if not keep.any():
-        raise EstimationWindowError(f"every (event, asset) pair has fewer than {spec.min_estimation} estimation "
-                                    f"observations in {window_label(est)}; shorten min_estimation or move the window")
+        return _Estimate(panel, keep, reasons, mask, est_cols, None, None, None, None)
     if short.any():
         members = members[keep].reset_index(drop=True)
         panel = dataclasses.replace(
@@ -403,21 +475,10 @@ def _fit_memory(prep: _Prepared) -> EventStudyResults:
             factors=None if panel.factors is None else panel.factors[keep],
             spans=None if panel.spans is None else panel.spans[keep])
         mask = mask[keep] if mask is not None else None
-    fit = model.fit(panel.ret, model.regressors(panel), est_cols, min_obs=max(spec.min_estimation, model.k + 3),
-                    exclude=mask)
+    fit = model.fit(panel.ret, model.regressors(panel), est_cols, min_obs=plan.min_obs, exclude=mask)
     normal, ar = abnormal(panel, model, fit)
-
-    car = car_table(panel, model, fit, ar, normal, windows, kind=spec.returns)
-    n = len(members)
-    car.insert(0, "member", np.tile(np.arange(n), len(windows)))
-    car["day0"] = np.tile(pd.to_datetime(members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(), len(windows))
-
-    groups = _groups(members, spec.group, spec.by_event)
-    tests = pd.concat(_inference(spec, model, fit, members, panel, ar, est_cols, mask, windows, groups).values(),
-                      ignore_index=True)
-    return EventStudyResults(spec, prep.alignment, members,
-                             pd.DataFrame(exclusions, columns=["event_id", "asset", "reason"]),
-                             car, tests, prep.options(), panel=panel, normal=normal, ar=ar, est_mask=mask)
+    car = car_table(panel, model, fit, ar, normal, plan.windows, kind=plan.returns)
+    return _Estimate(panel, keep, reasons, mask, est_cols, fit, normal, ar, car)
 
 
 class _Labels:
@@ -460,40 +521,58 @@ def _ar_frame(res: EventStudyResults) -> pd.DataFrame:
     return frame[frame["date"].notna()].reset_index(drop=True)
 
 
-def _inference(spec, model, fit, members, panel, ar, est_cols, mask, windows, groups) -> dict:
+class _TestInputs:
+    """The battery's arrays of an estimate: estimation-window ARs with the excluded days missing,
+    market returns, dates, and (factor models) the exact forecast-error factors per window."""
+
+    def __init__(self, plan: _Plan, e: _Estimate) -> None:
+        model, panel, ar, est_cols, mask = plan.model, e.panel, e.ar, e.est_cols, e.mask
+        self.plan, self.e = plan, e
+        est_ar = ar[:, est_cols]
+        self.est_mkt = panel.mkt[:, est_cols] if model.needs_market and model.k == 2 else None
+        if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
+            est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
+        self.est_ar = est_ar
+        self.est_dates = panel.dates[:, est_cols]
+        # a model beyond the three the battery knows (a factor model) hands over its exact
+        # prediction-error factors; the battery derives them itself for k <= 2
+        self.exact = {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows} if model.k > 2 else None
+
+    def panel(self, idx: np.ndarray, w: Window):
+        from .inference import Panel as InferencePanel
+
+        panel, ar = self.e.panel, self.e.ar
+        cols = panel.cols(w)
+        extra = {"fe": self.exact[w][0][idx], "car_fe": self.exact[w][1][idx]} if self.exact else {}
+        return InferencePanel(
+            est_ar=self.est_ar[idx], evt_ar=ar[np.ix_(idx, cols)], taus=panel.taus[cols],
+            est_mkt=self.est_mkt[idx] if self.est_mkt is not None else None,
+            evt_mkt=panel.mkt[np.ix_(idx, cols)] if self.est_mkt is not None else None,
+            k=self.plan.model.k, est_dates=self.est_dates[idx], evt_dates=panel.dates[np.ix_(idx, cols)],
+            labels=_Labels(panel.members, idx), **extra)
+
+
+def _inference(plan: _Plan, e: _Estimate, groups: Mapping[str, Sequence[int]],
+               inputs: _TestInputs | None = None) -> dict:
     """The test battery per group (``groups``: name -> member rows) and window:
     {(group, window label): frame}."""
-    from .inference import Panel as InferencePanel
     from .inference import ALL_TESTS, battery
 
-    est_ar = ar[:, est_cols]
-    est_mkt = panel.mkt[:, est_cols] if model.needs_market else None
-    if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
-        est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
-    est_dates = panel.dates[:, est_cols]
-    # a model beyond the three the battery knows (a factor model) hands over its exact
-    # prediction-error factors; the battery derives them itself for k <= 2
-    exact = {w: forecast_factors(panel, model, fit, w) for w in windows} if model.k > 2 else None
+    inputs = inputs or _TestInputs(plan, e)
     rows = {}
     for g, idx in groups.items():
         idx = np.asarray(idx)
-        for w in windows:
-            cols = panel.cols(w)
-            extra = {"fe": exact[w][0][idx], "car_fe": exact[w][1][idx]} if exact else {}
-            ip = InferencePanel(
-                est_ar=est_ar[idx], evt_ar=ar[np.ix_(idx, cols)], taus=panel.taus[cols],
-                est_mkt=est_mkt[idx] if est_mkt is not None and model.k == 2 else None,
-                evt_mkt=panel.mkt[np.ix_(idx, cols)] if est_mkt is not None and model.k == 2 else None,
-                k=model.k, est_dates=est_dates[idx], evt_dates=panel.dates[np.ix_(idx, cols)],
-                labels=_Labels(members, idx),
-                **extra,
-            )
-            df = battery(ip, tests=spec.tests or ALL_TESTS, convention=spec.convention, seed=spec.seed,
-                         n_boot=spec.n_boot)
-            df.insert(0, "window", window_label(w))
-            df.insert(0, "group", g)
-            rows[(g, window_label(w))] = df[TEST_COLUMNS]
+        for w in plan.windows:
+            df = battery(inputs.panel(idx, w), tests=plan.tests or ALL_TESTS, convention=plan.convention,
+                         seed=plan.seed, n_boot=plan.n_boot)
+            rows[(g, window_label(w))] = _label_tests(df, g, w)
     return rows
+
+
+def _label_tests(df: pd.DataFrame, g: str, w: Window) -> pd.DataFrame:
+    df.insert(0, "window", window_label(w))
+    df.insert(0, "group", g)
+    return df[TEST_COLUMNS]
 
 
 TEST_COLUMNS = ["group", "window", "tau", "test", "statistic", "pvalue", "n", "distribution", "df", "note"]

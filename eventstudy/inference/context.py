@@ -55,9 +55,9 @@ class Context:
     @cached_property
     def cc(self) -> CrossCorrelation:
         p = self.panel
-        given = getattr(p, "cc", None)  # a ReducedPanel brings r̄ computed from its members' rows
+        given = getattr(p, "cc", None)  # a ReducedPanel brings r̄ (a function: computed when first asked)
         if given is not None:
-            return given
+            return given() if callable(given) else given
         return mean_cross_correlation(p.est_ar, p.est_dates, evt_dates=p.evt_dates, min_overlap=self.min_overlap)
 
     @cached_property

@@ -379,9 +379,9 @@ class ReducedPanel(_Stats):
     est_pos: np.ndarray
     est_has_nan: bool
     has_market_term: bool
-    rank_sums: dict
-    cc: object
-    grank: object
+    rank_sums: dict | None
+    cc: object  # () -> CrossCorrelation
+    grank: object  # g (N, J) -> (u_sum, n_t), the GRANK column sums over all blocks
     labels: Sequence[str] | None = field(default=None)
 
     @property
