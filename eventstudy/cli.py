@@ -21,6 +21,7 @@ from .errors import EventStudyError
 from .events import load_events
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
+from .prices.parquet import ParquetSource
 from .report.summary import markdown_table
 
 
@@ -115,9 +116,17 @@ def cmd_run(args) -> int:
         options["calendars"] = _pairs(args.calendar, "--calendar")
     if args.assets:
         options["assets"] = tuple(parse_tickers(args.assets))
+    if args.backend != "memory":
+        options.update(backend=args.backend, memory=args.memory, partition=args.partition, progress=True,
+                       client=args.scheduler)
+    elif args.scheduler or args.memory:
+        raise EventStudyError("--memory and --scheduler go with --backend chunked or --backend dask")
+    if args.no_by_event:
+        options["by_event"] = False
     inputs = {}
     if args.prices:
-        prices = CSVSource(args.prices)
+        prices = ParquetSource(args.prices) if str(args.prices).endswith((".parquet", ".pq")) or \
+            Path(args.prices).is_dir() else CSVSource(args.prices)
         events = load_events(args.events)
         inputs["prices"] = Path(args.prices)
         if args.events:
@@ -271,8 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("run", help="run an event study (default: the bundled US-China study)")
     common(sp)
-    sp.add_argument("--prices", help="daily price CSV, wide date,TICKER,... or long date,ticker,close "
-                                     "(default: the bundled snapshot)")
+    sp.add_argument("--prices", help="daily prices: Parquet (long ticker,date,close[,adj_close]; what Dask workers "
+                    "read) or CSV, wide date,TICKER,... or long date,ticker,close "
+                    "(default: the bundled snapshot)")
     sp.add_argument("--market", help="benchmark ticker for the market and market-adjusted models, or a "
                                      "benchmark per asset: ASSET:BENCHMARK,... (e.g. ^N225:ACWI,NQ=F:ES=F)")
     sp.add_argument("--model", choices=["constant-mean", "market-adjusted", "market", "factor"],
@@ -294,6 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws")
     sp.add_argument("--out", default="results", help="output folder (default: results)")
     sp.add_argument("--no-figures", action="store_true", help="skip the PNG figures (matplotlib not needed)")
+    sp.add_argument("--backend", choices=["memory", "chunked", "dask"], default="memory",
+                    help="memory (default): whole panel at once; chunked: blocks within --memory; dask: blocks "
+                         "on a dask.distributed cluster (--scheduler, else a local one)")
+    sp.add_argument("--memory", help="memory budget of the chunked engine (per task with dask), e.g. 2GB, 500MB")
+    sp.add_argument("--partition", choices=["event", "asset"], default="event",
+                    help="blocks of whole events (default) or whole assets")
+    sp.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    sp.add_argument("--no-by-event", action="store_true",
+                    help="pooled statistics only (no test battery per event; large universes)")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("claims", help="did the market move as reported? check the news claims in a claims file")

@@ -277,9 +277,12 @@ class LocalExecutor:
             bar.step(len(b.gids))
         return lights, handles
 
-    @staticmethod
-    def _open(handle: Mapping) -> dict:
-        return {k: np.load(p, mmap_mode="r", allow_pickle=False) for k, p in handle.items()}
+    def _open(self, handle: Mapping) -> dict:
+        key = str(handle.get("est_ar"))
+        cache = self.__dict__.setdefault("_maps", {})
+        if key not in cache:  # memory-mapped: only the rows a request touches are read
+            cache[key] = {k: np.load(p, mmap_mode="r", allow_pickle=False) for k, p in handle.items()}
+        return cache[key]
 
     def rows(self, handle, rows, windows) -> dict:
         return block_rows(self._open(handle), rows, windows)
@@ -291,6 +294,7 @@ class LocalExecutor:
         return [self.rows(h, rows, windows) for h, rows, windows in requests]
 
     def close(self) -> None:
+        self.__dict__.pop("_maps", None)
         if self._own:
             shutil.rmtree(self.dir, ignore_errors=True)
         else:

@@ -1,0 +1,234 @@
+"""The chunked and Dask engines give the in-memory engine's numbers (issue 5).
+
+The reference is the in-memory engine, itself pinned to R estudy2 (test_inference_estudy2,
+test_study_cli_estudy2); here every statistic, CAR and event-window AR of the block engines must
+agree with it to 1e-12 while the members are cut into many blocks (whole events, whole assets,
+and events split across blocks), for every model, both return kinds, both conventions, the real
+bundled markets with their own calendars, and the r̄ subset of large groups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import eventstudy as es
+import eventstudy.engine as engine
+from eventstudy.errors import DataError
+from eventstudy.inference import correlation
+from eventstudy.prices.parquet import ParquetSource
+
+
+def synthetic(n_assets: int, n_events: int, n_days: int, seed: int = 0):
+    """Market-model prices (beta in 0.5..1.5) for MKT, F2 (a second factor) and A000...; events
+    on a grid of dates, alternately in groups a and b."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2019-01-01", periods=n_days)
+    mkt = rng.normal(0.0003, 0.01, n_days)
+    f2 = rng.normal(0.0, 0.008, n_days)
+    beta = rng.uniform(0.5, 1.5, n_assets)
+    ret = 0.0001 + beta * mkt[:, None] + 0.3 * f2[:, None] + rng.normal(0, 0.015, (n_days, n_assets))
+    levels = np.exp(np.cumsum(np.log1p(np.column_stack([mkt, f2, ret])), axis=0)) * 100
+    tickers = ["MKT", "F2"] + [f"A{i:03d}" for i in range(n_assets)]
+    long = pd.DataFrame({"ticker": np.repeat(tickers, n_days), "date": np.tile(dates.to_numpy(), len(tickers)),
+                         "close": levels.T.ravel()})
+    long["adj_close"] = long["close"]
+    pos = np.linspace(300, n_days - 20, n_events).astype(int)
+    events = pd.DataFrame({"event_id": [f"E{i:03d}" for i in range(n_events)],
+                           "date": dates[pos].strftime("%Y-%m-%d"),
+                           "group": np.where(np.arange(n_events) % 2, "a", "b")})
+    return long, es.load_events(frame=events)
+
+
+@pytest.fixture(scope="module")
+def data():
+    prices, events = synthetic(24, 8, 800)
+    # one asset starts late: its first events have too short an estimation window (excluded)
+    late = prices["ticker"].eq("A003") & (prices["date"] < prices["date"].iloc[0] + pd.Timedelta(days=560))
+    # one asset misses a stretch of prices (returns spanning several sessions, NaN rows in windows)
+    gap = prices["ticker"].eq("A005") & prices["date"].between("2020-06-01", "2020-06-03")
+    # one asset's data end the day after the last event: its (0, 2) window runs past the data
+    last = pd.Timestamp(events["event_date"].iloc[-1])
+    end = prices["ticker"].eq("A007") & (prices["date"] > last + pd.Timedelta(days=1))
+    return prices[~late & ~gap & ~end].reset_index(drop=True), events
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of ~30 members whatever the machine's resident memory (deterministic block count)."""
+    monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
+    return 30 * 262  # memory= that gives 30 members per block for a 262-row panel
+
+
+def assert_same(mem, other, tol=1e-12):
+    a, b = mem.tests, other.tests
+    assert len(a) == len(b)
+    keys = ["group", "window", "tau", "test"]
+    pd.testing.assert_frame_equal(a[keys], b[keys])
+    for col in ("statistic", "pvalue", "df"):
+        np.testing.assert_allclose(b[col].to_numpy(float), a[col].to_numpy(float), rtol=tol, atol=tol,
+                                   err_msg=col)
+    assert (a["n"].to_numpy() == b["n"].to_numpy()).all()
+    assert (a["note"] == b["note"]).all()  # r̄, p̂ and bootstrap bands are printed in the notes
+    pd.testing.assert_frame_equal(mem.members, other.members)
+    pd.testing.assert_frame_equal(mem.exclusions, other.exclusions)
+    pd.testing.assert_frame_equal(mem.car, other.car, rtol=tol, atol=1e-14)
+    ev = mem.abnormal_returns
+    ev = ev[ev["part"] == "event"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ev, other.abnormal_returns, rtol=tol, atol=1e-14)
+
+
+KW = dict(model="market", market="MKT", estimation=(-250, -11), windows=((-1, 1), (0, 0), (0, 2)), n_boot=300)
+
+
+@pytest.mark.parametrize("partition", ["event", "asset"])
+def test_chunked_equals_memory(data, small_blocks, partition):
+    prices, events = data
+    mem = es.EventStudy(events, prices, **KW).fit()
+    assert len(mem.exclusions) > 0 and (mem.car["status"] != "ok").any()  # the hard cases are present
+    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, partition=partition, **KW).fit()
+    assert ch.options["blocks"] >= 6
+    assert_same(mem, ch)
+
+
+@pytest.mark.parametrize("model,extra", [
+    ("constant-mean", {}),
+    ("market-adjusted", {"returns": "log"}),
+    ("market", {"convention": "estudy2", "clean_estimation": False}),
+    (es.FactorModel(("MKT", "F2"), lags=1), {"market": None}),
+])
+def test_every_model_and_convention(data, small_blocks, model, extra):
+    prices, events = data
+    kw = {**KW, "model": model, **extra}
+    mem = es.EventStudy(events, prices, **kw).fit()
+    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, **kw).fit()
+    assert ch.options["blocks"] >= 6
+    assert_same(mem, ch)
+
+
+def test_events_split_across_blocks(data, monkeypatch):
+    """Blocks smaller than one event: each event's battery then comes from the reduced path."""
+    monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
+    prices, events = data
+    mem = es.EventStudy(events, prices, **KW).fit()
+    ch = es.EventStudy(events, prices, backend="chunked", memory=10 * 262, **KW).fit()
+    assert ch.options["blocks"] > len(events)
+    assert_same(mem, ch)
+
+
+def test_rbar_subset_of_large_groups(data, small_blocks, monkeypatch):
+    """Above MEMBER_MAX members r̄ comes from a seeded subset: the engine gathers the same rows."""
+    monkeypatch.setattr(correlation, "MEMBER_MAX", 40)
+    prices, events = data
+    mem = es.EventStudy(events, prices, **KW).fit()
+    assert mem.tests["note"].str.contains("random subset").any()
+    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, **KW).fit()
+    assert_same(mem, ch)
+
+
+def test_bundled_markets_with_their_own_calendars(small_blocks):
+    """The real study: 14 markets on 9 calendars, stale quotes, holidays, the headline numbers."""
+    mem = es.us_china_study().fit()
+    ch = es.us_china_study(backend="chunked", memory=small_blocks, partition="asset").fit()
+    assert ch.options["blocks"] >= 10
+    assert_same(mem, ch)
+    pd.testing.assert_frame_equal(mem.caar, ch.caar, rtol=1e-12)
+
+
+def test_progress_and_spill_dir(data, small_blocks, tmp_path):
+    prices, events = data
+    seen = []
+    spill = tmp_path / "spill"
+    res = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, spill_dir=spill,
+                        progress=lambda done, total, msg: seen.append((done, total, msg)), **KW).fit()
+    assert [d for d, _, _ in seen] == list(range(1, res.options["blocks"] + 1))
+    assert all(t == res.options["blocks"] for _, t, _ in seen) and "members" in seen[0][2]
+    assert spill.is_dir() and not list(spill.glob("*.npy"))  # spilled rows removed after the fit
+
+
+def test_chunked_results_write_and_views(data, small_blocks, tmp_path):
+    prices, events = data
+    mem = es.EventStudy(events, prices, **KW).fit()
+    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, **KW).fit()
+    files = {p.name for p in ch.write(tmp_path)}
+    assert {"abnormal_returns.csv", "car.csv", "tests.csv", "manifest.json", "estimation_exclusions.csv"} <= files
+    # excluded estimation days: a count per member that matches the in-memory list of days
+    counts = mem.estimation_exclusions.groupby(["event_id", "asset"]).size().rename("n_days").reset_index()
+    got = ch.estimation_exclusions[["event_id", "asset", "n_days"]]
+    pd.testing.assert_frame_equal(got.sort_values(["event_id", "asset"]).reset_index(drop=True),
+                                  counts.sort_values(["event_id", "asset"]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(mem.aar, ch.aar, rtol=1e-12)
+
+
+def test_memory_budget_parsing_and_errors(data):
+    assert engine.parse_memory("2GB") == 2_000_000_000
+    assert engine.parse_memory("1.5GiB") == int(1.5 * 1024 ** 3)
+    assert engine.parse_memory("500 mb") == 500_000_000
+    assert engine.parse_memory(None) == engine.DEFAULT_MEMORY
+    for bad in ("lots", "-1GB", 0):
+        with pytest.raises(DataError, match="memory="):
+            engine.parse_memory(bad)
+    prices, events = data
+    with pytest.raises(DataError, match="already holds"):
+        es.EventStudy(events, prices, backend="chunked", memory="1MB", **KW).fit()
+    with pytest.raises(DataError, match="backend="):
+        es.EventStudy(events, prices, backend="spark", **KW).fit()
+    with pytest.raises(DataError, match="partition="):
+        es.EventStudy(events, prices, backend="chunked", partition="day", **KW).fit()
+
+
+def test_make_blocks_keeps_events_whole():
+    m = pd.DataFrame({"event_id": np.repeat(["E1", "E2", "E3", "E4"], [3, 3, 5, 2]),
+                      "asset": list("abc") + list("abc") + list("abcde") + list("ab")})
+    blocks = engine.make_blocks(m, partition="event", capacity=6)
+    assert [b.tolist() for b in blocks] == [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]]
+    blocks = engine.make_blocks(m, partition="event", capacity=4)  # E3 (5 members) is cut
+    assert [b.tolist() for b in blocks] == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9], [10], [11, 12]]
+    blocks = engine.make_blocks(m, partition="asset", capacity=8)
+    assert sorted(np.concatenate(blocks).tolist()) == list(range(13))
+    assert all(len(set(m["asset"].iloc[b])) == len(set(m["asset"].iloc[b])) for b in blocks)
+
+
+# ------------------------------------------------------------------------------------ Dask
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.mark.parametrize("partition", ["event", "asset"])
+def test_dask_equals_local(data, client, tmp_path, partition):
+    prices, events = data
+    src = ParquetSource.write(prices, tmp_path / "prices.parquet")
+    mem = es.EventStudy(events, prices, **KW).fit()
+    d = es.EventStudy(events, src, backend="dask", client=client, partition=partition, memory=40 * 200 * 262,
+                      **KW).fit()
+    assert d.options["blocks"] >= 4
+    assert_same(mem, d)
+
+
+def test_dask_needs_parquet_not_a_frame(data, client):
+    prices, events = data
+    with pytest.raises(DataError, match="ParquetSource"):
+        es.EventStudy(events, prices, backend="dask", client=client, **KW).fit()
+
+
+def test_parquet_source_reads_only_what_is_asked(data, tmp_path):
+    prices, _ = data
+    src = ParquetSource.write(prices, tmp_path / "p.parquet")
+    got = src.daily(["A001", "MKT"])
+    want = prices[prices["ticker"].isin(["A001", "MKT"])].sort_values(["ticker", "date"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want[got.columns.tolist()], check_dtype=False)
+    assert set(src.tickers) == set(prices["ticker"])
+    with pytest.raises(es.UnknownTickerError, match="NOPE"):
+        src.daily(["NOPE"])
+    with pytest.raises(es.PriceSourceError, match="no such Parquet"):
+        ParquetSource(tmp_path / "missing.parquet")
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(es.PriceSourceError, match="not a readable Parquet"):
+        ParquetSource(tmp_path / "bad.parquet")
