@@ -159,7 +159,16 @@ def cmd_run(args) -> int:
         checked = check_claims()
         checked.to_csv(out / "claims_check.csv", index=False)
         files.append(out / "claims_check.csv")
-    files += write_tables(res, out / "tables", claims=checked)
+    placebo = None
+    if args.placebo:
+        from .placebo import placebo_test
+
+        step(f"placebo-date permutation test ({args.placebo:,} draws) ...")
+        client = spec.client if args.backend == "dask" and args.scheduler else None
+        placebo = placebo_test(res, n_draws=args.placebo, seed=args.seed, client=client)
+        placebo.to_csv(out / "placebo.csv", index=False, float_format="%.15g")
+        files.append(out / "placebo.csv")
+    files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
     if not args.no_figures:
         step("drawing figures ...")
         files += _figures(res, out / "figures")
@@ -311,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--partition", choices=["event", "asset"], default="event",
                     help="blocks of whole events (default) or whole assets")
     sp.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    sp.add_argument("--placebo", type=int, default=5000, metavar="N",
+                    help="placebo-date permutation test with N draws (default 5000; 0 = off)")
     sp.add_argument("--no-by-event", action="store_true",
                     help="pooled statistics only (no test battery per event; large universes)")
     sp.set_defaults(func=cmd_run)

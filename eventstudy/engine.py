@@ -44,18 +44,21 @@ from .errors import DataError, EstimationWindowError
 from .inference import ALL_TESTS, battery
 from .inference.context import Context
 from .inference.correlation import for_all_members, mean_cross_correlation, member_subset
-from .inference.nonparametric import _grank_partial, _rank_sums_
+from .inference.nonparametric import _est_ranks, _grank_partial, _rank_sums_
 from .inference.panel import Panel as InferencePanel
 from .inference.panel import ReducedPanel
-from .panel import build_panel, event_window_days, window_label
+from .panel import build_panel, event_window_days, window_label, with_interval_returns
 from .returns import compute_returns
 
 DEFAULT_MEMORY = 2 * 1024 ** 3
-# Peak bytes per (member, panel row) of a block: measured with benchmarks/bench_scale.py (the
-# panel's ret/mkt/dates/spans, normal and AR, the masked estimation copy, the battery's ranks
-# and temporaries); the budget minus the process's resident size at the start, divided by this
-# times the panel's rows, gives the members per block.
-BYTES_PER_CELL = 200
+# Peak bytes per (member, panel row) of a block, measured with benchmarks/bench_scale.py (the
+# panel's ret/mkt/dates/spans, normal and AR, the masked estimation copy, the battery's ranks and
+# temporaries), and bytes per member of what the fit keeps for every member (the CAR rows, the
+# event-window ARs, the battery's per-member vectors). The budget, minus the resident size of the
+# process when the blocks start (prices, returns, alignment) and the kept results, divided by the
+# first times the panel's rows, gives the members per block.
+BYTES_PER_CELL = 120
+RESULT_BYTES = 1000  # per member and window
 PARTITIONS = ("event", "asset")
 _UNITS = {"": 1, "B": 1, "K": 1e3, "KB": 1e3, "KIB": 1024, "M": 1e6, "MB": 1e6, "MIB": 1024 ** 2,
           "G": 1e9, "GB": 1e9, "GIB": 1024 ** 3, "T": 1e12, "TB": 1e12, "TIB": 1024 ** 4}
@@ -177,7 +180,9 @@ def run_block(plan, block: Block) -> tuple[dict, dict]:
     sums: dict = {g: {"est_sum": np.nansum(inputs.est_ar[r], axis=0),
                       "est_cnt": np.count_nonzero(~np.isnan(inputs.est_ar[r]), axis=0), "rank": {}}
                   for g, r in pooled.items()}
-    want_rank = any(t in (plan.tests or ALL_TESTS) for t in ("rank", "mrank"))
+    tests = plan.tests or ALL_TESTS
+    want_rank = any(t in tests for t in ("rank", "mrank"))
+    ranks = None  # each member's estimation-row ranks: one sort per block, shared by groups and passes
     common = None
     for w in plan.windows:
         ip = inputs.panel(everyone, w)  # validates every member as the in-memory battery does
@@ -185,9 +190,12 @@ def run_block(plan, block: Block) -> tuple[dict, dict]:
         if common is None:
             common = {"m_i": ip.m_i, "var_est": ip._var_est, "row_sumsq": ip._row_sumsq, "est_pos": ip.est_pos,
                       "has_market_term": ip.has_market_term}
+        if ranks is None and pooled and (want_rank or "grank" in tests):
+            ranks = _est_ranks(Context(ip, plan.convention))
         if want_rank:
             for g, r in pooled.items():
-                rs = _rank_sums_(Context(_sub_panel(ip, r, plan.model.k)))
+                sub = _sub_panel(ip, r, plan.model.k)
+                rs = _rank_sums_(_context(sub, plan.convention, ranks[0], ranks[2], r))
                 sums[g]["rank"][window_label(w)] = rs
     light["stats"] = {"common": common, "window": per_window}
     light["sums"] = sums
@@ -200,13 +208,28 @@ def run_block(plan, block: Block) -> tuple[dict, dict]:
              "est_dates": inputs.est_dates.astype("datetime64[D]"),
              "evt_ar": e.ar[:, evt_cols], "evt_dates": e.panel.dates[:, evt_cols].astype("datetime64[D]"),
              "evt_taus": e.panel.taus[evt_cols]}
+    if ranks is not None:
+        fix_rows = np.array(sorted(ranks[2]), dtype=np.int64)
+        heavy.update(est_rank=ranks[0], fix_rows=fix_rows,
+                     fix_vals=np.array([ranks[2][i] for i in fix_rows]).reshape(fix_rows.size, ranks[0].shape[1]))
     return light, heavy
+
+
+def _context(panel: InferencePanel, convention: str, est_rank, fix, rows: np.ndarray) -> Context:
+    """A battery context for some ``rows`` of a block whose estimation-row ranks (``est_rank``,
+    and ``fix``: the rows whose standardized values tie) are already known."""
+    ctx = Context(panel, convention)
+    if est_rank is not None:
+        where = {int(r): j for j, r in enumerate(rows)}
+        ctx._memo["est_ranks"] = (np.asarray(est_rank[rows]), panel.m_i,
+                                  {where[i]: v for i, v in fix.items() if i in where})
+    return ctx
 
 
 def _sub_panel(ip: InferencePanel, rows: np.ndarray, k: int) -> InferencePanel:
     """The estimation and event rows of some members, enough for rank sums and GRANK."""
     extra = {"fe": np.ones((rows.size, ip.n_evt)), "car_fe": np.ones(rows.size)} if k > 2 else {}
-    return InferencePanel(est_ar=ip.est_ar[rows], evt_ar=ip.evt_ar[rows], taus=ip.taus, k=k, **extra)
+    return InferencePanel(est_ar=ip.est_ar[rows], evt_ar=ip.evt_ar[rows], taus=ip.taus, k=k, check=False, **extra)
 
 
 # ---------------------------------------------------------------------------------- pass B
@@ -229,8 +252,12 @@ def block_grank(heavy: Mapping, rows: np.ndarray, w: tuple[int, int], g: np.ndar
     cols = _window_cols(heavy, w)
     extra = {"fe": np.ones((rows.size, cols.size)), "car_fe": np.ones(rows.size)} if k > 2 else {}
     ip = InferencePanel(est_ar=np.asarray(heavy["est_ar"][rows]), evt_ar=np.asarray(heavy["evt_ar"][rows][:, cols]),
-                        taus=np.asarray(heavy["evt_taus"])[cols], k=k, **extra)
-    return _grank_partial(Context(ip, convention), g)
+                        taus=np.asarray(heavy["evt_taus"])[cols], k=k, check=False, **extra)
+    fix = None
+    if "est_rank" in heavy:
+        fix = dict(zip(np.asarray(heavy["fix_rows"]).tolist(), np.asarray(heavy["fix_vals"])))
+    ctx = _context(ip, convention, heavy.get("est_rank"), fix, rows)
+    return _grank_partial(ctx, g)
 
 
 # ---------------------------------------------------------------------------------- executors
@@ -260,12 +287,16 @@ class LocalExecutor:
         self.dir = Path(tempfile.mkdtemp(prefix="eventstudy-spill-")) if spill_dir is None else Path(spill_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.progress = progress
+        self.rets: pd.DataFrame | None = None
 
     def run(self, plan, blocks: list[Block]) -> tuple[list[dict], list]:
         lights, handles = [], []
         bar = _Progress(self.progress, len(blocks), "chunked")
         for b in blocks:
+            if b.rets is None and self.rets is not None:
+                b.rets = self.rets[self.rets["ticker"].isin(b.tickers)]
             light, heavy = run_block(plan, b)
+            b.rets = None
             paths = {}
             for name, arr in heavy.items():
                 p = self.dir / f"block{b.index:05d}-{name}.npy"
@@ -288,10 +319,16 @@ class LocalExecutor:
         return block_rows(self._open(handle), rows, windows)
 
     def grank(self, requests: list) -> list:
-        return [block_grank(self._open(h), *args) for h, args in requests]
+        try:
+            return [block_grank(self._open(h), *args) for h, args in requests]
+        finally:  # unmap: the pages a request read leave the resident set
+            self.__dict__.pop("_maps", None)
 
     def gather_rows(self, requests: list) -> list:
-        return [self.rows(h, rows, windows) for h, rows, windows in requests]
+        try:
+            return [self.rows(h, rows, windows) for h, rows, windows in requests]
+        finally:
+            self.__dict__.pop("_maps", None)
 
     def close(self) -> None:
         self.__dict__.pop("_maps", None)
@@ -334,6 +371,10 @@ class DaskExecutor:
         self.progress = progress
         self._heavy: list = []
 
+    @property
+    def n_workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
     def run(self, plan, blocks: list[Block]) -> tuple[list[dict], list]:
         from distributed import as_completed
 
@@ -370,13 +411,17 @@ class DaskExecutor:
 def _capacity(prep, budget: int, *, dask: bool) -> int:
     t = prep.taus[1] - prep.taus[0] + 1
     per_member = BYTES_PER_CELL * t * (1 + len(prep.factors))
-    base = 0 if dask else rss_bytes()
+    if dask:  # a worker holds one block at a time; the client keeps the results
+        base = 0
+    else:
+        base = rss_bytes() + RESULT_BYTES * (len(prep.windows) + 1) * len(prep.members)
     free = budget - base
     if free < per_member:
         raise DataError(
-            f"memory={budget / 1e6:,.0f} MB leaves nothing for the panel: this process already holds "
-            f"{base / 1e6:,.0f} MB (prices, returns, alignment); give at least "
-            f"{(base + 1000 * per_member) / 1e6:,.0f} MB (1,000 members per block)")
+            f"memory={budget / 1e6:,.0f} MB is too small: this process already holds {rss_bytes() / 1e6:,.0f} MB "
+            f"(prices, returns, alignment) and the results of {len(prep.members):,} members take about "
+            f"{(base - rss_bytes()) / 1e6:,.0f} MB; give at least {(base + 1000 * per_member) / 1e6:,.0f} MB "
+            "(1,000 members per block)")
     return max(1, int(free // per_member))
 
 
@@ -393,7 +438,27 @@ def fit_blocks(prep):
     if dask:
         source = _worker_source(spec.prices)
     capacity = _capacity(prep, budget, dask=dask)
-    parts = make_blocks(members, partition=spec.partition, capacity=capacity)
+    executor = DaskExecutor(spec.client, spec.progress) if dask else LocalExecutor(spec.spill_dir, spec.progress)
+    try:
+        if dask:  # at least two blocks per worker, so that every worker has work
+            capacity = min(capacity, -(-len(members) // (2 * executor.n_workers)))
+        blocks = _blocks(prep, plan, make_blocks(members, partition=spec.partition, capacity=capacity), source)
+        if not dask:  # benchmark returns over each row's interval, compounded once (not per block);
+            # each block's slice of them is cut just before it runs
+            executor.rets = with_interval_returns(prep.rets, plan.market, plan.factors, plan.returns)
+        lights, handles = executor.run(plan, blocks)
+        del blocks
+        return _combine(prep, plan, lights, handles, executor, EventStudyResults, _groups, _Labels, _label_tests)
+    finally:
+        executor.close()
+
+
+def _blocks(prep, plan, parts: list[np.ndarray], source) -> list[Block]:
+    """The blocks' members, the groups wholly inside each block or spanning several, and the
+    event-window days of their assets (for clean estimation windows)."""
+    from .study import _groups
+
+    members = prep.members
     pre_groups = _groups(members, plan.group, plan.by_event)
     block_of = np.empty(len(members), dtype=np.int64)
     row_of = np.empty(len(members), dtype=np.int64)
@@ -409,22 +474,21 @@ def fit_blocks(prep):
         for b in bs:
             sel = idx[block_of[idx] == b]
             target[b][g] = row_of[sel]
-    window_days = event_window_days(prep.rets, members, plan.windows) if plan.clean_estimation else None
+    days = by_asset = None
+    if plan.clean_estimation:
+        days = event_window_days(prep.rets, members, plan.windows)
+        by_asset = days.groupby("asset", sort=False).indices
     blocks = []
     for b, gids in enumerate(parts):
         mem = members.iloc[gids].reset_index(drop=True)
         assets = list(pd.unique(mem["asset"]))
         tickers = sorted(set(assets) | _benchmarks(plan, assets))
-        wd = window_days[window_days["asset"].isin(assets)].reset_index(drop=True) if window_days is not None else None
-        rets = None if dask else prep.rets[prep.rets["ticker"].isin(tickers)]
-        blocks.append(Block(b, gids, mem, tickers, wd, complete[b], pooled[b], rets, source))
-    executor = DaskExecutor(spec.client, spec.progress) if dask else LocalExecutor(spec.spill_dir, spec.progress)
-    try:
-        lights, handles = executor.run(plan, blocks)
-        del blocks
-        return _combine(prep, plan, lights, handles, executor, EventStudyResults, _groups, _Labels, _label_tests)
-    finally:
-        executor.close()
+        wd = None
+        if days is not None:
+            rows = [by_asset[a] for a in assets if a in by_asset]
+            wd = days.iloc[np.concatenate(rows) if rows else []].reset_index(drop=True)
+        blocks.append(Block(b, gids, mem, tickers, wd, complete[b], pooled[b], None, source))
+    return blocks
 
 
 def _worker_source(prices):

@@ -83,6 +83,42 @@ def market_over_intervals(
     return np.expm1(out) if kind == "simple" else out
 
 
+MARKET_COLUMN = "_market_ret"
+FACTOR_COLUMN = "_factor_ret:"
+
+
+def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str) -> np.ndarray:
+    """For each row of a return frame sorted by ticker and date, the return of its benchmark
+    ``series`` (a ticker, or a mapping ticker -> benchmark) over the row's ``(prev_date, date]``."""
+    groups = r.groupby("ticker", sort=False).indices
+    rdates = r["date"].to_numpy().astype("datetime64[ns]")
+    prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
+    bench = series if isinstance(series, Mapping) else dict.fromkeys(groups, series)
+    flat = np.full(len(r), np.nan)
+    frames: dict[str, pd.DataFrame] = {}
+    for ticker, idx in groups.items():
+        b = bench.get(ticker)
+        if b is None:
+            continue  # an asset without a benchmark (only benchmarks themselves, or unused tickers)
+        if b not in groups:
+            raise EstimationWindowError(f"benchmark/factor {b!r} has no returns in the price data")
+        if b not in frames:
+            frames[b] = r.loc[r["ticker"] == b, ["date", "prev_date", "ret"]]
+        flat[idx] = market_over_intervals(frames[b], prev[idx], rdates[idx], kind) if ticker != b \
+            else r["ret"].to_numpy()[idx]
+    return flat
+
+
+def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str], kind: str) -> pd.DataFrame:
+    """The return frame sorted by ticker and date with the benchmark and factor returns over each
+    row's interval as columns, so that :func:`build_panel` of many blocks compounds them once."""
+    r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+    r[MARKET_COLUMN] = interval_returns(r, market, kind) if market is not None else np.nan
+    for f in factors:
+        r[FACTOR_COLUMN + f] = interval_returns(r, f, kind)
+    return r
+
+
 def build_panel(
     returns: pd.DataFrame,
     members: pd.DataFrame,
@@ -103,26 +139,12 @@ def build_panel(
     r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[ns]")
-    prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
-
-    def over_intervals(series: str | Mapping[str, str]) -> np.ndarray:
-        bench = series if isinstance(series, Mapping) else dict.fromkeys(groups, series)
-        flat = np.full(len(r), np.nan)
-        frames: dict[str, pd.DataFrame] = {}
-        for ticker, idx in groups.items():
-            b = bench.get(ticker)
-            if b is None:
-                continue  # an asset without a benchmark (only benchmarks themselves, or unused tickers)
-            if b not in groups:
-                raise EstimationWindowError(f"benchmark/factor {b!r} has no returns in the price data")
-            if b not in frames:
-                frames[b] = r.loc[r["ticker"] == b, ["date", "prev_date", "ret"]]
-            flat[idx] = market_over_intervals(frames[b], prev[idx], rdates[idx], kind) if ticker != b \
-                else r["ret"].to_numpy()[idx]
-        return flat
-
-    mkt_flat = over_intervals(market) if market is not None else np.full(len(r), np.nan)
-    factor_flat = [over_intervals(f) for f in factors]
+    if MARKET_COLUMN in r.columns:  # compounded once for all blocks (with_interval_returns)
+        mkt_flat = r[MARKET_COLUMN].to_numpy()
+        factor_flat = [r[FACTOR_COLUMN + f].to_numpy() for f in factors]
+    else:
+        mkt_flat = interval_returns(r, market, kind) if market is not None else np.full(len(r), np.nan)
+        factor_flat = [interval_returns(r, f, kind) for f in factors]
     tickers = pd.Index(list(groups))
     first = np.array([groups[t][0] for t in tickers])
     length = np.array([len(groups[t]) for t in tickers])

@@ -58,6 +58,7 @@ def data():
 def small_blocks(monkeypatch):
     """Blocks of ~30 members whatever the machine's resident memory (deterministic block count)."""
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "RESULT_BYTES", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
     return 30 * 262  # memory= that gives 30 members per block for a 262-row panel
 
@@ -111,6 +112,7 @@ def test_every_model_and_convention(data, small_blocks, model, extra):
 def test_events_split_across_blocks(data, monkeypatch):
     """Blocks smaller than one event: each event's battery then comes from the reduced path."""
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "RESULT_BYTES", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
     prices, events = data
     mem = es.EventStudy(events, prices, **KW).fit()
@@ -172,7 +174,7 @@ def test_memory_budget_parsing_and_errors(data):
         with pytest.raises(DataError, match="memory="):
             engine.parse_memory(bad)
     prices, events = data
-    with pytest.raises(DataError, match="already holds"):
+    with pytest.raises(DataError, match="too small"):
         es.EventStudy(events, prices, backend="chunked", memory="1MB", **KW).fit()
     with pytest.raises(DataError, match="backend="):
         es.EventStudy(events, prices, backend="spark", **KW).fit()

@@ -127,6 +127,7 @@ class Panel(_Stats):
     labels: Sequence[str] | None = field(default=None)
     fe: np.ndarray | None = None
     car_fe: np.ndarray | None = None
+    check: bool = True  # False: the members were validated already (rows of a validated panel)
 
     def __post_init__(self) -> None:
         est = _as2d("est_ar", self.est_ar)
@@ -180,7 +181,8 @@ class Panel(_Stats):
                 raise DataError(f"evt_dates has shape {d.shape}, expected {evt.shape} (one date per event-window row)")
             object.__setattr__(self, "evt_dates", d)
         object.__setattr__(self, "_has_nan", nan)
-        self._check_members()
+        if self.check:
+            self._check_members()
 
     # ------------------------------------------------------------------ validation
     def member(self, i: int) -> str:

@@ -119,7 +119,24 @@ def claims_table(checked: pd.DataFrame) -> Summary:
     return Summary(out, "Did the market move as reported?", note)
 
 
-def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None) -> list[Path]:
+def placebo_table(placebo: pd.DataFrame) -> Summary:
+    """The placebo-date permutation test (:func:`eventstudy.placebo.placebo_test`) as a table."""
+    out = pd.DataFrame({
+        "group": placebo["group"], "window": placebo["window"], "N": placebo["n_members"],
+        "CAAR %": 100 * placebo["caar"].to_numpy(float),
+        "placebo 95% band %": [f"[{100 * a:.3f}, {100 * b:.3f}]" for a, b in zip(placebo["q025"], placebo["q975"])],
+        "placebo stat": placebo["z"].to_numpy(float), "placebo p": placebo["pvalue"].to_numpy(float),
+    })
+    first = placebo.iloc[0]
+    note = (f"placebo stat = (CAAR - mean of the placebo CAARs) / their SD. Each event is placed on a pseudo day 0 drawn from {int(first['n_dates']):,} dates away from the real "
+            f"news ({int(first['n_draws']):,} draws); all markets of an event share the pseudo date, so the null keeps "
+            "their cross-correlation; every pseudo member re-estimated on its own estimation window. p = "
+            "equal-tailed share of placebo CAARs beyond the observed one; * p<0.10, ** p<0.05, *** p<0.01.")
+    return Summary(out, "Placebo-date permutation test of the CAAR", note)
+
+
+def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
+                 placebo: pd.DataFrame | None = None) -> list[Path]:
     """Every table in Markdown, LaTeX, CSV and HTML under ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -133,6 +150,8 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None) ->
         tables[f"battery_{g}"] = battery_table(res, g)
     if claims is not None:
         tables["claims"] = claims_table(claims)
+    if placebo is not None:
+        tables["placebo"] = placebo_table(placebo)
     files = []
     for name, tab in tables.items():
         for ext, text in (("md", tab.as_markdown()), ("tex", tab.as_latex()), ("csv", tab.as_csv()),
@@ -144,4 +163,4 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None) ->
 
 
 __all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "car_long", "claims_table",
-           "write_tables"]
+           "placebo_table", "write_tables"]
