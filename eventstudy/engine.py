@@ -26,6 +26,7 @@ measured cost per member and panel row (:data:`BYTES_PER_CELL`).
 
 from __future__ import annotations
 
+import mmap
 import os
 import resource
 import shutil
@@ -315,20 +316,30 @@ class LocalExecutor:
             cache[key] = {k: np.load(p, mmap_mode="r", allow_pickle=False) for k, p in handle.items()}
         return cache[key]
 
-    def rows(self, handle, rows, windows) -> dict:
-        return block_rows(self._open(handle), rows, windows)
+    def _release(self, handle: Mapping) -> None:
+        """Drop the pages a request read from the resident set (the maps stay open for the next
+        request; without madvise the maps are closed)."""
+        maps = self.__dict__.get("_maps", {}).get(str(handle.get("est_ar")), {})
+        for arr in maps.values():
+            mm = getattr(arr, "_mmap", None)
+            if mm is None or not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+                self.__dict__.get("_maps", {}).pop(str(handle.get("est_ar")), None)
+                return
+            mm.madvise(mmap.MADV_DONTNEED)
 
     def grank(self, requests: list) -> list:
-        try:
-            return [block_grank(self._open(h), *args) for h, args in requests]
-        finally:  # unmap: the pages a request read leave the resident set
-            self.__dict__.pop("_maps", None)
+        out = []
+        for h, args in requests:
+            out.append(block_grank(self._open(h), *args))
+            self._release(h)
+        return out
 
     def gather_rows(self, requests: list) -> list:
-        try:
-            return [self.rows(h, rows, windows) for h, rows, windows in requests]
-        finally:
-            self.__dict__.pop("_maps", None)
+        out = []
+        for h, rows, windows in requests:
+            out.append(block_rows(self._open(h), rows, windows))
+            self._release(h)
+        return out
 
     def close(self) -> None:
         self.__dict__.pop("_maps", None)
