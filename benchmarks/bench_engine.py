@@ -22,9 +22,12 @@ import numpy as np
 import pandas as pd
 
 
-def synthetic(n_assets: int, n_events: int, n_days: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def synthetic(n_assets: int, n_events: int, n_days: int, seed: int = 0,
+              start: str = "2019-01-01") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Market-model prices of MKT and A0000, A0001, ... over ``n_days`` sessions, and date-only
+    events spread evenly from session 300 to 20 sessions before the end."""
     rng = np.random.default_rng(seed)
-    dates = pd.bdate_range("2019-01-01", periods=n_days)
+    dates = pd.bdate_range(start, periods=n_days)
     mkt = rng.normal(0.0003, 0.01, n_days)
     beta = rng.uniform(0.5, 1.5, n_assets)
     ret = 0.0001 + beta[None, :] * mkt[:, None] + rng.normal(0, 0.015, (n_days, n_assets))

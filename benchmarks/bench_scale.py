@@ -31,6 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_engine  # noqa: E402  (the synthetic universe both benchmarks share)
+
 SIZES = {1_000: (20, 50, 1000), 10_000: (100, 100, 1000), 100_000: (500, 200, 1400), 1_000_000: (2000, 500, 2600)}
 # chunked budget per size: the prices, returns and alignment of 10^6 asset-events alone take ~1.3 GB
 BUDGET = {1_000: "1GB", 10_000: "1GB", 100_000: "1GB", 1_000_000: "3GB"}
@@ -39,20 +42,10 @@ ENGINES = ("memory", "chunked", "dask")
 
 
 def synthetic(n_assets: int, n_events: int, n_days: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(seed)
-    dates = pd.bdate_range("2015-01-01", periods=n_days)
-    mkt = rng.normal(0.0003, 0.01, n_days)
-    beta = rng.uniform(0.5, 1.5, n_assets)
-    ret = 0.0001 + beta[None, :] * mkt[:, None] + rng.normal(0, 0.015, (n_days, n_assets))
-    levels = np.exp(np.cumsum(np.log1p(np.column_stack([mkt, ret])), axis=0)) * 100
-    tickers = ["MKT"] + [f"A{i:04d}" for i in range(n_assets)]
-    long = pd.DataFrame({"ticker": np.repeat(tickers, n_days), "date": np.tile(dates.to_numpy(), len(tickers)),
-                         "close": levels.T.ravel()})
-    long["adj_close"] = long["close"]
-    pos = np.linspace(300, n_days - 20, n_events).astype(int)
-    events = pd.DataFrame({"event_id": [f"E{i:04d}" for i in range(n_events)], "date": dates[pos].strftime("%Y-%m-%d"),
-                           "group": np.where(np.arange(n_events) % 3 == 0, "escalation", "de-escalation")})
-    return long, events
+    """bench_engine's market-model universe, with a group column (every third event escalation)."""
+    prices, events = bench_engine.synthetic(n_assets, n_events, n_days, seed, start="2015-01-01")
+    group = np.where(np.arange(n_events) % 3 == 0, "escalation", "de-escalation")
+    return prices, events.assign(group=group)
 
 
 def peak_mib() -> float:

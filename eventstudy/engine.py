@@ -59,7 +59,8 @@ DEFAULT_MEMORY = 2 * 1024 ** 3
 # process when the blocks start (prices, returns, alignment) and the kept results, divided by the
 # first times the panel's rows, gives the members per block.
 BYTES_PER_CELL = 120
-RESULT_BYTES = 1000  # per member and window
+RESULT_BYTES = 600  # per member and window (CAR rows, event-window ARs, per-member test inputs)
+RESULT_BYTES_MEMBER = 400  # per member (members, exclusions, the per-member vectors of every window)
 PARTITIONS = ("event", "asset")
 _UNITS = {"": 1, "B": 1, "K": 1e3, "KB": 1e3, "KIB": 1024, "M": 1e6, "MB": 1e6, "MIB": 1024 ** 2,
           "G": 1e9, "GB": 1e9, "GIB": 1024 ** 3, "T": 1e12, "TB": 1e12, "TIB": 1024 ** 4}
@@ -425,7 +426,7 @@ def _capacity(prep, budget: int, *, dask: bool) -> int:
     if dask:  # a worker holds one block at a time; the client keeps the results
         base = 0
     else:
-        base = rss_bytes() + RESULT_BYTES * (len(prep.windows) + 1) * len(prep.members)
+        base = rss_bytes() + (RESULT_BYTES * len(prep.windows) + RESULT_BYTES_MEMBER) * len(prep.members)
     free = budget - base
     if free < per_member:
         raise DataError(

@@ -142,6 +142,7 @@ def test_run_chunked_backend_and_placebo_match_memory(capsys, tmp_path, monkeypa
     assert run(capsys, "run", "--out", str(tmp_path / "mem"), *common)[0] == 0
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
     monkeypatch.setattr(engine, "RESULT_BYTES", 0)
+    monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
     code, _, err = run(capsys, "run", "--out", str(tmp_path / "chk"), "--backend", "chunked",
                        "--memory", str(20 * 262), "--partition", "asset", *common)

@@ -59,6 +59,7 @@ def small_blocks(monkeypatch):
     """Blocks of ~30 members whatever the machine's resident memory (deterministic block count)."""
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
     monkeypatch.setattr(engine, "RESULT_BYTES", 0)
+    monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
     return 30 * 262  # memory= that gives 30 members per block for a 262-row panel
 
@@ -113,6 +114,7 @@ def test_events_split_across_blocks(data, monkeypatch):
     """Blocks smaller than one event: each event's battery then comes from the reduced path."""
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
     monkeypatch.setattr(engine, "RESULT_BYTES", 0)
+    monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
     prices, events = data
     mem = es.EventStudy(events, prices, **KW).fit()
