@@ -21,9 +21,12 @@ from .events import CATEGORIES, bundled_events_path, expand_assets, load_events
 from .prices import PriceSource
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
+from .prices.parquet import ParquetSource
 from .returns import compute_returns, session_gaps
 from .study import EventStudy, EventStudyResults, us_china_study
 from .models import MODELS, ConstantMean, FactorModel, MarketAdjusted, MarketModel
+from .bars import intraday_study
+from .placebo import placebo_test
 
 __all__ = [
     "AlignmentError", "Asset", "ConstantMean", "FactorModel", "EventStudy", "EventStudyResults", "MODELS", "MarketAdjusted",
@@ -31,5 +34,5 @@ __all__ = [
     "DEFAULT_ASSETS", "DataError", "EstimationWindowError", "EventCatalogError", "EventStudyError",
     "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable", "UnknownTickerError", "align",
     "bundled_events_path", "compute_returns", "data_sessions", "exchange_sessions", "expand_assets",
-    "get_asset", "load_events", "session_gaps", "__version__",
+    "get_asset", "intraday_study", "load_events", "ParquetSource", "placebo_test", "session_gaps", "__version__",
 ]

@@ -137,6 +137,9 @@ def to_csv_frame(aligned: pd.DataFrame) -> pd.DataFrame:
     """The alignment table with ISO strings (what ``eventstudy align --format csv`` prints)."""
     out = aligned.copy()
     for col in ("event_time_utc", "day0_open_utc", "day0_close_utc"):
-        out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out["day0"] = out["day0"].dt.strftime("%Y-%m-%d")
+        if col in out.columns:
+            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # a session date, or (intraday studies) the bar-end instant in UTC
+    timed = getattr(out["day0"].dt, "tz", None) is not None
+    out["day0"] = out["day0"].dt.strftime("%Y-%m-%dT%H:%M:%SZ" if timed else "%Y-%m-%d")
     return out

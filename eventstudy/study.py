@@ -169,7 +169,7 @@ class EventStudyResults:
         ii, jj = np.nonzero(self.est_mask)
         return pd.DataFrame({"event_id": self.members["event_id"].to_numpy()[ii],
                              "asset": self.members["asset"].to_numpy()[ii],
-                             "date": pd.DatetimeIndex(self.panel.dates[:, est_cols][ii, jj]).strftime("%Y-%m-%d"),
+                             "date": pd.DatetimeIndex(self.panel.dates[:, est_cols][ii, jj]).strftime(self._date_format),
                              "reason": "inside another event's window on this asset"})
 
     @cached_property
@@ -195,6 +195,11 @@ class EventStudyResults:
                                       "n": sub.count().to_numpy()}))
         return pd.concat(rows, ignore_index=True)
 
+    @property
+    def _date_format(self) -> str:
+        """Session dates of a daily study; bar-end instants (UTC) of an intraday one."""
+        return "%Y-%m-%dT%H:%M:%SZ" if self.options.get("frequency") else "%Y-%m-%d"
+
     def summary(self) -> Summary:
         """Headline table: CAAR per group and window, clustering-robust statistics first."""
         from .report.tables import caar_table
@@ -214,7 +219,7 @@ class EventStudyResults:
         out.mkdir(parents=True, exist_ok=True)
         files = []
         ar = self.abnormal_returns.copy()
-        ar["date"] = ar["date"].dt.strftime("%Y-%m-%d")
+        ar["date"] = ar["date"].dt.strftime(self._date_format)
         for name, frame in [("abnormal_returns.csv", ar[["event_id", "asset", "tau", "date", "ret", "normal", "ar", "part"]]),
                             ("car.csv", self.car[["event_id", "asset", "window", "car", "se", "t", "pvalue", "bhar",
                                                    "n_est", "day0", "status"]]),
@@ -234,6 +239,10 @@ class EventStudyResults:
                 "windows": "session offsets relative to day 0, inclusive at both ends",
                 "day0": "first session of the market whose close is strictly after the event instant",
                 "returns": "on each instrument's own sessions, dated by the later session",
+            } if not self.options.get("frequency") else {
+                "windows": f"bar offsets ({self.options['frequency']} bars) relative to bar 0, inclusive at both ends",
+                "day0": "bar 0: the first bar of the instrument ending strictly after the event instant (UTC)",
+                "returns": "bar to bar on each instrument's own bars, dated by the later bar's end",
             },
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")

@@ -18,6 +18,12 @@ NAIVE_TESTS = frozenset({"t_cs", "bmp", "patell", "bw1980", "rank", "mrank", "si
 
 def conventions(res) -> str:
     o = res.options
+    if o.get("frequency"):
+        return (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o.get("market") else "") +
+                f"; {o['returns']} returns on {o['frequency']} bars; estimation window {o['estimation']} bars"
+                + (" excluding other events' window bars" if o["clean_estimation"] else "") +
+                f"; event windows {', '.join(o['windows'])} (bar offsets from bar 0, inclusive). Bar 0 = first bar of "
+                f"each instrument ending strictly after the event instant. Variance convention {o['convention']}.")
     text = (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o.get("market") else "") +
             f"; {o['returns']} returns; estimation window {o['estimation']} sessions"
             + (" excluding other events' window days" if o["clean_estimation"] else "") +
@@ -96,6 +102,15 @@ def battery_table(res, group: str = "all", window: str | None = None) -> Summary
 
 def alignment_table(res) -> Summary:
     a = res.alignment
+    if res.options.get("frequency"):  # an intraday study: bar 0 is an instant
+        out = pd.DataFrame({
+            "event_id": a["event_id"], "asset": a["asset"],
+            "event time (UTC)": a["event_time_utc"].dt.strftime("%Y-%m-%d %H:%M"), "precision": a["time_precision"],
+            "bar 0 ends (UTC)": a["day0"].dt.strftime("%Y-%m-%d %H:%M").fillna("excluded (exclusions.csv)"),
+        })
+        note = (f"Bar 0 = first {res.options['frequency']} bar of the instrument ending strictly after the event "
+                "instant; windows count bars of each instrument's own series.")
+        return Summary(out, "Bar 0 of each event on each instrument", note)
     out = pd.DataFrame({
         "event_id": a["event_id"], "asset": a["asset"], "event time (market local)": a["event_time_market"],
         "precision": a["time_precision"], "day 0": a["day0"].dt.strftime("%Y-%m-%d").fillna("outside data"),

@@ -1,0 +1,198 @@
+"""Intraday event studies: the same engine, with bars in place of sessions.
+
+``intraday_study(events, bars, interval="1m", ...)`` runs an :class:`~eventstudy.EventStudy` on
+intraday bars. Event time counts bars of each instrument's own series: bar 0 is the first bar of
+the instrument that *ends strictly after* the event instant (the intraday form of "the first
+session closing strictly after the event"), tau = -1 the bar before it, and windows and the
+estimation window are bar offsets. A bar ends ``interval`` after it starts, or at its session's
+close if that comes first (the 15:30 hourly bar of SPY ends at 16:00), for instruments whose
+exchange calendar the registry knows.
+
+How: every instrument's bar-end instants are put on one ordered axis (the union over the
+instruments) and each instant gets a stand-in session label, its rank on a day-numbered axis.
+The daily engine then works unchanged, and exactly as it should for bars: event time by rows of
+each series; the benchmark's return compounded over each bar's ``(previous end, end]`` interval;
+estimation bars inside another event's window excluded; Kolari-Pynnönen r̄ aligned on common bar
+instants. Results are mapped back to real instants (UTC) and the real tickers, and every backend
+(``"memory"``, ``"chunked"`` within a memory budget) works on bars as on days.
+
+Not covered: day-0 policies for date-only events (an intraday study needs the instant: date-only
+events are excluded, with the reason); the Dask backend (its workers read daily Parquet prices).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .assets import REGISTRY
+from .errors import DataError
+from .events import expand_assets, load_events
+from .panel import Window, parse_window
+from .prices.base import check_intraday_frame
+
+BASE = pd.Timestamp("1678-01-01")  # first stand-in label; pandas' nanosecond range ends in 2262
+MAX_BARS = int((pd.Timestamp("2262-04-01") - BASE) / pd.Timedelta(days=1))
+SUFFIX = " [bars]"  # stand-in tickers are unregistered, so their sessions come from their own bars
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclasses.dataclass(frozen=True)
+class BarAxis:
+    """Bar-end instants (UTC, naive ns) <-> stand-in session labels (naive days, in order)."""
+
+    ends: np.ndarray  # sorted unique datetime64[ns]
+
+    def label(self, ends: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self.ends, ends)
+        return (BASE + pd.to_timedelta(pos, unit="D")).to_numpy()
+
+    def instant(self, labels: np.ndarray) -> np.ndarray:
+        """Stand-in labels (datetime64, NaT allowed) -> bar-end instants (NaT where NaT)."""
+        lab = np.asarray(labels, dtype="datetime64[ns]")
+        nat = np.isnat(lab)
+        pos = ((np.where(nat, np.datetime64(BASE, "ns"), lab) - np.datetime64(BASE, "ns"))
+               // np.timedelta64(1, "D")).astype(np.int64)
+        out = self.ends[np.clip(pos, 0, len(self.ends) - 1)]
+        return np.where(nat, np.datetime64("NaT", "ns"), out)
+
+
+def bar_ends(bars: pd.DataFrame, interval: str | pd.Timedelta) -> pd.Series:
+    """End instant (UTC) of every bar: start + interval, or its session's close if earlier
+    (registered instruments; the close comes from the exchange calendar)."""
+    try:
+        step = pd.Timedelta(interval.replace("m", "min") if isinstance(interval, str) and interval.endswith("m")
+                            and not interval.endswith("min") else interval)
+    except (ValueError, TypeError):
+        raise DataError(f"interval={interval!r}: write the bar length, e.g. '1m', '15m', '1h'") from None
+    end = bars["time"] + step
+    for ticker, idx in bars.groupby("ticker", sort=False).indices.items():
+        if ticker not in REGISTRY:
+            continue
+        table = REGISTRY[ticker].sessions
+        start = bars["time"].iloc[idx]
+        k = np.searchsorted(table.closes.as_unit("ns").asi8, pd.DatetimeIndex(start).tz_convert("UTC").as_unit("ns").asi8,
+                            side="right")  # the first session closing after the bar starts
+        ok = k < len(table.closes)
+        close = pd.Series(pd.NaT, index=start.index, dtype=end.dtype)
+        close[ok] = table.closes[k[ok]]
+        end.iloc[idx] = end.iloc[idx].where(~ok | (close >= end.iloc[idx]), close)
+    return end
+
+
+def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: str = "1m",
+                   assets: Sequence[str] | None = None, market: str | None = None, model: str = "constant-mean",
+                   estimation: Window = (-120, -11), windows: Sequence[Window] = ((0, 0), (0, 5)), **options):
+    """Fit an event study on intraday ``bars`` (``ticker, time, close``; ``time`` the tz-aware bar
+    start, as :meth:`BundledSource.intraday` and yfinance give them). Returns
+    :class:`~eventstudy.EventStudyResults` whose ``day0`` columns and AR ``date`` are bar-end
+    instants in UTC (ISO 8601 with ``Z`` in the CSVs); ``options['frequency']`` is the interval.
+    Other keyword options go to :class:`~eventstudy.EventStudy` (``backend="chunked"``, ``memory``,
+    ``group``, ``tests``, ...)."""
+    from .study import EventStudy
+
+    if options.get("backend") == "dask":
+        raise DataError("backend='dask' reads daily Parquet prices on the workers; run intraday studies with "
+                        "backend='memory' or 'chunked'")
+    for key in ("date_only", "calendars"):
+        if key in options:
+            raise DataError(f"{key}= does not apply to an intraday study: bar 0 is the first bar ending after the "
+                            "event instant, on each instrument's own bars")
+    if "time" in bars.columns and getattr(pd.to_datetime(bars["time"]).dt, "tz", None) is None:
+        raise DataError("bars: 'time' is naive; localize it to the vendor's zone first (tz_localize), a naive "
+                        "bar time would silently be read as UTC")
+    b = check_intraday_frame(bars.assign(**{c: bars[c] if c in bars else np.nan
+                                           for c in ("open", "high", "low", "volume")}), "bars")
+    b["end"] = bar_ends(b, interval)
+    b = b[b["close"].notna()].reset_index(drop=True)
+    ends = b["end"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    axis = BarAxis(np.unique(ends))
+    if len(axis.ends) > MAX_BARS:
+        raise DataError(f"bars: {len(axis.ends):,} distinct bar instants, more than {MAX_BARS:,} fit the stand-in "
+                        "axis; split the study into periods")
+    have = list(pd.unique(b["ticker"]))
+    for name, tickers in (("market", [market] if market else []), ("assets", list(assets or []))):
+        missing = [t for t in tickers if t not in have]
+        if missing:
+            raise DataError(f"{name}={missing}: no bars for them; the bars hold {have}")
+    assets = list(assets) if assets is not None else [t for t in have if t != market]
+    stand = {t: t + SUFFIX for t in have}
+    real = {v: k for k, v in stand.items()}
+    prices = pd.DataFrame({"ticker": b["ticker"].map(stand), "date": axis.label(ends), "close": b["close"],
+                           "adj_close": b["close"]})
+    ev = events if isinstance(events, pd.DataFrame) else load_events(events)
+    pairs = expand_assets(ev, assets)
+    pairs = pairs[pairs["asset"].isin(assets)].reset_index(drop=True)
+
+    # bar 0 of every (event, asset): the first bar of that asset ending strictly after the event
+    rows, excluded, align = [], [], []
+    by_ticker = {t: np.sort(ends[idx]) for t, idx in b.groupby("ticker", sort=False).indices.items()}
+    when = pairs["event_time_utc"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    for i, r in enumerate(pairs.itertuples(index=False)):
+        e = by_ticker[r.asset]
+        k = int(np.searchsorted(e, when[i], side="right"))
+        if r.time_precision == "date-only":
+            reason = "a date-only event has no instant to place bar 0 after"
+        elif k == 0 and when[i] < e[0] - np.timedelta64(7, "D"):
+            reason = f"before the first bar of {r.asset} ({pd.Timestamp(e[0]):{ISO}})"
+        elif k >= len(e):
+            reason = f"after the last bar of {r.asset} ({pd.Timestamp(e[-1]):{ISO}})"
+        else:
+            reason = ""
+        align.append({"event_id": r.event_id, "asset": r.asset, "event_time_utc": pd.Timestamp(when[i]).tz_localize("UTC"),
+                      "time_precision": r.time_precision, "rule": "first bar ending strictly after the event instant",
+                      "calendar": f"{r.asset} {interval} bars", "day0": pd.NaT if reason else pd.Timestamp(e[k])})
+        if reason:
+            excluded.append({"event_id": r.event_id, "asset": r.asset, "reason": reason})
+            continue
+        rows.append(i)
+    if not rows:
+        raise DataError("no (event, asset) pair falls inside the bars: " +
+                        "; ".join(f"{x['event_id']}/{x['asset']}: {x['reason']}" for x in excluded[:5]))
+    keep = pairs.iloc[rows].reset_index(drop=True)
+    bar0 = np.array([align[i]["day0"].to_datetime64() for i in rows], dtype="datetime64[ns]")
+    meta = [c for c in keep.columns if c not in ("event_id", "asset", "timestamp", "time_precision", "event_time_utc",
+                                                 "utc_offset", "event_date", "date", "assets")]
+    frame = keep[["event_id", *meta]].assign(asset=keep["asset"].map(stand),
+                                             date=pd.DatetimeIndex(axis.label(bar0)).strftime("%Y-%m-%d"))
+    frame = frame.astype(str)
+    std_events = load_events(frame=frame, categories=set(frame["category"]) if "category" in frame else None)
+    spec = EventStudy(std_events, prices, assets=[stand[a] for a in assets], model=model,
+                      market=stand[market] if market else None, estimation=parse_window(estimation, argument="estimation"),
+                      windows=tuple(parse_window(w) for w in windows), date_only="session-date", **options)
+    res = spec.fit()
+    return _to_real(res, axis, real, pd.DataFrame(align), excluded, interval)
+
+
+def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: list, interval: str):
+    """The results with real tickers and bar-end instants (UTC) in place of the stand-ins."""
+    def names(s: pd.Series) -> pd.Series:
+        return s.map(lambda t: real.get(t, t))
+
+    members = res.members.assign(asset=names(res.members["asset"]),
+                                 day0=pd.DatetimeIndex(axis.instant(res.members["day0"].to_numpy())).tz_localize("UTC"))
+    # an unchanged price from one bar to the next is ordinary on minute bars, not a stale daily quote
+    status = res.car["status"].str.replace(r"; unchanged price on tau [^;]*\(stale quote\?\)", "", regex=True)
+    car = res.car.assign(asset=names(res.car["asset"]), status=status,
+                         day0=pd.DatetimeIndex(axis.instant(pd.to_datetime(res.car["day0"]).to_numpy())).strftime(ISO))
+    exclusions = pd.concat([pd.DataFrame(excluded, columns=["event_id", "asset", "reason"]),
+                            res.exclusions.assign(asset=names(res.exclusions["asset"]))], ignore_index=True)
+    options = {**res.options, "frequency": interval, "bars": len(axis.ends),
+               "assets": [real.get(a, a) for a in res.options["assets"]],
+               "market": real.get(res.options["market"], res.options["market"])}
+    extra = {}
+    if res.panel is not None:
+        panel = res.panel
+        extra["panel"] = dataclasses.replace(panel, members=members, dates=axis.instant(panel.dates.ravel()).reshape(
+            panel.dates.shape))
+    if res.event_ar is not None:
+        ar = res.event_ar
+        extra["event_ar"] = ar.assign(asset=names(ar["asset"]), date=axis.instant(ar["date"].to_numpy()))
+    if res.est_exclusion_counts is not None:
+        extra["est_exclusion_counts"] = res.est_exclusion_counts.assign(asset=names(res.est_exclusion_counts["asset"]))
+    alignment = alignment.assign(day0=pd.to_datetime(alignment["day0"]).dt.tz_localize("UTC"))
+    return dataclasses.replace(res, members=members, car=car, exclusions=exclusions, alignment=alignment,
+                               options=options, **extra)
