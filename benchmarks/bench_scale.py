@@ -69,7 +69,7 @@ def run_case(size: int, engine: str, memory: str, workers: int) -> None:
         src = ParquetSource.write(prices, Path(tmp.name) / "prices.parquet")
         del prices
         prices = src
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                memory_limit=WORKER_MEMORY)
         client = Client(cluster)
         kw.update(backend="dask", client=client, memory=TASK_BUDGET, partition="asset")

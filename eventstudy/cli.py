@@ -116,9 +116,16 @@ def cmd_run(args) -> int:
         options["calendars"] = _pairs(args.calendar, "--calendar")
     if args.assets:
         options["assets"] = tuple(parse_tickers(args.assets))
+    client = None
+    if args.scheduler and args.backend != "dask":
+        raise EventStudyError("--scheduler goes with --backend dask")
+    if args.backend == "dask" and args.scheduler:  # one connection for the fit and the placebo test
+        from distributed import Client
+
+        client = Client(args.scheduler)
     if args.backend != "memory":
         options.update(backend=args.backend, memory=args.memory, partition=args.partition, progress=True,
-                       client=args.scheduler)
+                       client=client)
     elif args.scheduler or args.memory:
         raise EventStudyError("--memory and --scheduler go with --backend chunked or --backend dask")
     if args.no_by_event:
@@ -164,7 +171,6 @@ def cmd_run(args) -> int:
         from .placebo import placebo_test
 
         step(f"placebo-date permutation test ({args.placebo:,} draws) ...")
-        client = spec.client if args.backend == "dask" and args.scheduler else None
         placebo = placebo_test(res, n_draws=args.placebo, seed=args.seed, client=client)
         placebo.to_csv(out / "placebo.csv", index=False, float_format="%.15g")
         files.append(out / "placebo.csv")
@@ -172,6 +178,8 @@ def cmd_run(args) -> int:
     if not args.no_figures:
         step("drawing figures ...")
         files += _figures(res, out / "figures")
+    if client is not None:
+        client.close()
     print(res.summary().as_text())
     step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
          + ("" if args.no_figures else "; figures/: PNG") + ")")

@@ -371,7 +371,7 @@ class DaskExecutor:
         self._cluster = None
         if client is None:
             self._cluster = LocalCluster(n_workers=min(4, os.cpu_count() or 1), threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+                                         processes=True, dashboard_address=":0")
             client = Client(self._cluster)
             self._own_client = True
         elif isinstance(client, str):

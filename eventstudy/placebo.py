@@ -541,6 +541,10 @@ def placebo_test(results, n_draws: int = 5000, seed=0, windows=None, groups=None
     cols = [np.arange(c, min(c + int(chunk_size), len(assets))) for c in range(0, len(assets), int(chunk_size))]
     if client is not None:
         source = _check_client(results, client)
+        if isinstance(client, str):  # a scheduler address
+            from distributed import Client
+
+            client = Client(client)
         futures = [client.submit(_chunk_task, source, ch, plan, {a: real[a] for a in ch if a in real},
                                  member[:, cc], pure=False) for ch, cc in zip(chunks, cols)]
         parts = client.gather(futures)

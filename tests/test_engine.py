@@ -201,7 +201,7 @@ def test_make_blocks_keeps_events_whole():
 def client():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
         yield c
 
 
@@ -214,6 +214,27 @@ def test_dask_equals_local(data, client, tmp_path, partition):
                       **KW).fit()
     assert d.options["blocks"] >= 4
     assert_same(mem, d)
+
+
+def test_cli_points_at_an_existing_scheduler(data, client, tmp_path, capsys):
+    """`eventstudy run --backend dask --scheduler ADDRESS` with Parquet prices: the fit and the
+    placebo test run on that cluster; the CSVs equal the in-memory run's."""
+    from eventstudy.cli import main
+
+    prices, events = data
+    ParquetSource.write(prices, tmp_path / "p.parquet")
+    events[["event_id", "date", "group"]].to_csv(tmp_path / "ev.csv", index=False)
+    common = ["run", "--prices", str(tmp_path / "p.parquet"), "--events", str(tmp_path / "ev.csv"), "--market", "MKT",
+              "--n-boot", "200", "--placebo", "200", "--no-figures", "--window=-1:1"]
+    assert main([*common, "--out", str(tmp_path / "mem")]) == 0
+    assert main([*common, "--out", str(tmp_path / "dask"), "--backend", "dask", "--partition", "asset",
+                 "--scheduler", client.scheduler.address]) == 0
+    assert "dask block 1/" in capsys.readouterr().err
+    for name in ("car.csv", "tests.csv", "placebo.csv"):
+        a, b = pd.read_csv(tmp_path / "mem" / name), pd.read_csv(tmp_path / "dask" / name)
+        num = a.select_dtypes("number").columns
+        np.testing.assert_allclose(b[num].to_numpy(float), a[num].to_numpy(float), rtol=1e-12, atol=1e-13,
+                                   err_msg=name)
 
 
 def test_dask_needs_parquet_not_a_frame(data, client):

@@ -274,7 +274,7 @@ def client():
     distributed = pytest.importorskip("distributed")
     with warnings.catch_warnings():  # the scheduler's HTTP port 8787 may be taken by another cluster
         warnings.filterwarnings("ignore", message="Port 8787 is already in use", category=UserWarning)
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     with cluster, distributed.Client(cluster) as c:
         yield c
 
