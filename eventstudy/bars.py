@@ -23,7 +23,8 @@ events are excluded, with the reason); the Dask backend (its workers read daily 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,36 +61,40 @@ class BarAxis:
         return np.where(nat, np.datetime64("NaT", "ns"), out)
 
 
-def bar_ends(bars: pd.DataFrame, interval: str | pd.Timedelta) -> pd.Series:
-    """End instant (UTC) of every bar: start + interval, or its session's close if earlier
-    (registered instruments; the close comes from the exchange calendar)."""
-    try:
-        step = pd.Timedelta(interval.replace("m", "min") if isinstance(interval, str) and interval.endswith("m")
-                            and not interval.endswith("min") else interval)
-    except (ValueError, TypeError):
-        raise DataError(f"interval={interval!r}: write the bar length, e.g. '1m', '15m', '1h'") from None
-    end = bars["time"] + step
+def bar_ends(bars: pd.DataFrame, interval: str | Mapping[str, str]) -> pd.Series:
+    """End instant (UTC) of every bar, by the rule of :func:`eventstudy.intraday.with_bar_ends`:
+    start + interval, but no later than the instrument's next bar, its session's close or its
+    lunch break (registered calendars: the Nikkei's 11:00 hourly bar ends at 11:30). ``interval``
+    may differ by instrument: ``{"SPY": "1h", "ES=F": "15m"}``."""
+    from .intraday import bar_length, with_bar_ends
+
+    end = pd.Series(pd.NaT, index=bars.index, dtype="datetime64[ns, UTC]")
     for ticker, idx in bars.groupby("ticker", sort=False).indices.items():
-        if ticker not in REGISTRY:
-            continue
-        table = REGISTRY[ticker].sessions
-        start = bars["time"].iloc[idx]
-        k = np.searchsorted(table.closes.as_unit("ns").asi8, pd.DatetimeIndex(start).tz_convert("UTC").as_unit("ns").asi8,
-                            side="right")  # the first session closing after the bar starts
-        ok = k < len(table.closes)
-        close = pd.Series(pd.NaT, index=start.index, dtype=end.dtype)
-        close[ok] = table.closes[k[ok]]
-        end.iloc[idx] = end.iloc[idx].where(~ok | (close >= end.iloc[idx]), close)
+        iv = interval.get(ticker) if isinstance(interval, Mapping) else interval
+        if iv is None:
+            raise DataError(f"interval= names no bar length for {ticker!r}; give every instrument one, "
+                            f"e.g. interval={{{ticker!r}: '1m'}}")
+        try:
+            bar_length(iv)
+        except Exception:
+            raise DataError(f"interval={iv!r}: write the bar length, e.g. '1m', '15m', '1h'") from None
+        one = bars.iloc[idx].assign(_row=bars.index[idx])
+        ends = with_bar_ends(one, iv)
+        end.loc[ends["_row"].to_numpy()] = ends["bar_end"].to_numpy()
     return end
 
 
-def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: str = "1m",
+def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: str | Mapping[str, str] = "1m",
                    assets: Sequence[str] | None = None, market: str | None = None, model: str = "constant-mean",
                    estimation: Window = (-120, -11), windows: Sequence[Window] = ((0, 0), (0, 5)), **options):
     """Fit an event study on intraday ``bars`` (``ticker, time, close``; ``time`` the tz-aware bar
     start, as :meth:`BundledSource.intraday` and yfinance give them). Returns
     :class:`~eventstudy.EventStudyResults` whose ``day0`` columns and AR ``date`` are bar-end
-    instants in UTC (ISO 8601 with ``Z`` in the CSVs); ``options['frequency']`` is the interval.
+    instants in UTC (ISO 8601 with ``Z`` in the CSVs); ``options['frequency']`` is the interval
+    (one for all, or a mapping instrument -> interval for bars of different lengths). The
+    benchmark's return over an asset bar is compounded from the benchmark's bars ending inside it,
+    so give the benchmark bars at least as fine as the assets' (over an asset bar that falls inside
+    one coarser benchmark bar the benchmark shows no return).
     Other keyword options go to :class:`~eventstudy.EventStudy` (``backend="chunked"``, ``memory``,
     ``group``, ``tests``, ...)."""
     from .study import EventStudy
@@ -136,8 +141,9 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
         k = int(np.searchsorted(e, when[i], side="right"))
         if r.time_precision == "date-only":
             reason = "a date-only event has no instant to place bar 0 after"
-        elif k == 0 and when[i] < e[0] - np.timedelta64(7, "D"):
-            reason = f"before the first bar of {r.asset} ({pd.Timestamp(e[0]):{ISO}})"
+        elif k == 0:
+            reason = (f"before the second bar of {r.asset} ({pd.Timestamp(e[0]):{ISO}} is its first bar end): "
+                      "bar 0 needs a bar before it for its return")
         elif k >= len(e):
             reason = f"after the last bar of {r.asset} ({pd.Timestamp(e[-1]):{ISO}})"
         else:
@@ -178,8 +184,14 @@ def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: 
     status = res.car["status"].str.replace(r"; unchanged price on tau [^;]*\(stale quote\?\)", "", regex=True)
     car = res.car.assign(asset=names(res.car["asset"]), status=status,
                          day0=pd.DatetimeIndex(axis.instant(pd.to_datetime(res.car["day0"]).to_numpy())).strftime(ISO))
+    def real_text(text: str) -> str:  # stand-in tickers and labels in a reason -> real ones
+        for stand, tick in real.items():
+            text = text.replace(stand, tick)
+        return re.sub(r"\b(1[6-9]\d\d|2[0-2]\d\d)-\d\d-\d\d\b", lambda m: _real_label(m.group(0), axis), text)
+
     exclusions = pd.concat([pd.DataFrame(excluded, columns=["event_id", "asset", "reason"]),
-                            res.exclusions.assign(asset=names(res.exclusions["asset"]))], ignore_index=True)
+                            res.exclusions.assign(asset=names(res.exclusions["asset"]),
+                                                  reason=res.exclusions["reason"].map(real_text))], ignore_index=True)
     options = {**res.options, "frequency": interval, "bars": len(axis.ends),
                "assets": [real.get(a, a) for a in res.options["assets"]],
                "market": real.get(res.options["market"], res.options["market"])}
@@ -196,3 +208,12 @@ def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: 
     alignment = alignment.assign(day0=pd.to_datetime(alignment["day0"]).dt.tz_localize("UTC"))
     return dataclasses.replace(res, members=members, car=car, exclusions=exclusions, alignment=alignment,
                                options=options, **extra)
+
+
+def _real_label(text: str, axis: BarAxis) -> str:
+    """A stand-in label written as a date -> the bar-end instant it stands for (other dates kept)."""
+    day = pd.Timestamp(text)
+    pos = (day - BASE) // pd.Timedelta(days=1)
+    if 0 <= pos < len(axis.ends):
+        return f"{pd.Timestamp(axis.ends[pos]):{ISO}}"
+    return text

@@ -171,9 +171,13 @@ def cmd_run(args) -> int:
         from .placebo import placebo_test
 
         step(f"placebo-date permutation test ({args.placebo:,} draws) ...")
-        placebo = placebo_test(res, n_draws=args.placebo, seed=args.seed, client=client)
-        placebo.to_csv(out / "placebo.csv", index=False, float_format="%.15g")
-        files.append(out / "placebo.csv")
+        try:
+            placebo = placebo_test(res, n_draws=args.placebo, seed=args.seed, client=client)
+        except EventStudyError as exc:  # the study's results stand; say why there is no placebo table
+            step(f"placebo test skipped: {exc}")
+        else:
+            placebo.to_csv(out / "placebo.csv", index=False, float_format="%.15g")
+            files.append(out / "placebo.csv")
     files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
     if not args.no_figures:
         step("drawing figures ...")

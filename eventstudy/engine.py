@@ -285,9 +285,10 @@ class LocalExecutor:
     read back memory-mapped (only the rows asked for are paged in)."""
 
     def __init__(self, spill_dir=None, progress=False) -> None:
-        self._own = spill_dir is None
-        self.dir = Path(tempfile.mkdtemp(prefix="eventstudy-spill-")) if spill_dir is None else Path(spill_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        # a directory of its own (inside spill_dir if given), so that concurrent fits never share files
+        if spill_dir is not None:
+            Path(spill_dir).mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix="eventstudy-spill-", dir=spill_dir))
         self.progress = progress
         self.rets: pd.DataFrame | None = None
 
@@ -344,11 +345,7 @@ class LocalExecutor:
 
     def close(self) -> None:
         self.__dict__.pop("_maps", None)
-        if self._own:
-            shutil.rmtree(self.dir, ignore_errors=True)
-        else:
-            for p in self.dir.glob("block*.npy"):
-                p.unlink(missing_ok=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _first(x):

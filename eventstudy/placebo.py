@@ -494,6 +494,9 @@ def placebo_test(results, n_draws: int = 5000, seed=0, windows=None, groups=None
     The procedure and its basis (Brown & Warner 1980; Kolari & Pynnoenen 2010) are in the
     module docstring.
     """
+    if results.options.get("frequency"):
+        raise DataError("placebo_test works on daily studies: pseudo dates are sessions, and an intraday study's "
+                        "events have instants; run the placebo test on the daily study of the same events")
     from .inference.resampling import _two_sided
 
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:

@@ -384,6 +384,14 @@ def _prepare(spec: EventStudy) -> _Prepared:
     if members.empty:
         raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
                                     "; ".join(f"{e['event_id']}/{e['asset']}" for e in exclusions[:5]))
+    if spec.group and spec.group in members.columns:  # tests.csv names groups and events in one column
+        values = {str(v) for v in members[spec.group].dropna()} - {"", "<NA>"}
+        taken = {"all"} | ({str(e) for e in members["event_id"]} if spec.by_event else set())
+        clash = sorted(values & taken)
+        if clash:
+            raise DataError(f"group={spec.group!r}: value(s) {clash[:5]} also name "
+                            f"{'the pooled group' if clash == ['all'] else 'an event'}, so their tests would share a "
+                            f"name in tests.csv; rename those group values (e.g. 'group {clash[0]}')")
 
     # Dimson leads/lags need `lags` extra rows beyond the estimation and event windows
     pad = getattr(model, "lags", 0)

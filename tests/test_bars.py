@@ -160,3 +160,42 @@ def test_clear_errors():
     late = events_at([times[-1] + pd.Timedelta(days=2)])
     with pytest.raises(DataError, match="after the last bar"):
         intraday_study(late, bars, interval="1m")
+
+
+def test_lunch_break_and_bars_of_different_lengths():
+    """Tokyo breaks for lunch 11:30-12:30: the 11:00 hourly bar ends at 11:30, so an event at 11:45
+    JST gets the 12:30 bar (ending 13:30). SPY hourly beside ES 15-minute bars (interval per
+    instrument): an event at 15:05 UTC gets SPY's 14:30-15:30 bar and ES's 15:00-15:15 bar."""
+    days = pd.bdate_range("2025-03-03", periods=40)
+    starts = [pd.Timestamp(f"{d:%Y-%m-%d} {h}", tz="Asia/Tokyo") for d in days
+              for h in ("09:00", "10:00", "11:00", "12:30", "13:30", "14:30")]
+    rng = np.random.default_rng(3)
+    n225 = pd.DataFrame({"ticker": "^N225", "time": starts,
+                         "close": 38000 * np.exp(np.cumsum(rng.normal(0, 0.002, len(starts))))})
+    ends = bar_ends(n225, "1h").dt.tz_convert("Asia/Tokyo").dt.strftime("%H:%M")
+    assert ends.tolist()[:6] == ["10:00", "11:00", "11:30", "13:30", "14:30", "15:30"]
+    ev = events_at([pd.Timestamp(f"{days[30]:%Y-%m-%d} 11:45", tz="Asia/Tokyo").tz_convert("UTC")])
+    res = intraday_study(ev, n225, interval="1h", estimation=(-120, -11), windows=((0, 0),), n_boot=100)
+    assert res.alignment["day0"].iloc[0] == pd.Timestamp(f"{days[30]:%Y-%m-%d} 13:30", tz="Asia/Tokyo")
+
+    src = es.BundledSource()
+    spy = src.intraday("SPY", "2025-09-02T00:00:00Z", "2025-10-20T00:00:00Z", "1h")
+    fut = src.intraday("ES=F", "2025-09-02T00:00:00Z", "2025-10-20T00:00:00Z", "15m")
+    ev = events_at([pd.Timestamp("2025-10-14T15:05:00Z")])
+    res = intraday_study(ev, pd.concat([spy, fut]), interval={"SPY": "1h", "ES=F": "15m"},
+                         estimation=(-100, -11), windows=((0, 0),), n_boot=100)
+    day0 = res.alignment.set_index("asset")["day0"]
+    assert day0["SPY"] == pd.Timestamp("2025-10-14T15:30:00Z")
+    assert day0["ES=F"] == pd.Timestamp("2025-10-14T15:15:00Z")
+    with pytest.raises(DataError, match="no bar length for 'ES=F'"):
+        intraday_study(ev, pd.concat([spy, fut]), interval={"SPY": "1h"})
+
+
+def test_reasons_name_real_instants_and_placebo_refuses_bars():
+    bars, times = minute_bars(n_assets=2)
+    ev = events_at([times[0] + pd.Timedelta(seconds=5), times[500]])
+    res = intraday_study(ev, bars, interval="1m", estimation=(-200, -11), windows=((0, 0),), n_boot=100)
+    reasons = " ".join(res.exclusions["reason"])
+    assert "1678" not in reasons and "[bars]" not in reasons and "needs a bar before it" in reasons
+    with pytest.raises(DataError, match="daily"):
+        es.placebo_test(res, n_draws=100)

@@ -150,7 +150,7 @@ def test_progress_and_spill_dir(data, small_blocks, tmp_path):
                         progress=lambda done, total, msg: seen.append((done, total, msg)), **KW).fit()
     assert [d for d, _, _ in seen] == list(range(1, res.options["blocks"] + 1))
     assert all(t == res.options["blocks"] for _, t, _ in seen) and "members" in seen[0][2]
-    assert spill.is_dir() and not list(spill.glob("*.npy"))  # spilled rows removed after the fit
+    assert spill.is_dir() and not list(spill.rglob("*.npy"))  # spilled rows removed after the fit
 
 
 def test_chunked_results_write_and_views(data, small_blocks, tmp_path):
@@ -165,6 +165,18 @@ def test_chunked_results_write_and_views(data, small_blocks, tmp_path):
     pd.testing.assert_frame_equal(got.sort_values(["event_id", "asset"]).reset_index(drop=True),
                                   counts.sort_values(["event_id", "asset"]).reset_index(drop=True))
     pd.testing.assert_frame_equal(mem.aar, ch.aar, rtol=1e-12)
+
+
+def test_group_values_that_name_an_event_are_refused(data):
+    """tests.csv has one `group` column for pooled groups and events: a group value equal to an
+    event id (or 'all') would merge two batteries under one name; both engines refuse it."""
+    prices, events = data
+    clash = events.assign(group=["E005"] + ["x"] * (len(events) - 1))
+    for backend in ("memory", "chunked"):
+        with pytest.raises(DataError, match="E005"):
+            es.EventStudy(clash, prices, backend=backend, **KW).fit()
+    with pytest.raises(DataError, match="pooled group"):
+        es.EventStudy(events.assign(group="all"), prices, **KW).fit()
 
 
 def test_memory_budget_parsing_and_errors(data):
