@@ -182,6 +182,11 @@ def cmd_run(args) -> int:
     if not args.no_figures:
         step("drawing figures ...")
         files += _figures(res, out / "figures")
+        if placebo is not None:
+            from .report import figures
+
+            files.append(out / "figures" / "placebo.png")
+            figures.placebo_null(placebo, path=files[-1])
     if client is not None:
         client.close()
     print(res.summary().as_text())

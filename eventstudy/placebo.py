@@ -606,6 +606,7 @@ def placebo_test(results, n_draws: int = 5000, seed=0, windows=None, groups=None
         v[sel["member"].to_numpy(dtype=np.int64)] = sel["car"].to_numpy(dtype=float)
         observed[w] = v
     rows = []
+    draws = {}
     for g, midx in gmem.items():
         evs, sts = units[g]
         n_dates = int(n_elig[evs].min())
@@ -617,6 +618,7 @@ def placebo_test(results, n_draws: int = 5000, seed=0, windows=None, groups=None
             tot = sums[sts[None, :], k, gidx[:, evs]].sum(axis=1)
             cnt = cnts[sts[None, :], k, gidx[:, evs]].sum(axis=1)
             null = tot[cnt > 0] / cnt[cnt > 0]
+            draws[(g, label)] = null
             b = null.size
             mean = float(null.mean()) if b else np.nan
             sd = float(null.std(ddof=1)) if b > 1 else np.nan
@@ -633,4 +635,6 @@ def placebo_test(results, n_draws: int = 5000, seed=0, windows=None, groups=None
                          "z": (obs - mean) / sd if sd and np.isfinite(sd) and sd > 0 else np.nan,
                          "pvalue": _two_sided(obs, null, "two-sided"), "n_draws": b, "n_dates": n_dates,
                          "note": note})
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    out = pd.DataFrame(rows, columns=_COLUMNS)
+    out.attrs["draws"] = draws  # the placebo CAARs themselves, {(group, window): array}, for figures
+    return out

@@ -79,3 +79,18 @@ def test_wider_window_is_clipped_to_the_study_and_said(res):
     assert sorted(data["tau"].unique()) == [-1, 0, 1]
     fig = figures.car_paths(res, events=["2025-10-26-kuala-lumpur-framework"])
     assert any("windows=[(-5, 5)]" in t.get_text() for t in fig.texts)
+
+
+def test_placebo_figure_marks_the_observed_caar(res, tmp_path):
+    placebo = es.placebo_test(res, n_draws=400, seed=1)
+    fig = figures.placebo_null(placebo, groups=["all"], path=tmp_path / "placebo.png")
+    assert (tmp_path / "placebo.png").stat().st_size > 10_000
+    ax = fig.axes[0]
+    line = next(a for a in ax.lines if a.get_gid() == "observed all")
+    want = placebo.query("group == 'all'")["caar"].iloc[0]
+    assert line.get_xdata()[0] == pytest.approx(want) == pytest.approx(res.caar.query(
+        "group == 'all'")["caar"].iloc[0])
+    heights = sum(p.get_height() for p in ax.patches if p.get_gid() == "null all")
+    assert heights == 400  # every placebo draw is in the histogram
+    with pytest.raises(ValueError, match="no placebo draws"):
+        figures.placebo_null(placebo, groups=["nope"])

@@ -719,6 +719,55 @@ def intraday_es_kuala_lumpur(source=None, *, path=None, **kwargs):
 # 4. everything
 
 
+def placebo_null(placebo: pd.DataFrame, *, groups=None, window: str | None = None, path=None):
+    """Histogram of the placebo CAARs (:func:`eventstudy.placebo.placebo_test`) per group, the
+    observed CAAR as a line and the 95 % placebo band shaded. Default: the de-escalation and
+    escalation groups when present (else ``all``), the first window."""
+    draws = placebo.attrs.get("draws")
+    if not draws:
+        raise ValueError("placebo has no draws: pass the frame placebo_test returned (draws are in .attrs)")
+    window = window or str(placebo["window"].iloc[0])
+    have = list(dict.fromkeys(placebo["group"]))
+    groups = list(groups) if groups else ([g for g in ("de-escalation", "escalation") if g in have] or ["all"])
+    missing = [g for g in groups if (g, window) not in draws]
+    if missing:
+        raise ValueError(f"no placebo draws for group(s) {missing} and window {window!r}; it has {sorted(draws)[:6]}")
+    fig = _figure(7.2, 2.4 * len(groups) + 0.9)
+    axes = np.atleast_1d(fig.subplots(len(groups), 1, sharex=True))
+    cycle = ["#2166ac", "#762a83", "#e08214", "#35978f", "#8c510a"]
+    for j, (ax, g) in enumerate(zip(axes, groups)):
+        row = placebo[(placebo["group"] == g) & (placebo["window"] == window)].iloc[0]
+        null = np.asarray(draws[(g, window)], dtype=float)
+        c = _GROUP_COLORS.get(g, cycle[j % len(cycle)])
+        ax.hist(null, bins=60, color="0.6", alpha=0.8, gid=f"null {g}")
+        ax.axvspan(row["q025"], row["q975"], color="0.85", zorder=0, lw=0)
+        ax.axvline(row["caar"], color=c, lw=2.2, gid=f"observed {g}")
+        right = row["caar"] > np.median(null)  # label on the side facing the distribution
+        ax.annotate(f"observed {row['caar']:+.2%}\np = {row['pvalue']:.4f}", (row["caar"], 0.95),
+                    xycoords=("data", "axes fraction"), xytext=(-6 if right else 6, 0), textcoords="offset points",
+                    va="top", ha="right" if right else "left", fontsize=8.5, color=c)
+        ax.set_ylabel("draws")
+        ax.set_axisbelow(True)
+        ax.set_title(f"{g}: {int(row['n_members'])} members, {int(row['n_draws']):,} placebo draws", fontsize=9.5,
+                     loc="left")
+        ax.grid(True, axis="x", color="0.9", lw=0.6)
+    from matplotlib.ticker import PercentFormatter
+
+    axes[-1].xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    lo = min(min(np.min(draws[(g, window)]) for g in groups), placebo["caar"].min())
+    hi = max(max(np.max(draws[(g, window)]) for g in groups), placebo["caar"].max())
+    pad = 0.06 * (hi - lo)
+    axes[-1].set_xlim(lo - pad, hi + pad)
+    axes[-1].set_xlabel(f"CAAR over {window} (sessions from day 0)")
+    fig.suptitle("Placebo-date test: the same events on dates without news", fontsize=11, fontweight="bold",
+                 x=0.01, ha="left")
+    fig.text(0.01, 0.005, "Grey: CAARs of the events placed on pseudo dates (all markets of an event on one date); "
+             "shaded: their 2.5-97.5 % band.", fontsize=7.5, ha="left", va="bottom", color="0.25")
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
+    _save(fig, path)
+    return fig
+
+
 def save_all(res, out_dir) -> list[Path]:
     """Write car_paths.png, caar_by_group.png and intraday_es_kuala_lumpur.png (150 dpi) to ``out_dir``."""
     from matplotlib.figure import Figure  # noqa: F401  (fail early without matplotlib)
