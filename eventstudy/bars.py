@@ -66,22 +66,35 @@ def bar_ends(bars: pd.DataFrame, interval: str | Mapping[str, str]) -> pd.Series
     start + interval, but no later than the instrument's next bar, its session's close or its
     lunch break (registered calendars: the Nikkei's 11:00 hourly bar ends at 11:30). ``interval``
     may differ by instrument: ``{"SPY": "1h", "ES=F": "15m"}``."""
-    from .intraday import bar_length, with_bar_ends
+    from .intraday import _stops, bar_length
 
-    end = pd.Series(pd.NaT, index=bars.index, dtype="datetime64[ns, UTC]")
-    for ticker, idx in bars.groupby("ticker", sort=False).indices.items():
-        iv = interval.get(ticker) if isinstance(interval, Mapping) else interval
+    start = pd.DatetimeIndex(bars["time"]).tz_convert("UTC").as_unit("ns").asi8
+    ticker = bars["ticker"].to_numpy()
+    order = np.lexsort((start, pd.factorize(ticker)[0]))
+    s, t = start[order], ticker[order]
+    end = np.empty_like(s)
+    bounds = np.flatnonzero(np.r_[True, t[1:] != t[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        name = t[lo]
+        iv = interval.get(name) if isinstance(interval, Mapping) else interval
         if iv is None:
-            raise DataError(f"interval= names no bar length for {ticker!r}; give every instrument one, "
-                            f"e.g. interval={{{ticker!r}: '1m'}}")
+            raise DataError(f"interval= names no bar length for {name!r}; give every instrument one, "
+                            f"e.g. interval={{{name!r}: '1m'}}")
         try:
-            bar_length(iv)
+            step = bar_length(iv).value
         except Exception:
             raise DataError(f"interval={iv!r}: write the bar length, e.g. '1m', '15m', '1h'") from None
-        one = bars.iloc[idx].assign(_row=bars.index[idx])
-        ends = with_bar_ends(one, iv)
-        end.loc[ends["_row"].to_numpy()] = ends["bar_end"].to_numpy()
-    return end
+        e = s[lo:hi] + step
+        e[:-1] = np.minimum(e[:-1], s[lo + 1:hi])  # never past the next bar
+        stops = _stops(name)  # session closes and lunch-break starts of a registered calendar
+        if len(stops):
+            k = np.searchsorted(stops, s[lo:hi], side="right")
+            ok = k < len(stops)
+            e[ok] = np.minimum(e[ok], stops[k[ok]])
+        end[lo:hi] = e
+    out = np.empty_like(end)
+    out[order] = end
+    return pd.Series(pd.DatetimeIndex(out, tz="UTC"), index=bars.index)
 
 
 def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: str | Mapping[str, str] = "1m",
@@ -135,6 +148,7 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     # bar 0 of every (event, asset): the first bar of that asset ending strictly after the event
     rows, excluded, align = [], [], []
     by_ticker = {t: np.sort(ends[idx]) for t, idx in b.groupby("ticker", sort=False).indices.items()}
+    del b, ends  # the stand-in price frame holds what the fit needs
     when = pairs["event_time_utc"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
     for i, r in enumerate(pairs.itertuples(index=False)):
         e = by_ticker[r.asset]
@@ -162,10 +176,12 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     bar0 = np.array([align[i]["day0"].to_datetime64() for i in rows], dtype="datetime64[ns]")
     meta = [c for c in keep.columns if c not in ("event_id", "asset", "timestamp", "time_precision", "event_time_utc",
                                                  "utc_offset", "event_date", "date", "assets")]
-    frame = keep[["event_id", *meta]].assign(asset=keep["asset"].map(stand),
-                                             date=pd.DatetimeIndex(axis.label(bar0)).strftime("%Y-%m-%d"))
-    frame = frame.astype(str)
-    std_events = load_events(frame=frame, categories=set(frame["category"]) if "category" in frame else None)
+    # the catalog the daily engine sees, in the shape load_events gives (validated above, row by row):
+    # one date-only event per (event, asset) on the stand-in label of its bar 0
+    label = pd.DatetimeIndex(axis.label(bar0))
+    std_events = keep[["event_id", *meta]].assign(
+        asset=keep["asset"].map(stand).to_numpy(), date=label.strftime("%Y-%m-%d"), time_precision="date-only",
+        event_time_utc=label.tz_localize("UTC"), utc_offset="+00:00", event_date=label)
     spec = EventStudy(std_events, prices, assets=[stand[a] for a in assets], model=model,
                       market=stand[market] if market else None, estimation=parse_window(estimation, argument="estimation"),
                       windows=tuple(parse_window(w) for w in windows), date_only="session-date", **options)

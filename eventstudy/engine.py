@@ -446,15 +446,17 @@ def fit_blocks(prep):
     source = None
     if dask:
         source = _worker_source(spec.prices)
+    if not dask:  # benchmark returns over each row's interval, compounded once (not per block), in
+        # place of the plain returns (before the budget is measured); each block's slice is cut as it runs
+        prep.rets = with_interval_returns(prep.rets, plan.market, plan.factors, plan.returns)
     capacity = _capacity(prep, budget, dask=dask)
     executor = DaskExecutor(spec.client, spec.progress) if dask else LocalExecutor(spec.spill_dir, spec.progress)
     try:
         if dask:  # at least two blocks per worker, so that every worker has work
             capacity = min(capacity, -(-len(members) // (2 * executor.n_workers)))
         blocks = _blocks(prep, plan, make_blocks(members, partition=spec.partition, capacity=capacity), source)
-        if not dask:  # benchmark returns over each row's interval, compounded once (not per block);
-            # each block's slice of them is cut just before it runs
-            executor.rets = with_interval_returns(prep.rets, plan.market, plan.factors, plan.returns)
+        if not dask:
+            executor.rets = prep.rets
         lights, handles = executor.run(plan, blocks)
         del blocks
         return _combine(prep, plan, lights, handles, executor, EventStudyResults, _groups, _Labels, _label_tests)
