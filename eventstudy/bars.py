@@ -29,7 +29,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .assets import REGISTRY
 from .errors import DataError
 from .events import expand_assets, load_events
 from .panel import Window, parse_window
@@ -66,7 +65,7 @@ def bar_ends(bars: pd.DataFrame, interval: str | Mapping[str, str]) -> pd.Series
     start + interval, but no later than the instrument's next bar, its session's close or its
     lunch break (registered calendars: the Nikkei's 11:00 hourly bar ends at 11:30). ``interval``
     may differ by instrument: ``{"SPY": "1h", "ES=F": "15m"}``."""
-    from .intraday import _stops, bar_length
+    from .intraday import _stops, bar_end_ns, bar_length
 
     start = pd.DatetimeIndex(bars["time"]).tz_convert("UTC").as_unit("ns").asi8
     ticker = bars["ticker"].to_numpy()
@@ -84,14 +83,7 @@ def bar_ends(bars: pd.DataFrame, interval: str | Mapping[str, str]) -> pd.Series
             step = bar_length(iv).value
         except Exception:
             raise DataError(f"interval={iv!r}: write the bar length, e.g. '1m', '15m', '1h'") from None
-        e = s[lo:hi] + step
-        e[:-1] = np.minimum(e[:-1], s[lo + 1:hi])  # never past the next bar
-        stops = _stops(name)  # session closes and lunch-break starts of a registered calendar
-        if len(stops):
-            k = np.searchsorted(stops, s[lo:hi], side="right")
-            ok = k < len(stops)
-            e[ok] = np.minimum(e[ok], stops[k[ok]])
-        end[lo:hi] = e
+        end[lo:hi] = bar_end_ns(s[lo:hi], step, _stops(name))
     out = np.empty_like(end)
     out[order] = end
     return pd.Series(pd.DatetimeIndex(out, tz="UTC"), index=bars.index)

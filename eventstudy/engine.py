@@ -236,8 +236,7 @@ def _sub_panel(ip: InferencePanel, rows: np.ndarray, k: int) -> InferencePanel:
 
 # ---------------------------------------------------------------------------------- pass B
 def _window_cols(heavy: Mapping, w: tuple[int, int]) -> np.ndarray:
-    taus = np.asarray(heavy["evt_taus"])
-    return np.flatnonzero((taus >= w[0]) & (taus <= w[1]))
+    return _taus_cols(np.asarray(heavy["evt_taus"]), w)
 
 
 def block_rows(heavy: Mapping, rows: np.ndarray, windows: list) -> dict:
@@ -436,8 +435,6 @@ def _capacity(prep, budget: int, *, dask: bool) -> int:
 
 def fit_blocks(prep):
     """Fit a prepared study (:func:`eventstudy.study._prepare`) with the chunked or Dask engine."""
-    from .study import EventStudyResults, _groups, _Labels, _label_tests
-
     spec = prep.spec
     plan = prep.plan()
     members = prep.members
@@ -459,7 +456,7 @@ def fit_blocks(prep):
             executor.rets = prep.rets
         lights, handles = executor.run(plan, blocks)
         del blocks
-        return _combine(prep, plan, lights, handles, executor, EventStudyResults, _groups, _Labels, _label_tests)
+        return _combine(prep, plan, lights, handles, executor)
     finally:
         executor.close()
 
@@ -514,7 +511,10 @@ def _worker_source(prices):
         f"to every task (got {type(prices).__name__})")
 
 
-def _combine(prep, plan, lights, handles, executor, EventStudyResults, _groups, _Labels, _label_tests):
+def _combine(prep, plan, lights, handles, executor):
+    """The study's results from the blocks' light results (and pass B on their heavy arrays)."""
+    from .study import EventStudyResults, _groups, _label_tests
+
     members_in = prep.members
     windows = plan.windows
     wl = [window_label(w) for w in windows]
@@ -570,7 +570,7 @@ def _combine(prep, plan, lights, handles, executor, EventStudyResults, _groups, 
                 rows.append(done[(g, label)])
                 continue
             if reduced is None:
-                reduced = _GroupReducer(g, idx, blk, row, lights, handles, executor, plan, members, _Labels)
+                reduced = _GroupReducer(g, idx, blk, row, lights, handles, executor, plan, members)
             df = battery(reduced.panel(w, common, per_w[label], has_market_term), tests=plan.tests or ALL_TESTS,
                          convention=plan.convention, seed=plan.seed, n_boot=plan.n_boot)
             rows.append(_label_tests(df, g, w))
@@ -617,16 +617,13 @@ class _GroupReducer:
     executor: object
     plan: object
     members: pd.DataFrame
-    labels_cls: type
     _rows_cache: dict = field(default_factory=dict)
 
-    def _sums(self):
-        parts = [x["sums"][self.name] for x in self.lights if self.name in x.get("sums", {})]
-        return parts
-
     def panel(self, w, common, per_w, has_market_term) -> ReducedPanel:
+        from .study import _Labels
+
         idx, plan = self.idx, self.plan
-        parts = self._sums()
+        parts = [x["sums"][self.name] for x in self.lights if self.name in x.get("sums", {})]
         est_sum = sum(p["est_sum"] for p in parts)
         est_cnt = sum(p["est_cnt"] for p in parts)
         aar_est = np.divide(est_sum, est_cnt, out=np.full(est_sum.shape, np.nan), where=est_cnt > 0)
@@ -645,7 +642,7 @@ class _GroupReducer:
             _car_v=per_w["car_v"][idx], aar_est=aar_est, est_pos=common["est_pos"][idx],
             est_has_nan=bool((m_i < est_sum.size).any()), has_market_term=has_market_term, rank_sums=rank,
             cc=lambda: self._cc(w), grank=lambda g: self._grank(w, g),
-            labels=self.labels_cls(self.members, idx))
+            labels=_Labels(self.members, idx))
 
     def _by_block(self, positions: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """(block, rows in it, where those rows go in ``positions``) for group positions."""

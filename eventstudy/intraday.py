@@ -130,20 +130,26 @@ def _stops(ticker: str) -> np.ndarray:
     return np.unique(stops)
 
 
+def bar_end_ns(starts: np.ndarray, step: int, stops: np.ndarray) -> np.ndarray:
+    """Bar ends (int ns, UTC) of one instrument's sorted bar starts (int ns): start + ``step``, but
+    no later than its next bar's start or the first of ``stops`` (session closes, lunch-break
+    starts: :func:`_stops`) after the bar starts."""
+    end = starts + step
+    if len(starts) > 1:
+        end[:-1] = np.minimum(end[:-1], starts[1:])
+    if len(stops) and len(starts):
+        pos = np.searchsorted(stops, starts, side="right")  # first stop strictly after the bar start
+        ok = pos < len(stops)
+        end[ok] = np.minimum(end[ok], stops[pos[ok]])
+    return end
+
+
 def with_bar_ends(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
     """Add ``bar_end`` (UTC) to an intraday frame of one ticker, by the rule in the module docstring."""
     out = bars.sort_values("time", kind="mergesort").reset_index(drop=True)
     start = pd.DatetimeIndex(out["time"]).tz_convert("UTC").as_unit("ns")
-    s = start.asi8
-    end = s + bar_length(interval).value
-    if len(s) > 1:
-        end[:-1] = np.minimum(end[:-1], s[1:])
     ticker = str(out["ticker"].iloc[0]) if len(out) else ""
-    stops = _stops(ticker)
-    if len(stops) and len(s):
-        pos = np.searchsorted(stops, s, side="right")  # first stop strictly after the bar start
-        ok = pos < len(stops)
-        end[ok] = np.minimum(end[ok], stops[pos[ok]])
+    end = bar_end_ns(start.asi8, bar_length(interval).value, _stops(ticker))
     out["time"] = start
     out["bar_end"] = pd.DatetimeIndex(end, tz="UTC")
     return out

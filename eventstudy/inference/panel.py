@@ -46,6 +46,18 @@ class _Stats:
     (from blocks of members that were never all in memory at once): ``m_i``, ``l_i``,
     ``_var_est``, ``_row_sumsq``, ``fe_factor``, ``_car_v``, ``evt_ar``, ``aar_est``, ``est_pos``."""
 
+    @property
+    def n(self) -> int:
+        return int(self.evt_ar.shape[0])
+
+    @property
+    def n_evt(self) -> int:
+        return int(self.evt_ar.shape[1])
+
+    def member(self, i: int) -> str:
+        """'member 3 (A4@2024-12-04)': how error messages name member i."""
+        return f"member {i}" + (f" ({self.labels[i]})" if self.labels is not None else "")
+
     def s2(self, convention: Convention) -> np.ndarray:
         """(N,) estimation-window residual variance s_i^2 (computed once per convention; read-only)."""
         cache = self.__dict__.setdefault("_s2_cache", {})
@@ -185,10 +197,6 @@ class Panel(_Stats):
             self._check_members()
 
     # ------------------------------------------------------------------ validation
-    def member(self, i: int) -> str:
-        """'member 3 (A4@2024-12-04)': how error messages name member i."""
-        return f"member {i}" + (f" ({self.labels[i]})" if self.labels is not None else "")
-
     def _check_finite(self, name: str, a: np.ndarray) -> bool:
         """Raise on an infinite value; return whether ``a`` holds a NaN (one pass when it is all finite)."""
         if a.size == 0:
@@ -238,16 +246,8 @@ class Panel(_Stats):
 
     # ------------------------------------------------------------------ shapes
     @property
-    def n(self) -> int:
-        return int(self.est_ar.shape[0])
-
-    @property
     def n_est(self) -> int:
         return int(self.est_ar.shape[1])
-
-    @property
-    def n_evt(self) -> int:
-        return int(self.evt_ar.shape[1])
 
     @property
     def est_has_nan(self) -> bool:
@@ -386,17 +386,6 @@ class ReducedPanel(_Stats):
     grank: object  # g (N, J) -> (u_sum, n_t), the GRANK column sums over all blocks
     labels: Sequence[str] | None = field(default=None)
 
-    @property
-    def n(self) -> int:
-        return int(self.evt_ar.shape[0])
-
-    @property
-    def n_evt(self) -> int:
-        return int(self.evt_ar.shape[1])
-
     @cached_property
     def evt_has_nan(self) -> bool:
         return _nan.has_nan(self.evt_ar)
-
-    def member(self, i: int) -> str:
-        return f"member {i}" + (f" ({self.labels[i]})" if self.labels is not None else "")
