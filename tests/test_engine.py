@@ -205,7 +205,9 @@ def test_make_blocks_keeps_events_whole():
     assert [b.tolist() for b in blocks] == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9], [10], [11, 12]]
     blocks = engine.make_blocks(m, partition="asset", capacity=8)
     assert sorted(np.concatenate(blocks).tolist()) == list(range(13))
-    assert all(len(set(m["asset"].iloc[b])) == len(set(m["asset"].iloc[b])) for b in blocks)
+    block_of = {int(i): k for k, b in enumerate(blocks) for i in b}
+    for asset, rows in m.groupby("asset").indices.items():  # whole assets: each in one block
+        assert len({block_of[int(i)] for i in rows}) == 1, asset
 
 
 # ------------------------------------------------------------------------------------ Dask
