@@ -1,9 +1,11 @@
 """eventstudy: link diplomatic news to market moves.
 
-Flat public API (re-exports only); see README.md for a tour.
+Flat public API (re-exports only); see README.md for a tour and :mod:`eventstudy.pipeline` for
+how a fit flows. The bundled US-China study is an example built on this API:
+:mod:`eventstudy.examples.us_china`.
 """
 
-__version__ = "0.1.0"  # first, so submodules can import it while the package initialises
+__version__ = "0.2.0"  # the one version source (pyproject reads it); first, so submodules can import it
 
 from .alignment import align
 from .assets import DEFAULT_ASSETS, REGISTRY, Asset, get_asset
@@ -14,25 +16,32 @@ from .errors import (
     EstimationWindowError,
     EventCatalogError,
     EventStudyError,
+    MissingDependencyError,
     PriceSourceError,
+    SpecificationError,
     UnknownTickerError,
 )
-from .events import CATEGORIES, bundled_events_path, expand_assets, load_events
+from .events import bundled_events_path, expand_assets, load_events
+from .groups import define_groups
+from .intraday import intraday_study
+from .models import MODELS, ConstantMean, FactorModel, MarketAdjusted, MarketModel, NormalReturnModel
+from .pipeline.executors import Execution
+from .placebo import placebo_test, rolling_cars
 from .prices import PriceSource
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .prices.parquet import ParquetSource
+from .results import EventStudyResults
 from .returns import compute_returns, session_gaps
-from .study import EventStudy, EventStudyResults, us_china_study
-from .models import MODELS, ConstantMean, FactorModel, MarketAdjusted, MarketModel
-from .bars import intraday_study
-from .placebo import placebo_test
+from .study import EventStudy
+from .windows import Window
 
 __all__ = [
-    "AlignmentError", "Asset", "ConstantMean", "FactorModel", "EventStudy", "EventStudyResults", "MODELS", "MarketAdjusted",
-    "MarketModel", "us_china_study", "BundledSource", "CATEGORIES", "CSVSource", "DATE_ONLY_POLICIES",
-    "DEFAULT_ASSETS", "DataError", "EstimationWindowError", "EventCatalogError", "EventStudyError",
-    "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable", "UnknownTickerError", "align",
-    "bundled_events_path", "compute_returns", "data_sessions", "exchange_sessions", "expand_assets",
-    "get_asset", "intraday_study", "load_events", "ParquetSource", "placebo_test", "session_gaps", "__version__",
+    "AlignmentError", "Asset", "BundledSource", "CSVSource", "ConstantMean", "DATE_ONLY_POLICIES", "DEFAULT_ASSETS",
+    "DataError", "EstimationWindowError", "EventCatalogError", "EventStudy", "EventStudyError", "EventStudyResults",
+    "Execution", "FactorModel", "MODELS", "MarketAdjusted", "MarketModel", "MissingDependencyError",
+    "NormalReturnModel", "ParquetSource", "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable",
+    "SpecificationError", "UnknownTickerError", "Window", "__version__", "align", "bundled_events_path",
+    "compute_returns", "data_sessions", "define_groups", "exchange_sessions", "expand_assets", "get_asset",
+    "intraday_study", "load_events", "placebo_test", "rolling_cars", "session_gaps",
 ]

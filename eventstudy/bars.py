@@ -1,227 +1,351 @@
-"""Intraday event studies: the same engine, with bars in place of sessions.
+"""Intraday bars: when each bar ends, the price at an instant, moves between two instants, bars
+around an event (minutes or hours). The intraday event study (:mod:`eventstudy.intraday`) and the
+claims checker (:mod:`eventstudy.claims`) use these rules.
 
-``intraday_study(events, bars, interval="1m", ...)`` runs an :class:`~eventstudy.EventStudy` on
-intraday bars. Event time counts bars of each instrument's own series: bar 0 is the first bar of
-the instrument that *ends strictly after* the event instant (the intraday form of "the first
-session closing strictly after the event"), tau = -1 the bar before it, and windows and the
-estimation window are bar offsets. A bar ends ``interval`` after it starts, or at its session's
-close if that comes first (the 15:30 hourly bar of SPY ends at 16:00), for instruments whose
-exchange calendar the registry knows.
+One set of rules, used by :func:`move` (the claims checker, :mod:`eventstudy.claims`) and by
+:func:`window_around` (event windows and the figures built on them).
 
-How: every instrument's bar-end instants are put on one ordered axis (the union over the
-instruments) and each instant gets a stand-in session label, its rank on a day-numbered axis.
-The daily engine then works unchanged, and exactly as it should for bars: event time by rows of
-each series; the benchmark's return compounded over each bar's ``(previous end, end]`` interval;
-estimation bars inside another event's window excluded; Kolari-Pynnönen r̄ aligned on common bar
-instants. Results are mapped back to real instants (UTC) and the real tickers, and every backend
-(``"memory"``, ``"chunked"`` within a memory budget) works on bars as on days.
+Bars and when they end
+----------------------
+An intraday frame stamps each bar with its **start** (UTC). A bar *ends* at the earliest of
 
-Not covered: day-0 policies for date-only events (an intraday study needs the instant: date-only
-events are excluded, with the reason); the Dask backend (its workers read daily Parquet prices).
+* its start plus the interval (``1m``, ``15m``, ``1h`` ...),
+* the start of the next bar in the data, and
+* the first regular-session close or lunch-break start strictly after its start, from the
+  instrument's exchange calendar (registered tickers only). So the last hourly SPY bar of a day,
+  stamped 15:30 ET, ends at 16:00 ET, not 16:30; Tokyo's 11:00 JST hourly bar ends at the
+  11:30 JST lunch break.
+
+The price at an instant ``t``
+-----------------------------
+``"close"`` (default)
+    The close of the **last bar that ends at or before** ``t``: the last price traded by ``t``.
+    During a closure (a weekend, a night, a lunch break) that is the last bar before it.
+``"open"``
+    The open of the **first bar that starts at or after** ``t``: for a *reopen* instant, the
+    first price after ``t`` (Globex reopening Sunday 18:00 ET after weekend news).
+
+``move(..., price_at="close")`` applies one rule to both ends; a pair such as
+``price_at=("close", "open")`` gives the rule of the start and of the end. The weekend jump of ES
+after the Kuala Lumpur framework, Friday 2025-10-24 16:00 ET to the Sunday 18:00 ET reopen::
+
+    >>> m = move("ES=F", "2025-10-24T16:00:00-04:00", "2025-10-26T18:00:00-04:00",
+    ...          price_at=("close", "open"))                                  # doctest: +SKIP
+    >>> m.describe()                                                           # doctest: +SKIP
+    'ES=F close of the 1m bar 2025-10-24 15:59–16:00 EDT 6,827.25 → open of the 1m bar
+     2025-10-26 18:00–18:01 EDT 6,881.00 = +0.79 % (+53.75 points)'
+
+Coverage: an instant is covered only when the bars run through it: for ``"close"`` a bar ends at
+or before ``t`` and another ends at or after it; for ``"open"`` a bar starts at or before ``t``
+and another at or after it. Bars are read from ``LOOKBACK`` before the earlier instant to
+``LOOKAHEAD`` after the later one, so a close up to four days before ``t`` (a long weekend) is
+found. Otherwise :class:`~eventstudy.errors.PriceSourceError` names the ticker, the instant, the
+bars needed and the ``eventstudy fetch`` command that gets them online (Yahoo serves 1-minute bars
+for the last 30 days only and hourly bars for 730 days).
+
+Instants must be tz-aware: a naive time is an error, never silently UTC.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .events import expand_assets, load_events
-from .panel import Window, parse_window
-from .prices.base import check_intraday_frame
+from .errors import PriceSourceError, UnknownTickerError
 
-BASE = pd.Timestamp("1678-01-01")  # first stand-in label; pandas' nanosecond range ends in 2262
-MAX_BARS = int((pd.Timestamp("2262-04-01") - BASE) / pd.Timedelta(days=1))
-SUFFIX = " [bars]"  # stand-in tickers are unregistered, so their sessions come from their own bars
-ISO = "%Y-%m-%dT%H:%M:%SZ"
+LOOKBACK = pd.Timedelta(days=4)
+LOOKAHEAD = pd.Timedelta(days=1)
+PRICE_RULES = ("close", "open")
+YAHOO_LIMITS = "Yahoo serves 1m bars for the last 30 days only and 1h bars for the last 730 days"
 
-
-@dataclasses.dataclass(frozen=True)
-class BarAxis:
-    """Bar-end instants (UTC, naive ns) <-> stand-in session labels (naive days, in order)."""
-
-    ends: np.ndarray  # sorted unique datetime64[ns]
-
-    def label(self, ends: np.ndarray) -> np.ndarray:
-        pos = np.searchsorted(self.ends, ends)
-        return (BASE + pd.to_timedelta(pos, unit="D")).to_numpy()
-
-    def instant(self, labels: np.ndarray) -> np.ndarray:
-        """Stand-in labels (datetime64, NaT allowed) -> bar-end instants (NaT where NaT)."""
-        lab = np.asarray(labels, dtype="datetime64[ns]")
-        nat = np.isnat(lab)
-        pos = ((np.where(nat, np.datetime64(BASE, "ns"), lab) - np.datetime64(BASE, "ns"))
-               // np.timedelta64(1, "D")).astype(np.int64)
-        out = self.ends[np.clip(pos, 0, len(self.ends) - 1)]
-        return np.where(nat, np.datetime64("NaT", "ns"), out)
+__all__ = ["Move", "PRICE_RULES", "bar_end_ns", "bar_length", "bar_span", "fetch_command", "load_bars", "market_tz",
+           "move", "price_at_instant", "price_in_bars", "trading_stops",
+           "window_around", "with_bar_ends"]
 
 
-def bar_ends(bars: pd.DataFrame, interval: str | Mapping[str, str]) -> pd.Series:
-    """End instant (UTC) of every bar, by the rule of :func:`eventstudy.intraday.with_bar_ends`:
-    start + interval, but no later than the instrument's next bar, its session's close or its
-    lunch break (registered calendars: the Nikkei's 11:00 hourly bar ends at 11:30). ``interval``
-    may differ by instrument: ``{"SPY": "1h", "ES=F": "15m"}``."""
-    from .intraday import _stops, bar_end_ns, bar_length
-
-    start = pd.DatetimeIndex(bars["time"]).tz_convert("UTC").as_unit("ns").asi8
-    ticker = bars["ticker"].to_numpy()
-    order = np.lexsort((start, pd.factorize(ticker)[0]))
-    s, t = start[order], ticker[order]
-    end = np.empty_like(s)
-    bounds = np.flatnonzero(np.r_[True, t[1:] != t[:-1], True])
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        name = t[lo]
-        iv = interval.get(name) if isinstance(interval, Mapping) else interval
-        if iv is None:
-            raise DataError(f"interval= names no bar length for {name!r}; give every instrument one, "
-                            f"e.g. interval={{{name!r}: '1m'}}")
-        try:
-            step = bar_length(iv).value
-        except Exception:
-            raise DataError(f"interval={iv!r}: write the bar length, e.g. '1m', '15m', '1h'") from None
-        end[lo:hi] = bar_end_ns(s[lo:hi], step, _stops(name))
-    out = np.empty_like(end)
-    out[order] = end
-    return pd.Series(pd.DatetimeIndex(out, tz="UTC"), index=bars.index)
+# ---------------------------------------------------------------------------------------------- helpers
+def bar_length(interval: str) -> pd.Timedelta:
+    """``"1m"``/``"1min"`` -> 1 minute, ``"15m"``, ``"1h"``/``"60m"`` -> 1 hour, ``"90m"`` ..."""
+    m = re.fullmatch(r"\s*(\d+)\s*(m|min|h|d)\s*", str(interval))
+    if not m or int(m.group(1)) == 0:
+        raise PriceSourceError(f"interval={interval!r} is not a bar length; pass e.g. '1m', '15m' or '1h'")
+    n, unit = int(m.group(1)), m.group(2)
+    return pd.Timedelta(minutes=n) if unit in ("m", "min") else pd.Timedelta(hours=n) if unit == "h" \
+        else pd.Timedelta(days=n)
 
 
-def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: str | Mapping[str, str] = "1m",
-                   assets: Sequence[str] | None = None, market: str | None = None, model: str = "constant-mean",
-                   estimation: Window = (-120, -11), windows: Sequence[Window] = ((0, 0), (0, 5)), **options):
-    """Fit an event study on intraday ``bars`` (``ticker, time, close``; ``time`` the tz-aware bar
-    start, as :meth:`BundledSource.intraday` and yfinance give them). Returns
-    :class:`~eventstudy.EventStudyResults` whose ``day0`` columns and AR ``date`` are bar-end
-    instants in UTC (ISO 8601 with ``Z`` in the CSVs); ``options['frequency']`` is the interval
-    (one for all, or a mapping instrument -> interval for bars of different lengths). The
-    benchmark's return over an asset bar is compounded from the benchmark's bars ending inside it,
-    so give the benchmark bars at least as fine as the assets' (over an asset bar that falls inside
-    one coarser benchmark bar the benchmark shows no return).
-    Other keyword options go to :class:`~eventstudy.EventStudy` (``backend="chunked"``, ``memory``,
-    ``group``, ``tests``, ...)."""
-    from .study import EventStudy
-
-    if options.get("backend") == "dask":
-        raise DataError("backend='dask' reads daily Parquet prices on the workers; run intraday studies with "
-                        "backend='memory' or 'chunked'")
-    for key in ("date_only", "calendars"):
-        if key in options:
-            raise DataError(f"{key}= does not apply to an intraday study: bar 0 is the first bar ending after the "
-                            "event instant, on each instrument's own bars")
-    if "time" in bars.columns and getattr(pd.to_datetime(bars["time"]).dt, "tz", None) is None:
-        raise DataError("bars: 'time' is naive; localize it to the vendor's zone first (tz_localize), a naive "
-                        "bar time would silently be read as UTC")
-    b = check_intraday_frame(bars.assign(**{c: bars[c] if c in bars else np.nan
-                                           for c in ("open", "high", "low", "volume")}), "bars")
-    b["end"] = bar_ends(b, interval)
-    b = b[b["close"].notna()].reset_index(drop=True)
-    ends = b["end"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
-    axis = BarAxis(np.unique(ends))
-    if len(axis.ends) > MAX_BARS:
-        raise DataError(f"bars: {len(axis.ends):,} distinct bar instants, more than {MAX_BARS:,} fit the stand-in "
-                        "axis; split the study into periods")
-    have = list(pd.unique(b["ticker"]))
-    for name, tickers in (("market", [market] if market else []), ("assets", list(assets or []))):
-        missing = [t for t in tickers if t not in have]
-        if missing:
-            raise DataError(f"{name}={missing}: no bars for them; the bars hold {have}")
-    assets = list(assets) if assets is not None else [t for t in have if t != market]
-    stand = {t: t + SUFFIX for t in have}
-    real = {v: k for k, v in stand.items()}
-    prices = pd.DataFrame({"ticker": b["ticker"].map(stand), "date": axis.label(ends), "close": b["close"],
-                           "adj_close": b["close"]})
-    ev = events if isinstance(events, pd.DataFrame) else load_events(events)
-    pairs = expand_assets(ev, assets)
-    pairs = pairs[pairs["asset"].isin(assets)].reset_index(drop=True)
-
-    # bar 0 of every (event, asset): the first bar of that asset ending strictly after the event
-    rows, excluded, align = [], [], []
-    by_ticker = {t: np.sort(ends[idx]) for t, idx in b.groupby("ticker", sort=False).indices.items()}
-    del b, ends  # the stand-in price frame holds what the fit needs
-    when = pairs["event_time_utc"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
-    for i, r in enumerate(pairs.itertuples(index=False)):
-        e = by_ticker[r.asset]
-        k = int(np.searchsorted(e, when[i], side="right"))
-        if r.time_precision == "date-only":
-            reason = "a date-only event has no instant to place bar 0 after"
-        elif k == 0:
-            reason = (f"before the second bar of {r.asset} ({pd.Timestamp(e[0]):{ISO}} is its first bar end): "
-                      "bar 0 needs a bar before it for its return")
-        elif k >= len(e):
-            reason = f"after the last bar of {r.asset} ({pd.Timestamp(e[-1]):{ISO}})"
-        else:
-            reason = ""
-        align.append({"event_id": r.event_id, "asset": r.asset, "event_time_utc": pd.Timestamp(when[i]).tz_localize("UTC"),
-                      "time_precision": r.time_precision, "rule": "first bar ending strictly after the event instant",
-                      "calendar": f"{r.asset} {interval} bars", "day0": pd.NaT if reason else pd.Timestamp(e[k])})
-        if reason:
-            excluded.append({"event_id": r.event_id, "asset": r.asset, "reason": reason})
-            continue
-        rows.append(i)
-    if not rows:
-        raise DataError("no (event, asset) pair falls inside the bars: " +
-                        "; ".join(f"{x['event_id']}/{x['asset']}: {x['reason']}" for x in excluded[:5]))
-    keep = pairs.iloc[rows].reset_index(drop=True)
-    bar0 = np.array([align[i]["day0"].to_datetime64() for i in rows], dtype="datetime64[ns]")
-    meta = [c for c in keep.columns if c not in ("event_id", "asset", "timestamp", "time_precision", "event_time_utc",
-                                                 "utc_offset", "event_date", "date", "assets")]
-    # the catalog the daily engine sees, in the shape load_events gives (validated above, row by row):
-    # one date-only event per (event, asset) on the stand-in label of its bar 0
-    label = pd.DatetimeIndex(axis.label(bar0))
-    std_events = keep[["event_id", *meta]].assign(
-        asset=keep["asset"].map(stand).to_numpy(), date=label.strftime("%Y-%m-%d"), time_precision="date-only",
-        event_time_utc=label.tz_localize("UTC"), utc_offset="+00:00", event_date=label)
-    spec = EventStudy(std_events, prices, assets=[stand[a] for a in assets], model=model,
-                      market=stand[market] if market else None, estimation=parse_window(estimation, argument="estimation"),
-                      windows=tuple(parse_window(w) for w in windows), date_only="session-date", **options)
-    res = spec.fit()
-    return _to_real(res, axis, real, pd.DataFrame(align), excluded, interval)
+def _instant(value, name: str) -> pd.Timestamp:
+    """A tz-aware instant (its own offset kept); naive or unparsable values are errors."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise PriceSourceError(f"argument {name}={value!r} is not a timestamp; pass e.g. "
+                               "'2025-10-24T16:00:00-04:00'") from exc
+    if ts is pd.NaT:
+        raise PriceSourceError(f"argument {name} is missing (NaT); pass a tz-aware instant")
+    if ts.tzinfo is None:
+        raise PriceSourceError(
+            f"argument {name}={value!r} has no time zone (a naive time would silently be read as UTC); "
+            f"pass it with its UTC offset, e.g. '{ts.strftime('%Y-%m-%dT%H:%M:%S')}-04:00' for US Eastern "
+            "summer time, or a tz-aware Timestamp"
+        )
+    return ts
 
 
-def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: list, interval: str):
-    """The results with real tickers and bar-end instants (UTC) in place of the stand-ins."""
-    def names(s: pd.Series) -> pd.Series:
-        return s.map(lambda t: real.get(t, t))
+def _default_source():
+    from .prices.bundled import BundledSource
 
-    members = res.members.assign(asset=names(res.members["asset"]),
-                                 day0=pd.DatetimeIndex(axis.instant(res.members["day0"].to_numpy())).tz_localize("UTC"))
-    # an unchanged price from one bar to the next is ordinary on minute bars, not a stale daily quote
-    status = res.car["status"].str.replace(r"; unchanged price on tau [^;]*\(stale quote\?\)", "", regex=True)
-    car = res.car.assign(asset=names(res.car["asset"]), status=status,
-                         day0=pd.DatetimeIndex(axis.instant(pd.to_datetime(res.car["day0"]).to_numpy())).strftime(ISO))
-    def real_text(text: str) -> str:  # stand-in tickers and labels in a reason -> real ones
-        for stand, tick in real.items():
-            text = text.replace(stand, tick)
-        return re.sub(r"\b(1[6-9]\d\d|2[0-2]\d\d)-\d\d-\d\d\b", lambda m: _real_label(m.group(0), axis), text)
-
-    exclusions = pd.concat([pd.DataFrame(excluded, columns=["event_id", "asset", "reason"]),
-                            res.exclusions.assign(asset=names(res.exclusions["asset"]),
-                                                  reason=res.exclusions["reason"].map(real_text))], ignore_index=True)
-    options = {**res.options, "frequency": interval, "bars": len(axis.ends),
-               "assets": [real.get(a, a) for a in res.options["assets"]],
-               "market": real.get(res.options["market"], res.options["market"])}
-    extra = {}
-    if res.panel is not None:
-        panel = res.panel
-        extra["panel"] = dataclasses.replace(panel, members=members, dates=axis.instant(panel.dates.ravel()).reshape(
-            panel.dates.shape))
-    if res.event_ar is not None:
-        ar = res.event_ar
-        extra["event_ar"] = ar.assign(asset=names(ar["asset"]), date=axis.instant(ar["date"].to_numpy()))
-    if res.est_exclusion_counts is not None:
-        extra["est_exclusion_counts"] = res.est_exclusion_counts.assign(asset=names(res.est_exclusion_counts["asset"]))
-    alignment = alignment.assign(day0=pd.to_datetime(alignment["day0"]).dt.tz_localize("UTC"))
-    return dataclasses.replace(res, members=members, car=car, exclusions=exclusions, alignment=alignment,
-                               options=options, **extra)
+    return BundledSource()
 
 
-def _real_label(text: str, axis: BarAxis) -> str:
-    """A stand-in label written as a date -> the bar-end instant it stands for (other dates kept)."""
-    day = pd.Timestamp(text)
-    pos = (day - BASE) // pd.Timedelta(days=1)
-    if 0 <= pos < len(axis.ends):
-        return f"{pd.Timestamp(axis.ends[pos]):{ISO}}"
-    return text
+def market_tz(ticker: str) -> str:
+    """The exchange time zone of a registered ticker (UTC for others)."""
+    from .assets import REGISTRY
+
+    return REGISTRY[ticker].tz if ticker in REGISTRY else "UTC"
+
+
+@lru_cache(maxsize=None)
+def trading_stops(ticker: str) -> np.ndarray:
+    """Sorted UTC instants (int ns) at which trading stops: session closes and lunch-break starts."""
+    from .assets import REGISTRY
+    from .calendars import CALENDAR_START, calendar_library
+
+    if ticker not in REGISTRY:
+        return np.array([], dtype="int64")
+    xcals = calendar_library()
+
+    name = REGISTRY[ticker].calendar
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sched = xcals.get_calendar(name, start=CALENDAR_START).schedule
+    except Exception:  # a calendar exchange_calendars cannot build (e.g. '24/5'): no caps
+        return np.array([], dtype="int64")
+    parts = [pd.DatetimeIndex(sched["close"]).tz_convert("UTC")]
+    if "break_start" in sched.columns:
+        parts.append(pd.DatetimeIndex(sched["break_start"].dropna()).tz_convert("UTC"))
+    stops = np.concatenate([p.as_unit("ns").asi8 for p in parts])
+    return np.unique(stops)
+
+
+def bar_end_ns(starts: np.ndarray, step: int, stops: np.ndarray) -> np.ndarray:
+    """Bar ends (int ns, UTC) of one instrument's sorted bar starts (int ns): start + ``step``, but
+    no later than its next bar's start or the first of ``stops`` (session closes, lunch-break
+    starts: :func:`trading_stops`) after the bar starts."""
+    end = starts + step
+    if len(starts) > 1:
+        end[:-1] = np.minimum(end[:-1], starts[1:])
+    if len(stops) and len(starts):
+        pos = np.searchsorted(stops, starts, side="right")  # first stop strictly after the bar start
+        ok = pos < len(stops)
+        end[ok] = np.minimum(end[ok], stops[pos[ok]])
+    return end
+
+
+def with_bar_ends(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """Add ``bar_end`` (UTC) to an intraday frame of one ticker, by the rule in the module docstring."""
+    out = bars.sort_values("time", kind="mergesort").reset_index(drop=True)
+    start = pd.DatetimeIndex(out["time"]).tz_convert("UTC").as_unit("ns")
+    ticker = str(out["ticker"].iloc[0]) if len(out) else ""
+    end = bar_end_ns(start.asi8, bar_length(interval).value, trading_stops(ticker))
+    out["time"] = start
+    out["bar_end"] = pd.DatetimeIndex(end, tz="UTC")
+    return out
+
+
+def fetch_command(ticker: str, lo: pd.Timestamp, hi: pd.Timestamp, interval: str) -> str:
+    """The ``eventstudy fetch`` command that downloads the bars :func:`move` reads for ``[lo, hi]``."""
+    return (f"eventstudy fetch {ticker} --interval {interval} "
+            f"--start {lo.isoformat()} --end {hi.isoformat()}")
+
+
+def bar_span(instants: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The range of bars read for these instants, in the first instant's own offset."""
+    tz = instants[0].tz
+    return (min(instants) - LOOKBACK).tz_convert(tz), (max(instants) + LOOKAHEAD).tz_convert(tz)
+
+
+def _needs(ticker: str, interval: str, what: str, lo: pd.Timestamp, hi: pd.Timestamp, why: str) -> PriceSourceError:
+    alt = ""
+    if bar_length(interval) < pd.Timedelta(hours=1):
+        alt = " (for an instant older than 30 days use --interval 1h instead)"
+    return PriceSourceError(
+        f"{ticker}: {what}: {why}. Needed: {interval} bars of {ticker} from {lo.isoformat()} to {hi.isoformat()}. "
+        f"Online, get them with `{fetch_command(ticker, lo, hi, interval)}`{alt}; {YAHOO_LIMITS}"
+    )
+
+
+def load_bars(ticker: str, lo: pd.Timestamp, hi: pd.Timestamp, interval: str, source=None, *,
+              what: str | None = None) -> pd.DataFrame:
+    """Bars of ``ticker`` starting in ``[lo, hi]`` with ``bar_end``; an informative error if none."""
+    source = _default_source() if source is None else source
+    what = what or f"no {interval} bars between {lo.isoformat()} and {hi.isoformat()}"
+    reader = getattr(source, "intraday", None)
+    if reader is None:
+        raise _needs(ticker, interval, what, lo, hi, f"the price source {getattr(source, 'name', source)!r} "
+                     "has no intraday bars")
+    try:
+        bars = reader(ticker, lo, hi, interval)
+    except (PriceSourceError, UnknownTickerError) as exc:
+        raise _needs(ticker, interval, what, lo, hi, str(exc).rstrip(".")) from None
+    bars = bars[bars["ticker"] == ticker] if "ticker" in bars.columns else bars
+    if bars.empty:
+        raise _needs(ticker, interval, what, lo, hi, "the source returned no bars")
+    return with_bar_ends(bars, interval)
+
+
+# ---------------------------------------------------------------------------------------------- one price
+def price_in_bars(bars: pd.DataFrame, t: pd.Timestamp, rule: str):
+    """(bar start, bar end, price) at ``t`` by ``rule``, or None when the bars do not cover ``t``."""
+    tn = t.tz_convert("UTC").as_unit("ns").value
+    s = pd.DatetimeIndex(bars["time"]).asi8
+    e = pd.DatetimeIndex(bars["bar_end"]).asi8
+    if rule == "close":
+        ok = np.flatnonzero(e <= tn)
+        if not len(ok) or not (e >= tn).any():
+            return None
+        i = ok[np.argmax(e[ok])]
+        price = float(bars["close"].iloc[i])
+    else:
+        ok = np.flatnonzero(s >= tn)
+        if not len(ok) or not (s <= tn).any():
+            return None
+        i = ok[np.argmin(s[ok])]
+        price = float(bars["open"].iloc[i])
+    return bars["time"].iloc[i], bars["bar_end"].iloc[i], price
+
+
+def _rules(price_at) -> tuple[str, str]:
+    pair = (price_at, price_at) if isinstance(price_at, str) else tuple(price_at)
+    if len(pair) != 2 or any(r not in PRICE_RULES for r in pair):
+        raise PriceSourceError(
+            f"price_at={price_at!r} is not a rule; pass 'close' (last bar ending at or before the instant), "
+            "'open' (first bar starting at or after it) or a pair (start rule, end rule), e.g. ('close', 'open')"
+        )
+    return pair  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Move:
+    """A price move between two instants, with the exact bars and prices used at each end.
+
+    ``start``/``end`` are the requested instants (as given, tz-aware); ``*_bar`` the UTC start of the
+    bar whose price was used, ``*_bar_end`` its end, ``*_rule`` ``"close"`` or ``"open"``.
+    ``points`` = end_price − start_price; ``pct`` = 100 · (end_price / start_price − 1).
+    """
+
+    ticker: str
+    interval: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    start_rule: str
+    end_rule: str
+    start_bar: pd.Timestamp
+    start_bar_end: pd.Timestamp
+    start_price: float
+    end_bar: pd.Timestamp
+    end_bar_end: pd.Timestamp
+    end_price: float
+    points: float
+    pct: float
+    source: str
+
+    def _side(self, rule: str, bar: pd.Timestamp, bar_end: pd.Timestamp, price: float, tz: str) -> str:
+        b, e = bar.tz_convert(tz), bar_end.tz_convert(tz)
+        span = f"{b:%Y-%m-%d %H:%M}–{e:%H:%M} {b.tzname()}" if b.date() == e.date() else \
+            f"{b:%Y-%m-%d %H:%M}–{e:%Y-%m-%d %H:%M} {b.tzname()}"
+        return f"{rule} of the {self.interval} bar {span} {price:,.2f}"
+
+    def describe(self, tz: str | None = None) -> str:
+        """One line naming both bars (in the market's time zone unless ``tz``), prices and the change."""
+        tz = tz or market_tz(self.ticker)
+        return (f"{self.ticker} {self._side(self.start_rule, self.start_bar, self.start_bar_end, self.start_price, tz)}"
+                f" → {self._side(self.end_rule, self.end_bar, self.end_bar_end, self.end_price, tz)}"
+                f" = {self.pct:+.2f} % ({self.points:+,.2f} points)")
+
+
+def price_at_instant(ticker: str, instant, *, source=None, interval: str = "1m", rule: str = "close",
+                     bars: pd.DataFrame | None = None) -> tuple[pd.Timestamp, pd.Timestamp, float]:
+    """(bar start, bar end, price) of ``ticker`` at one tz-aware ``instant`` by ``rule``."""
+    t = _instant(instant, "instant")
+    (rule,) = set(_rules(rule))
+    lo, hi = bar_span([t])
+    if bars is None:
+        bars = load_bars(ticker, lo, hi, interval, source,
+                         what=f"no {interval} bars to price {ticker} at {t.isoformat()}")
+    got = price_in_bars(bars, t, rule)
+    if got is None:
+        have = f"the bars read run from {bars['time'].min().isoformat()} to {bars['bar_end'].max().isoformat()}"
+        raise _needs(ticker, interval, f"the {interval} bars do not cover the instant {t.isoformat()} "
+                     f"(price rule {rule!r})", lo, hi, have)
+    return got
+
+
+def move(ticker: str, start, end, *, source=None, interval: str = "1m", price_at="close") -> Move:
+    """The move of ``ticker`` from instant ``start`` to instant ``end`` on ``interval`` bars.
+
+    ``price_at``: ``"close"`` (default), ``"open"`` or a pair (start rule, end rule); see the module
+    docstring for the exact rules. Raises :class:`PriceSourceError` naming the ticker, the instants,
+    the bars needed and the ``eventstudy fetch`` command when the bars do not cover an end.
+    """
+    t0, t1 = _instant(start, "start"), _instant(end, "end")
+    if t1 < t0:
+        raise PriceSourceError(f"end={t1.isoformat()} is before start={t0.isoformat()}; swap them")
+    r0, r1 = _rules(price_at)
+    lo, hi = bar_span([t0, t1])
+    src = _default_source() if source is None else source
+    bars = load_bars(ticker, lo, hi, interval, src,
+                     what=f"no {interval} bars for the move {t0.isoformat()} → {t1.isoformat()}")
+    ends = []
+    for label, t, rule in (("start", t0, r0), ("end", t1, r1)):
+        got = price_in_bars(bars, t, rule)
+        if got is None:
+            have = (f"the bars read run from {bars['time'].min().isoformat()} to "
+                    f"{bars['bar_end'].max().isoformat()}")
+            raise _needs(ticker, interval, f"the {interval} bars do not cover the {label} instant {t.isoformat()} "
+                         f"of the move {t0.isoformat()} → {t1.isoformat()} (price rule {rule!r})", lo, hi, have)
+        ends.append(got)
+    (b0, e0, p0), (b1, e1, p1) = ends
+    return Move(ticker=ticker, interval=interval, start=t0, end=t1, start_rule=r0, end_rule=r1,
+                start_bar=b0, start_bar_end=e0, start_price=p0, end_bar=b1, end_bar_end=e1, end_price=p1,
+                points=p1 - p0, pct=100.0 * (p1 / p0 - 1.0), source=str(getattr(src, "name", type(src).__name__)))
+
+
+def _duration(value, name: str) -> pd.Timedelta:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return pd.Timedelta(minutes=int(value))
+    try:
+        td = pd.Timedelta(value)
+    except (ValueError, TypeError) as exc:
+        raise PriceSourceError(f"argument {name}={value!r} is not a duration; pass minutes (int), "
+                               "'90min', '2h' or a Timedelta") from exc
+    if td < pd.Timedelta(0):
+        raise PriceSourceError(f"argument {name}={value!r} is negative; pass a length, e.g. '2h'")
+    return td
+
+
+def window_around(ticker: str, instant, before="2h", after="4h", interval: str = "1m", *,
+                  source=None) -> pd.DataFrame:
+    """Bars of ``ticker`` around an event ``instant`` (tz-aware).
+
+    Bars *starting* in ``[instant - before, instant + after]`` (``before``/``after``: minutes as an
+    int, ``"90min"``, ``"2h"`` or a Timedelta). Columns ``ticker, time`` (UTC bar start),
+    ``bar_end`` (UTC, by the rule of the module docstring), ``open, high, low, close, volume`` and
+    ``minutes_from_event`` = (bar_end − instant) in minutes, the moment the bar's ``close`` is the
+    price; the row with the largest ``minutes_from_event <= 0`` carries the price at the event
+    instant (the ``"close"`` rule of :func:`move`).
+    """
+    t = _instant(instant, "instant")
+    lo, hi = t - _duration(before, "before"), t + _duration(after, "after")
+    bars = load_bars(ticker, lo, hi, interval, source,
+                     what=f"no {interval} bars around {t.isoformat()} ({lo.isoformat()} to {hi.isoformat()})")
+    bars = bars[(bars["time"] >= lo) & (bars["time"] <= hi)].reset_index(drop=True)
+    bars["minutes_from_event"] = (bars["bar_end"] - t.tz_convert("UTC")) / pd.Timedelta(minutes=1)
+    cols = ["ticker", "time", "bar_end", "open", "high", "low", "close", "volume", "minutes_from_event"]
+    return bars[cols]

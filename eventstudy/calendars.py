@@ -30,10 +30,8 @@ from datetime import time
 from functools import lru_cache
 from typing import Literal, get_args
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
-from exchange_calendars.exchange_calendar_xnys import XNYSExchangeCalendar
 
 from .errors import AlignmentError
 
@@ -56,43 +54,49 @@ DateOnlyPolicy = Literal["session-date", "start-of-day", "end-of-day"]
 DATE_ONLY_POLICIES: tuple[str, ...] = get_args(DateOnlyPolicy)
 
 
-class CMEEquityFuturesCalendar(XNYSExchangeCalendar):
-    """CME Globex equity-index futures trade dates (ES=F, NQ=F, YM=F); see module docstring."""
+@lru_cache(maxsize=None)
+def calendar_library():
+    """``exchange_calendars`` with the two calendars defined here registered (imported on first
+    use: it costs a tenth of a second at import)."""
+    import exchange_calendars as xcals
+    from exchange_calendars.exchange_calendar_xnys import XNYSExchangeCalendar
 
-    name = "CME_EQUITY"
-    open_times = ((None, time(18)),)
-    close_times = ((None, time(17)),)
-    regular_early_close = time(13, 15)
+    class CMEEquityFuturesCalendar(XNYSExchangeCalendar):
+        """CME Globex equity-index futures trade dates (ES=F, NQ=F, YM=F); see module docstring."""
 
-    @property
-    def open_offset(self) -> int:  # the session of trade date D opens the evening before
-        return -1
+        name = "CME_EQUITY"
+        open_times = ((None, time(18)),)
+        close_times = ((None, time(17)),)
+        regular_early_close = time(13, 15)
 
-    @property
-    def adhoc_holidays(self):
-        return [d for d in super().adhoc_holidays if pd.Timestamp(d) != pd.Timestamp("2025-01-09")]
+        @property
+        def open_offset(self) -> int:  # the session of trade date D opens the evening before
+            return -1
 
-    @property
-    def special_closes_adhoc(self):
-        return super().special_closes_adhoc + [(time(9, 30), pd.DatetimeIndex(["2025-01-09"]))]
+        @property
+        def adhoc_holidays(self):
+            return [d for d in super().adhoc_holidays if pd.Timestamp(d) != pd.Timestamp("2025-01-09")]
 
+        @property
+        def special_closes_adhoc(self):
+            return super().special_closes_adhoc + [(time(9, 30), pd.DatetimeIndex(["2025-01-09"]))]
 
-class CBOTGrainCalendar(CMEEquityFuturesCalendar):
-    """CBOT grain futures trade dates (ZS=F): 19:00 CT previous evening to 13:20 CT."""
+    class CBOTGrainCalendar(CMEEquityFuturesCalendar):
+        """CBOT grain futures trade dates (ZS=F): 19:00 CT previous evening to 13:20 CT."""
 
-    name = "CBOT_GRAIN"
-    tz = XNYSExchangeCalendar.tz.__class__("America/Chicago")
-    open_times = ((None, time(19)),)
-    close_times = ((None, time(13, 20)),)
-    regular_early_close = time(12, 5)
+        name = "CBOT_GRAIN"
+        tz = XNYSExchangeCalendar.tz.__class__("America/Chicago")
+        open_times = ((None, time(19)),)
+        close_times = ((None, time(13, 20)),)
+        regular_early_close = time(12, 5)
 
-    @property
-    def special_closes_adhoc(self):
-        return XNYSExchangeCalendar.special_closes_adhoc.fget(self)
+        @property
+        def special_closes_adhoc(self):
+            return XNYSExchangeCalendar.special_closes_adhoc.fget(self)
 
-
-for _cal in (CMEEquityFuturesCalendar, CBOTGrainCalendar):
-    xcals.register_calendar_type(_cal.name, _cal, force=True)
+    for cal in (CMEEquityFuturesCalendar, CBOTGrainCalendar):
+        xcals.register_calendar_type(cal.name, cal, force=True)
+    return xcals
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,23 @@ class SessionTable:
 
 @lru_cache(maxsize=None)
 def exchange_sessions(name: str) -> SessionTable:
-    """Sessions of an ``exchange_calendars`` calendar (or one registered here) from 2019 on."""
+    """Sessions of an ``exchange_calendars`` calendar (or one registered here) from 2019 on.
+
+    Parameters
+    ----------
+    name
+        Calendar name (``"XNYS"``, ``"XTKS"``, ``"CME_EQUITY"`` ...).
+
+    Returns
+    -------
+    SessionTable
+
+    Raises
+    ------
+    AlignmentError
+        For a name exchange_calendars does not know.
+    """
+    xcals = calendar_library()
     try:
         with warnings.catch_warnings():
             # exchange_calendars 4.x calls Series.values on tz-aware data, which pandas 3.1

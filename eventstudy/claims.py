@@ -1,7 +1,7 @@
 """Did the market move as reported? Check quantitative market claims of news articles against prices.
 
-A claims file (``claims.csv`` at the top of the repository, copied to ``eventstudy/data/claims.csv``)
-holds one row per quantitative claim:
+A claims file holds one row per quantitative claim (the bundled US-China study's is
+``claims.csv`` at the top of the repository, :func:`eventstudy.examples.us_china.claims_path`):
 
 =================  ===========================================================================
 column             meaning
@@ -14,7 +14,7 @@ basis              ``close-to-close`` · ``intraday`` · ``after-hours-futures``
                    ``year-to-date`` · ``price-level``
 start, end         a session date ``YYYY-MM-DD`` (= that session's close) or an ISO instant
                    **with UTC offset** (= the price at that instant from intraday bars, by the
-                   rules of :mod:`eventstudy.intraday`). A naive instant is an error.
+                   rules of :mod:`eventstudy.bars`). A naive instant is an error.
 reported_pct       the percentage reported (signed: "fell 1.2 %" is -1.2)
 reported_level     a price level reported ("closed at $693.95")
 reported_points    a change in points reported ("up 270 points")
@@ -54,14 +54,13 @@ import math
 import os
 import re
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .bars import YAHOO_LIMITS, bar_span, load_bars, market_tz, price_in_bars
 from .errors import DataError, PriceSourceError, UnknownTickerError
-from .intraday import YAHOO_LIMITS, _span, load_bars, _price
 
 BASES = ("close-to-close", "intraday", "after-hours-futures", "year-to-date", "price-level")
 VERDICTS = ("reproduced", "differs", "needs-data")
@@ -73,25 +72,11 @@ RESULT_COLUMNS = ["claim_id", "source", "instrument", "basis", "start", "end", "
 INTERVALS = ("1m", "15m", "1h")
 _EPS = 1e-9
 
-__all__ = ["BASES", "ClaimError", "RESULT_COLUMNS", "VERDICTS", "bundled_claims_path", "check_claims",
-           "default_claims_path", "load_claims"]
+__all__ = ["BASES", "ClaimError", "RESULT_COLUMNS", "VERDICTS", "check_claims", "load_claims"]
 
 
 class ClaimError(DataError):
     """A claims file has a bad row or column (the message names file, line and column)."""
-
-
-def bundled_claims_path() -> Path:
-    return Path(str(resources.files("eventstudy") / "data" / "claims.csv"))
-
-
-def default_claims_path() -> Path:
-    """``claims.csv`` of the repository when run from it (the working directory or the package's
-    checkout), else the copy shipped in the package."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        if (base / "claims.csv").is_file() and (base / "pyproject.toml").is_file():
-            return base / "claims.csv"
-    return bundled_claims_path()
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -137,9 +122,9 @@ def _number(text: str) -> float | None:
     return v
 
 
-def load_claims(path: str | os.PathLike | None = None, *, instruments: Iterable[str] | None = None,
+def load_claims(path: str | os.PathLike, *, instruments: Iterable[str] | None = None,
                 strict: bool = False) -> pd.DataFrame:
-    """Read and validate a claims CSV (``None``: :func:`default_claims_path`).
+    """Read and validate a claims CSV.
 
     Returns one row per data row, in file order, with the input columns (as text), ``line``, the
     parsed ``start_kind``/``start_at`` and ``end_kind``/``end_at`` (``"date"`` → naive date,
@@ -153,7 +138,7 @@ def load_claims(path: str | os.PathLike | None = None, *, instruments: Iterable[
     """
     from .assets import REGISTRY
 
-    path = default_claims_path() if path is None else Path(path)
+    path = Path(path)
     label = str(path)
     if not path.is_file():
         raise ClaimError(f"{label}: no such file; pass --claims with the path of your claims CSV")
@@ -349,7 +334,7 @@ class _Checker:
     def at_instant(self, ticker: str, t: pd.Timestamp):
         """(interval, bar start, bar end, price) by the close rule, trying 1m, 15m, 1h bars."""
         errors = {}
-        lo, hi = _span([t])
+        lo, hi = bar_span([t])
         for iv in INTERVALS:
             try:
                 bars = load_bars(ticker, lo, hi, iv, self.source,
@@ -357,7 +342,7 @@ class _Checker:
             except PriceSourceError as exc:
                 errors[iv] = str(exc)
                 continue
-            got = _price(bars, t, "close")
+            got = price_in_bars(bars, t, "close")
             if got is not None:
                 return (iv, *got)
             errors[iv] = f"the {iv} bars do not cover {t.isoformat()}"
@@ -370,9 +355,7 @@ class _Checker:
 
 
 def _local(t: pd.Timestamp, ticker: str) -> str:
-    from .intraday import _market_tz
-
-    x = t.tz_convert(_market_tz(ticker))
+    x = t.tz_convert(market_tz(ticker))
     return f"{x:%Y-%m-%d %H:%M} {x.tzname()}"
 
 
@@ -526,16 +509,16 @@ def _at_or_context(chk: _Checker, c, t, parts, p0):
         raise _NeedsData("; ".join(ctx)) from None
 
 
-def check_claims(claims: pd.DataFrame | str | os.PathLike | None = None, source=None) -> pd.DataFrame:
+def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None) -> pd.DataFrame:
     """Check every claim against ``source`` (default: the bundled snapshot).
 
-    ``claims``: a frame from :func:`load_claims`, a path, or ``None`` for :func:`default_claims_path`.
+    ``claims``: a frame from :func:`load_claims` or a path.
     Returns one row per claim, columns :data:`RESULT_COLUMNS`: ``measured_pct``/``measured_level``
     are what the prices say for the claim's own basis (NaN when they cannot say), ``diff_pct`` =
     measured − reported, ``verdict`` one of :data:`VERDICTS` and ``detail`` the exact prices and
     timestamps used, or the data that would settle the claim and the ``eventstudy fetch`` command.
     """
-    if claims is None or isinstance(claims, (str, os.PathLike)):
+    if isinstance(claims, (str, os.PathLike)):
         claims = load_claims(claims)
     if source is None:
         from .prices.bundled import BundledSource

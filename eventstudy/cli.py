@@ -17,12 +17,13 @@ from . import __version__
 from .alignment import align, to_csv_frame
 from .assets import REGISTRY, data_calendars, parse_tickers
 from .calendars import DATE_ONLY_POLICIES
-from .errors import EventStudyError
+from .errors import EventStudyError, require
 from .events import load_events
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .prices.parquet import ParquetSource
 from .report.summary import markdown_table
+from .windows import Window
 
 
 def _print_frame(df: pd.DataFrame, fmt: str) -> None:
@@ -92,19 +93,23 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """The event study: the bundled US-China study without --prices, else the user's files."""
-    from .study import EventStudy, us_china_study
+    """The event study: the bundled US-China example without --prices, else the user's files."""
+    from .examples import us_china
+    from .models import FactorModel
+    from .report import figures
+    from .report.tables import write_tables
+    from .study import EventStudy
 
+    if not args.no_figures:
+        figures.need_matplotlib()  # before the fit: say so now, not after minutes of work
     options = dict(returns=args.returns, date_only=args.date_only, seed=args.seed, n_boot=args.n_boot,
                    convention=args.convention, clean_estimation=not args.keep_event_days,
-                   min_estimation=args.min_estimation)
+                   min_estimation=args.min_estimation, by_event=not args.no_by_event)
     if args.estimation:
         options["estimation"] = args.estimation
     if args.window:
         options["windows"] = tuple(args.window)
     if args.model == "factor" or args.factors:
-        from .models import FactorModel
-
         if not args.factors:
             raise EventStudyError("--model factor needs --factors, e.g. --factors ACWI or --factors ACWI,CNY=X")
         options["model"] = FactorModel(tuple(parse_tickers(args.factors, argument="--factors")), lags=args.lags)
@@ -116,96 +121,92 @@ def cmd_run(args) -> int:
         options["calendars"] = _pairs(args.calendar, "--calendar")
     if args.assets:
         options["assets"] = tuple(parse_tickers(args.assets))
-    client = None
+    if args.group:
+        options["group"] = args.group
     if args.scheduler and args.backend != "dask":
         raise EventStudyError("--scheduler goes with --backend dask")
-    if args.backend == "dask" and args.scheduler:  # one connection for the fit and the placebo test
-        from distributed import Client
-
-        client = Client(args.scheduler)
-    if args.backend != "memory":
-        options.update(backend=args.backend, memory=args.memory, partition=args.partition, progress=True,
-                       client=client)
-    elif args.scheduler or args.memory:
+    if args.backend == "memory" and args.memory:
         raise EventStudyError("--memory and --scheduler go with --backend chunked or --backend dask")
-    if args.no_by_event:
-        options["by_event"] = False
     inputs = {}
-    if args.prices:
+    bundled = not args.prices
+    if bundled:
+        if args.events:
+            options["events"] = load_events(args.events)
+            inputs["events"] = Path(args.events)
+        spec = us_china.study(**options)
+        title = "US-China trade talks 2025-26 on the bundled real prices"
+        claims_file = Path(args.claims) if args.claims else us_china.claims_path()
+    else:
         prices = ParquetSource(args.prices) if str(args.prices).endswith((".parquet", ".pq")) or \
             Path(args.prices).is_dir() else CSVSource(args.prices)
-        events = load_events(args.events)
         inputs["prices"] = Path(args.prices)
         if args.events:
             inputs["events"] = Path(args.events)
         options.setdefault("model", "market")
-        spec = EventStudy(events, prices, **options)
+        spec = EventStudy(load_events(args.events), prices, **options)
         title = f"event study of {args.events or 'the bundled events'} on {args.prices}"
-    else:
-        if args.events:
-            options["events"] = load_events(args.events)
-            inputs["events"] = Path(args.events)
-        spec = us_china_study(**options)
-        title = "US-China trade talks 2025-26 on the bundled real prices"
-    from .report.tables import write_tables
+        claims_file = Path(args.claims) if args.claims else None
 
     def step(text: str) -> None:
         print(f"[eventstudy] {text}", file=sys.stderr, flush=True)
 
-    step(f"{__version__}: {title}")
-    step("aligning events, estimating models and running the test battery ...")
-    res = spec.fit()
-    step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
-    out = Path(args.out)
-    files = res.write(out, inputs=inputs)
-    checked = None
-    if not args.prices:  # the bundled study also checks the moves its seed articles reported
-        from .claims import check_claims
+    client = None
+    if args.backend == "dask" and args.scheduler:  # one connection for the fit and the placebo test
+        client = require("distributed", extra="dask", feature="--backend dask").Client(args.scheduler)
+    try:
+        step(f"{__version__}: {title}")
+        step("aligning events, estimating models and running the test battery ...")
+        kw = {} if args.backend == "memory" else dict(memory=args.memory, partition=args.partition, progress=True,
+                                                      client=client)
+        res = spec.fit(backend=args.backend, **kw)
+        step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
+        out = Path(args.out)
+        files = res.write(out, inputs=inputs)
+        checked = None
+        if claims_file is not None:
+            from .claims import check_claims
 
-        step("checking the reported market moves (claims.csv) ...")
-        checked = check_claims()
-        checked.to_csv(out / "claims_check.csv", index=False)
-        files.append(out / "claims_check.csv")
-    placebo = None
-    if args.placebo:
-        from .placebo import placebo_test
+            step(f"checking the reported market moves ({claims_file.name}) ...")
+            checked = check_claims(claims_file, BundledSource() if bundled else spec.prices)
+            checked.to_csv(out / "claims_check.csv", index=False)
+            files.append(out / "claims_check.csv")
+        placebo = None
+        if args.placebo:
+            from .placebo import placebo_test
 
-        step(f"placebo-date permutation test ({args.placebo:,} draws) ...")
-        try:
-            placebo = placebo_test(res, n_draws=args.placebo, seed=args.seed, client=client)
-        except EventStudyError as exc:  # the study's results stand; say why there is no placebo table
-            step(f"placebo test skipped: {exc}")
-        else:
-            placebo.to_csv(out / "placebo.csv", index=False, float_format="%.15g")
-            files.append(out / "placebo.csv")
-    files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
-    if not args.no_figures:
-        step("drawing figures ...")
-        files += _figures(res, out / "figures")
-        if placebo is not None:
-            from .report import figures
-
-            files.append(out / "figures" / "placebo.png")
-            figures.placebo_null(placebo, path=files[-1])
-    if client is not None:
-        client.close()
+            step(f"placebo-date permutation test ({args.placebo:,} draws) ...")
+            try:
+                placebo = placebo_test(res, n_draws=args.placebo, seed=args.seed, client=client)
+            except EventStudyError as exc:  # the study's results stand; say why there is no placebo table
+                step(f"placebo test skipped: {exc}")
+            else:
+                placebo.to_csv(out / "placebo.csv", index=False, float_format="%.15g")
+                files.append(out / "placebo.csv")
+        files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
+        if not args.no_figures:
+            step("drawing figures ...")
+            selection = us_china.figure_selection(res) if bundled else {}
+            files += figures.save_all(res, out / "figures", **selection)
+            if placebo is not None:
+                files.append(out / "figures" / "placebo.png")
+                figures.placebo_null(placebo, path=files[-1])
+            if bundled:
+                files += us_china.extra_figures(out / "figures")
+    finally:
+        if client is not None:
+            client.close()
     print(res.summary().as_text())
     step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
          + ("" if args.no_figures else "; figures/: PNG") + ")")
     return 0
 
 
-def _figures(res, out: Path) -> list[Path]:
-    from .report import figures
-
-    return figures.save_all(res, out)
-
-
 def cmd_claims(args) -> int:
     """Did the market move as reported? Check every claim of a claims file against prices."""
-    from .claims import check_claims, default_claims_path, load_claims
+    from .claims import check_claims, load_claims
+    from .examples import us_china
 
-    path = Path(args.claims) if args.claims else default_claims_path()
+    path = Path(args.claims) if args.claims else us_china.claims_path()
     claims = load_claims(path)
     for err in claims.loc[claims["error"] != "", "error"]:
         print(f"eventstudy claims: warning: {err} (row reported as needs-data)", file=sys.stderr)
@@ -255,10 +256,8 @@ def _benchmarks(text: str):
 
 
 def _window(text: str):
-    from .panel import parse_window
-
     try:
-        return parse_window(text)
+        return Window.parse(text)
     except EventStudyError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -341,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="placebo-date permutation test with N draws (default 5000; 0 = off)")
     sp.add_argument("--no-by-event", action="store_true",
                     help="pooled statistics only (no test battery per event; large universes)")
+    sp.add_argument("--group", help="column of the events to pool by (default: group)")
+    sp.add_argument("--claims", help="claims CSV to check against the same prices (default: the bundled "
+                                     "study's claims.csv without --prices; none with --prices)")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("claims", help="did the market move as reported? check the news claims in a claims file")

@@ -1,8 +1,24 @@
-"""Exception hierarchy.
+"""Exception hierarchy: one type per cause.
 
 Every error raised on bad input names where the problem is (file, line, column, argument) and what to
-pass instead. All inherit from :class:`EventStudyError`; the data-shaped ones are also
-:class:`ValueError` so generic handlers still catch them.
+pass instead. All inherit from :class:`EventStudyError`; the ones about values are also
+:class:`ValueError` so that generic handlers still catch them.
+
+=========================  ==========================================================================
+type                       raised when
+=========================  ==========================================================================
+``SpecificationError``     an argument of the study is not valid (unknown model name, a window
+                           written backwards, an unknown backend, a group column that does not
+                           exist) -- the fix is in the call
+``DataError``              input data (events, prices, a CSV) are malformed, missing or inconsistent
+``EventCatalogError``      the event catalog has a bad row or column (file, line and column named)
+``PriceSourceError``       a price source cannot deliver what was asked
+``UnknownTickerError``     a ticker is neither registered nor in the price data
+``AlignmentError``         an event cannot be placed on a market's sessions
+``EstimationWindowError``  an estimation window is too short, outside the data, or the model is not
+                           identified on it
+``MissingDependencyError`` an optional extra is not installed (the message names the extra)
+=========================  ==========================================================================
 """
 
 from __future__ import annotations
@@ -10,6 +26,10 @@ from __future__ import annotations
 
 class EventStudyError(Exception):
     """Base class of every error raised by eventstudy."""
+
+
+class SpecificationError(EventStudyError, ValueError):
+    """An argument of the study (model, window, backend, group, ...) is not valid."""
 
 
 class DataError(EventStudyError, ValueError):
@@ -32,16 +52,40 @@ class AlignmentError(EventStudyError, ValueError):
 
 
 class EstimationWindowError(EventStudyError, ValueError):
-    """An estimation window is too short or falls outside the data."""
-
-    @classmethod
-    def _short(cls, members, counts, need) -> "EstimationWindowError":
-        listed = ", ".join(f"#{i} ({int(counts[i])} obs)" for i in list(members)[:5])
-        return cls(
-            f"{len(members)} member(s) have fewer than {need} estimation observations: {listed}; "
-            "lengthen the estimation window, lower min_estimation, or drop those (event, asset) pairs"
-        )
+    """An estimation window is too short, falls outside the data, or does not identify the model."""
 
 
 class PriceSourceError(DataError):
-    """A price source (bundled snapshot, yfinance, CSV) cannot deliver what was asked."""
+    """A price source (bundled snapshot, yfinance, CSV, Parquet) cannot deliver what was asked."""
+
+
+class MissingDependencyError(EventStudyError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it."""
+
+
+def require(module: str, *, extra: str, feature: str):
+    """Import ``module`` (an optional dependency) or raise :class:`MissingDependencyError`.
+
+    Parameters
+    ----------
+    module
+        Importable name, e.g. ``"matplotlib"``.
+    extra
+        The ``pip`` extra of eventstudy that installs it, e.g. ``"plots"``.
+    feature
+        What needs it, for the message (``"figures"``).
+
+    Returns
+    -------
+    module
+        The imported module.
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{feature} need(s) {module.split('.')[0]}, which is not installed; "
+            f"install it with: pip install 'eventstudy[{extra}]'"
+        ) from exc

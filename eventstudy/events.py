@@ -6,9 +6,10 @@ Required: ``event_id`` and either ``timestamp`` (ISO 8601 with a UTC offset, e.g
 ``2025-05-06T20:00:00-04:00``) or ``date`` (``YYYY-MM-DD``, a date-only event).
 
 Optional: ``time_precision`` (``exact`` | ``approximate`` | ``date-only``), ``title``,
-``category`` (see :data:`CATEGORIES`), ``direction`` (+1 de-escalation, -1 escalation),
-``location``, ``source``, ``notes``, ``group`` (a label to pool by), and either ``asset``
-(one row per event and asset) or ``assets`` (a semicolon-separated list).
+``category`` (free text, or one of a set you pass as ``categories=``), ``direction`` (+1 or -1:
+the expected sign of the reaction), ``location``, ``source``, ``notes``, ``group`` (a label to
+pool by; any other column can be pooled by too), and either ``asset`` (one row per event and
+asset) or ``assets`` (a semicolon-separated list).
 
 Every problem is reported at once, each naming the file, line and column and the fix; no row is
 dropped. A naive timestamp is an error (it would silently be read as UTC).
@@ -30,18 +31,13 @@ from .errors import EventCatalogError
 Precision = Literal["exact", "approximate", "date-only"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
 
-CATEGORIES: frozenset[str] = frozenset(
-    {"announcement", "talks", "agreement", "escalation", "call", "summit", "statement", "visit",
-     "interview", "pause", "exemption"}
-)
-
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 MAX_LISTED = 20
 
 
 def bundled_events_path() -> Path:
-    """Path of the US–China catalog shipped with the package (identical to the repo's events.csv)."""
+    """Path of the bundled catalog (the US-China example's, identical to the repo's events.csv)."""
     return Path(str(resources.files("eventstudy") / "data" / "events.csv"))
 
 
@@ -56,9 +52,10 @@ def load_events(
     Parameters
     ----------
     path
-        CSV file; ``None`` loads the bundled US–China catalog.
+        CSV file; ``None`` loads the bundled catalog (:func:`bundled_events_path`).
     categories
-        Allowed categories (default :data:`CATEGORIES`); pass your own set to extend them.
+        Allowed values of the ``category`` column (default: any); a value outside the set is an
+        error naming the line.
     frame
         Validate an in-memory frame instead of reading ``path`` (line numbers then count the
         header as line 1, as in a CSV).
@@ -85,11 +82,11 @@ def load_events(
     raw.columns = [str(c).strip() for c in raw.columns]
     if "date" not in raw.columns and "timestamp" not in raw.columns and "event_date" in raw.columns:
         raw = raw.rename(columns={"event_date": "date"})  # estudy2's and many tools' name for it
-    allowed = frozenset(CATEGORIES if categories is None else categories)
+    allowed = None if categories is None else frozenset(categories)
     return _validate(raw, label, allowed)
 
 
-def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str]) -> pd.DataFrame:
+def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> pd.DataFrame:
     problems: list[str] = []
 
     def bad(i: int | None, column: str | None, msg: str) -> None:
@@ -164,7 +161,7 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str]) -> pd.Data
         else:
             bad(i, "timestamp" if has_ts else "date", "is empty; every event needs a timestamp or a date")
 
-    if "category" in raw.columns:
+    if "category" in raw.columns and allowed is not None:
         for i, value in enumerate(raw["category"].str.strip()):
             if value not in allowed:
                 bad(i, "category", f"{value!r} is not a known category; use one of {sorted(allowed)} "
@@ -178,7 +175,7 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str]) -> pd.Data
             elif value in ("-1", "-1.0"):
                 direction.iloc[i] = -1
             else:
-                bad(i, "direction", f"{value!r} must be +1 (de-escalation) or -1 (escalation)")
+                bad(i, "direction", f"{value!r} must be +1 or -1 (the expected sign of the reaction)")
 
     key = ["event_id", "asset"] if "asset" in raw.columns else ["event_id"]
     stripped = raw[key].apply(lambda s: s.str.strip())

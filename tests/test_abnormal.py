@@ -6,7 +6,8 @@ import pytest
 
 from eventstudy.abnormal import abnormal, car_table, car_variance
 from eventstudy.models import get_model
-from eventstudy.panel import Panel
+from eventstudy.eventtime import EventTimePanel as Panel
+from eventstudy.eventtime import window_day_mask
 
 
 def synthetic_panel(n, m_est=120, taus=(-130, 10), seed=1, beta=0.8, sigma=0.01):
@@ -97,8 +98,6 @@ def test_too_short_estimation_window_names_members():
 def test_clean_estimation_window_excludes_other_events_days():
     """Two events on one asset 20 sessions apart: each one's (-1,1) window lies in the other's
     estimation window and is excluded from it (3 rows), and the fit uses M - 3 observations."""
-    from eventstudy.panel import other_event_mask
-
     dates = pd.bdate_range("2024-01-01", periods=400).to_numpy().astype("datetime64[ns]")
     tau = np.arange(-130, 11)
     pos = np.array([300, 320])  # day-0 rows of the two events
@@ -108,7 +107,9 @@ def test_clean_estimation_window_excludes_other_events_days():
     ret = mkt + rng.normal(0, 0.01, d.shape)
     members = pd.DataFrame({"event_id": ["a", "b"], "asset": "X", "day0": dates[pos]})
     panel = Panel(members, tau, ret, mkt, d)
-    mask = other_event_mask(panel, (-130, -11), [(-1, 1)])
+    # the event-window days of both events, written by hand: rows 299..301 and 319..321
+    days = pd.DataFrame({"asset": "X", "date": np.concatenate([dates[299:302], dates[319:322]])})
+    mask = window_day_mask(panel, panel.span((-130, -11)), days)
     assert mask[0].sum() == 0  # event a's estimation window ends before b's event window
     assert mask[1].sum() == 3
     excluded = panel.dates[1, panel.cols((-130, -11))][mask[1]]
@@ -119,8 +120,6 @@ def test_clean_estimation_window_excludes_other_events_days():
 
 def test_clean_window_mask_ignores_rows_before_the_data():
     """Members near the start of the data have NaT estimation rows; the mask must not flag them."""
-    from eventstudy.panel import other_event_mask
-
     dates = pd.bdate_range("2024-01-01", periods=200).to_numpy().astype("datetime64[ns]")
     tau = np.arange(-130, 3)
     d = np.full((2, len(tau)), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -129,7 +128,8 @@ def test_clean_window_mask_ignores_rows_before_the_data():
         d[i, ok] = dates[(p + tau)[ok]]
     members = pd.DataFrame({"event_id": ["a", "b"], "asset": "X", "day0": dates[[60, 150]]})
     panel = Panel(members, tau, np.zeros(d.shape), np.zeros(d.shape), d)
-    mask = other_event_mask(panel, (-130, -11), [(-1, 2)])
+    days = pd.DataFrame({"asset": "X", "date": np.concatenate([dates[59:63], dates[149:153]])})
+    mask = window_day_mask(panel, panel.span((-130, -11)), days)
     assert mask[0].sum() == 0
     assert mask[1].sum() == 4 and list(pd.DatetimeIndex(panel.dates[1, :120][mask[1]])) == list(pd.DatetimeIndex(dates[59:63]))
 

@@ -1,201 +1,135 @@
-"""Intraday event studies (eventstudy.bars): bar 0, bar ends at the close, real minute bars, an
-injected abnormal return recovered, the chunked engine on bars, clear errors."""
+"""Moves between instants and windows around events from intraday bars (eventstudy.intraday).
 
-from __future__ import annotations
+Expected prices are the bars of the bundled snapshot as listed in eventstudy/data/PROVENANCE.md
+(ES Friday 2025-10-24 15:59 ET bar close 6827.25, Sunday 2025-10-26 18:00 ET reopen 6881.00;
+SPY 2025-05-06 last hourly bar close 558.80), pinned here by hand.
+"""
 
-import gzip
-from importlib import resources
-
-import numpy as np
 import pandas as pd
 import pytest
 
-import eventstudy as es
-import eventstudy.engine as engine
-from eventstudy.bars import bar_ends, intraday_study
-from eventstudy.errors import DataError
+from eventstudy import PriceSourceError
+from eventstudy.bars import Move, bar_length, move, price_at_instant, window_around, with_bar_ends
+
+FRI_CLOSE = "2025-10-24T16:00:00-04:00"
+SUN_REOPEN = "2025-10-26T18:00:00-04:00"
 
 
-def minute_bars(n_assets=6, n_bars=900, seed=1, effect=0.0, event_bars=(), start="2025-03-03T14:30:00Z"):
-    """Synthetic 1-minute bars of MKT and S0.. (beta 0.5..1.5 on MKT, a +``effect`` return on the
-    bars listed in ``event_bars``); unregistered tickers, so bars end one minute after they start."""
-    rng = np.random.default_rng(seed)
-    times = pd.date_range(start, periods=n_bars, freq="1min")
-    m = rng.normal(0, 0.0005, n_bars)
-    beta = np.linspace(0.5, 1.5, n_assets)
-    r = beta * m[:, None] + rng.normal(0, 0.0008, (n_bars, n_assets))
-    r[list(event_bars)] += effect
-    levels = 100 * np.exp(np.cumsum(np.log1p(np.column_stack([m, r])), axis=0))
-    tickers = ["MKT"] + [f"S{i}" for i in range(n_assets)]
-    bars = pd.DataFrame({"ticker": np.repeat(tickers, n_bars), "time": np.tile(times, len(tickers)),
-                         "close": levels.T.ravel()})
-    return bars, times
+def test_es_weekend_jump_after_kuala_lumpur():
+    m = move("ES=F", FRI_CLOSE, SUN_REOPEN, price_at=("close", "open"))
+    assert isinstance(m, Move)
+    # start: the last 1m bar ending at or before Fri 16:00 ET is the 15:59 ET bar (19:59 UTC)
+    assert m.start_bar == pd.Timestamp("2025-10-24T19:59:00Z")
+    assert m.start_bar_end == pd.Timestamp("2025-10-24T20:00:00Z")
+    assert m.start_price == 6827.25
+    # end: the reopen uses the open of the first bar starting at or after Sun 18:00 ET (22:00 UTC)
+    assert m.end_bar == pd.Timestamp("2025-10-26T22:00:00Z")
+    assert m.end_price == 6881.00
+    assert m.points == pytest.approx(53.75)
+    assert m.pct == pytest.approx(100 * (6881.00 / 6827.25 - 1))
+    assert round(m.pct, 2) == 0.79
+    assert (m.start_rule, m.end_rule, m.interval, m.source) == ("close", "open", "1m", "bundled")
+    text = m.describe()
+    assert "2025-10-24 15:59–16:00 EDT 6,827.25" in text and "2025-10-26 18:00–18:01 EDT 6,881.00" in text
+    assert "+0.79 %" in text
+    with pytest.raises(AttributeError):
+        m.pct = 0.0  # frozen
 
 
-def events_at(instants, precision="exact"):
-    return es.load_events(frame=pd.DataFrame({
-        "event_id": [f"N{i}" for i in range(len(instants))],
-        "timestamp": [pd.Timestamp(t).strftime("%Y-%m-%dT%H:%M:%S+00:00") for t in instants],
-        "time_precision": precision}))
+def test_close_rule_during_a_closure_is_the_last_bar_before_it():
+    # Sunday 18:00 ET under the 'close' rule: the last bar ending by then is Friday's 17:00 ET bar
+    # (a vendor artefact after the close, PROVENANCE.md), close 6830.00, not the reopen.
+    bar, end, price = price_at_instant("ES=F", SUN_REOPEN, rule="close")
+    assert bar == pd.Timestamp("2025-10-24T21:00:00Z") and price == 6830.00
+    m = move("ES=F", FRI_CLOSE, "2025-10-26T19:00:00-04:00")  # both ends 'close'
+    assert m.end_bar == pd.Timestamp("2025-10-26T22:59:00Z") and m.end_price == 6872.00
 
 
-def test_bar0_is_the_first_bar_ending_strictly_after_the_event():
-    bars, times = minute_bars(n_assets=2)
-    # mid-bar (bar 400 runs 400..401 min): bar 0 is bar 400; exactly at bar 500's end: bar 501
-    ev = events_at([times[400] + pd.Timedelta(seconds=20), times[500] + pd.Timedelta(minutes=1)])
-    res = intraday_study(ev, bars, interval="1m", market="MKT", model="market", estimation=(-200, -11),
-                         windows=((0, 0),), n_boot=100)
-    day0 = res.alignment.set_index(["event_id", "asset"])["day0"]
-    assert day0[("N0", "S0")] == times[400] + pd.Timedelta(minutes=1)
-    assert day0[("N1", "S1")] == times[501] + pd.Timedelta(minutes=1)
-    car = res.car.set_index(["event_id", "asset"])
-    assert car.loc[("N0", "S0"), "day0"] == f"{times[400] + pd.Timedelta(minutes=1):%Y-%m-%dT%H:%M:%SZ}"
+def test_hourly_bar_ends_at_the_session_close():
+    # SPY's last regular-session hourly bar is stamped 15:30 ET: it ends at the 16:00 close, so the
+    # price at 16:00 ET is its close (558.80), not the 14:30 bar's.
+    m = move("SPY", "2025-05-06T16:00:00-04:00", "2025-05-07T09:30:00-04:00", interval="1h",
+             price_at=("close", "open"))
+    assert m.start_bar == pd.Timestamp("2025-05-06T19:30:00Z")
+    assert m.start_bar_end == pd.Timestamp("2025-05-06T20:00:00Z")
+    assert m.start_price == pytest.approx(558.80, abs=1e-4)
+    assert m.end_bar == pd.Timestamp("2025-05-07T13:30:00Z") and m.end_price == pytest.approx(560.15, abs=1e-4)
 
 
-def test_hourly_bars_end_at_the_close_and_geneva_evening_moves_to_next_morning():
-    """SPY's hourly bars start at :30; the 15:30 ET bar ends at the 16:00 close, not 16:30
-    (NYSE calendar). The Geneva talks were announced Tue 2025-05-06 18:05 ET, after the close:
-    bar 0 is Wednesday's first bar, 09:30-10:30 ET (14:30 UTC)."""
-    spy = es.BundledSource().intraday("SPY", "2025-04-01T00:00:00Z", "2025-06-01T00:00:00Z", "1h")
-    ends = bar_ends(spy, "1h")
-    last = spy["time"].dt.tz_convert("America/New_York").dt.strftime("%H:%M") == "15:30"
-    assert last.any()
-    assert (ends[last].dt.tz_convert("America/New_York").dt.strftime("%H:%M") == "16:00").all()
-    assert (ends[~last] - spy["time"][~last] == pd.Timedelta(hours=1)).all()
-    ev = es.load_events()
-    ev = ev[ev["event_id"].isin(["2025-05-06-geneva-announce", "2025-04-02-liberation-day"])]
-    qqq = es.BundledSource().intraday("QQQ", "2024-06-01T00:00:00Z", "2025-06-01T00:00:00Z", "1h")
-    spy = es.BundledSource().intraday("SPY", "2024-06-01T00:00:00Z", "2025-06-01T00:00:00Z", "1h")
-    res = intraday_study(ev, pd.concat([spy, qqq]), interval="1h", assets=["SPY"], market="QQQ", model="market",
-                         estimation=(-140, -8), windows=((0, 0),), n_boot=100)
-    day0 = res.alignment.set_index("event_id")["day0"]
-    assert day0["2025-05-06-geneva-announce"] == pd.Timestamp("2025-05-07T14:30:00Z")
-    assert day0["2025-04-02-liberation-day"] == pd.Timestamp("2025-04-03T14:30:00Z")  # 16:15 ET -> next morning
+def test_bar_ends_stop_at_the_tokyo_lunch_break():
+    bars = pd.DataFrame({"ticker": "^N225", "time": pd.to_datetime(
+        ["2025-10-27T00:00Z", "2025-10-27T01:00Z", "2025-10-27T02:00Z", "2025-10-27T03:30Z"]),
+        "open": 1.0, "high": 1.0, "low": 1.0, "close": [1.0, 2.0, 3.0, 4.0], "volume": 0.0})
+    ends = with_bar_ends(bars, "1h")["bar_end"].dt.tz_convert("Asia/Tokyo").dt.strftime("%H:%M").tolist()
+    assert ends == ["10:00", "11:00", "11:30", "13:30"]  # the 11:00 JST bar ends at the 11:30 break
 
 
-def _raw_es_close(stamp: str) -> float:
-    """Close of one bar read straight from the bundled ES 1-minute file (not through the package)."""
-    path = resources.files("eventstudy") / "data" / "intraday" / "ES_1m.csv.gz"
-    with gzip.open(path, "rt") as f:
-        for line in f:
-            if line.startswith(stamp):
-                return float(line.split(",")[4])
-    raise AssertionError(stamp)
+class HourlySource:
+    """A user source: two days of hourly bars of one made-up instrument."""
+
+    name = "mine"
+
+    def intraday(self, ticker, start, end, interval="1h"):
+        t = pd.date_range("2025-03-03T14:00Z", periods=6, freq="h")
+        df = pd.DataFrame({"ticker": ticker, "time": t, "open": [10, 11, 12, 13, 14, 15.0],
+                           "high": 16.0, "low": 9.0, "close": [11, 12, 13, 14, 15, 16.0], "volume": 1.0})
+        return df[(df["time"] >= pd.Timestamp(start)) & (df["time"] <= pd.Timestamp(end))]
 
 
-def test_kuala_lumpur_weekend_on_real_es_minute_bars():
-    """The Kuala Lumpur framework (Sun 2025-10-26 11:00 Kuala Lumpur time, markets shut): ES bar 0
-    is the first minute after the Sunday 18:00 ET reopen; its return runs from Friday's last bar
-    (6,830.00) to that bar's close (6,874.00), +0.64 %."""
-    src = es.BundledSource()
-    es1 = src.intraday("ES=F", "2025-10-20T00:00:00Z", "2025-10-28T00:00:00Z", "1m")
-    ev = es.load_events()
-    ev = ev[ev["event_id"] == "2025-10-26-kuala-lumpur-framework"]
-    res = intraday_study(ev, es1, interval="1m", model="constant-mean", estimation=(-300, -11),
-                         windows=((0, 0), (0, 29)), n_boot=100)
-    ar = res.abnormal_returns.set_index("tau")
-    assert ar.loc[0, "date"] == pd.Timestamp("2025-10-26T22:01:00")  # bar 22:00-22:01 UTC = 18:00-18:01 ET
-    want = _raw_es_close("2025-10-26T22:00:00Z") / _raw_es_close("2025-10-24T21:00:00Z") - 1
-    assert want == pytest.approx(6874.0 / 6830.0 - 1)
-    assert ar.loc[0, "ret"] == pytest.approx(want, abs=1e-14)
-    car = res.car.set_index("window")
-    assert car.loc["0:0", "car"] == pytest.approx(want - ar.loc[0, "normal"], abs=1e-14)
-    assert car.loc["0:0", "day0"] == "2025-10-26T22:01:00Z"
+def test_any_source_and_both_rules():
+    src = HourlySource()
+    m = move("FUND", "2025-03-03T16:00:00+00:00", "2025-03-03T17:30:00+00:00", source=src, interval="1h")
+    # close rule: 16:00 -> bar 15:00-16:00 close 12; 17:30 -> bar 16:00-17:00 close 13
+    assert (m.start_price, m.end_price) == (12.0, 13.0) and m.source == "mine"
+    m = move("FUND", "2025-03-03T16:00:00+00:00", "2025-03-03T17:30:00+00:00", source=src, interval="1h",
+             price_at="open")
+    # open rule: 16:00 -> bar starting 16:00 open 12; 17:30 -> bar starting 18:00 open 14
+    assert (m.start_price, m.end_price) == (12.0, 14.0)
 
 
-def test_injected_abnormal_return_is_recovered_and_chunked_gives_the_same_numbers(monkeypatch, tmp_path):
-    bars0, times = minute_bars(n_assets=8, n_bars=1500)
-    event_bars = [600, 900, 1200, 1400]
-    bars, _ = minute_bars(n_assets=8, n_bars=1500, effect=0.004, event_bars=event_bars)
-    ev = events_at([times[b] + pd.Timedelta(seconds=1) for b in event_bars])
-    kw = dict(interval="1m", market="MKT", model="market", estimation=(-250, -11), windows=((0, 0), (-2, 2)),
-              n_boot=300)
-    res = intraday_study(ev, bars, **kw)
-    caar = res.caar.set_index(["group", "window"])["caar"]
-    assert caar[("all", "0:0")] == pytest.approx(0.004, abs=0.0006)  # 32 members, noise sd ~0.0008/sqrt(32)
-    kp = res.tests.query("group == 'all' and window == '0:0' and test == 'kp_bmp' and tau.isna()")["statistic"]
-    assert kp.iloc[0] > 5
-    null = intraday_study(ev, bars0, **kw).caar.set_index(["group", "window"])["caar"]
-    assert abs(null[("all", "0:0")]) < 0.0006
-    # the chunked engine on bars: same numbers in several blocks
-    monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
-    monkeypatch.setattr(engine, "RESULT_BYTES", 0)
-    monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
-    monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
-    ch = intraday_study(ev, bars, backend="chunked", memory=10 * 264, **kw)
-    assert ch.options["blocks"] >= 3
-    pd.testing.assert_frame_equal(res.car, ch.car, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(ch.tests["statistic"].to_numpy(float), res.tests["statistic"].to_numpy(float),
-                               rtol=1e-12, atol=1e-12)
-    evt = res.abnormal_returns.query("part == 'event'").reset_index(drop=True)
-    pd.testing.assert_frame_equal(evt, ch.abnormal_returns, rtol=1e-12, atol=1e-14)
-    files = {p.name: p for p in ch.write(tmp_path)}
-    ar = pd.read_csv(files["abnormal_returns.csv"])
-    assert ar["date"].str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$").all()
+def test_naive_instant_is_an_error():
+    with pytest.raises(PriceSourceError, match=r"argument start='2025-10-24T16:00:00' has no time zone.*"
+                                               r"2025-10-24T16:00:00-04:00"):
+        move("ES=F", "2025-10-24T16:00:00", SUN_REOPEN)
+    with pytest.raises(PriceSourceError, match="has no time zone"):
+        window_around("ES=F", pd.Timestamp("2025-10-26 18:00"), 10, 10)
 
 
-def test_date_only_events_are_excluded_with_the_reason():
-    bars, times = minute_bars(n_assets=2)
-    ev = es.load_events(frame=pd.DataFrame({"event_id": ["A", "B"], "timestamp": [
-        f"{times[500]:%Y-%m-%dT%H:%M:%S}+00:00", f"{times[0]:%Y-%m-%d}T00:00:00+00:00"],
-        "time_precision": ["exact", "date-only"]}))
-    res = intraday_study(ev, bars, interval="1m", estimation=(-200, -11), windows=((0, 0),), n_boot=100)
-    ex = res.exclusions.set_index(["event_id", "asset"])["reason"]
-    assert ex[("B", "S0")].startswith("a date-only event") and ("A", "S0") not in ex.index
+def test_missing_bars_name_ticker_instants_and_the_fetch_command():
+    with pytest.raises(PriceSourceError) as exc:
+        move("YM=F", "2025-05-06T16:00:00-04:00", "2025-05-06T19:00:00-04:00", interval="1h")
+    msg = str(exc.value)
+    assert "YM=F" in msg and "2025-05-06T16:00:00-04:00" in msg and "2025-05-06T19:00:00-04:00" in msg
+    assert "eventstudy fetch YM=F --interval 1h --start 2025-05-02T16:00:00-04:00 --end 2025-05-07T19:00:00-04:00" in msg
+    assert "1m bars for the last 30 days" in msg and "1h bars for the last 730 days" in msg
 
 
-def test_clear_errors():
-    bars, times = minute_bars(n_assets=2)
-    ev = events_at([times[500]])
-    with pytest.raises(DataError, match="naive"):
-        intraday_study(ev, bars.assign(time=bars["time"].dt.tz_localize(None)), interval="1m")
-    with pytest.raises(DataError, match="dask"):
-        intraday_study(ev, bars, interval="1m", backend="dask")
-    with pytest.raises(DataError, match="no bars"):
-        intraday_study(ev, bars, interval="1m", market="SPY", model="market")
-    with pytest.raises(DataError, match="interval="):
-        intraday_study(ev, bars, interval="soon")
-    with pytest.raises(DataError, match="date_only"):
-        intraday_study(ev, bars, interval="1m", date_only="end-of-day")
-    late = events_at([times[-1] + pd.Timedelta(days=2)])
-    with pytest.raises(DataError, match="after the last bar"):
-        intraday_study(late, bars, interval="1m")
+def test_bars_that_stop_before_an_end_do_not_cover_it():
+    # the bundled 1m ES file ends with the 17:00 ET bar of Friday 2025-11-14: the Sunday reopen is not in it
+    with pytest.raises(PriceSourceError, match=r"do not cover the end instant 2025-11-16T18:00:00-05:00.*"
+                                               r"eventstudy fetch ES=F --interval 1m"):
+        move("ES=F", "2025-11-14T16:00:00-05:00", "2025-11-16T18:00:00-05:00", price_at=("close", "open"))
 
 
-def test_lunch_break_and_bars_of_different_lengths():
-    """Tokyo breaks for lunch 11:30-12:30: the 11:00 hourly bar ends at 11:30, so an event at 11:45
-    JST gets the 12:30 bar (ending 13:30). SPY hourly beside ES 15-minute bars (interval per
-    instrument): an event at 15:05 UTC gets SPY's 14:30-15:30 bar and ES's 15:00-15:15 bar."""
-    days = pd.bdate_range("2025-03-03", periods=40)
-    starts = [pd.Timestamp(f"{d:%Y-%m-%d} {h}", tz="Asia/Tokyo") for d in days
-              for h in ("09:00", "10:00", "11:00", "12:30", "13:30", "14:30")]
-    rng = np.random.default_rng(3)
-    n225 = pd.DataFrame({"ticker": "^N225", "time": starts,
-                         "close": 38000 * np.exp(np.cumsum(rng.normal(0, 0.002, len(starts))))})
-    ends = bar_ends(n225, "1h").dt.tz_convert("Asia/Tokyo").dt.strftime("%H:%M")
-    assert ends.tolist()[:6] == ["10:00", "11:00", "11:30", "13:30", "14:30", "15:30"]
-    ev = events_at([pd.Timestamp(f"{days[30]:%Y-%m-%d} 11:45", tz="Asia/Tokyo").tz_convert("UTC")])
-    res = intraday_study(ev, n225, interval="1h", estimation=(-120, -11), windows=((0, 0),), n_boot=100)
-    assert res.alignment["day0"].iloc[0] == pd.Timestamp(f"{days[30]:%Y-%m-%d} 13:30", tz="Asia/Tokyo")
-
-    src = es.BundledSource()
-    spy = src.intraday("SPY", "2025-09-02T00:00:00Z", "2025-10-20T00:00:00Z", "1h")
-    fut = src.intraday("ES=F", "2025-09-02T00:00:00Z", "2025-10-20T00:00:00Z", "15m")
-    ev = events_at([pd.Timestamp("2025-10-14T15:05:00Z")])
-    res = intraday_study(ev, pd.concat([spy, fut]), interval={"SPY": "1h", "ES=F": "15m"},
-                         estimation=(-100, -11), windows=((0, 0),), n_boot=100)
-    day0 = res.alignment.set_index("asset")["day0"]
-    assert day0["SPY"] == pd.Timestamp("2025-10-14T15:30:00Z")
-    assert day0["ES=F"] == pd.Timestamp("2025-10-14T15:15:00Z")
-    with pytest.raises(DataError, match="no bar length for 'ES=F'"):
-        intraday_study(ev, pd.concat([spy, fut]), interval={"SPY": "1h"})
+def test_bad_arguments():
+    with pytest.raises(PriceSourceError, match="price_at='last'"):
+        move("ES=F", FRI_CLOSE, SUN_REOPEN, price_at="last")
+    with pytest.raises(PriceSourceError, match="before start"):
+        move("ES=F", SUN_REOPEN, FRI_CLOSE)
+    assert bar_length("1h") == bar_length("60m") == pd.Timedelta(hours=1)
+    with pytest.raises(PriceSourceError, match="not a bar length"):
+        bar_length("hourly")
 
 
-def test_reasons_name_real_instants_and_placebo_refuses_bars():
-    bars, times = minute_bars(n_assets=2)
-    ev = events_at([times[0] + pd.Timedelta(seconds=5), times[500]])
-    res = intraday_study(ev, bars, interval="1m", estimation=(-200, -11), windows=((0, 0),), n_boot=100)
-    reasons = " ".join(res.exclusions["reason"])
-    assert "1678" not in reasons and "[bars]" not in reasons and "needs a bar before it" in reasons
-    with pytest.raises(DataError, match="daily"):
-        es.placebo_test(res, n_draws=100)
+def test_window_around_event_minutes_and_the_price_at_the_event():
+    w = window_around("ES=F", FRI_CLOSE, before=5, after="5min")
+    assert list(w.columns) == ["ticker", "time", "bar_end", "open", "high", "low", "close", "volume",
+                               "minutes_from_event"]
+    assert w["time"].min() == pd.Timestamp("2025-10-24T19:55:00Z")
+    assert w["time"].max() == pd.Timestamp("2025-10-24T20:05:00Z")
+    assert w["minutes_from_event"].tolist() == [float(x) for x in range(-4, 7)]
+    at_event = w[w["minutes_from_event"] <= 0].iloc[-1]
+    assert at_event["close"] == 6827.25  # the same price move() uses at that instant
+    # across the weekend: hours of closure are simply absent, minutes count from the instant
+    w = window_around("ES=F", SUN_REOPEN, before="1h", after=2)
+    assert w["minutes_from_event"].tolist() == [1.0, 2.0, 3.0] and w["open"].iloc[0] == 6881.00

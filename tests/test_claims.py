@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eventstudy.claims import (RESULT_COLUMNS, ClaimError, bundled_claims_path, check_claims,
-                               default_claims_path, load_claims)
+from eventstudy.claims import RESULT_COLUMNS, ClaimError, check_claims, load_claims
+from eventstudy.examples.us_china import bundled_claims_path, claims_path
 from eventstudy.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def checked():
 def test_repo_claims_are_the_bundled_ones():
     assert filecmp.cmp(ROOT / "claims.csv", bundled_claims_path(), shallow=False), \
         "claims.csv changed: copy it to eventstudy/data/claims.csv"
-    assert default_claims_path() == ROOT / "claims.csv"
+    assert claims_path() == ROOT / "claims.csv"
 
 
 def test_claims_file_is_valid_and_complete():

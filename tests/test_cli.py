@@ -136,7 +136,7 @@ def test_run_chunked_backend_and_placebo_match_memory(capsys, tmp_path, monkeypa
     placebo.csv and its table, whose observed CAAR is the study's."""
     import numpy as np
 
-    import eventstudy.engine as engine
+    import eventstudy.pipeline.blocks as engine
 
     common = ["--assets", "SPY,^N225,^KS11,CNY=X", "--n-boot", "200", "--no-figures", "--placebo", "300"]
     assert run(capsys, "run", "--out", str(tmp_path / "mem"), *common)[0] == 0

@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-import eventstudy.engine as engine
-from eventstudy.errors import DataError
+import eventstudy.pipeline.blocks as engine
+from eventstudy.errors import DataError, SpecificationError
+from eventstudy.examples import us_china
 from eventstudy.inference import correlation
+from eventstudy.pipeline.executors import DEFAULT_MEMORY, parse_memory
 from eventstudy.prices.parquet import ParquetSource
 
 
@@ -65,6 +67,7 @@ def small_blocks(monkeypatch):
 
 
 def assert_same(mem, other, tol=1e-12):
+    """Every view of the one result schema: the same columns, equal values (1e-12)."""
     a, b = mem.tests, other.tests
     assert len(a) == len(b)
     keys = ["group", "window", "tau", "test"]
@@ -77,9 +80,12 @@ def assert_same(mem, other, tol=1e-12):
     pd.testing.assert_frame_equal(mem.members, other.members)
     pd.testing.assert_frame_equal(mem.exclusions, other.exclusions)
     pd.testing.assert_frame_equal(mem.car, other.car, rtol=tol, atol=1e-14)
-    ev = mem.abnormal_returns
-    ev = ev[ev["part"] == "event"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(ev, other.abnormal_returns, rtol=tol, atol=1e-14)
+    pd.testing.assert_frame_equal(mem.params, other.params, rtol=tol, atol=1e-14)
+    pd.testing.assert_frame_equal(mem.event_rows, other.event_rows, rtol=tol, atol=1e-14)
+    pd.testing.assert_frame_equal(mem.abnormal_returns, other.abnormal_returns, rtol=tol, atol=1e-14)
+    pd.testing.assert_frame_equal(mem.estimation_exclusions, other.estimation_exclusions)
+    pd.testing.assert_frame_equal(mem.caar, other.caar, rtol=tol, atol=1e-14)
+    pd.testing.assert_frame_equal(mem.aar, other.aar, rtol=tol, atol=1e-14)
 
 
 KW = dict(model="market", market="MKT", estimation=(-250, -11), windows=((-1, 1), (0, 0), (0, 2)), n_boot=300)
@@ -90,7 +96,7 @@ def test_chunked_equals_memory(data, small_blocks, partition):
     prices, events = data
     mem = es.EventStudy(events, prices, **KW).fit()
     assert len(mem.exclusions) > 0 and (mem.car["status"] != "ok").any()  # the hard cases are present
-    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, partition=partition, **KW).fit()
+    ch = es.EventStudy(events, prices, **KW).fit(backend="chunked", memory=small_blocks, partition=partition)
     assert ch.options["blocks"] >= 6
     assert_same(mem, ch)
 
@@ -105,7 +111,7 @@ def test_every_model_and_convention(data, small_blocks, model, extra):
     prices, events = data
     kw = {**KW, "model": model, **extra}
     mem = es.EventStudy(events, prices, **kw).fit()
-    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, **kw).fit()
+    ch = es.EventStudy(events, prices, **kw).fit(backend="chunked", memory=small_blocks)
     assert ch.options["blocks"] >= 6
     assert_same(mem, ch)
 
@@ -118,7 +124,7 @@ def test_events_split_across_blocks(data, monkeypatch):
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
     prices, events = data
     mem = es.EventStudy(events, prices, **KW).fit()
-    ch = es.EventStudy(events, prices, backend="chunked", memory=10 * 262, **KW).fit()
+    ch = es.EventStudy(events, prices, **KW).fit(backend="chunked", memory=10 * 262)
     assert ch.options["blocks"] > len(events)
     assert_same(mem, ch)
 
@@ -129,42 +135,49 @@ def test_rbar_subset_of_large_groups(data, small_blocks, monkeypatch):
     prices, events = data
     mem = es.EventStudy(events, prices, **KW).fit()
     assert mem.tests["note"].str.contains("random subset").any()
-    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, **KW).fit()
+    ch = es.EventStudy(events, prices, **KW).fit(backend="chunked", memory=small_blocks)
     assert_same(mem, ch)
 
 
 def test_bundled_markets_with_their_own_calendars(small_blocks):
     """The real study: 14 markets on 9 calendars, stale quotes, holidays, the headline numbers."""
-    mem = es.us_china_study().fit()
-    ch = es.us_china_study(backend="chunked", memory=small_blocks, partition="asset").fit()
+    mem = us_china.study().fit()
+    ch = us_china.study().fit(backend="chunked", memory=small_blocks, partition="asset")
     assert ch.options["blocks"] >= 10
     assert_same(mem, ch)
-    pd.testing.assert_frame_equal(mem.caar, ch.caar, rtol=1e-12)
 
 
 def test_progress_and_spill_dir(data, small_blocks, tmp_path):
     prices, events = data
     seen = []
     spill = tmp_path / "spill"
-    res = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, spill_dir=spill,
-                        progress=lambda done, total, msg: seen.append((done, total, msg)), **KW).fit()
+    res = es.EventStudy(events, prices, **KW).fit(backend="chunked", memory=small_blocks, spill_dir=spill,
+                                                  progress=lambda done, total, msg: seen.append((done, total, msg)))
     assert [d for d, _, _ in seen] == list(range(1, res.options["blocks"] + 1))
     assert all(t == res.options["blocks"] for _, t, _ in seen) and "members" in seen[0][2]
     assert spill.is_dir() and not list(spill.rglob("*.npy"))  # spilled rows removed after the fit
 
 
-def test_chunked_results_write_and_views(data, small_blocks, tmp_path):
+def test_chunked_results_write_the_same_files(data, small_blocks, tmp_path):
+    """One result schema: the files written from the chunked engine's results equal the in-memory
+    ones (estimation rows and excluded days included, written block by block)."""
     prices, events = data
     mem = es.EventStudy(events, prices, **KW).fit()
-    ch = es.EventStudy(events, prices, backend="chunked", memory=small_blocks, **KW).fit()
-    files = {p.name for p in ch.write(tmp_path)}
-    assert {"abnormal_returns.csv", "car.csv", "tests.csv", "manifest.json", "estimation_exclusions.csv"} <= files
-    # excluded estimation days: a count per member that matches the in-memory list of days
-    counts = mem.estimation_exclusions.groupby(["event_id", "asset"]).size().rename("n_days").reset_index()
-    got = ch.estimation_exclusions[["event_id", "asset", "n_days"]]
-    pd.testing.assert_frame_equal(got.sort_values(["event_id", "asset"]).reset_index(drop=True),
-                                  counts.sort_values(["event_id", "asset"]).reset_index(drop=True))
-    pd.testing.assert_frame_equal(mem.aar, ch.aar, rtol=1e-12)
+    ch = es.EventStudy(events, prices, **KW).fit(backend="chunked", memory=small_blocks)
+    a = {p.name: p for p in mem.write(tmp_path / "mem")}
+    b = {p.name: p for p in ch.write(tmp_path / "chunked")}
+    assert set(a) == set(b) >= {"abnormal_returns.csv", "car.csv", "params.csv", "tests.csv", "manifest.json",
+                                "estimation_exclusions.csv", "exclusions.csv", "alignment.csv"}
+    for name in sorted(set(a) - {"manifest.json"}):
+        x, y = pd.read_csv(a[name]), pd.read_csv(b[name])
+        assert list(x.columns) == list(y.columns), name
+        num = x.select_dtypes("number").columns
+        np.testing.assert_allclose(y[num].to_numpy(float), x[num].to_numpy(float), rtol=1e-12, atol=1e-14,
+                                   err_msg=name)
+        text = [c for c in x.columns if c not in num]
+        pd.testing.assert_frame_equal(x[text], y[text], obj=name)
+    assert len(pd.read_csv(a["abnormal_returns.csv"])) == len(mem.abnormal_returns) > 0
+    assert len(pd.read_csv(a["estimation_exclusions.csv"])) == len(mem.estimation_exclusions) > 0
 
 
 def test_group_values_that_name_an_event_are_refused(data):
@@ -174,26 +187,29 @@ def test_group_values_that_name_an_event_are_refused(data):
     clash = events.assign(group=["E005"] + ["x"] * (len(events) - 1))
     for backend in ("memory", "chunked"):
         with pytest.raises(DataError, match="E005"):
-            es.EventStudy(clash, prices, backend=backend, **KW).fit()
+            es.EventStudy(clash, prices, **KW).fit(backend=backend)
     with pytest.raises(DataError, match="pooled group"):
         es.EventStudy(events.assign(group="all"), prices, **KW).fit()
 
 
 def test_memory_budget_parsing_and_errors(data):
-    assert engine.parse_memory("2GB") == 2_000_000_000
-    assert engine.parse_memory("1.5GiB") == int(1.5 * 1024 ** 3)
-    assert engine.parse_memory("500 mb") == 500_000_000
-    assert engine.parse_memory(None) == engine.DEFAULT_MEMORY
+    assert parse_memory("2GB") == 2_000_000_000
+    assert parse_memory("1.5GiB") == int(1.5 * 1024 ** 3)
+    assert parse_memory("500 mb") == 500_000_000
+    assert parse_memory(None) == DEFAULT_MEMORY
     for bad in ("lots", "-1GB", 0):
-        with pytest.raises(DataError, match="memory="):
-            engine.parse_memory(bad)
+        with pytest.raises(SpecificationError, match="memory="):
+            parse_memory(bad)
     prices, events = data
+    spec = es.EventStudy(events, prices, **KW)
     with pytest.raises(DataError, match="too small"):
-        es.EventStudy(events, prices, backend="chunked", memory="1MB", **KW).fit()
-    with pytest.raises(DataError, match="backend="):
-        es.EventStudy(events, prices, backend="spark", **KW).fit()
-    with pytest.raises(DataError, match="partition="):
-        es.EventStudy(events, prices, backend="chunked", partition="day", **KW).fit()
+        spec.fit(backend="chunked", memory="1MB")
+    with pytest.raises(SpecificationError, match="backend="):
+        spec.fit(backend="spark")
+    with pytest.raises(SpecificationError, match="partition="):
+        spec.fit(backend="chunked", partition="day")
+    with pytest.raises(SpecificationError, match="backend='chunked'"):
+        spec.fit(memory="1GB")  # a budget without a block engine
 
 
 def test_make_blocks_keeps_events_whole():
@@ -224,8 +240,7 @@ def test_dask_equals_local(data, client, tmp_path, partition):
     prices, events = data
     src = ParquetSource.write(prices, tmp_path / "prices.parquet")
     mem = es.EventStudy(events, prices, **KW).fit()
-    d = es.EventStudy(events, src, backend="dask", client=client, partition=partition, memory=40 * 200 * 262,
-                      **KW).fit()
+    d = es.EventStudy(events, src, **KW).fit(backend="dask", client=client, partition=partition, memory=40 * 200 * 262)
     assert d.options["blocks"] >= 4
     assert_same(mem, d)
 
@@ -254,7 +269,7 @@ def test_cli_points_at_an_existing_scheduler(data, client, tmp_path, capsys):
 def test_dask_needs_parquet_not_a_frame(data, client):
     prices, events = data
     with pytest.raises(DataError, match="ParquetSource"):
-        es.EventStudy(events, prices, backend="dask", client=client, **KW).fit()
+        es.EventStudy(events, prices, **KW).fit(backend="dask", client=client)
 
 
 def test_parquet_source_reads_only_what_is_asked(data, tmp_path):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from eventstudy import EventCatalogError, bundled_events_path, load_events
+from eventstudy.examples import us_china
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "event_id,timestamp,time_precision,title,category,direction,location,source,notes\n"
@@ -80,9 +81,11 @@ def test_duplicate_event_id_names_both_lines(tmp_path):
 
 
 def test_unknown_category_lists_choices(tmp_path):
+    """Categories are free text unless the study names its own (the bundled example does)."""
     p = write(tmp_path, GOOD.replace("announcement", "rumour"))
+    assert load_events(p)["category"].tolist() == ["rumour"]
     with pytest.raises(EventCatalogError, match=r"line 2, column category: 'rumour' is not a known category; use one of \["):
-        load_events(p)
+        load_events(p, categories=us_china.CATEGORIES)
 
 
 def test_custom_categories_allowed(tmp_path):
@@ -93,7 +96,7 @@ def test_custom_categories_allowed(tmp_path):
 @pytest.mark.parametrize("value", ["2", "up", ""])
 def test_bad_direction(tmp_path, value):
     p = write(tmp_path, GOOD.replace(",1,Washington", f",{value},Washington"))
-    with pytest.raises(EventCatalogError, match=r"line 2, column direction: .* must be \+1 \(de-escalation\) or -1"):
+    with pytest.raises(EventCatalogError, match=r"line 2, column direction: .* must be \+1 or -1"):
         load_events(p)
 
 
@@ -106,7 +109,7 @@ def test_date_only_with_time_of_day_is_an_error(tmp_path):
 def test_all_problems_reported_together_nothing_dropped(tmp_path):
     body = GOOD + "x1,2025-05-12 09:30,exact,x,talks,1,x,s,n\n" + "x2,2025-05-12T09:30:00+02:00,exact,x,gossip,1,x,s,n\n"
     with pytest.raises(EventCatalogError) as exc:
-        load_events(write(tmp_path, body))
+        load_events(write(tmp_path, body), categories=us_china.CATEGORIES)
     assert str(exc.value).startswith("2 problem(s)")
     assert "line 3" in str(exc.value) and "line 4" in str(exc.value)
 

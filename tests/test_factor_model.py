@@ -6,7 +6,7 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.models import FactorModel, get_model
-from eventstudy.panel import Panel
+from eventstudy.eventtime import EventTimePanel as Panel
 
 
 def make_panel(n=50, t=300, seed=0, b0=0.6, b1=0.4):

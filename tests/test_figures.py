@@ -2,9 +2,11 @@
 half-width is z times the estimation-window residual sd computed by hand."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import eventstudy as es
+from eventstudy.examples import us_china
 
 pytest.importorskip("matplotlib")
 from eventstudy.report import figures  # noqa: E402
@@ -12,18 +14,39 @@ from eventstudy.report import figures  # noqa: E402
 
 @pytest.fixture(scope="module")
 def res():
-    return es.us_china_study(n_boot=200).fit()
+    return us_china.study(n_boot=200).fit()
 
 
 def test_save_all_writes_pngs(res, tmp_path):
-    paths = figures.save_all(res, tmp_path)
+    paths = figures.save_all(res, tmp_path, **us_china.figure_selection(res))
+    paths += us_china.extra_figures(tmp_path)
     assert [p.name for p in paths] == ["car_paths.png", "caar_by_group.png", "intraday_es_kuala_lumpur.png"]
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 20_000
 
 
+def test_figures_of_a_users_own_study(tmp_path):
+    """No example names inside the library: any group column, any events, any markets."""
+    rng = np.random.default_rng(3)
+    dates = pd.bdate_range("2023-01-02", periods=500)
+    frames = [pd.DataFrame({"ticker": t, "date": dates, "close": 100 * np.cumprod(1 + rng.normal(0, 0.01, 500))})
+              for t in ("MKT", "AAA", "BBB", "CCC")]
+    px = pd.concat(frames, ignore_index=True).assign(adj_close=lambda d: d["close"])
+    ev = es.load_events(frame=pd.DataFrame({"event_id": [f"x{i}" for i in range(20)],
+                                            "date": [f"{dates[300 + 9 * i]:%Y-%m-%d}" for i in range(20)],
+                                            "region": ["north", "south", "east", "west"] * 5}))
+    r = es.EventStudy(ev, px, market="MKT", group="region", windows=((-2, 2),), n_boot=50).fit()
+    paths = figures.save_all(r, tmp_path)
+    assert [p.name for p in paths] == ["car_paths.png", "caar_by_group.png"]
+    labels = [line.get_label() for line in figures.caar_by_group(r).axes[0].get_lines()]
+    assert [lbl.split(" (")[0] for lbl in labels if "(N = " in lbl] == ["north", "south", "east", "west"]
+    fig = figures.car_paths(r)  # 20 events: the 16 largest, and the caption says so
+    assert sum(ax.get_visible() for ax in fig.axes) == 16
+    assert any("16 of 20 events shown" in t.get_text() for t in fig.texts)
+
+
 def test_intraday_annotations_are_the_real_prices():
-    fig = figures.intraday_es_kuala_lumpur()
+    fig = us_china.kuala_lumpur_figure()
     texts = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
     assert "6827.25" in texts["before"] and "Fri 15:59" in texts["before"]
     assert "6881.00" in texts["after"] and "Sun 18:00" in texts["after"]
@@ -33,7 +56,7 @@ def test_intraday_annotations_are_the_real_prices():
 def test_band_half_width_is_z_times_residual_sd(res):
     data = figures.car_path_data(res, events=["2025-10-26-kuala-lumpur-framework"], assets=["^N225"], level=0.95)
     first = data.sort_values("tau").iloc[0]
-    ar = res.abnormal_returns
+    ar = res.abnormal_returns  # recomputed from the inputs: an independent path from params["sigma"]
     est = ar[(ar.event_id == "2025-10-26-kuala-lumpur-framework") & (ar.asset == "^N225") & (ar.part == "estimation")]
     s = np.sqrt((est["ar"] ** 2).sum() / (est["ar"].notna().sum() - 1))  # constant mean: k = 1
     assert (first["upper"] - first["car"]) == pytest.approx(1.959963984540054 * s, rel=1e-9)

@@ -1,4 +1,4 @@
-"""Pin the inference battery to R estudy2 0.10.0 (oracle in /work/shared/reference/estudy2).
+"""Pin the inference battery to R estudy2 0.10.0 (oracle in tests/data/estudy2).
 
 The oracle's own abnormal returns and market returns are fed into Panels (so this checks the
 statistics, not the model fits), for every sample x window x market model x return type, with
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import functools
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ESTUDY2
 
 from eventstudy.inference import Panel, run_tests
 
-ROOT = Path("/work/shared/reference/estudy2")
-pytestmark = pytest.mark.skipif(not (ROOT / "outputs" / "daily_tests.csv").exists(), reason="estudy2 oracle not available")
+ROOT = ESTUDY2
 
 RTOL, ATOL = 1e-11, 1e-12
 EST = (-130, -11)
@@ -41,14 +40,14 @@ CASES = [(rt, mm, s, w) for rt in ("simple", "log") for mm in K
 
 @functools.lru_cache(maxsize=1)
 def _data():
-    ar = pd.read_csv(ROOT / "outputs" / "abnormal_returns.csv")
+    ar = pd.read_csv(ROOT / "outputs" / "abnormal_returns.csv.gz")
     ar = {key: g.set_index("tau").sort_index() for key, g in
           ar.groupby(["returns_type", "market_model", "asset", "event_date"])}
-    rets = pd.read_csv(ROOT / "outputs" / "returns.csv")
+    rets = pd.read_csv(ROOT / "outputs" / "returns.csv.gz")
     mkt = {rt: g.set_index("date")["MKT"] for rt, g in rets.groupby("returns_type")}
     samples = pd.read_csv(ROOT / "inputs" / "samples.csv").sort_values(["sample", "order"])
     samples = {s: list(zip(g["asset"], g["event_date"])) for s, g in samples.groupby("sample")}
-    daily = pd.read_csv(ROOT / "outputs" / "daily_tests.csv")
+    daily = pd.read_csv(ROOT / "outputs" / "daily_tests.csv.gz")
     car = pd.read_csv(ROOT / "outputs" / "car_tests.csv")
     return ar, mkt, samples, daily, car
 

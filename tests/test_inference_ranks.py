@@ -9,7 +9,7 @@ from scipy import stats as st
 from eventstudy.inference import Panel, battery
 from eventstudy.inference import _nan
 from eventstudy.inference.context import Context
-from eventstudy.inference.nonparametric import _est_ranks, _rank_sums
+from eventstudy.inference.nonparametric import corrado_rank_sums, estimation_ranks
 
 
 def _ref_rank_sums(p: Panel):
@@ -59,7 +59,7 @@ def _panel(seed, ties=False, nan=False, n=60, m=50, big_l=3):
 def test_rank_sums_equal_rankdata(ties, nan, big_l):
     p = _panel(3, ties, nan, big_l=big_l)
     ctx = Context(p)
-    rs = _rank_sums(ctx)
+    rs = corrado_rank_sums(ctx)
     dev, u, k = _ref_rank_sums(p)
     assert np.array_equal(rs["dev"], dev)  # half-integer sums: exact
     assert np.array_equal(rs["k"], k)
@@ -91,7 +91,7 @@ def test_standardized_ties_that_the_returns_do_not_have():
     else:
         pytest.skip("no colliding quotient found")
     ctx = Context(q)
-    _, _, fix = _est_ranks(ctx)
+    _, _, fix = estimation_ranks(ctx)
     assert 0 in fix and fix[0][0] == fix[0][1]
     ref = _ref_grank(ctx.est_sar, np.column_stack([ctx.sar, ctx.scar]))
     got = battery(q, tests=["grank"])["statistic"].to_numpy()

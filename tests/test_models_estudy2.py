@@ -1,4 +1,4 @@
-"""Normal-return models and abnormal returns pinned to R estudy2 0.10.0 (../shared/reference/estudy2).
+"""Normal-return models and abnormal returns pinned to R estudy2 0.10.0 (tests/data/estudy2).
 
 The oracle's inputs (prices of MKT and A1..A8, 8 event rows) go through the project's own
 pipeline: CSV source -> returns on each series' sessions -> day 0 -> event-time panel -> fit on
@@ -9,18 +9,17 @@ the README reports a numpy re-implementation within 4.5e-15, so anything above r
 convention difference.
 """
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ESTUDY2
 
 from eventstudy import CSVSource, align, compute_returns, data_sessions, load_events
 from eventstudy.models import get_model
-from eventstudy.panel import build_panel
+from eventstudy.eventtime import build_panel
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "estudy2"
-pytestmark = pytest.mark.skipif(not REF.is_dir(), reason="../shared/reference/estudy2 not beside the project")
+REF = ESTUDY2
 
 MODEL_NAMES = {"sim": "market", "mean_adj": "constant-mean", "mrkt_adj": "market-adjusted"}
 
@@ -28,7 +27,7 @@ MODEL_NAMES = {"sim": "market", "mean_adj": "constant-mean", "mrkt_adj": "market
 @pytest.fixture(scope="module")
 def oracle():
     params = pd.read_csv(REF / "outputs" / "estimation_params.csv")
-    ars = pd.read_csv(REF / "outputs" / "abnormal_returns.csv")
+    ars = pd.read_csv(REF / "outputs" / "abnormal_returns.csv.gz")
     return params, ars
 
 

@@ -5,6 +5,7 @@ the distributed one."""
 
 import dataclasses
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -161,9 +162,8 @@ def test_observed_caar_equals_results_caar(study):
 
 
 def test_chunked_engine_results_give_the_same_test(study):
-    """The chunked engine keeps no panel; the placebo test needs none."""
-    chunked = dataclasses.replace(study.spec, backend="chunked").fit()
-    assert chunked.panel is None and chunked.ar is None
+    """The placebo test reads the one result schema, whichever engine fitted the study."""
+    chunked = study.spec.fit(backend="chunked")
     pd.testing.assert_frame_equal(placebo_test(chunked, n_draws=300), placebo_test(study, n_draws=300))
 
 
@@ -237,13 +237,13 @@ def test_common_factor_widens_the_null_beyond_independent_members():
 
 
 def test_bad_arguments_are_clear_errors(study):
-    with pytest.raises(es.DataError, match=r"n_draws=0: pass a positive number"):
+    with pytest.raises(es.SpecificationError, match=r"n_draws=0: pass a positive number"):
         placebo_test(study, n_draws=0)
-    with pytest.raises(es.DataError, match=r"groups='sideways' is not a group of the study; pass some of \['all', 'up', 'down'\]"):
+    with pytest.raises(es.SpecificationError, match=r"groups='sideways' is not a group of the study; pass some of \['all', 'up', 'down'\]"):
         placebo_test(study, groups="sideways")
-    with pytest.raises(es.EstimationWindowError, match=r"windows='-5:5' is not a window of the study; pass some of \['-1:1', '0:0'\]"):
+    with pytest.raises(es.SpecificationError, match=r"windows='-5:5' is not a window of the study; pass some of \['-1:1', '0:0'\]"):
         placebo_test(study, windows="-5:5")
-    with pytest.raises(es.EstimationWindowError, match="write two session offsets"):
+    with pytest.raises(es.SpecificationError, match="write two session offsets"):
         placebo_test(study, windows="soon")
 
 
@@ -257,13 +257,36 @@ def test_too_few_eligible_dates_is_a_clear_error():
         placebo_test(res, n_draws=10)
 
 
-def test_unsupported_model_is_a_clear_error(study):
-    class Custom(es.MarketModel):
-        pass
+@dataclasses.dataclass(frozen=True)
+class ThroughOrigin(es.NormalReturnModel):
+    """A user's own model, defined by its regressor columns only: R_it = beta_i R_mt + e_it."""
 
-    res = dataclasses.replace(study, spec=dataclasses.replace(study.spec, model=Custom()))
-    with pytest.raises(es.DataError, match="supports the constant-mean, market-adjusted and market models and FactorModel"):
-        placebo_test(res, n_draws=10)
+    name: ClassVar[str] = "market-through-origin"
+    k: ClassVar[int] = 1
+
+    def columns(self, reg):
+        return [reg]
+
+
+def test_a_user_defined_model_works_in_the_engine_and_the_placebo_test():
+    """A NormalReturnModel subclass gets the fit, the all-dates fit and the placebo test for free:
+    its beta is the hand-written OLS through the origin, its rolling CAR the engine's CAR."""
+    px = make_prices(9, n_assets=3, betas=[0.5, 1.0, 1.5], drop=DROP)
+    res = fit(make_events([OTHER, TARGET], groups=["up", "down"]), px, model=ThroughOrigin())
+    assert list(res.params.columns[-1:]) == ["b0"]
+    a = px[px["ticker"] == "A2"].set_index("date")["adj_close"]
+    m = px[px["ticker"] == "MKT"].set_index("date")["adj_close"]
+    r, mk = a.pct_change().dropna(), m.pct_change().dropna()
+    p = r.index.get_loc(DATES[TARGET])
+    q = r.index.get_loc(DATES[OTHER])
+    est = [i for i in range(p - 120, p - 10) if not q - 1 <= i <= q + 1]  # the clean estimation rows
+    beta = float(np.linalg.lstsq(mk.to_numpy()[est, None], r.to_numpy()[est], rcond=None)[0][0])
+    got = res.params.set_index(["event_id", "asset"]).loc[("e1", "A2"), "b0"]
+    assert got == pytest.approx(beta, rel=1e-10)
+    both = engine_vs_rolling(res, "e1")
+    np.testing.assert_allclose(both["car_rolling"], both["car"], rtol=0, atol=1e-10)
+    frame = placebo_test(res, n_draws=200, windows="0:0")
+    assert list(frame["group"]) == ["all", "up", "down"] and frame["pvalue"].between(0, 1).all()
 
 
 # --- distributed ------------------------------------------------------------------------------------

@@ -8,16 +8,15 @@ rounding separates the two.
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ESTUDY2
 
 from eventstudy.cli import main
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "estudy2"
-pytestmark = pytest.mark.skipif(not REF.is_dir(), reason="../shared/reference/estudy2 not beside the project")
+REF = ESTUDY2
 
 DAILY = {"t_cs": "t_test_stat", "bw1980": "bw_1980_stat", "bw1985": "bw_1985_stat", "patell": "pt_stat",
          "bmp": "bh_stat", "sign": "sign_stat", "gsign": "gsign_stat", "rank": "rank_stat", "mrank": "mrank_stat"}
@@ -54,7 +53,7 @@ def test_output_files_and_columns(run_dir):
 
 def test_abnormal_returns_match_estudy2(run_dir):
     ar = pd.read_csv(run_dir / "abnormal_returns.csv")
-    ref = pd.read_csv(REF / "outputs" / "abnormal_returns.csv")
+    ref = pd.read_csv(REF / "outputs" / "abnormal_returns.csv.gz")
     ref = ref[(ref.returns_type == "simple") & (ref.market_model == "sim")]
     j = ar.merge(ref, on=["asset", "date", "tau"], how="inner", validate="one_to_one")
     assert len(j) == len(ar) == 8 * (120 + 3)  # estimation rows and the union of the event windows
@@ -63,7 +62,7 @@ def test_abnormal_returns_match_estudy2(run_dir):
 
 def test_statistics_match_estudy2(run_dir):
     tests = pd.read_csv(run_dir / "tests.csv", dtype={"tau": "Int64"})
-    daily = pd.read_csv(REF / "outputs" / "daily_tests.csv")
+    daily = pd.read_csv(REF / "outputs" / "daily_tests.csv.gz")
     daily = daily[(daily.returns_type == "simple") & (daily.market_model == "sim")]
     car_ref = pd.read_csv(REF / "outputs" / "car_tests.csv")
     car_ref = car_ref[(car_ref.returns_type == "simple") & (car_ref.market_model == "sim")]

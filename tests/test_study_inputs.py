@@ -67,9 +67,9 @@ def test_asset_without_prices_is_an_error(prices):
 def test_missing_market_and_unknown_model(prices):
     with pytest.raises(es.DataError, match="market 'SPX' has no prices"):
         es.EventStudy(events([["x", "2024-10-01"]]), prices, market="SPX").fit()
-    with pytest.raises(es.DataError, match="needs a benchmark: pass market="):
+    with pytest.raises(es.SpecificationError, match="needs a benchmark: pass market="):
         es.EventStudy(events([["x", "2024-10-01"]]), prices).fit()
-    with pytest.raises(ValueError, match="model='capm' is unknown"):
+    with pytest.raises(es.SpecificationError, match="model='capm' is unknown"):
         study(events([["x", "2024-10-01"]]), prices, model="capm").fit()
 
 

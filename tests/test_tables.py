@@ -6,12 +6,14 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
+from eventstudy.examples import us_china
+from eventstudy.examples.us_china import claims_path
 from eventstudy.report.tables import alignment_table, battery_table, caar_table, car_by_event, write_tables
 
 
 @pytest.fixture(scope="module")
 def res():
-    return es.us_china_study(assets=("SPY", "^N225", "^KS11"), n_boot=200).fit()
+    return us_china.study(assets=("SPY", "^N225", "^KS11"), n_boot=200).fit()
 
 
 def test_caar_is_the_mean_car_of_the_group(res):
@@ -70,7 +72,7 @@ def test_claims_table_renders_verdicts():
     from eventstudy.claims import check_claims
     from eventstudy.report.tables import claims_table
 
-    tab = claims_table(check_claims())
+    tab = claims_table(check_claims(claims_path()))
     md = tab.as_markdown()
     assert "| s000-spy-level | SPY | price-level |" in md and "reproduced" in md and "needs-data" in md
     assert "raw (unadjusted) closes" in md
@@ -100,7 +102,7 @@ def test_cli_benchmark_per_asset_syntax():
 
 
 def test_first_day0_is_the_earliest_across_markets():
-    res = es.us_china_study(assets=("SPY", "ES=F"), n_boot=50).fit()
+    res = us_china.study(assets=("SPY", "ES=F"), n_boot=50).fit()
     tab = car_by_event(res, "0:0").table.set_index("event_id")
     # ES=F trades until 17:00 ET: the 16:15 ET Liberation Day announcement is its day 0 on 04-02
     assert tab.loc["2025-04-02-liberation-day", "first day 0"] == "2025-04-02"

@@ -31,6 +31,11 @@ class Context:
             self._memo[key] = make()
         return self._memo[key]
 
+    def remember(self, key: str, value: Any) -> None:
+        """Hand this run a value it would otherwise compute (e.g. ``"est_ranks"``, the estimation
+        ranks a block of the chunked engine has already computed for these members)."""
+        self._memo[key] = value
+
     # Panel quantities under this run's convention, computed once for all tests.
     @cached_property
     def s2(self) -> np.ndarray:

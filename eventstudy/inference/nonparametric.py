@@ -7,8 +7,6 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from scipy import special as _sp
-from scipy import stats as st
 
 from . import _nan
 from .context import Context, make_results
@@ -19,13 +17,15 @@ NULL_DAILY = "AR_tau distributed like the estimation-window ARs"
 
 def _ranks(x: np.ndarray) -> np.ndarray:
     """Row-wise ranks (ties averaged), NaN kept as NaN."""
-    return st.rankdata(x, axis=1, nan_policy="omit")
+    from scipy.stats import rankdata  # scipy.stats costs ~0.5 s to import: only when ties need it
+
+    return rankdata(x, axis=1, nan_policy="omit")
 
 
 _CHUNK = 2048  # members per chunk of the (members x M) rank work (bounds the temporaries)
 
 
-def _est_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+def estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     """Ranks shared by the rank, modified-rank and GRANK tests (computed once per run).
 
     Returns ``(re, me, sar_fix)``: ``re`` (N, M) the average ranks of each member's estimation
@@ -36,10 +36,10 @@ def _est_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarr
     One argsort per row gives ordinal ranks; they are the average ranks unless the row has ties,
     detected from the sorted values, and only those rows are ranked again with
     ``scipy.stats.rankdata`` (continuous returns almost never tie)."""
-    return ctx.memo("est_ranks", lambda: _est_ranks_(ctx))
+    return ctx.memo("est_ranks", lambda: _compute_estimation_ranks(ctx))
 
 
-def _est_ranks_(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     p = ctx.panel
     est = p.est_ar
     n, m = est.shape
@@ -77,10 +77,10 @@ def _within_ranks(v: np.ndarray) -> np.ndarray:
 
 def _rank_sums(ctx: Context) -> dict[str, np.ndarray]:
     given = getattr(ctx.panel, "rank_sums", None)  # a ReducedPanel brings them summed over its blocks
-    return given if given is not None else ctx.memo("rank_sums", lambda: _rank_sums_(ctx))
+    return given if given is not None else ctx.memo("rank_sums", lambda: corrado_rank_sums(ctx))
 
 
-def _rank_sums_(ctx: Context) -> dict[str, np.ndarray]:
+def corrado_rank_sums(ctx: Context) -> dict[str, np.ndarray]:
     """Column sums over members of the ranks K_it of AR_it in member i's E ∪ W (Corrado 1989).
 
     The rank of an estimation AR in E ∪ W is its rank in E plus #{w < e} + #{w == e} / 2 over the
@@ -89,7 +89,7 @@ def _rank_sums_(ctx: Context) -> dict[str, np.ndarray]:
     Returns (T = M + L columns): ``dev`` Σ_i (K_it - K̄_i), ``u`` Σ_i (K_it - K̄_i) / (T_i + 1),
     ``k`` Σ_i K_it, ``n`` members with a value, and ``t_i`` (N,) T_i; K̄_i = (T_i + 1) / 2."""
     p = ctx.panel
-    re, me, _ = _est_ranks(ctx)
+    re, me, _ = estimation_ranks(ctx)
     est, evt = p.est_ar, p.evt_ar
     n, m = est.shape
     big_l = evt.shape[1]
@@ -201,16 +201,16 @@ def _grank_many(ctx: Context, gs: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     sd = _nan.nstd(gs, axis=0)
     g = np.divide(gs, sd, out=np.full(gs.shape, np.nan), where=sd > 0)
     # a ReducedPanel streams the column sums over its blocks; a Panel has its rows in hand
-    u_sum, n_t = p.grank(g) if isinstance(getattr(p, "grank", None), Callable) else _grank_partial(ctx, g)
+    u_sum, n_t = p.grank(g) if isinstance(getattr(p, "grank", None), Callable) else grank_partial_sums(ctx, g)
     return _grank_stat(u_sum, n_t, p.n, p.n_est)
 
 
-def _grank_partial(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column sums of the centred GRANK ranks U_it over this panel's members, (J, M + 1) each
     (``u_sum``, ``n_t``), for standardized event values ``g`` (N, J) already scaled by their
     cross-sectional SD. Sums over disjoint sets of members add up to those of their union."""
     p = ctx.panel
-    re, me, fix = _est_ranks(ctx)
+    re, me, fix = estimation_ranks(ctx)
     est = p.est_ar
     nan = p.est_has_nan
     s = np.sqrt(ctx.s2)
@@ -310,6 +310,8 @@ def sign(ctx: Context) -> list[TestResult]:
 def _binom_half_p(k: np.ndarray, n: np.ndarray, alternative: str) -> np.ndarray:
     """Exact binomial(n, 1/2) p-values of k successes, as ``scipy.stats.binomtest(k, n, 0.5)``
     (two-sided: by symmetry P(X <= min(k, n-k)) + P(X >= max(k, n-k)), capped at 1). NaN if n = 0."""
+    from scipy import special as _sp
+
     k = np.asarray(k, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
     with np.errstate(invalid="ignore"):
@@ -375,9 +377,13 @@ def _wilcoxon_cols(x: np.ndarray, alternative: str) -> tuple[np.ndarray, list[fl
     dropped. p exact (signed-rank distribution, as scipy ``method="exact"``) for n <= 50 without
     ties, else the normal approximation with tie correction and no continuity correction (scipy
     ``method="approx"``)."""
+    from scipy import special as _sp
+
     x = np.where(x == 0, np.nan, x)
     ax = np.abs(x)
-    r = st.rankdata(ax, axis=0, nan_policy="omit")
+    from scipy.stats import rankdata
+
+    r = rankdata(ax, axis=0, nan_policy="omit")
     n = (~np.isnan(x)).sum(axis=0)
     w = np.where(x > 0, r, 0.0).sum(axis=0)
     srt = np.sort(ax, axis=0)

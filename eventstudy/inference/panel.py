@@ -44,7 +44,7 @@ class _Stats:
     """The battery's per-member and per-row quantities, in terms of a few primitives that a
     :class:`Panel` computes from its arrays and a :class:`ReducedPanel` receives precomputed
     (from blocks of members that were never all in memory at once): ``m_i``, ``l_i``,
-    ``_var_est``, ``_row_sumsq``, ``fe_factor``, ``_car_v``, ``evt_ar``, ``aar_est``, ``est_pos``."""
+    ``var_est``, ``row_sumsq``, ``fe_factor``, ``car_factor``, ``evt_ar``, ``aar_est``, ``est_pos``."""
 
     @property
     def n(self) -> int:
@@ -70,11 +70,11 @@ class _Stats:
     def _s2(self, convention: Convention) -> np.ndarray:
         if convention == "estudy2":
             # estudy2 uses stats::sd (denominator M_i - 1, demeaned) whatever the model.
-            return self._var_est.copy()
+            return self.var_est.copy()
         # CLM (1997) eq. 4.4.x / MacKinlay (1997): sum of squared residuals over M_i - k, the OLS
         # (statsmodels) residual variance; the residuals are not demeaned (they have mean 0 by
         # construction when k >= 1, and market-adjusted ARs keep their drift as abnormal).
-        return self._row_sumsq / (self.m_i - self.k)
+        return self.row_sumsq / (self.m_i - self.k)
 
     def sar(self, convention: Convention) -> np.ndarray:
         """(N, L) standardized abnormal returns SAR_it = AR_it / (s_i sqrt(fe_it))."""
@@ -87,8 +87,8 @@ class _Stats:
 
     def car_var(self, convention: Convention) -> np.ndarray:
         """(N,) Var(CAR_i) with estimated parameters (CLM 1997 §4.4, METHODS item 3): s_i^2 times
-        :attr:`_car_v`."""
-        return self.s2(convention) * self._car_v
+        :attr:`car_factor`."""
+        return self.s2(convention) * self.car_factor
 
     def scar(self, convention: Convention) -> np.ndarray:
         """(N,) standardized CAR.
@@ -228,7 +228,7 @@ class Panel(_Stats):
                 f"parameters the tests need at least k+3 = {need} (Patell's variance (M-k)/(M-k-2)); "
                 "lengthen the estimation window (e.g. 120-250 sessions) or drop the member"
             )
-        s = self._var_est
+        s = self.var_est
         for i in np.flatnonzero(~(s > 0)):
             raise DataError(f"{self.member(int(i))}: estimation-window abnormal returns are constant (zero variance); check the price data")
         if self.est_mkt is not None and self.k == 2:
@@ -270,7 +270,7 @@ class Panel(_Stats):
         return _nan.count(self.evt_ar, axis=1, nan=self.evt_has_nan)
 
     @cached_property
-    def _var_est(self) -> np.ndarray:
+    def var_est(self) -> np.ndarray:
         """(N,) variance (denominator M_i - 1) of each member's estimation-window abnormal returns."""
         return _nan.nvar(self.est_ar, axis=1, ddof=1, nan=self.est_has_nan)
 
@@ -307,7 +307,7 @@ class Panel(_Stats):
 
     # ------------------------------------------------------------------ primitives of _Stats
     @cached_property
-    def _row_sumsq(self) -> np.ndarray:
+    def row_sumsq(self) -> np.ndarray:
         """(N,) sum of squared estimation-window residuals."""
         return _nan.row_sumsq(self.est_ar, nan=self.est_has_nan)
 
@@ -328,7 +328,7 @@ class Panel(_Stats):
         return f
 
     @cached_property
-    def _car_v(self) -> np.ndarray:
+    def car_factor(self) -> np.ndarray:
         """(N,) Var(CAR_i) / s_i^2: L + L^2/M + (Σ_t (R_mt - R̄_m))^2 / S_mm (market model),
         L + L^2/M (constant mean), L (market-adjusted); L counts member i's non-missing event rows."""
         if self.car_fe is not None:
@@ -363,7 +363,7 @@ class ReducedPanel(_Stats):
     (the chunked and Dask engines): per-member vectors and per-row sums made block by block, plus
     the pieces that need several members' estimation rows at once, handed over ready-made:
     ``rank_sums`` (Corrado rank column sums), ``cc`` (r̄ from the members' estimation rows) and
-    ``grank`` (a function g -> the GRANK column sums of :func:`nonparametric._grank_partial`,
+    ``grank`` (a function g -> the GRANK column sums of :func:`nonparametric.grank_partial_sums`,
     streamed over the blocks). Every statistic is then the one a :class:`Panel` of the same members
     gives, up to the order of floating-point sums."""
 
@@ -373,10 +373,10 @@ class ReducedPanel(_Stats):
     n_est: int
     m_i: np.ndarray
     l_i: np.ndarray
-    _var_est: np.ndarray
-    _row_sumsq: np.ndarray
+    var_est: np.ndarray
+    row_sumsq: np.ndarray
     fe_factor: np.ndarray
-    _car_v: np.ndarray
+    car_factor: np.ndarray
     aar_est: np.ndarray
     est_pos: np.ndarray
     est_has_nan: bool

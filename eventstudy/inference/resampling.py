@@ -1,4 +1,6 @@
-"""Placebo-date bootstrap: the null distribution of the AAR / CAAR from estimation-window rows."""
+"""Estimation-window resampling (test id ``bootstrap``): the null distribution of the AAR / CAAR
+from rows of the estimation window. Not to be confused with the placebo-date test
+(:mod:`eventstudy.placebo`), which re-estimates the model on pseudo event dates."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from .context import Context, make_results
 from .results import TestResult
 
 
-def _two_sided(obs: float, null: np.ndarray, alternative: str) -> float:
+def empirical_pvalue(obs: float, null: np.ndarray, alternative: str) -> float:
+    """p-value of ``obs`` against a resampled ``null``: equal-tailed two-sided 2 min(P+, P-) with
+    P+ = (1 + #{null >= obs}) / (B + 1), or one side with ``alternative``; NaN without draws."""
     b = null.size
     if not math.isfinite(obs) or b == 0:
         return math.nan
@@ -26,7 +30,7 @@ def _two_sided(obs: float, null: np.ndarray, alternative: str) -> float:
 
 
 def bootstrap(ctx: Context) -> list[TestResult]:
-    """Placebo-date (pseudo-event) bootstrap, seeded with ``np.random.default_rng(seed)``.
+    """Estimation-window resampling test (id ``bootstrap``), seeded with ``np.random.default_rng(seed)``.
 
     What it does, exactly:
 
@@ -36,16 +40,16 @@ def bootstrap(ctx: Context) -> list[TestResult]:
       correlation in the null distribution (a member-wise resample would destroy it).
     * Daily: ``n_boot`` rows s are drawn uniformly with replacement from the rows with data; the
       null distribution is {AAR_s}. Observed value: AAR_tau.
-    * Window: ``n_boot`` start rows s are drawn uniformly from 0..M-L; the placebo CAAR is
+    * Window: ``n_boot`` start rows s are drawn uniformly from 0..M-L; the resampled CAAR is
       Σ_{j<L} AAR_{s+j} over L consecutive rows (keeps serial correlation). Observed: CAAR.
     * p-value: equal-tailed, 2 min(P⁺, P⁻) with P⁺ = (1 + #{null >= obs}) / (n_boot + 1) (no
       centring needed); one-sided with ``alternative``.
-    * Statistic: (obs - mean(null)) / sd(null), a placebo z (the note gives obs and the 2.5/97.5 %
-      placebo quantiles). Daily draws come first, then the window draws, from one generator, so the
+    * Statistic: (obs - mean(null)) / sd(null), a resampling z (the note gives obs and the 2.5/97.5 %
+      resampled quantiles). Daily draws come first, then the window draws, from one generator, so the
       result is reproducible for a fixed seed.
 
     The null is "the event rows behave like ordinary estimation rows"; with M ≈ 120-250 rows the
-    window test has at most M - L + 1 distinct placebo windows.
+    window test has at most M - L + 1 distinct resampled windows.
     """
     p = ctx.panel
     rng = np.random.default_rng(ctx.seed)
@@ -59,7 +63,7 @@ def bootstrap(ctx: Context) -> list[TestResult]:
     null_d = aar_est[rng.choice(rows, size=ctx.n_boot, replace=True)]
     mu, sd = float(null_d.mean()), float(null_d.std(ddof=1))
     stat = (aar - mu) / sd
-    pv = [_two_sided(float(o), null_d, ctx.alternative) for o in aar]
+    pv = [empirical_pvalue(float(o), null_d, ctx.alternative) for o in aar]
     # Window: consecutive blocks of L rows (missing rows count as 0 abnormal return).
     filled = np.where(np.isfinite(aar_est), aar_est, 0.0)
     csum = np.concatenate([[0.0], np.cumsum(filled)])
@@ -69,13 +73,14 @@ def bootstrap(ctx: Context) -> list[TestResult]:
     caar = float(aar[ok].sum())
     mw, sw = float(null_w.mean()), float(null_w.std(ddof=1))
     car = (caar - mw) / sw if sw > 0 else math.nan
-    cp = _two_sided(caar, null_w, ctx.alternative)
+    cp = empirical_pvalue(caar, null_w, ctx.alternative)
     n_t = _nan.count(p.evt_ar, axis=0)
     qd = np.quantile(null_d, [0.025, 0.975])
     qw = np.quantile(null_w, [0.025, 0.975])
     dist = f"bootstrap({ctx.n_boot})"
-    note = f"placebo-date AAR, seed={ctx.seed}, 95% placebo band [{qd[0]:.3g}, {qd[1]:.3g}]"
-    car_note = f"placebo CAAR over {big_l} consecutive rows, seed={ctx.seed}, observed CAAR={caar:.6g}, 95% band [{qw[0]:.3g}, {qw[1]:.3g}]"
+    note = f"resampled estimation-window AAR, seed={ctx.seed}, 95% null band [{qd[0]:.3g}, {qd[1]:.3g}]"
+    car_note = (f"resampled CAAR over {big_l} consecutive estimation rows, seed={ctx.seed}, observed CAAR={caar:.6g}, "
+                f"95% null band [{qw[0]:.3g}, {qw[1]:.3g}]")
     return make_results(ctx, "bootstrap", "event rows behave like estimation rows", stat, n_t, None, car,
                         p.n, None, note=note, car_note=car_note, daily_p=pv, car_p=cp,
                         dist=[dist] * big_l, car_dist=dist)

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy import special as _sp
-
 from ..errors import DataError
 
 Alternative = Literal["two-sided", "greater", "less"]
@@ -52,6 +50,9 @@ def pvalue(stat: float, alternative: str, df: float | None = None) -> float:
     if not math.isfinite(stat) or (df is not None and not (df > 0)):
         return math.nan
     # scipy.special directly: a frozen scipy.stats distribution costs ~1 ms to build per call
+    # (imported here, not at module level: scipy costs a third of a second to import)
+    from scipy import special as _sp
+
     cdf = _sp.ndtr if df is None else (lambda x: _sp.stdtr(df, x))
     if alternative == "greater":
         return float(cdf(-stat))

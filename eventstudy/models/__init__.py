@@ -10,18 +10,49 @@ Names resolve through one dict, :data:`MODELS`:
   for markets whose closes are not synchronous with the factors' (k = 1 + F(2L + 1)); the
   Dimson beta of factor f is sum_l b_ifl (:meth:`FactorModel.betas`).
 
-All share one fit: ordinary least squares on each member's estimation rows with both the asset
-and the regressors present, solved for all members at once from their normal equations.
+A model is defined by three things only: :meth:`~NormalReturnModel.regressors` (what it reads from
+the panel), :meth:`~NormalReturnModel.columns` (the regressors of its free parameters) and
+:meth:`~NormalReturnModel.offset` (the part of the normal return that is fixed). Everything else is
+shared and written once here:
+
+* which rows are observed (:meth:`~NormalReturnModel.observed`): the asset's return, the offset and
+  every regressor present;
+* the identification rule (:data:`COND_MAX`): a design whose normal equations have a condition
+  number above 1e12 (a constant market, say) has no estimate;
+* the minimum number of estimation rows (:func:`minimum_observations`);
+* two fits from the same normal equations: :meth:`~NormalReturnModel.fit` on each member's
+  estimation window, and :meth:`~NormalReturnModel.fit_all_dates`, which fits an event placed on
+  *every* row of a return series at once from cumulative sums (what the placebo-date test draws
+  from). A subclass that defines the three methods above gets both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
-from ..errors import EstimationWindowError
+from ..errors import EstimationWindowError, SpecificationError
+from ..windows import Window
+
+COND_MAX = 1e12
+"""Largest condition number of X'X (ratio of its extreme eigenvalues) for which a fit is accepted."""
+
+
+def identified(eig_min: np.ndarray, eig_max: np.ndarray) -> np.ndarray:
+    """Whether normal equations with these extreme eigenvalues identify the parameters
+    (condition number finite, positive and at most :data:`COND_MAX`)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = eig_max / eig_min
+    return np.isfinite(cond) & (cond > 0) & (cond <= COND_MAX)
+
+
+def minimum_observations(model: NormalReturnModel, min_estimation: int) -> int:
+    """Fewest usable estimation rows a member needs: ``max(min_estimation, k + 3)`` (the test
+    battery's Patell variance (M - k)/(M - k - 2) needs M > k + 2)."""
+    return max(int(min_estimation), model.k + 3)
 
 
 @dataclass(frozen=True)
@@ -38,52 +69,114 @@ class Fit:
 
 
 @dataclass(frozen=True)
+class AllDatesFit:
+    """The fit of an event placed on every row of each series (:meth:`NormalReturnModel.fit_all_dates`).
+
+    ``car`` (W, A, T): CAR of window w for an event whose day 0 is row t of series a (NaN where
+    the parameters are not identified, fewer than ``min_obs`` estimation rows are usable, or a
+    window row has no abnormal return); ``n_est`` (A, T): usable estimation rows.
+    """
+
+    car: np.ndarray
+    n_est: np.ndarray
+
+
+def _range_sums(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sum of ``a[:, lo[t]:hi[t]]`` for every t, from one cumulative sum per row."""
+    prefix = np.zeros((a.shape[0], a.shape[1] + 1))
+    np.cumsum(a, axis=1, out=prefix[:, 1:])
+    return prefix[:, hi] - prefix[:, lo]
+
+
+@dataclass(frozen=True)
 class NormalReturnModel:
-    """Base: a design matrix from the market return; subclasses fix which columns are free."""
+    """Base class: subclasses define :meth:`columns` (and :meth:`regressors`, :meth:`offset`)."""
 
     name: ClassVar[str] = "model"
     k: ClassVar[int] = 0
     needs_market: ClassVar[bool] = True
 
+    # ------------------------------------------------------------------ what a model defines
     def regressors(self, panel) -> np.ndarray:
         """What :meth:`columns` is built from: the panel's market returns (N, T)."""
         return panel.mkt
 
-    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
+    def columns(self, reg: np.ndarray) -> list[np.ndarray]:
         """The regressors of the free parameters, one (N, T) array (or broadcast view) each,
         over the panel's full tau range (leads and lags need the neighbouring rows)."""
         raise NotImplementedError
 
-    def design(self, mkt: np.ndarray, cols) -> np.ndarray:
-        """(N, len(cols), p) regressors on the columns ``cols`` (short windows only)."""
-        xs = [x[:, cols] for x in self.columns(mkt)]
-        n = mkt.shape[0]
-        width = len(range(*cols.indices(mkt.shape[1]))) if isinstance(cols, slice) else len(cols)
-        return np.stack(xs, axis=-1) if xs else np.zeros((n, width, 0))
-
-    def offset(self, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
+    def offset(self, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
         """Part of the normal return that is fixed, not estimated (the market for market-adjusted)."""
         return np.zeros_like(ret)
 
+    @property
+    def param_names(self) -> list[str]:
+        """Names of the estimated parameters, in the order of :attr:`Fit.params` columns."""
+        return [f"b{j}" for j in range(self.k)]
+
+    def describe(self) -> str:
+        """One line for table notes: the model and its regressors."""
+        return self.name
+
+    # ------------------------------------------------------------------ shared machinery
+    def design(self, reg: np.ndarray, cols) -> np.ndarray:
+        """(N, len(cols), p) regressors on the columns ``cols`` (short windows only)."""
+        xs = [x[:, cols] for x in self.columns(reg)]
+        n = reg.shape[0]
+        width = len(range(*cols.indices(reg.shape[1]))) if isinstance(cols, slice) else len(cols)
+        return np.stack(xs, axis=-1) if xs else np.zeros((n, width, 0))
+
+    def observed(self, ret: np.ndarray, reg: np.ndarray, cols=slice(None)) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+        """``(y, xs, ok)`` on the columns ``cols``: the return less the offset, the regressors of
+        the free parameters, and where a row has everything an abnormal return needs."""
+        y = ret[:, cols] - self.offset(ret, reg)[:, cols]
+        xs = [x[:, cols] for x in self.columns(reg)]
+        ok = np.isfinite(y)
+        for x in xs:
+            ok &= np.isfinite(x)
+        if self.needs_market and reg.ndim == 2:
+            ok &= np.isfinite(reg[:, cols])
+        return y, xs, ok
+
     def fit(
-        self, ret: np.ndarray, mkt: np.ndarray, est_cols: np.ndarray, *, min_obs: int,
+        self, ret: np.ndarray, reg: np.ndarray, est_cols, *, min_obs: int,
         exclude: np.ndarray | None = None,
     ) -> Fit:
-        """Fit every member on its estimation rows ``est_cols``; ``exclude`` (N, M) drops rows
-        (e.g. days inside other events' windows, see :func:`eventstudy.panel.other_event_mask`)."""
-        y = ret[:, est_cols] - self.offset(ret, mkt)[:, est_cols]
-        xs = [x[:, est_cols] for x in self.columns(mkt)]
-        use = np.isfinite(y)
-        for x in xs:
-            use &= np.isfinite(x)
-        if self.needs_market and mkt.ndim == 2:
-            use &= np.isfinite(mkt[:, est_cols])
+        """Fit every member on its estimation rows ``est_cols``.
+
+        Parameters
+        ----------
+        ret, reg
+            (N, T) returns and the model's regressors (:meth:`regressors`).
+        est_cols
+            Panel columns of the estimation window (a slice or positions).
+        min_obs
+            Fewest usable rows a member may have.
+        exclude
+            (N, M) rows to leave out (days inside other events' windows,
+            :func:`eventstudy.eventtime.window_day_mask`).
+
+        Returns
+        -------
+        Fit
+
+        Raises
+        ------
+        EstimationWindowError
+            A member with fewer than ``min_obs`` rows, or whose parameters are not identified.
+        """
+        y, xs, use = self.observed(ret, reg, est_cols)
         if exclude is not None:
             use &= ~exclude
         m = use.sum(axis=1)
-        short = m < max(min_obs, self.k + 1)
-        if short.any():
-            raise EstimationWindowError._short(np.flatnonzero(short), m, max(min_obs, self.k + 1))
+        need = max(min_obs, self.k + 1)
+        short = np.flatnonzero(m < need)
+        if short.size:
+            listed = ", ".join(f"#{i} ({int(m[i])} obs)" for i in short[:5])
+            raise EstimationWindowError(
+                f"{short.size} member(s) have fewer than {need} estimation observations: {listed}; lengthen the "
+                "estimation window, lower min_estimation, or drop those (event, asset) pairs")
         yz = np.where(use, y, 0.0)
         xz = [np.where(use, x, 0.0) for x in xs]
         del y, xs
@@ -97,14 +190,11 @@ class NormalReturnModel:
                 xtx[:, a, b] = xtx[:, b, a] = np.einsum("nt,nt->n", xz[a], xz[b])
         if p:
             eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cond = eig[:, -1] / eig[:, 0]
-            if (~np.isfinite(cond) | (cond <= 0) | (cond > 1e12)).any():
-                bad = np.flatnonzero(~np.isfinite(cond) | (cond <= 0) | (cond > 1e12))
+            bad = np.flatnonzero(~identified(eig[:, 0], eig[:, -1]))
+            if bad.size:
                 raise EstimationWindowError(
-                    f"member(s) {bad[:5].tolist()}: the market return is constant over the estimation "
-                    "window, so beta is not identified; use model='constant-mean' or a longer window"
-                )
+                    f"member(s) {bad[:5].tolist()}: the regressors are constant or collinear over the estimation "
+                    "window, so the model is not identified; use model='constant-mean' or a longer window")
             xtx_inv = np.linalg.inv(xtx)
             params = (xtx_inv @ xty[:, :, None])[:, :, 0]
             resid = yz  # in place: the zeros outside `use` stay zero (x is zero there too)
@@ -118,8 +208,8 @@ class NormalReturnModel:
         dof = m - self.k
         s2 = np.einsum("nt,nt->n", resid, resid) / np.where(dof > 0, dof, np.nan)
         del resid
-        if self.needs_market and mkt.ndim == 2:
-            mk = np.where(use, mkt[:, est_cols], 0.0)
+        if self.needs_market and reg.ndim == 2:
+            mk = np.where(use, reg[:, est_cols], 0.0)
             mkt_mean = mk.sum(axis=1) / m
             mk -= mkt_mean[:, None]
             mk *= use
@@ -129,42 +219,157 @@ class NormalReturnModel:
             mkt_mean = mkt_ssd = np.full(len(s2), np.nan)
         return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv)
 
-    def predict(self, fit: Fit, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
-        out = self.offset(ret, mkt).astype(float, copy=True)
-        for a, x in enumerate(self.columns(mkt)):
+    def predict(self, fit: Fit, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
+        """Normal returns (N, T) of every panel row from the fitted parameters."""
+        out = self.offset(ret, reg).astype(float, copy=True)
+        for a, x in enumerate(self.columns(reg)):
             out += x * fit.params[:, a : a + 1]
         return out
+
+    def fit_all_dates(self, ret: np.ndarray, reg: np.ndarray, estimation: Window, windows: Sequence[Window], *,
+                      min_obs: int, exclude: np.ndarray | None = None) -> AllDatesFit:
+        """Fit an event placed on every row of each series at once, and its CAR per window.
+
+        Row ``a`` of ``ret`` is one asset's whole return series (not an event-time panel): for
+        each row ``t`` the model is fitted on rows ``t + estimation.start .. t + estimation.end``
+        that are observed (:meth:`observed`) and not in ``exclude``, with the same minimum and
+        identification rules as :meth:`fit`; the CAR of window ``w`` sums the abnormal returns
+        of rows ``t + w.start .. t + w.end`` and is NaN unless every one of them exists. The
+        normal equations of all positions come from cumulative sums (no loop over positions).
+
+        Parameters
+        ----------
+        ret, reg
+            (A, T) return series and the model's regressors over the same rows.
+        estimation, windows
+            Offsets relative to the row taken as day 0.
+        min_obs
+            Fewest usable estimation rows (:func:`minimum_observations`).
+        exclude
+            (A, T) rows never used for estimation (days inside real events' windows).
+
+        Returns
+        -------
+        AllDatesFit
+        """
+        y, xs, ok = self.observed(ret, reg)
+        use = ok & ~exclude if exclude is not None else ok
+        n_series, width = y.shape
+        t = np.arange(width)
+        lo, hi = np.clip(t + estimation[0], 0, width), np.clip(t + estimation[1] + 1, 0, width)
+        n_est = _range_sums(use.astype(float), lo, hi)
+        yz = np.where(use, y, 0.0)
+        xz = [np.where(use, x, 0.0) for x in xs]
+        p = len(xz)
+        xty = [_range_sums(x * yz, lo, hi) for x in xz]
+        del yz
+        xtx = {}
+        for i in range(p):
+            for j in range(i, p):
+                xtx[i, j] = xtx[j, i] = _range_sums(xz[i] * xz[j], lo, hi)
+        del xz
+        params, good = _solve_positions(xtx, xty, n_est >= min_obs, p)
+        del xtx, xty
+        yw = np.where(ok, y, 0.0)
+        xw = [np.where(ok, x, 0.0) for x in xs]
+        okf = ok.astype(float)
+        car = np.empty((len(windows), n_series, width))
+        for k, (w0, w1) in enumerate(windows):
+            lo, hi = np.clip(t + w0, 0, width), np.clip(t + w1 + 1, 0, width)
+            full = _range_sums(okf, lo, hi) == (w1 - w0 + 1)  # every window row inside the data, with an AR
+            c = _range_sums(yw, lo, hi)
+            for j in range(p):
+                c -= params[j] * _range_sums(xw[j], lo, hi)
+            car[k] = np.where(full & good, c, np.nan)
+        return AllDatesFit(car, n_est.astype(np.int64))
+
+
+def _solve_positions(xtx: dict, xty: list, enough: np.ndarray, p: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """OLS parameters at every position from the normal equations (NaN where not identified), and
+    where they are; closed forms for p <= 2, batched eigenvalues and solve beyond. The rule is
+    :func:`identified`, as in :meth:`NormalReturnModel.fit`."""
+    if p == 0:
+        return [], enough
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 1:
+            s = xtx[0, 0]
+            good = enough & identified(s, s)
+            return [np.where(good, xty[0] / s, np.nan)], good
+        if p == 2:
+            a, b, c = xtx[0, 0], xtx[0, 1], xtx[1, 1]
+            det = a * c - b * b
+            lam_max = 0.5 * (a + c) + np.sqrt(0.25 * (a - c) ** 2 + b * b)
+            good = enough & identified(det / lam_max, lam_max)  # lam_min = det / lam_max
+            p0 = (c * xty[0] - b * xty[1]) / det
+            p1 = (a * xty[1] - b * xty[0]) / det
+            return [np.where(good, p0, np.nan), np.where(good, p1, np.nan)], good
+    ii = np.nonzero(enough)
+    m = np.empty((ii[0].size, p, p))
+    for i in range(p):
+        for j in range(i, p):
+            m[:, i, j] = m[:, j, i] = xtx[i, j][ii]
+    v = np.stack([x[ii] for x in xty], axis=-1)
+    good = enough.copy()
+    params = [np.full(enough.shape, np.nan) for _ in range(p)]
+    if m.shape[0]:
+        eig = np.linalg.eigvalsh(m)
+        ok = identified(eig[:, 0], eig[:, -1])
+        sol = np.full((m.shape[0], p), np.nan)
+        if ok.any():
+            sol[ok] = np.linalg.solve(m[ok], v[ok][:, :, None])[:, :, 0]
+        good[ii[0][~ok], ii[1][~ok]] = False
+        for j in range(p):
+            params[j][ii] = sol[:, j]
+    return params, good
 
 
 @dataclass(frozen=True)
 class ConstantMean(NormalReturnModel):
+    """R_it = mu_i + e_it."""
+
     name: ClassVar[str] = "constant-mean"
     k: ClassVar[int] = 1
     needs_market: ClassVar[bool] = False
 
-    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
-        return [np.broadcast_to(1.0, mkt.shape[:2])]  # a read-only view: no (N, T) array of ones
+    def columns(self, reg: np.ndarray) -> list[np.ndarray]:
+        return [np.broadcast_to(1.0, reg.shape[:2])]  # a read-only view: no (N, T) array of ones
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["mean"]
 
 
 @dataclass(frozen=True)
 class MarketAdjusted(NormalReturnModel):
+    """R_it = R_mt + e_it (nothing estimated)."""
+
     name: ClassVar[str] = "market-adjusted"
     k: ClassVar[int] = 0
 
-    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
+    def columns(self, reg: np.ndarray) -> list[np.ndarray]:
         return []
 
-    def offset(self, ret: np.ndarray, mkt: np.ndarray) -> np.ndarray:
-        return mkt
+    def offset(self, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
+        return reg
+
+    @property
+    def param_names(self) -> list[str]:
+        return []
 
 
 @dataclass(frozen=True)
 class MarketModel(NormalReturnModel):
+    """R_it = alpha_i + beta_i R_mt + e_it."""
+
     name: ClassVar[str] = "market"
     k: ClassVar[int] = 2
 
-    def columns(self, mkt: np.ndarray) -> list[np.ndarray]:
-        return [np.broadcast_to(1.0, mkt.shape), mkt]
+    def columns(self, reg: np.ndarray) -> list[np.ndarray]:
+        return [np.broadcast_to(1.0, reg.shape), reg]
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", "beta"]
 
 
 @dataclass(frozen=True)
@@ -182,10 +387,10 @@ class FactorModel(NormalReturnModel):
     needs_market: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
-        if not self.factors:
-            raise EstimationWindowError("FactorModel needs factors=(...) tickers, e.g. ('ACWI', 'CNY=X')")
-        if self.lags < 0:
-            raise EstimationWindowError(f"lags={self.lags}: pass 0 (no Dimson terms) or a positive number")
+        if not self.factors or isinstance(self.factors, str):
+            raise SpecificationError("FactorModel needs factors=(...) tickers, e.g. ('ACWI', 'CNY=X')")
+        if isinstance(self.lags, bool) or not isinstance(self.lags, (int, np.integer)) or self.lags < 0:
+            raise SpecificationError(f"lags={self.lags!r}: pass 0 (no Dimson terms) or a positive whole number")
         object.__setattr__(self, "factors", tuple(self.factors))
 
     @property
@@ -194,13 +399,13 @@ class FactorModel(NormalReturnModel):
 
     def regressors(self, panel) -> np.ndarray:
         if panel.factors is None or tuple(panel.factor_names) != self.factors:
-            raise EstimationWindowError(f"the panel was built without factors {self.factors}; pass them to build_panel")
+            raise SpecificationError(f"the panel was built without factors {self.factors}; pass them to build_panel")
         return panel.factors
 
-    def columns(self, fac: np.ndarray) -> list[np.ndarray]:
-        out = [np.broadcast_to(1.0, fac.shape[:2])]
-        for f in range(fac.shape[2]):
-            x = fac[:, :, f]
+    def columns(self, reg: np.ndarray) -> list[np.ndarray]:
+        out = [np.broadcast_to(1.0, reg.shape[:2])]
+        for f in range(reg.shape[2]):
+            x = reg[:, :, f]
             for lag in range(-self.lags, self.lags + 1):  # lag > 0: an earlier row (the factor's past)
                 if lag == 0:
                     out.append(x)
@@ -213,6 +418,18 @@ class FactorModel(NormalReturnModel):
                 out.append(shifted)
         return out
 
+    @property
+    def param_names(self) -> list[str]:
+        names = ["alpha"]
+        for f in self.factors:
+            for lag in range(-self.lags, self.lags + 1):
+                names.append(f"beta[{f}]" if not self.lags else f"beta[{f},{lag:+d}]")
+        return names
+
+    def describe(self) -> str:
+        text = f"factor model on {', '.join(self.factors)}"
+        return text + (f" with Dimson leads and lags of {self.lags} session(s)" if self.lags else "")
+
     def betas(self, fit: Fit) -> np.ndarray:
         """(N, F) Dimson betas: the sum of each factor's lead, contemporaneous and lag slopes."""
         w = 2 * self.lags + 1
@@ -224,9 +441,17 @@ MODELS: dict[str, type[NormalReturnModel]] = {c.name: c for c in (ConstantMean, 
 
 
 def get_model(model: str | NormalReturnModel) -> NormalReturnModel:
+    """The model object for a name of :data:`MODELS` (or the model itself).
+
+    Raises
+    ------
+    SpecificationError
+        For an unknown name, listing the known ones.
+    """
     if isinstance(model, NormalReturnModel):
         return model
     try:
         return MODELS[model]()
-    except KeyError:
-        raise EstimationWindowError(f"model={model!r} is unknown; pass one of {list(MODELS)}") from None
+    except (KeyError, TypeError):
+        raise SpecificationError(f"model={model!r} is unknown; pass one of {list(MODELS)} or a model object "
+                                 "such as FactorModel(('ACWI',), lags=1)") from None

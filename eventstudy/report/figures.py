@@ -6,20 +6,19 @@ figures are made with ``matplotlib.figure.Figure`` directly, not through ``pyplo
 registered in pyplot's figure manager, no backend is switched and no ``rcParams`` are changed, so
 the figures work headless (Agg) and leave no global style behind.
 
-**Event-time coverage.** ``res.abnormal_returns`` holds the estimation rows and the rows of the
-study's event windows only. The paths can therefore cover only the taus of the union of the event
-windows in ``res.options["windows"]`` (the bundled study: ``0:0, 0:1, -1:1`` -> tau -1..1). To
-draw wider paths, run the study with a wider window, e.g.
-``es.us_china_study(windows=[(-5, 5), (-1, 1), (0, 0)]).fit()``; the figure caption says when the
-requested window was clipped.
+**Event-time coverage.** The results hold the abnormal returns of the study's event windows only.
+The paths can therefore cover only the taus of the union of the event windows (a study with
+windows ``0:0, 0:1, -1:1`` -> tau -1..1). To draw wider paths, run the study with a wider window,
+e.g. ``windows=[(-5, 5), (-1, 1), (0, 0)]``; the figure caption says when the requested window was
+clipped.
 
 **Bands.**
 
 * :func:`car_paths` — for member *i* (an event on a market) the band around its cumulative abnormal
   return after *n* accumulated days is ``+- z * s_i * sqrt(n)``, ``s_i`` the residual standard
-  deviation of that member's estimation window, ``sqrt(sum AR^2 / (M - k))`` over the rows with
-  ``part == "estimation"`` (M of them; k = parameters of the normal-return model, the ``ddof`` the
-  models use). It ignores parameter-estimation error and event-induced variance.
+  deviation of that member's estimation window, ``sqrt(sum AR^2 / (M - k))`` (``res.params``
+  ``sigma``; M usable estimation rows, k parameters of the normal-return model). It ignores
+  parameter-estimation error and event-induced variance.
 * :func:`caar_by_group` — ``CAAR(tau) +- z * sd_i(CAR_i(tau)) / sqrt(N)``, the naive cross-sectional
   standard error. Markets reacting to the same event are correlated, so this band is too narrow for
   pooled events; the clustering-robust statistics are in ``res.tests`` (``kp_bmp``, ``bw1985``,
@@ -36,34 +35,26 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..bars import market_tz
+from ..errors import DataError, require
+from ..groups import ALL, value_groups
+from ..windows import Window
 
-__all__ = [
-    "DEFAULT_CATEGORIES", "DEFAULT_PATH_ASSETS", "KUALA_LUMPUR", "caar_by_group", "car_path_data", "car_paths",
-    "caar_path_data", "intraday_es_kuala_lumpur", "intraday_move", "save_all",
-]
+__all__ = ["caar_by_group", "caar_path_data", "car_path_data", "car_paths", "intraday_move", "need_matplotlib",
+           "placebo_null", "save_all"]
 
-#: Events drawn by :func:`car_paths` by default: these categories (catalog order), else the first 12.
-DEFAULT_CATEGORIES: tuple[str, ...] = ("agreement", "summit", "escalation")
-#: Markets drawn by :func:`car_paths` by default, one per market family (SPY stands for the US cash
-#: indices and futures, which move together): those of them in the study, else every asset.
-DEFAULT_PATH_ASSETS: tuple[str, ...] = ("SPY", "^N225", "^KS11", "^HSI", "000001.SS", "CNY=X", "ZS=F")
-_ASSET_LABELS = {"CNY=X": "CNY=X (up = weaker yuan)", "ZS=F": "ZS=F (soybeans)", "SPY": "SPY (US)",
-                 "^N225": "^N225 (Tokyo)", "^KS11": "^KS11 (Seoul)", "^HSI": "^HSI (Hong Kong)",
-                 "000001.SS": "000001.SS (Shanghai)"}
-_GROUP_COLORS = {"de-escalation": "#1b7837", "escalation": "#b2182b", "all": "#2166ac"}
+MAX_EVENTS = 16
+"""Events drawn by :func:`car_paths` when none are named: all of them up to this many, else the
+ones with the largest mean absolute CAR over the drawn window (the caption says so)."""
+MAX_ASSETS = 8
+"""Markets drawn per panel by :func:`car_paths` when none are named: the first this many (the
+caption says how many were left out)."""
+MAX_GROUPS = 6
+"""Groups drawn by :func:`caar_by_group` by default: the study's group values up to this many."""
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#4d4d4d", "#aec7e8")
+GROUP_PALETTE = ("#2166ac", "#1b7837", "#b2182b", "#762a83", "#e08214", "#35978f", "#8c510a")
 _DPI = 150
-
-#: The worked intraday example: ES 1-minute bars around the Kuala Lumpur framework (events.csv).
-KUALA_LUMPUR = {
-    "event_id": "2025-10-26-kuala-lumpur-framework",
-    "ticker": "ES=F",
-    "start": "2025-10-24T12:00:00-04:00",
-    "end": "2025-10-26T22:00:00-04:00",
-    # the Friday cash-close bar (its close is the 16:00 ET settlement reference Yahoo's daily ES=F
-    # shows, 6827.25); Globex trades on to 17:00 ET, noted in the caption
-    "before_at": "2025-10-24T15:59:00-04:00",
-}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -77,7 +68,7 @@ def _z(level: float) -> float:
 
 
 def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", extra="plots", feature="figures").Figure
 
     return Figure(figsize=(width, height), layout="constrained")
 
@@ -108,39 +99,28 @@ def _select(kind: str, wanted, valid: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def _window_label(w) -> str:
-    return f"{w[0]}:{w[1]}"
-
-
-def _parse_window(w) -> tuple[int, int]:
-    if isinstance(w, str):
-        a, b = w.split(":")
-        w = (int(a), int(b))
-    lo, hi = int(w[0]), int(w[1])
-    if lo > hi:
-        raise DataError(f"window={w!r}: the start must not be after the end")
-    return lo, hi
-
-
 def _event_taus(res) -> list[int]:
-    """Taus present in ``res.abnormal_returns`` as event rows: the union of the study windows."""
+    """Taus of the study's event-window rows: the union of its windows."""
     taus: set[int] = set()
-    for w in res.options["windows"]:
-        lo, hi = _parse_window(w)
-        taus.update(range(lo, hi + 1))
+    for w in res.plan.windows:
+        taus.update(range(w.start, w.end + 1))
     return sorted(taus)
+
+
+def _labels(res) -> str:
+    return ", ".join(w.label for w in res.plan.windows)
 
 
 def _path_taus(res, window) -> tuple[list[int], str]:
     """The contiguous taus of ``window`` the study covers, and a note when that clips the window."""
-    lo, hi = _parse_window(window) if window is not None else (None, None)
+    lo, hi = Window.parse(window) if window is not None else (None, None)
     have = _event_taus(res)
     if lo is None:
         lo, hi = have[0], have[-1]
     taus = [t for t in range(lo, hi + 1) if t in set(have)]
     if not taus:
         raise DataError(f"window {lo}:{hi} holds none of the study's event taus {have[0]}..{have[-1]} "
-                        f"(windows {', '.join(res.options['windows'])}); run the study with windows=[({lo}, {hi})]")
+                        f"(windows {_labels(res)}); run the study with windows=[({lo}, {hi})]")
     runs, run = [], [taus[0]]
     for t in taus[1:]:
         if t == run[-1] + 1:
@@ -152,18 +132,9 @@ def _path_taus(res, window) -> tuple[list[int], str]:
     taus = next((r for r in runs if 0 in r), max(runs, key=len))
     note = ""
     if (taus[0], taus[-1]) != (lo, hi):
-        note = (f"Requested window {lo}:{hi}; the study's event windows ({', '.join(res.options['windows'])}) "
+        note = (f"Requested window {lo}:{hi}; the study's event windows ({_labels(res)}) "
                 f"cover tau {taus[0]}..{taus[-1]} only. Run the study with windows=[({lo}, {hi})] for wider paths.")
     return taus, note
-
-
-def _model_k(res) -> int:
-    try:
-        from ..models import get_model
-
-        return int(get_model(res.spec.model).k)
-    except Exception:  # a model object we cannot inspect: the constant-mean dof
-        return 1
 
 
 def _event_meta(res) -> pd.DataFrame:
@@ -199,8 +170,9 @@ def car_path_data(res, *, events=None, assets=None, window=(-5, 5), level: float
 
     Columns: event_id, asset, member, tau, n (days accumulated, 1 at the window's first tau), ar,
     car (sum of AR from the first tau through tau), s (estimation-window residual sd of the member,
-    ``sqrt(sum AR^2 / (M - k))``), m_est (M), half_width (``z * s * sqrt(n)``), lower, upper, z.
-    ``events``/``assets`` None = all; an unknown name raises ``ValueError`` listing the valid ones.
+    ``sqrt(sum AR^2 / (M - k))``, ``res.params["sigma"]``), m_est (M), half_width
+    (``z * s * sqrt(n)``), lower, upper, z. ``events``/``assets`` None = all; an unknown name raises
+    a ``DataError`` listing the valid ones.
     """
     z = _z(level)
     members = res.members
@@ -210,14 +182,11 @@ def car_path_data(res, *, events=None, assets=None, window=(-5, 5), level: float
     as_sel = as_valid if assets is None else _select("asset", assets, as_valid)
     taus, _ = _path_taus(res, window)
 
-    ar = res.abnormal_returns
+    ar = res.event_rows
     mine = ar["event_id"].isin(ev_sel) & ar["asset"].isin(as_sel)
-    est = ar.loc[mine & (ar["part"] == "estimation"), ["member", "ar"]].dropna()
-    k = _model_k(res)
-    stats = est.assign(sq=est["ar"] ** 2).groupby("member").agg(ss=("sq", "sum"), m_est=("ar", "size"))
-    stats["s"] = np.sqrt(stats["ss"] / (stats["m_est"] - k).where(stats["m_est"] > k))
+    stats = pd.DataFrame({"s": res.params["sigma"].to_numpy(), "m_est": res.params["n_est"].to_numpy()})
 
-    evt = ar.loc[mine & (ar["part"] == "event") & ar["tau"].isin(taus), ["member", "tau", "ar"]]
+    evt = ar.loc[mine & ar["tau"].isin(taus), ["member", "tau", "ar"]]
     wide = evt.pivot(index="member", columns="tau", values="ar").reindex(columns=taus)
     sel_members = members.index[members["event_id"].isin(ev_sel) & members["asset"].isin(as_sel)]
     wide = wide.reindex(sel_members)
@@ -242,36 +211,51 @@ def car_path_data(res, *, events=None, assets=None, window=(-5, 5), level: float
     return out
 
 
-def _default_events(res) -> list[str]:
-    m = res.members.drop_duplicates("event_id")
-    if "category" in m:
-        pick = m.loc[m["category"].isin(DEFAULT_CATEGORIES), "event_id"].tolist()
-        if pick:
-            return pick
-    return m["event_id"].tolist()[:12]
+def _default_events(res, window) -> tuple[list[str], str]:
+    """Every event, or the :data:`MAX_EVENTS` with the largest mean |CAR| over the drawn window;
+    and a caption note when some are left out."""
+    events = list(pd.unique(res.members["event_id"]))
+    if len(events) <= MAX_EVENTS:
+        return events, ""
+    taus, _ = _path_taus(res, window)
+    evt = res.event_rows[res.event_rows["tau"].isin(taus)]
+    size = evt.groupby(["event_id", "member"])["ar"].sum().abs().groupby("event_id").mean()
+    pick = set(size.sort_values(ascending=False, kind="stable").index[:MAX_EVENTS])
+    chosen = [e for e in events if e in pick]
+    return chosen, (f"{len(chosen)} of {len(events)} events shown: those with the largest mean |CAR| over "
+                    f"tau {taus[0]}..{taus[-1]}; pass events=[...] to choose.")
 
 
-def _default_assets(res) -> list[str]:
-    have = list(pd.unique(res.members["asset"]))
-    pick = [a for a in DEFAULT_PATH_ASSETS if a in have]
-    return pick or have
+def _default_assets(res) -> tuple[list[str], str]:
+    assets = list(pd.unique(res.members["asset"]))
+    if len(assets) <= MAX_ASSETS:
+        return assets, ""
+    return assets[:MAX_ASSETS], (f"{MAX_ASSETS} of {len(assets)} markets shown (the first in the study); "
+                                 "pass assets=[...] to choose.")
 
 
 def car_paths(res, *, events=None, assets=None, window=(-5, 5), level: float = 0.95, ncols: int | None = None,
               path=None):
     """Cumulative abnormal return paths over event time, one panel per event, a line per market.
 
-    Default ``events``: those of category agreement, summit or escalation (:data:`DEFAULT_CATEGORIES`,
-    15 in the bundled catalog), else the first 12. Default ``assets``: :data:`DEFAULT_PATH_ASSETS`
-    present in the study (one market per family), else all. ``window`` is clipped to the taus the
+    Default ``events``: all of them up to :data:`MAX_EVENTS`, else those with the largest mean
+    |CAR| (said in the caption). Default ``assets``: all of them up to :data:`MAX_ASSETS`, else the
+    first (said in the caption). ``window`` is clipped to the taus the
     study covers (see the module docstring). Band: ``+- z * s_i * sqrt(n)`` (n = days accumulated).
-    Panels have their own y scales (April 2025 moves are ten times the later ones).
+    Panels have their own y scales (one event's moves can be ten times another's).
     """
+    need_matplotlib()
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    events = _default_events(res) if events is None else events
-    assets = _default_assets(res) if assets is None else assets
+    pick_note = []
+    if events is None:
+        events, note = _default_events(res, window)
+        pick_note.append(note)
+    if assets is None:
+        assets, note = _default_assets(res)
+        pick_note.append(note)
+    pick_note = " ".join(n for n in pick_note if n)
     data = car_path_data(res, events=events, assets=assets, window=window, level=level)
     taus, clip_note = _path_taus(res, window)
     ev_sel = list(pd.unique(data["event_id"]))
@@ -282,7 +266,7 @@ def car_paths(res, *, events=None, assets=None, window=(-5, 5), level: float = 0
     n = len(ev_sel)
     ncols = ncols or (5 if n >= 13 else 4 if n >= 7 else min(n, 3))
     nrows = -(-n // ncols)
-    caption_lines = 3 if clip_note else 2
+    caption_lines = 2 + bool(clip_note) + bool(pick_note)
     from matplotlib.figure import Figure
 
     # a manual layout: title, legend, a grid of panels with three-line titles, a caption (in inches)
@@ -332,43 +316,29 @@ def car_paths(res, *, events=None, assets=None, window=(-5, 5), level: float = 0
             i -= 1
         axes[i, j].set_xlabel("event day τ (sessions from day 0)", fontsize=8)
 
-    handles = [Line2D([], [], color=colors[a], lw=1.8, marker="o", ms=3, label=_ASSET_LABELS.get(a, a))
+    handles = [Line2D([], [], color=colors[a], lw=1.8, marker="o", ms=3, label=a)
                for a in as_sel]
     handles.append(Patch(color="0.5", alpha=0.25, label=f"{level:.0%} band ±z·s·√n"))
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.38 / height),
                ncols=min(len(handles), 8), fontsize=8, frameon=False)
-    o = res.options
-    fig.suptitle(f"Cumulative abnormal returns by event ({o['model']} model, estimation window {o['estimation']})",
+    fig.suptitle(f"Cumulative abnormal returns by event ({res.plan.model.name} model, estimation window "
+                 f"{res.plan.estimation.label})",
                  fontsize=11, fontweight="bold", y=1 - 0.08 / height, va="top")
     caption = (f"Line: CAR_i(τ) = Σ AR_i from τ = {taus[0]} through τ. Band: ±z·s_i·√n with z = {_z(level):.2f} "
                f"({level:.0%}), n = τ − ({taus[0]}) + 1 days accumulated, s_i = √(Σ AR² / (M − k)) over member i's "
-               f"estimation-window rows (k = {_model_k(res)} model parameter(s)); it ignores estimation error and "
+               f"estimation-window rows (k = {res.plan.model.k} model parameter(s)); it ignores estimation error and "
                "event-induced variance.\nDashed: day 0 = first session of the market closing after the event. "
                "Each panel has its own y scale.")
-    if clip_note:
-        caption += "\n" + clip_note
+    for note in (clip_note, pick_note):
+        if note:
+            caption += "\n" + note
     fig.text(0.01, 0.06 / height, caption, fontsize=7.5, ha="left", va="bottom", color="0.25", wrap=False)
     _save(fig, path)
     return fig
 
 
 def _asset_colors(assets: Sequence[str]) -> dict[str, str]:
-    fixed = {"SPY": "#1f77b4", "^N225": "#d62728", "^KS11": "#9467bd", "^HSI": "#ff7f0e",
-             "000001.SS": "#8c564b", "CNY=X": "#4d4d4d", "ZS=F": "#2ca02c", "ES=F": "#17becf",
-             "QQQ": "#bcbd22", "^GSPC": "#aec7e8", "^DJI": "#e377c2", "^IXIC": "#7f7f7f", "NQ=F": "#98df8a",
-             "YM=F": "#ffbb78"}
-    cycle = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-             "#bcbd22", "#17becf"]
-    used = {fixed[a] for a in assets if a in fixed}
-    spare = [c for c in cycle if c not in used] or cycle
-    out, j = {}, 0
-    for a in assets:
-        if a in fixed:
-            out[a] = fixed[a]
-        else:
-            out[a] = spare[j % len(spare)]
-            j += 1
-    return out
+    return {a: PALETTE[j % len(PALETTE)] for j, a in enumerate(assets)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -376,38 +346,28 @@ def _asset_colors(assets: Sequence[str]) -> dict[str, str]:
 
 
 def _default_groups(res) -> list[str]:
-    m = res.members
-    if "group" in m:
-        have = set(m["group"].dropna().astype(str))
-        pick = [g for g in ("de-escalation", "escalation") if g in have]
-        if pick:
-            return pick
-    return ["all"]
+    """The study's group values (up to :data:`MAX_GROUPS`), else ``all``."""
+    values = value_groups(res.members, res.plan.group)
+    return values[:MAX_GROUPS] if values else [ALL]
 
 
-def _group_members(res) -> dict[str, np.ndarray]:
-    m = res.members
-    out = {"all": m.index.to_numpy()}
-    col = res.options.get("group") or "group"
-    if col in m:
-        for g, idx in m.groupby(m[col].astype(str), sort=False).groups.items():
-            if g and g not in ("<NA>", "nan", "None"):
-                out.setdefault(g, np.asarray(idx))
-    return out
+def _group_colors(groups: Sequence[str]) -> dict[str, str]:
+    return {g: GROUP_PALETTE[j % len(GROUP_PALETTE)] for j, g in enumerate(groups)}
 
 
 def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.DataFrame:
     """The numbers :func:`caar_by_group` draws: group, tau, caar, se, half_width, lower, upper, n, z.
 
     ``se`` = cross-sectional sd of CAR_i(tau) / sqrt(N) over the members with a complete path;
-    ``groups`` are values of ``res.members[group]`` or ``"all"``.
+    ``groups`` are groups of the study (:meth:`EventStudyResults.groups`: ``"all"``, values of its
+    group column, events).
     """
     z = _z(level)
-    gm = _group_members(res)
+    gm = res.groups()
     groups = _default_groups(res) if groups is None else _select("group", groups, list(gm))
     taus, _ = _path_taus(res, window)
-    ar = res.abnormal_returns
-    evt = ar.loc[(ar["part"] == "event") & ar["tau"].isin(taus), ["member", "tau", "ar"]]
+    ar = res.event_rows
+    evt = ar.loc[ar["tau"].isin(taus), ["member", "tau", "ar"]]
     wide = evt.pivot(index="member", columns="tau", values="ar").reindex(index=res.members.index, columns=taus)
     car = np.cumsum(wide.to_numpy(dtype=float), axis=1)
     rows = []
@@ -426,22 +386,22 @@ def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.
 def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=None):
     """CAAR path over event time per group with a band of ``+- z`` cross-sectional standard errors.
 
-    Default groups: ``de-escalation`` and ``escalation`` when ``res.members['group']`` has them,
-    else ``all``. N (members with a complete path) is in the legend. The naive band assumes
+    Default groups: the values of the study's group column (up to :data:`MAX_GROUPS`), else ``all``. N (members with a complete path) is in the legend. The naive band assumes
     independent members; see the caption and ``res.tests`` for the robust statistics.
     """
+    need_matplotlib()
     data = caar_path_data(res, groups=groups, window=window, level=level)
     taus, clip_note = _path_taus(res, window)
     fig = _figure(7.2, 5.0 + (0.2 if clip_note else 0))
     ax = fig.subplots()
     ax.axhline(0, color="0.35", lw=0.8, zorder=1)
     ax.axvline(0, color="0.35", lw=0.8, ls="--", zorder=1)
-    cycle = ["#2166ac", "#762a83", "#e08214", "#35978f", "#8c510a"]
     groups = list(pd.unique(data["group"]))
+    colors = _group_colors(groups)
     single = len(taus) == 1
-    for j, g in enumerate(groups):
+    for g in groups:
         d = data[data["group"] == g]
-        c = _GROUP_COLORS.get(g, cycle[j % len(cycle)])
+        c = colors[g]
         x = d["tau"].to_numpy(dtype=float)
         xb = np.array([x[0] - 0.2, x[0] + 0.2]) if single else x
         ax.fill_between(xb, np.resize(d["lower"].to_numpy(dtype=float), len(xb)),
@@ -461,8 +421,7 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=No
     ax.set_axisbelow(True)
     ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=9, title=f"{level:.0%} band: ±z·SE",
               title_fontsize=8)
-    o = res.options
-    ax.set_title(f"CAAR by group ({o['model']} model; CAR from τ = {taus[0]})", fontsize=11, fontweight="bold",
+    ax.set_title(f"CAAR by group ({res.plan.model.name} model; CAR from τ = {taus[0]})", fontsize=11, fontweight="bold",
                  loc="left")
     caption = ("Band: CAAR ± z·sd(CAR_i)/√N, the naive cross-sectional SE. Markets reacting to the same event\n"
                "are correlated, so it is too narrow; clustering-robust tests (kp_bmp, bw1985, bootstrap) are in "
@@ -491,14 +450,7 @@ def _market_tz(bars: pd.DataFrame, tz: str | None) -> str:
     if tz:
         return tz
     if "ticker" in bars and bars["ticker"].nunique() == 1:
-        from ..assets import REGISTRY
-
-        a = REGISTRY.get(str(bars["ticker"].iloc[0]))
-        if a is not None:
-            try:
-                return a.tz
-            except Exception:
-                pass
+        return market_tz(str(bars["ticker"].iloc[0]))
     return "UTC"
 
 
@@ -519,6 +471,7 @@ def intraday_move(bars: pd.DataFrame, event_time, *, title: str | None = None, t
     and the move between them in %. The caption names the last trade before the halt when it is not
     the *before* bar.
     """
+    need_matplotlib()
     from matplotlib.patches import FancyArrowPatch
 
     if xaxis not in ("local", "relative"):
@@ -693,52 +646,32 @@ def _time_ticks(t, starts, ends, step, pos, zone, ev, xaxis, span):
     return ticks, labels
 
 
-def intraday_es_kuala_lumpur(source=None, *, path=None, **kwargs):
-    """The worked example: ES=F 1-minute bars, Friday 2025-10-24 12:00 to Sunday 10-26 22:00 ET,
-    around the Kuala Lumpur framework (2025-10-26 11:00 +08:00). Before = the Friday 15:59 ET bar
-    close 6827.25 (the settlement reference); after = the Sunday 18:00 ET reopen 6881.00: +0.79 %."""
-    from ..events import load_events
-    from ..prices.bundled import BundledSource
-
-    ex = KUALA_LUMPUR
-    source = source or BundledSource()
-    ev = load_events()
-    row = ev[ev["event_id"] == ex["event_id"]]
-    if row.empty:
-        raise DataError(f"event {ex['event_id']!r} is not in the bundled catalog")
-    row = row.iloc[0]
-    bars = source.intraday(ex["ticker"], ex["start"], ex["end"], "1m")
-    title = kwargs.pop("title", None) or (
-        f"ES=F 1-minute bars around the Kuala Lumpur framework ({row['timestamp'][:16].replace('T', ' ')} "
-        f"UTC{row['timestamp'][19:]})")
-    kwargs.setdefault("before_at", ex["before_at"])
-    return intraday_move(bars, row["timestamp"], title=title, path=path, **kwargs)
-
-
 # ----------------------------------------------------------------------------------------------
 # 4. everything
 
 
 def placebo_null(placebo: pd.DataFrame, *, groups=None, window: str | None = None, path=None):
     """Histogram of the placebo CAARs (:func:`eventstudy.placebo.placebo_test`) per group, the
-    observed CAAR as a line and the 95 % placebo band shaded. Default: the de-escalation and
-    escalation groups when present (else ``all``), the first window."""
+    observed CAAR as a line and the 95 % placebo band shaded. Default: the groups of the frame
+    other than ``all`` (the study's group values, up to :data:`MAX_GROUPS`), else ``all``; the
+    first window."""
+    need_matplotlib()
     draws = placebo.attrs.get("draws")
     if not draws:
         raise ValueError("placebo has no draws: pass the frame placebo_test returned (draws are in .attrs)")
     window = window or str(placebo["window"].iloc[0])
     have = list(dict.fromkeys(placebo["group"]))
-    groups = list(groups) if groups else ([g for g in ("de-escalation", "escalation") if g in have] or ["all"])
+    groups = list(groups) if groups else ([g for g in have if g != ALL][:MAX_GROUPS] or [ALL])
     missing = [g for g in groups if (g, window) not in draws]
     if missing:
         raise ValueError(f"no placebo draws for group(s) {missing} and window {window!r}; it has {sorted(draws)[:6]}")
     fig = _figure(7.2, 2.4 * len(groups) + 0.9)
     axes = np.atleast_1d(fig.subplots(len(groups), 1, sharex=True))
-    cycle = ["#2166ac", "#762a83", "#e08214", "#35978f", "#8c510a"]
-    for j, (ax, g) in enumerate(zip(axes, groups)):
+    colors = _group_colors(groups)
+    for ax, g in zip(axes, groups):
         row = placebo[(placebo["group"] == g) & (placebo["window"] == window)].iloc[0]
         null = np.asarray(draws[(g, window)], dtype=float)
-        c = _GROUP_COLORS.get(g, cycle[j % len(cycle)])
+        c = colors[g]
         ax.hist(null, bins=60, color="0.6", alpha=0.8, gid=f"null {g}")
         ax.axvspan(row["q025"], row["q975"], color="0.85", zorder=0, lw=0)
         ax.axvline(row["caar"], color=c, lw=2.2, gid=f"observed {g}")
@@ -768,14 +701,34 @@ def placebo_null(placebo: pd.DataFrame, *, groups=None, window: str | None = Non
     return fig
 
 
-def save_all(res, out_dir) -> list[Path]:
-    """Write car_paths.png, caar_by_group.png and intraday_es_kuala_lumpur.png (150 dpi) to ``out_dir``."""
-    from matplotlib.figure import Figure  # noqa: F401  (fail early without matplotlib)
+def save_all(res, out_dir, *, events=None, assets=None, groups=None) -> list[Path]:
+    """Write ``car_paths.png`` and ``caar_by_group.png`` (150 dpi) to ``out_dir``.
 
+    Parameters
+    ----------
+    res
+        Fitted results.
+    out_dir
+        Folder (created).
+    events, assets
+        Passed to :func:`car_paths` (default: its own choice, stated in the caption).
+    groups
+        Passed to :func:`caar_by_group`.
+
+    Returns
+    -------
+    list of Path
+    """
+    need_matplotlib()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "car_paths.png", out / "caar_by_group.png", out / "intraday_es_kuala_lumpur.png"]
-    car_paths(res, path=paths[0])
-    caar_by_group(res, path=paths[1])
-    intraday_es_kuala_lumpur(path=paths[2])
+    paths = [out / "car_paths.png", out / "caar_by_group.png"]
+    car_paths(res, events=events, assets=assets, path=paths[0])
+    caar_by_group(res, groups=groups, path=paths[1])
     return paths
+
+
+def need_matplotlib() -> None:
+    """Raise :class:`~eventstudy.errors.MissingDependencyError` (naming the ``plots`` extra) when
+    matplotlib is not installed."""
+    require("matplotlib.figure", extra="plots", feature="figures")

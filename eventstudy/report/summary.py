@@ -3,7 +3,7 @@
 When several markets share one event date their abnormal returns are cross-correlated, and the
 naive cross-sectional t overstates significance (about threefold on the METHODS.md panel). The
 table therefore leads with statistics that allow for that dependence — Kolari–Pynnönen adjusted
-BMP, the Brown–Warner 1985 portfolio test and the placebo-date bootstrap — and shows the naive
+BMP, the Brown–Warner 1985 portfolio test and the estimation-window resampling test — and shows the naive
 cross-sectional t beside them, with a note where the two disagree at the 5 % level.
 """
 
@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ..groups import ASSET_PREFIX
 
 ROBUST_FIRST: tuple[str, ...] = ("kp_bmp", "bw1985", "bootstrap")
 NAIVE: str = "t_cs"
@@ -29,7 +31,7 @@ def headline(car: pd.DataFrame, tests: pd.DataFrame, caar: pd.DataFrame) -> pd.D
     """One row per (group, window): N, CAAR, robust statistics, then the naive t, and a note."""
     win = tests[tests["tau"].isna()]
     rows = []
-    caar = caar[~caar["group"].str.startswith("asset:")]  # the battery runs per group and event, not per asset
+    caar = caar[~caar["group"].str.startswith(ASSET_PREFIX)]  # the battery runs per group and event, not per asset
     for r in caar.itertuples():
         sub = win[(win["group"] == r.group) & (win["window"] == r.window)].set_index("test")
         row = {"group": r.group, "window": r.window, "N": r.n, "CAAR %": 100 * r.caar}

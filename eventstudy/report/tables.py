@@ -4,11 +4,13 @@ battery (clustering-robust statistics first), the day-0 alignment. Each is a :cl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..groups import value_groups
 from .summary import ROBUST_FIRST, Summary, headline, stars
 
 BATTERY_ORDER = ("kp_bmp", "kp_patell", "bw1985", "bootstrap", "grank", "t_cs", "bmp", "patell", "bw1980",
@@ -75,14 +77,14 @@ def car_long(res, window: str) -> Summary:
 def caar_table(res) -> Summary:
     """The headline: CAAR per group and window, robust statistics first, naive t beside."""
     note = (conventions(res) + " Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
-            "bw1985 = Brown-Warner 1985 portfolio t, bootstrap = placebo-date resampling; t_cs = naive "
+            "bw1985 = Brown-Warner 1985 portfolio t, bootstrap = estimation-window resampling; t_cs = naive "
             "cross-sectional t shown beside them. * p<0.10, ** p<0.05, *** p<0.01.")
     return Summary(headline(res.car, res.tests, res.caar), "Cumulative average abnormal returns", note)
 
 
 def battery_table(res, group: str = "all", window: str | None = None) -> Summary:
     """Every test of the battery for one group and window (CAR statistics), robust ones first."""
-    window = window or res.options["windows"][0]
+    window = window or res.plan.windows[0].label
     t = res.tests[(res.tests["group"] == group) & (res.tests["window"] == window) & res.tests["tau"].isna()]
     if t.empty:
         raise ValueError(f"no tests for group {group!r}, window {window!r}; groups: {sorted(set(res.tests['group']))}")
@@ -102,7 +104,7 @@ def battery_table(res, group: str = "all", window: str | None = None) -> Summary
 
 def alignment_table(res) -> Summary:
     a = res.alignment
-    if res.options.get("frequency"):  # an intraday study: bar 0 is an instant
+    if res.is_intraday:  # an intraday study: bar 0 is an instant
         out = pd.DataFrame({
             "event_id": a["event_id"], "asset": a["asset"],
             "event time (UTC)": a["event_time_utc"].dt.strftime("%Y-%m-%d %H:%M"), "precision": a["time_precision"],
@@ -150,19 +152,33 @@ def placebo_table(placebo: pd.DataFrame) -> Summary:
     return Summary(out, "Placebo-date permutation test of the CAAR", note)
 
 
+def _file_tag(name: str) -> str:
+    """A group value as part of a file name (letters, digits, '-', '_', '.'; others -> '_')."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("_") or "group"
+
+
 def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
                  placebo: pd.DataFrame | None = None) -> list[Path]:
-    """Every table in Markdown, LaTeX, CSV and HTML under ``out``."""
+    """Every table in Markdown, LaTeX, CSV and HTML under ``out``.
+
+    Tables: the headline ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table
+    per value of the study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per
+    window, and ``claims`` / ``placebo`` when given.
+
+    Returns
+    -------
+    list of Path
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tables = {"caar_by_group": caar_table(res), "alignment": alignment_table(res),
               "battery_all": battery_table(res, "all")}
-    for w in res.options["windows"]:
-        tag = w.replace(":", "_").replace("-", "m")
-        tables[f"car_by_event_{tag}"] = car_by_event(res, w)
-        tables[f"car_long_{tag}"] = car_long(res, w)
-    for g in [g for g in ("de-escalation", "escalation") if g in set(res.tests["group"])]:
-        tables[f"battery_{g}"] = battery_table(res, g)
+    for w in res.plan.windows:
+        tag = w.label.replace(":", "_").replace("-", "m")
+        tables[f"car_by_event_{tag}"] = car_by_event(res, w.label)
+        tables[f"car_long_{tag}"] = car_long(res, w.label)
+    for g in value_groups(res.members, res.plan.group):
+        tables[f"battery_{_file_tag(g)}"] = battery_table(res, g)
     if claims is not None:
         tables["claims"] = claims_table(claims)
     if placebo is not None:

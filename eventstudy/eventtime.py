@@ -1,4 +1,5 @@
-"""Event-time panel: every (event, asset) member's returns laid out by ``tau`` around its day 0.
+"""Event-time panel: every (event, asset) member's returns laid out by ``tau`` around its day 0,
+the benchmark's returns over the same intervals, and the one clean-estimation mask.
 
 ``tau`` counts rows of the asset's own return series (its sessions with a price), so tau = -1 is
 the previous session *of that market*, whatever the other markets did. Windows are inclusive at
@@ -18,33 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import EstimationWindowError
-
-Window = tuple[int, int]
-
-
-def parse_window(text: str | Window, *, argument: str = "window") -> Window:
-    """``"-1:1"`` or ``(-1, 1)`` -> ``(-1, 1)``; the first end must not be after the second."""
-    if isinstance(text, str):
-        parts = text.replace(",", ":").split(":")
-        try:
-            lo, hi = (int(p) for p in parts)
-        except ValueError:
-            raise EstimationWindowError(f"{argument}={text!r}: write two session offsets as START:END, e.g. -1:1") from None
-    else:
-        lo, hi = (int(v) for v in text)
-    if lo > hi:
-        raise EstimationWindowError(f"{argument}=({lo}, {hi}) starts after it ends; write ({hi}, {lo})")
-    return lo, hi
-
-
-def window_label(w: Window) -> str:
-    return f"{w[0]}:{w[1]}"
+from .errors import DataError
+from .windows import Window
 
 
 @dataclass(frozen=True)
-class Panel:
-    """Wide event-time arrays, one row per member (an (event_id, asset) pair)."""
+class EventTimePanel:
+    """Wide event-time arrays, one row per member (an (event_id, asset) pair).
+
+    Built by :func:`build_panel`; column j of every (N, T) array is ``tau = taus[j]``.
+    """
 
     members: pd.DataFrame  # event_id, asset, day0 (+ group columns), one row per member
     taus: np.ndarray  # (T,) every tau from the first estimation to the last event offset
@@ -56,6 +40,7 @@ class Panel:
     spans: np.ndarray | None = None  # (N, T) sessions each return spans (> 1 across a missing price)
 
     def cols(self, w: Window) -> np.ndarray:
+        """Positions of the columns whose tau lies in ``w`` (inclusive)."""
         return np.flatnonzero((self.taus >= w[0]) & (self.taus <= w[1]))
 
     def span(self, w: Window) -> slice:
@@ -101,7 +86,7 @@ def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str
         if b is None:
             continue  # an asset without a benchmark (only benchmarks themselves, or unused tickers)
         if b not in groups:
-            raise EstimationWindowError(f"benchmark/factor {b!r} has no returns in the price data")
+            raise DataError(f"benchmark/factor {b!r} has no returns in the price data")
         if b not in frames:
             frames[b] = r.loc[r["ticker"] == b, ["date", "prev_date", "ret"]]
         flat[idx] = market_over_intervals(frames[b], prev[idx], rdates[idx], kind) if ticker != b \
@@ -127,7 +112,7 @@ def build_panel(
     market: str | Mapping[str, str] | None = None,
     factors: Sequence[str] = (),
     kind: str = "simple",
-) -> Panel:
+) -> EventTimePanel:
     """Gather each member's returns for ``tau`` in ``taus`` (inclusive) around its day 0.
 
     ``returns``: ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`).
@@ -151,7 +136,7 @@ def build_panel(
     code = tickers.get_indexer(members["asset"])
     if (code < 0).any():
         bad = members.loc[code < 0].iloc[0]
-        raise EstimationWindowError(f"member ({bad['event_id']}, {bad['asset']}): the asset has no returns")
+        raise DataError(f"member ({bad['event_id']}, {bad['asset']}): the asset has no returns")
     lo, hi = first[code], first[code] + length[code]
     # day 0's row: each ticker's dates are sorted inside its block, so search within the block
     d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[ns]")
@@ -162,7 +147,7 @@ def build_panel(
     found = (pos0 < len(key)) & (key[np.minimum(pos0, len(key) - 1)] == mkey)
     if not found.all():
         bad = members.loc[~found].iloc[0]
-        raise EstimationWindowError(
+        raise DataError(
             f"member ({bad['event_id']}, {bad['asset']}): no return on day 0 {pd.Timestamp(bad['day0']):%Y-%m-%d}; "
             "its price is missing that session"
         )
@@ -185,41 +170,42 @@ def build_panel(
         fac = np.stack([np.take(f, idx) for f in factor_flat], axis=-1)
         fac[~ok] = np.nan
     del idx, ok
-    return Panel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors), spans)
+    return EventTimePanel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors), spans)
 
 
-def other_event_mask(panel: Panel, est: Window, windows: list[Window], *,
-                     window_days: pd.DataFrame | None = None) -> np.ndarray:
-    """(N, M) True where a member's estimation row falls inside an event window of *another*
-    member on the same asset (the 2025 trade talks are weeks apart, so their windows overlap
-    each other's estimation windows). The caller excludes those rows by default and reports them.
+def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days: pd.DataFrame) -> np.ndarray:
+    """The one clean-estimation mask: True where a member's row (of the panel columns ``cols``)
+    falls on a day inside some event window on the member's asset.
 
-    A member's own event window never overlaps its own estimation window (the study checks
-    that the estimation window ends before the first event day), so testing each estimation
-    date against the event dates of *all* members of the asset is the same as testing it
-    against the *other* members' dates.
+    ``window_days`` (``asset, date``, from :func:`event_window_days`) lists every session inside the
+    event windows of the study's members on each asset. A member's own event window never overlaps
+    its own estimation window (the study requires the estimation window to end before the first
+    event offset), so on the estimation columns the mask marks exactly the days inside *other*
+    events' windows on the same asset: the 2025 trade talks are weeks apart, so their windows fall
+    inside each other's estimation windows. Every engine and the placebo test use this function.
 
-    ``window_days`` (``asset, date``) gives those event-window days from outside the panel: a
-    block of the chunked engine holds only some of the events of an asset, but its members'
-    estimation windows must avoid the windows of all of them (:func:`event_window_days`).
+    Parameters
+    ----------
+    panel
+        The event-time panel (or a panel of whole return series, one row per asset).
+    cols
+        Panel columns to test (the estimation window's, or all).
+    window_days
+        ``asset, date`` of every event-window session; may hold assets the panel lacks.
+
+    Returns
+    -------
+    ndarray of bool, shape (N, number of columns).
     """
-    est = panel.span(est)
+    est_dates = panel.dates[:, cols].astype("datetime64[D]")
     assets = pd.Index(pd.unique(panel.members["asset"]))
     code = assets.get_indexer(panel.members["asset"])
-    if window_days is None:
-        evt_cols = np.unique(np.concatenate([panel.cols(w) for w in windows]))
-        evt_dates = panel.dates[:, evt_cols]
-        ok = ~np.isnat(evt_dates)
-        day_code = np.broadcast_to(code[:, None], evt_dates.shape)[ok]
-        day_date = evt_dates[ok].astype("datetime64[D]")
-    else:
-        c = assets.get_indexer(window_days["asset"])
-        day_code = c[c >= 0]
-        day_date = window_days["date"].to_numpy().astype("datetime64[D]")[c >= 0]
-    est_dates = panel.dates[:, est].astype("datetime64[D]")
+    c = assets.get_indexer(window_days["asset"])
+    day_code = c[c >= 0]
+    day_date = window_days["date"].to_numpy().astype("datetime64[D]")[c >= 0]
     nat = np.isnat(est_dates)
     if day_date.size == 0 or nat.all():
-        return np.zeros((len(panel.members), est.stop - est.start), dtype=bool)
+        return np.zeros(est_dates.shape, dtype=bool)
     first = min(day_date.min(), est_dates[~nat].min())
     span = int((max(day_date.max(), est_dates[~nat].max()) - first).astype(np.int64)) + 1
     # a table asset x calendar day: True on days inside some event window of that asset
@@ -231,8 +217,21 @@ def other_event_mask(panel: Panel, est: Window, windows: list[Window], *,
 
 
 def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
-    """``asset, date``: every session inside some member's event window (the union of
-    ``windows``), on the asset's own return rows, without building the (N, T) panel."""
+    """Every session inside some member's event window, on the asset's own return rows.
+
+    Parameters
+    ----------
+    returns
+        ``ticker, date`` of every return row (:func:`eventstudy.compute_returns`).
+    members
+        ``asset, day0`` of the members (day 0 must be a return row of the asset).
+    windows
+        The study's event windows; their union is used.
+
+    Returns
+    -------
+    DataFrame ``asset, date`` (datetime64[ns]), no (N, T) panel built.
+    """
     taus = np.unique(np.concatenate([np.arange(w[0], w[1] + 1) for w in windows]))
     r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
     groups = r.groupby("ticker", sort=False).indices

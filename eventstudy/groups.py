@@ -1,0 +1,117 @@
+"""The one definition of groups: which members (event, asset pairs) a pooled statistic averages.
+
+A study's groups are, in this order:
+
+* ``all`` -- every member;
+* each value of the study's group column (any column of the event catalog: ``group``,
+  ``category``, ``region`` ...), in order of first appearance. A member whose value is missing
+  (NaN, None, or empty text) belongs to no value group, only to ``all``;
+* each event (its ``event_id``), when the study runs the battery per event;
+* each asset pooled over its events (``asset:SPY``), for the CAAR and AAR views.
+
+The test battery, the result views, the placebo test and the figures all take their groups from
+:func:`define_groups`, so a group means the same members everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+ALL = "all"
+ASSET_PREFIX = "asset:"
+
+
+def group_labels(members: pd.DataFrame, column: str | None) -> pd.Series:
+    """Each member's group value as text, ``<NA>`` (pandas NA) where it has none.
+
+    Parameters
+    ----------
+    members
+        One row per member.
+    column
+        The group column, or None (every member then has no value).
+
+    Returns
+    -------
+    Series of object (str or ``pd.NA``), aligned with ``members``.
+    """
+    if not column or column not in members.columns:
+        return pd.Series(pd.NA, index=members.index, dtype=object)
+    raw = members[column]
+    text = raw.map(lambda v: pd.NA if _missing(v) else str(v).strip())
+    return text.astype(object)
+
+
+def _missing(v) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    try:
+        if pd.isna(v):
+            return True
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, str) and not v.strip()
+
+
+def define_groups(members: pd.DataFrame, column: str | None, *, by_event: bool = True,
+                  by_asset: bool = False) -> dict[str, np.ndarray]:
+    """Group name -> positions (0..N-1) of its members, in the order of the module docstring.
+
+    Parameters
+    ----------
+    members
+        One row per member with ``event_id`` and ``asset`` (and the group column).
+    column
+        Column whose values are pooled (None: none).
+    by_event
+        Add one group per event (named by its ``event_id``).
+    by_asset
+        Add one group per asset (``asset:<ticker>``).
+
+    Returns
+    -------
+    dict
+        ``{name: int64 positions}``; a name is never repeated (see :func:`check_group_names`).
+    """
+    out: dict[str, np.ndarray] = {ALL: np.arange(len(members), dtype=np.int64)}
+    labels = group_labels(members, column)
+    have = labels.notna().to_numpy()
+    if have.any():
+        codes, uniques = pd.factorize(labels[have], sort=False)
+        pos = np.flatnonzero(have)
+        for k, name in enumerate(uniques):
+            out.setdefault(str(name), pos[codes == k])
+    if by_event:
+        for eid, idx in members.groupby("event_id", sort=False).indices.items():
+            out.setdefault(str(eid), np.asarray(idx, dtype=np.int64))
+    if by_asset:
+        for a, idx in members.groupby("asset", sort=False).indices.items():
+            out[f"{ASSET_PREFIX}{a}"] = np.asarray(idx, dtype=np.int64)
+    return out
+
+
+def check_group_names(members: pd.DataFrame, column: str | None, *, by_event: bool) -> None:
+    """Refuse group values that would share a name with ``all`` or an event in ``tests.csv``.
+
+    Raises
+    ------
+    DataError
+        Naming the clashing values and how to rename them.
+    """
+    labels = group_labels(members, column)
+    values = set(labels.dropna())
+    taken = {ALL} | ({str(e) for e in members["event_id"]} if by_event else set())
+    clash = sorted(values & taken)
+    if clash:
+        what = "the pooled group" if clash == [ALL] else "an event"
+        raise DataError(
+            f"group={column!r}: value(s) {clash[:5]} also name {what}, so their tests would share a name in "
+            f"tests.csv; rename those group values (e.g. 'group {clash[0]}')")
+
+
+def value_groups(members: pd.DataFrame, column: str | None) -> list[str]:
+    """The value groups of ``column`` (without ``all``, events or assets), in order of appearance."""
+    return [g for g in define_groups(members, column, by_event=False) if g != ALL]

@@ -1,0 +1,447 @@
+"""The chunked and Dask engines: the same three steps in blocks of members, within a memory budget.
+
+The in-memory engine holds the whole event-time panel, N members x T rows of returns, market
+returns, dates, normal and abnormal returns, at once: about 26 KB per member for a 250-day
+estimation window, 2.6 GB for 100,000 asset-events. These engines cut the members into blocks.
+
+Pass A (one task per block): build the block's panel from its tickers' returns and
+:func:`~eventstudy.pipeline.estimate.estimate` it; run the whole battery
+(:func:`~eventstudy.pipeline.infer.infer`) for every group whose members all lie in the block (each
+event, when blocks are whole events); for the groups that span blocks (``all``, each group value),
+keep what the battery needs of each member (a few numbers and the event-window ARs) and the
+block's sums over estimation rows (the average estimation-row AR, Corrado's rank sums). The
+block's estimation-window ARs and dates stay behind: spilled to disk (chunked) or in the worker's
+memory (Dask).
+
+Pass B (only for groups that span blocks): the two statistics that need several members'
+estimation rows at once: GRANK (each member's rows ranked against its standardized CAR, scaled
+by the group's cross-sectional SD, summed block by block) and Kolari-Pynnönen's r̄ (the rows of
+the at most 5,000 members that estimate it, gathered). The battery then runs on a
+:class:`~eventstudy.inference.panel.ReducedPanel` and gives the numbers it gives on the full panel,
+up to the order of floating-point sums (tested to 1e-12 against the in-memory engine).
+
+Blocks of whole events (``partition="event"``, default) or whole assets (``"asset"``: each Dask
+task reads only its tickers from Parquet). The block size follows from the memory budget and a
+measured cost per member and panel row (:data:`BYTES_PER_CELL`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..assets import data_calendars
+from ..errors import DataError
+from ..eventtime import build_panel, with_interval_returns
+from ..groups import define_groups
+from ..inference import ALL_TESTS
+from ..inference.context import Context
+from ..inference.correlation import for_all_members, mean_cross_correlation, member_subset
+from ..inference.nonparametric import corrado_rank_sums, estimation_ranks, grank_partial_sums
+from ..inference.panel import Panel, ReducedPanel
+from ..results import assemble
+from ..returns import compute_returns
+from ..windows import Window
+from .estimate import estimate, event_rows, params_frame
+from .executors import PARTITIONS, DaskExecutor, Execution, LocalExecutor, rss_bytes
+from .infer import BatteryInputs, MemberLabels, infer, run_battery
+from .prepare import Plan, Prepared, exclude_short, no_member_left
+
+# Peak bytes per (member, panel row) of a block, measured with benchmarks/bench_scale.py (the
+# panel's ret/mkt/dates/spans, normal and AR, the masked estimation copy, the battery's ranks and
+# temporaries), and bytes per member of what the fit keeps for every member (the CAR rows, the
+# event-window ARs, the battery's per-member vectors). The budget, minus the resident size of the
+# process when the blocks start (prices, returns, alignment) and the kept results, divided by the
+# first times the panel's rows, gives the members per block.
+BYTES_PER_CELL = 120
+RESULT_BYTES = 600  # per member and window (CAR rows, event-window ARs, per-member test inputs)
+RESULT_BYTES_MEMBER = 600  # per member (members, exclusions, parameters, the per-member vectors of every window)
+
+
+# ---------------------------------------------------------------------------------- blocks
+@dataclass
+class Block:
+    """One task of pass A: members (rows of the prepared members, ``gids``) and their data."""
+
+    index: int
+    gids: np.ndarray
+    members: pd.DataFrame
+    tickers: list[str]
+    window_days: pd.DataFrame | None
+    complete: dict[str, np.ndarray]  # group -> block rows, groups wholly inside this block
+    pooled: dict[str, np.ndarray]  # group -> block rows, groups that span blocks
+    rets: pd.DataFrame | None = None  # the block's returns (chunked); None: read by the worker (Dask)
+    source: object = None  # a picklable price source the worker reads (Dask)
+
+
+def make_blocks(members: pd.DataFrame, *, partition: str, capacity: int) -> list[np.ndarray]:
+    """Member positions per block: whole events (or assets) together, at most ``capacity``
+    members per block unless one event (asset) alone is larger, which is then split."""
+    if partition not in PARTITIONS:
+        raise DataError(f"partition={partition!r}: use 'event' (whole events per block) or 'asset'")
+    key = "event_id" if partition == "event" else "asset"
+    units = list(members.groupby(key, sort=False).indices.values())
+    blocks, cur, size = [], [], 0
+    for idx in units:
+        if size and size + len(idx) > capacity:
+            blocks.append(np.sort(np.concatenate(cur)))
+            cur, size = [], 0
+        if len(idx) > capacity:  # one unit bigger than a block: cut it
+            for lo in range(0, len(idx), capacity):
+                blocks.append(np.sort(idx[lo:lo + capacity]))
+            continue
+        cur.append(idx)
+        size += len(idx)
+    if cur:
+        blocks.append(np.sort(np.concatenate(cur)))
+    return blocks
+
+
+# ---------------------------------------------------------------------------------- pass A
+def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
+    """Pass A of one block -> (light results for the client, heavy arrays kept for pass B)."""
+    rets = block.rets
+    if rets is None:  # a worker reads its own tickers: Parquet filtered to them, not a pickled frame
+        prices = block.source.daily(block.tickers)
+        rets = compute_returns(prices, plan.returns, sessions=data_calendars(prices, plan.calendars))
+    members = block.members
+    panel = build_panel(rets, members, plan.taus, market=plan.market, factors=plan.factors, kind=plan.returns)
+    del rets
+    e = estimate(plan, members, panel, block.window_days)
+    short = [(int(block.gids[i]), r) for i, r in e.short]
+    light: dict = {"index": block.index, "short": short, "n_in": len(members)}
+    if not e.keep.any():
+        light["gids"] = np.empty(0, dtype=np.int64)
+        return light, {}
+    keep_rows = np.flatnonzero(e.keep)
+    new_row = np.full(len(members), -1)
+    new_row[keep_rows] = np.arange(keep_rows.size)
+    light["gids"] = block.gids[keep_rows]
+
+    def kept(rows: np.ndarray) -> np.ndarray:
+        r = new_row[rows]
+        return r[r >= 0]
+
+    light["car"] = e.car
+    light["params"] = params_frame(plan, e)
+    inputs = BatteryInputs(plan, e)
+    complete = {g: kept(rows) for g, rows in block.complete.items()}
+    complete = {g: r for g, r in complete.items() if r.size}
+    light["tests"] = infer(plan, e, complete, inputs) if complete else {}
+    # what the battery of a spanning group needs of each member of this block
+    n = len(e.panel.members)
+    everyone = np.arange(n)
+    pooled = {g: kept(rows) for g, rows in block.pooled.items()}
+    pooled = {g: r for g, r in pooled.items() if r.size}
+    per_window = {}
+    sums: dict = {g: {"est_sum": np.nansum(inputs.est_ar[r], axis=0),
+                      "est_cnt": np.count_nonzero(~np.isnan(inputs.est_ar[r]), axis=0), "rank": {}}
+                  for g, r in pooled.items()}
+    tests = plan.tests or ALL_TESTS
+    want_rank = any(t in tests for t in ("rank", "mrank"))
+    ranks = None  # each member's estimation-row ranks: one sort per block, shared by groups and passes
+    common = None
+    for w in plan.windows:
+        ip = inputs.panel(everyone, w)  # validates every member as the in-memory battery does
+        per_window[w.label] = {"evt_ar": ip.evt_ar, "fe": ip.fe_factor, "car_factor": ip.car_factor, "l_i": ip.l_i}
+        if common is None:
+            common = {"m_i": ip.m_i, "var_est": ip.var_est, "row_sumsq": ip.row_sumsq, "est_pos": ip.est_pos,
+                      "has_market_term": ip.has_market_term}
+        if ranks is None and pooled and (want_rank or "grank" in tests):
+            ranks = estimation_ranks(Context(ip, plan.convention))
+        if want_rank:
+            for g, r in pooled.items():
+                sub = _sub_panel(ip, r, plan.model.k)
+                sums[g]["rank"][w.label] = corrado_rank_sums(_context(sub, plan.convention, ranks[0], ranks[2], r))
+    light["stats"] = {"common": common, "window": per_window}
+    light["sums"] = sums
+    light["evt"] = event_rows(plan, e)  # event-window rows for the views (estimation rows stay behind)
+    evt_cols = np.unique(np.concatenate([e.panel.cols(w) for w in plan.windows]))
+    heavy = {"est_ar": np.ascontiguousarray(inputs.est_ar),
+             "est_dates": inputs.est_dates.astype("datetime64[D]"),
+             "evt_ar": e.ar[:, evt_cols], "evt_dates": e.panel.dates[:, evt_cols].astype("datetime64[D]"),
+             "evt_taus": e.panel.taus[evt_cols]}
+    if ranks is not None:
+        fix_rows = np.array(sorted(ranks[2]), dtype=np.int64)
+        heavy.update(est_rank=ranks[0], fix_rows=fix_rows,
+                     fix_vals=np.array([ranks[2][i] for i in fix_rows]).reshape(fix_rows.size, ranks[0].shape[1]))
+    return light, heavy
+
+
+def _context(panel: Panel, convention: str, est_rank, fix, rows: np.ndarray) -> Context:
+    """A battery context for some ``rows`` of a block whose estimation-row ranks (``est_rank``,
+    and ``fix``: the rows whose standardized values tie) are already known."""
+    ctx = Context(panel, convention)
+    if est_rank is not None:
+        where = {int(r): j for j, r in enumerate(rows)}
+        ctx.remember("est_ranks", (np.asarray(est_rank[rows]), panel.m_i,
+                                   {where[i]: v for i, v in fix.items() if i in where}))
+    return ctx
+
+
+def _sub_panel(ip: Panel, rows: np.ndarray, k: int) -> Panel:
+    """The estimation and event rows of some members, enough for rank sums and GRANK."""
+    extra = {"fe": np.ones((rows.size, ip.n_evt)), "car_fe": np.ones(rows.size)} if k > 2 else {}
+    return Panel(est_ar=ip.est_ar[rows], evt_ar=ip.evt_ar[rows], taus=ip.taus, k=k, check=False, **extra)
+
+
+# ---------------------------------------------------------------------------------- pass B
+def _taus_cols(taus: np.ndarray, w) -> np.ndarray:
+    return np.flatnonzero((taus >= w[0]) & (taus <= w[1]))
+
+
+def block_rows(heavy: Mapping, rows: np.ndarray, windows: list) -> dict:
+    """Estimation ARs and dates of some members of a block, and their event-window dates."""
+    out = {"est_ar": np.asarray(heavy["est_ar"][rows]), "est_dates": np.asarray(heavy["est_dates"][rows])}
+    taus = np.asarray(heavy["evt_taus"])
+    for w in windows:
+        out[w.label] = np.asarray(heavy["evt_dates"][rows][:, _taus_cols(taus, w)])
+    return out
+
+
+def block_grank(heavy: Mapping, rows: np.ndarray, w: Window, g: np.ndarray, k: int,
+                convention: str) -> tuple[np.ndarray, np.ndarray]:
+    """GRANK column sums of some members of a block (:func:`nonparametric.grank_partial_sums`)."""
+    cols = _taus_cols(np.asarray(heavy["evt_taus"]), w)
+    extra = {"fe": np.ones((rows.size, cols.size)), "car_fe": np.ones(rows.size)} if k > 2 else {}
+    ip = Panel(est_ar=np.asarray(heavy["est_ar"][rows]), evt_ar=np.asarray(heavy["evt_ar"][rows][:, cols]),
+               taus=np.asarray(heavy["evt_taus"])[cols], k=k, check=False, **extra)
+    fix = None
+    if "est_rank" in heavy:
+        fix = dict(zip(np.asarray(heavy["fix_rows"]).tolist(), np.asarray(heavy["fix_vals"])))
+    ctx = _context(ip, convention, heavy.get("est_rank"), fix, rows)
+    return grank_partial_sums(ctx, g)
+
+
+# ---------------------------------------------------------------------------------- the fit
+def capacity(prepared: Prepared, budget: int, *, dask: bool) -> int:
+    """Members per block within ``budget`` bytes (per task with Dask).
+
+    Raises
+    ------
+    DataError
+        When the budget cannot hold even one member next to what the process already holds.
+    """
+    plan = prepared.plan
+    t = plan.taus[1] - plan.taus[0] + 1
+    per_member = BYTES_PER_CELL * t * (1 + len(plan.factors))
+    n = len(prepared.members)
+    if dask:  # a worker holds one block at a time; the client keeps the results
+        base = 0
+    else:
+        base = rss_bytes() + (RESULT_BYTES * len(plan.windows) + RESULT_BYTES_MEMBER) * n
+    free = budget - base
+    if free < per_member:
+        raise DataError(
+            f"memory={budget / 1e6:,.0f} MB is too small: this process already holds {rss_bytes() / 1e6:,.0f} MB "
+            f"(prices, returns, alignment) and the results of {n:,} members take about "
+            f"{(base - rss_bytes()) / 1e6:,.0f} MB; give at least {(base + 1000 * per_member) / 1e6:,.0f} MB "
+            "(1,000 members per block)")
+    return max(1, int(free // per_member))
+
+
+def fit_blocks(spec, prepared: Prepared, execution: Execution):
+    """Fit a prepared study with the chunked or Dask engine (:class:`Execution`)."""
+    plan = prepared.plan
+    members = prepared.members
+    dask = execution.backend == "dask"
+    source = _worker_source(spec.prices) if dask else None
+    if not dask:  # benchmark returns over each row's interval, compounded once (not per block), in
+        # place of the plain returns (before the budget is measured); each block's slice is cut as it runs
+        prepared.returns = with_interval_returns(prepared.returns, plan.market, plan.factors, plan.returns)
+    cap = capacity(prepared, execution.memory, dask=dask)
+    if dask:
+        executor = DaskExecutor(run_block, block_rows, block_grank, execution.client, execution.progress)
+    else:
+        executor = LocalExecutor(run_block, block_rows, block_grank, execution.spill_dir, execution.progress)
+    try:
+        if dask:  # at least two blocks per worker, so that every worker has work
+            cap = min(cap, -(-len(members) // (2 * executor.n_workers)))
+        blocks = _blocks(prepared, make_blocks(members, partition=execution.partition, capacity=cap), source)
+        if not dask:
+            executor.rets = prepared.returns
+        lights, handles = executor.run(plan, blocks)
+        del blocks
+        return _combine(spec, prepared, lights, handles, executor, execution)
+    finally:
+        executor.close()
+
+
+def _blocks(prepared: Prepared, parts: list[np.ndarray], source) -> list[Block]:
+    """The blocks' members, the groups wholly inside each block or spanning several, and the
+    event-window days of their assets (for clean estimation windows)."""
+    plan, members = prepared.plan, prepared.members
+    pre_groups = define_groups(members, plan.group, by_event=plan.by_event)
+    block_of = np.empty(len(members), dtype=np.int64)
+    row_of = np.empty(len(members), dtype=np.int64)
+    for b, gids in enumerate(parts):
+        block_of[gids] = b
+        row_of[gids] = np.arange(gids.size)
+    complete: list[dict] = [{} for _ in parts]
+    pooled: list[dict] = [{} for _ in parts]
+    for g, idx in pre_groups.items():
+        bs = np.unique(block_of[idx])
+        target = complete if bs.size == 1 else pooled
+        for b in bs:
+            sel = idx[block_of[idx] == b]
+            target[b][g] = row_of[sel]
+    days = prepared.window_days
+    by_asset = days.groupby("asset", sort=False).indices if days is not None else None
+    blocks = []
+    for b, gids in enumerate(parts):
+        mem = members.iloc[gids].reset_index(drop=True)
+        assets = list(pd.unique(mem["asset"]))
+        tickers = sorted(set(assets) | plan.benchmarks(assets))
+        wd = None
+        if days is not None:
+            rows = [by_asset[a] for a in assets if a in by_asset]
+            wd = days.iloc[np.concatenate(rows) if rows else []].reset_index(drop=True)
+        blocks.append(Block(b, gids, mem, tickers, wd, complete[b], pooled[b], None, source))
+    return blocks
+
+
+def _worker_source(prices):
+    from ..prices.bundled import BundledSource
+    from ..prices.parquet import ParquetSource
+
+    if isinstance(prices, (ParquetSource, BundledSource)):
+        return prices
+    raise DataError(
+        "backend='dask' reads prices on the workers: pass prices=ParquetSource(path) with a path every worker "
+        "can open (write one with ParquetSource.write(prices, 'prices.parquet')); a DataFrame would be pickled "
+        f"to every task (got {type(prices).__name__})")
+
+
+def _combine(spec, prepared: Prepared, lights, handles, executor, execution: Execution):
+    """The study's results from the blocks' light results (and pass B on their heavy arrays)."""
+    plan = prepared.plan
+    members_in = prepared.members
+    windows = plan.windows
+    short = sorted(s for light in lights for s in light["short"])
+    gids = np.concatenate([light["gids"] for light in lights])
+    blk = np.concatenate([np.full(light["gids"].size, i) for i, light in enumerate(lights)])
+    row = np.concatenate([np.arange(light["gids"].size) for light in lights])
+    if gids.size == 0:
+        raise no_member_left(plan)
+    order = np.argsort(gids, kind="stable")
+    gids, blk, row = gids[order], blk[order], row[order]
+    members = members_in.iloc[gids].reset_index(drop=True)
+    final_of_gid = np.full(len(members_in), -1)
+    final_of_gid[gids] = np.arange(gids.size)
+    exclusions = exclude_short(prepared, short)
+    live = [light for light in lights if light["gids"].size]
+
+    # CAR: window-major, members in order (as the in-memory engine)
+    cars = []
+    for light in live:
+        c = light["car"].copy()
+        c.insert(0, "member", np.tile(final_of_gid[light["gids"]], len(windows)))
+        cars.append(c)
+    car = pd.concat(cars, ignore_index=True)
+    car["_w"] = car["window"].map({w.label: i for i, w in enumerate(windows)})
+    car = car.sort_values(["_w", "member"], kind="stable").drop(columns="_w").reset_index(drop=True)
+    params = pd.concat([light["params"] for light in live], ignore_index=True).iloc[order].reset_index(drop=True)
+
+    # per-member vectors in final order
+    def stack(get) -> np.ndarray:
+        return np.concatenate([get(light) for light in live])[order]
+
+    common = {k: stack(lambda x, k=k: x["stats"]["common"][k]) for k in ("m_i", "var_est", "row_sumsq", "est_pos")}
+    per_w = {w.label: {k: stack(lambda x, w=w, k=k: x["stats"]["window"][w.label][k])
+                       for k in ("evt_ar", "fe", "car_factor", "l_i")} for w in windows}
+    has_market_term = any(light["stats"]["common"]["has_market_term"] for light in live)
+
+    groups = define_groups(members, plan.group, by_event=plan.by_event)
+    done = {}
+    for light in lights:
+        done.update(light.get("tests", {}))
+    rows = []
+    for g, idx in groups.items():
+        reduced = None
+        for w in windows:
+            if (g, w.label) in done:
+                rows.append(done[(g, w.label)])
+                continue
+            if reduced is None:
+                reduced = GroupReducer(g, idx, blk, row, lights, handles, executor, plan, members)
+            rows.append(run_battery(plan, reduced.panel(w, common, per_w[w.label], has_market_term), g, w))
+    tests = pd.concat(rows, ignore_index=True)
+    evt = {k: np.concatenate([x["evt"][k] for x in live])[order] for k in ("dates", "ret", "normal", "ar")}
+    evt["taus"] = live[0]["evt"]["taus"]
+    return assemble(spec, prepared, gids, exclusions, params, car, tests, evt, execution.record(len(lights)))
+
+
+@dataclass
+class GroupReducer:
+    """The battery inputs of one group spanning blocks: sums from pass A, pass B on demand."""
+
+    name: str
+    idx: np.ndarray  # final member positions of the group, in order
+    blk: np.ndarray  # block of each final member
+    row: np.ndarray  # row inside its block's kept members
+    lights: list
+    handles: list
+    executor: object
+    plan: Plan
+    members: pd.DataFrame
+    _rows_cache: dict = field(default_factory=dict)
+
+    def panel(self, w: Window, common, per_w, has_market_term) -> ReducedPanel:
+        idx, plan = self.idx, self.plan
+        parts = [x["sums"][self.name] for x in self.lights if self.name in x.get("sums", {})]
+        est_sum = sum(p["est_sum"] for p in parts)
+        est_cnt = sum(p["est_cnt"] for p in parts)
+        aar_est = np.divide(est_sum, est_cnt, out=np.full(est_sum.shape, np.nan), where=est_cnt > 0)
+        rank = None
+        if parts and w.label in parts[0]["rank"]:
+            rs = [p["rank"][w.label] for p in parts]
+            rank = {k: sum(r[k] for r in rs) for k in ("dev", "u", "k", "n")}
+            rank["t_i"] = np.concatenate([r["t_i"] for r in rs])
+        m_i = common["m_i"][idx]
+        taus = self.lights[int(self.blk[idx[0]])]["evt"]["taus"]
+        return ReducedPanel(
+            evt_ar=per_w["evt_ar"][idx], taus=taus[_taus_cols(taus, w)],
+            k=plan.model.k, n_est=int(est_sum.size), m_i=m_i, l_i=per_w["l_i"][idx],
+            var_est=common["var_est"][idx], row_sumsq=common["row_sumsq"][idx], fe_factor=per_w["fe"][idx],
+            car_factor=per_w["car_factor"][idx], aar_est=aar_est, est_pos=common["est_pos"][idx],
+            est_has_nan=bool((m_i < est_sum.size).any()), has_market_term=has_market_term, rank_sums=rank,
+            cc=lambda: self._cc(w), grank=lambda g: self._grank(w, g),
+            labels=MemberLabels(self.members, idx))
+
+    def _by_block(self, positions: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(block, rows in it, where those rows go in ``positions``) for group positions."""
+        b = self.blk[self.idx[positions]]
+        r = self.row[self.idx[positions]]
+        out = []
+        for blk in np.unique(b):
+            sel = np.flatnonzero(b == blk)
+            out.append((int(blk), r[sel], sel))
+        return out
+
+    def _cc(self, w: Window):
+        n = self.idx.size
+        pick = member_subset(n)
+        positions = np.arange(n) if pick is None else pick
+        if "rows" not in self._rows_cache:
+            parts = self._by_block(positions)
+            got = self.executor.gather_rows([(self.handles[b], rows, self.plan.windows) for b, rows, _ in parts])
+            self._rows_cache["rows"] = (parts, got)
+        parts, got = self._rows_cache["rows"]
+        m = got[0]["est_ar"].shape[1]
+        le = got[0][w.label].shape[1]
+        est = np.empty((positions.size, m))
+        dates = np.empty((positions.size, m), dtype="datetime64[D]")
+        evd = np.empty((positions.size, le), dtype="datetime64[D]")
+        for (_, _, sel), gr in zip(parts, got):
+            est[sel], dates[sel], evd[sel] = gr["est_ar"], gr["est_dates"], gr[w.label]
+        cc = mean_cross_correlation(est, dates, evt_dates=evd)
+        return cc if pick is None else for_all_members(cc, n)
+
+    def _grank(self, w: Window, g: np.ndarray):
+        parts = self._by_block(np.arange(self.idx.size))
+        res = self.executor.grank([(self.handles[b], (rows, w, g[sel], self.plan.model.k, self.plan.convention))
+                                   for b, rows, sel in parts])
+        return sum(r[0] for r in res), sum(r[1] for r in res)

@@ -1,0 +1,202 @@
+"""Step 2 of the fit: estimate. The event-time panel of some members, the clean-estimation mask,
+the minimum-observations rule, the model fit, abnormal returns, CAR/BHAR and the fitted
+parameters -- for all members at once (in memory) or one block at a time (chunked, Dask), by the
+same function.
+
+It also gives the results' on-demand views: the tidy abnormal-return rows of the estimation and
+event windows (:func:`ar_rows`) and the estimation days left out for other events' windows
+(:func:`excluded_days`), recomputed from the prepared inputs block by block, so that every engine
+returns the same result schema without keeping an (N, T) panel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..abnormal import abnormal, car_table
+from ..eventtime import EventTimePanel, build_panel, window_day_mask
+from ..models import Fit
+from .prepare import Plan, Prepared
+
+EXCLUDED_REASON = "inside another event's window on this asset"
+AR_COLUMNS = ["member", "event_id", "asset", "tau", "date", "ret", "normal", "ar", "part"]
+CELLS_PER_BLOCK = 4_000_000
+"""Panel cells (members x taus) per block when the on-demand views recompute rows."""
+
+
+@dataclass
+class Estimate:
+    """Model fit, AR and CAR of a set of members (all of them, or one block).
+
+    ``panel`` holds the members that passed the minimum-observations rule; ``keep`` (N_in,) says
+    which input members those are and ``short`` lists the others as (input position, reason).
+    """
+
+    panel: EventTimePanel
+    keep: np.ndarray
+    short: list
+    mask: np.ndarray | None  # (N, M) estimation rows inside other events' windows
+    est_cols: slice
+    fit: Fit | None
+    normal: np.ndarray | None
+    ar: np.ndarray | None
+    car: pd.DataFrame | None
+
+
+def estimate(plan: Plan, members: pd.DataFrame, panel: EventTimePanel,
+             window_days: pd.DataFrame | None) -> Estimate:
+    """Clean estimation windows, the minimum-observations rule, the fit, AR and the CAR table.
+
+    Parameters
+    ----------
+    plan
+        The study's :class:`~eventstudy.pipeline.prepare.Plan`.
+    members
+        The members of ``panel`` (one row each).
+    panel
+        Their event-time panel (:func:`eventstudy.eventtime.build_panel`).
+    window_days
+        Event-window days of every member of the study on each asset (None: estimation windows
+        are not cleaned).
+
+    Returns
+    -------
+    Estimate
+    """
+    model, est = plan.model, plan.estimation
+    est_cols = panel.span(est)  # a slice: the (N, M) estimation blocks below are views
+    mask = window_day_mask(panel, est_cols, window_days) if window_days is not None else None
+    reg = model.regressors(panel)
+    _, _, usable = model.observed(panel.ret, reg, est_cols)
+    if mask is not None:
+        usable &= ~mask
+    n_usable = usable.sum(axis=1)
+    del usable
+    short = n_usable < plan.min_obs
+    reasons = [(int(i), f"{int(n_usable[i])} estimation observations in {est.label} "
+                        f"(min_estimation={plan.min_estimation})") for i in np.flatnonzero(short)]
+    keep = ~short
+    if not keep.any():
+        return Estimate(panel, keep, reasons, mask, est_cols, None, None, None, None)
+    if short.any():
+        members = members[keep].reset_index(drop=True)
+        panel = dataclasses.replace(
+            panel, members=members, ret=panel.ret[keep], mkt=panel.mkt[keep], dates=panel.dates[keep],
+            factors=None if panel.factors is None else panel.factors[keep],
+            spans=None if panel.spans is None else panel.spans[keep])
+        mask = mask[keep] if mask is not None else None
+        reg = model.regressors(panel)
+    fit = model.fit(panel.ret, reg, est_cols, min_obs=plan.min_obs, exclude=mask)
+    normal, ar = abnormal(panel, model, fit)
+    car = car_table(panel, model, fit, ar, normal, plan.windows, kind=plan.returns)
+    return Estimate(panel, keep, reasons, mask, est_cols, fit, normal, ar, car)
+
+
+def params_frame(plan: Plan, e: Estimate) -> pd.DataFrame:
+    """The fitted parameters per member: ``event_id, asset, n_est, n_excluded, est_first,
+    est_last, sigma, df`` and one column per parameter (:attr:`NormalReturnModel.param_names`),
+    plus ``dimson_beta[F]`` per factor for a factor model with leads and lags."""
+    model, fit, panel = plan.model, e.fit, e.panel
+    n = len(panel.members)
+    est_dates = panel.dates[:, e.est_cols]
+    used = np.isfinite(e.ar[:, e.est_cols])
+    if e.mask is not None:
+        used &= ~e.mask
+    first = np.where(used.any(axis=1), est_dates[np.arange(n), used.argmax(axis=1)], np.datetime64("NaT"))
+    last = np.where(used.any(axis=1), est_dates[np.arange(n), used.shape[1] - 1 - used[:, ::-1].argmax(axis=1)],
+                    np.datetime64("NaT"))
+    out = {
+        "event_id": panel.members["event_id"].to_numpy(),
+        "asset": panel.members["asset"].to_numpy(),
+        "n_est": fit.m.astype(np.int64),
+        "n_excluded": (e.mask.sum(axis=1) if e.mask is not None else np.zeros(n)).astype(np.int64),
+        "est_first": pd.DatetimeIndex(first.astype("datetime64[ns]")),
+        "est_last": pd.DatetimeIndex(last.astype("datetime64[ns]")),
+        "sigma": np.sqrt(fit.s2),
+        "df": (fit.m - fit.k).astype(np.int64),
+    }
+    for j, name in enumerate(model.param_names):
+        out[name] = fit.params[:, j]
+    lags = getattr(model, "lags", 0)
+    if lags and hasattr(model, "betas"):
+        for f, b in zip(model.factors, model.betas(fit).T):
+            out[f"dimson_beta[{f}]"] = b
+    return pd.DataFrame(out)
+
+
+def event_rows(plan: Plan, e: Estimate) -> dict[str, np.ndarray]:
+    """The event-window rows of an estimate as arrays (what every engine keeps for the views):
+    ``taus`` (L,), ``dates``, ``ret``, ``normal``, ``ar`` (N, L) over the union of the windows."""
+    cols = np.unique(np.concatenate([e.panel.cols(w) for w in plan.windows]))
+    return {"taus": e.panel.taus[cols], "dates": e.panel.dates[:, cols], "ret": e.panel.ret[:, cols],
+            "normal": e.normal[:, cols], "ar": e.ar[:, cols]}
+
+
+def tidy_rows(members: pd.DataFrame, member: np.ndarray, taus: np.ndarray, arrays: dict[str, np.ndarray],
+              part: np.ndarray | str) -> pd.DataFrame:
+    """(N, L) arrays as a tidy frame keyed (event_id, asset, tau) with ``member`` (the position in
+    the results' ``members``) first; rows without a date (past the data) dropped."""
+    n, t = arrays["ar"].shape
+    frame = pd.DataFrame({
+        "member": np.repeat(np.asarray(member, dtype=np.int64), t),
+        "event_id": np.repeat(members["event_id"].to_numpy(), t),
+        "asset": np.repeat(members["asset"].to_numpy(), t),
+        "tau": np.tile(taus, n),
+        "date": pd.DatetimeIndex(arrays["dates"].ravel()),
+        "ret": arrays["ret"].ravel(), "normal": arrays["normal"].ravel(), "ar": arrays["ar"].ravel(),
+        "part": part.ravel() if isinstance(part, np.ndarray) else part,
+    })
+    return frame[frame["date"].notna()].reset_index(drop=True)
+
+
+def ar_rows(plan: Plan, e: Estimate, member: np.ndarray) -> pd.DataFrame:
+    """Tidy AR rows of the estimation window and the union of the event windows, ``part`` being
+    ``estimation``, ``estimation-excluded`` (inside another event's window) or ``event``."""
+    panel = e.panel
+    est_cols = np.arange(e.est_cols.start, e.est_cols.stop)
+    evt_cols = np.unique(np.concatenate([panel.cols(w) for w in plan.windows]))
+    cols = np.concatenate([est_cols, evt_cols])
+    part = np.empty((len(panel.members), len(cols)), dtype=object)
+    part[:, : len(est_cols)] = "estimation"
+    part[:, len(est_cols):] = "event"
+    if e.mask is not None:
+        est_part = part[:, : len(est_cols)]
+        est_part[e.mask] = "estimation-excluded"
+    arrays = {"dates": panel.dates[:, cols], "ret": panel.ret[:, cols], "normal": e.normal[:, cols],
+              "ar": e.ar[:, cols]}
+    return tidy_rows(panel.members, member, panel.taus[cols], arrays, part)
+
+
+def excluded_days(e: Estimate) -> pd.DataFrame:
+    """``event_id, asset, date, reason``: each estimation day left out for another event's window."""
+    cols = ["event_id", "asset", "date", "reason"]
+    if e.mask is None or not e.mask.any():
+        return pd.DataFrame({c: pd.Series([], dtype="datetime64[ns]" if c == "date" else object) for c in cols})
+    ii, jj = np.nonzero(e.mask)
+    return pd.DataFrame({"event_id": e.panel.members["event_id"].to_numpy()[ii],
+                         "asset": e.panel.members["asset"].to_numpy()[ii],
+                         "date": pd.DatetimeIndex(e.panel.dates[:, e.est_cols][ii, jj]),
+                         "reason": EXCLUDED_REASON})
+
+
+def iter_estimates(prepared: Prepared, members: pd.DataFrame) -> Iterator[tuple[np.ndarray, Estimate]]:
+    """``(positions, estimate)`` of ``members`` (the study's fitted members), block by block (at
+    most :data:`CELLS_PER_BLOCK` panel cells each): what the on-demand views and the writer use,
+    whichever engine fitted the study."""
+    plan = prepared.plan
+    width = (plan.taus[1] - plan.taus[0] + 1) * (1 + len(plan.factors))
+    size = max(1, CELLS_PER_BLOCK // width)
+    rets = prepared.returns
+    by_ticker = rets.groupby("ticker", sort=False).indices
+    for lo in range(0, len(members), size):
+        block = members.iloc[lo:lo + size].reset_index(drop=True)
+        assets = list(pd.unique(block["asset"]))
+        tickers = [t for t in dict.fromkeys([*assets, *sorted(plan.benchmarks(assets))]) if t in by_ticker]
+        sub = rets.iloc[np.concatenate([by_ticker[t] for t in tickers])] if len(tickers) < len(by_ticker) else rets
+        panel = build_panel(sub, block, plan.taus, market=plan.market, factors=plan.factors, kind=plan.returns)
+        yield np.arange(lo, lo + len(block)), estimate(plan, block, panel, prepared.window_days)

@@ -1,0 +1,106 @@
+"""Step 3 of the fit: infer. The test battery of every group and window from an estimate.
+
+:class:`BatteryInputs` turns an :class:`~eventstudy.pipeline.estimate.Estimate` into the arrays
+the battery reads (estimation-window ARs with the excluded days missing, market returns, dates,
+the exact prediction-error factors of a factor model); :func:`infer` runs the battery
+(:func:`eventstudy.inference.battery`) on the members of each group. The block engines use the
+same inputs for the groups that lie inside one block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..abnormal import forecast_factors
+from ..inference import ALL_TESTS, battery
+from ..inference.panel import Panel
+from ..windows import Window
+from .estimate import Estimate
+from .prepare import Plan
+
+TEST_COLUMNS = ["group", "window", "tau", "test", "statistic", "pvalue", "n", "distribution", "df", "note"]
+
+
+class MemberLabels:
+    """Member names for error messages (``event/asset``), made only when one is needed."""
+
+    def __init__(self, members: pd.DataFrame, idx: np.ndarray) -> None:
+        self.members, self.idx = members, idx
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def __getitem__(self, i: int) -> str:
+        row = self.members.iloc[int(self.idx[i])]
+        return f"{row['event_id']}/{row['asset']}"
+
+
+class BatteryInputs:
+    """The battery's arrays of an estimate: estimation-window ARs with the excluded days missing,
+    market returns, dates, and (factor models) the exact forecast-error factors per window."""
+
+    def __init__(self, plan: Plan, e: Estimate) -> None:
+        model, panel, ar, est_cols, mask = plan.model, e.panel, e.ar, e.est_cols, e.mask
+        self.plan, self.e = plan, e
+        est_ar = ar[:, est_cols]
+        self.est_mkt = panel.mkt[:, est_cols] if model.needs_market and model.k == 2 else None
+        if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
+            est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
+        self.est_ar = est_ar
+        self.est_dates = panel.dates[:, est_cols]
+        # a model beyond the three the battery knows (a factor model) hands over its exact
+        # prediction-error factors; the battery derives them itself for k <= 2
+        self.exact = {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows} if model.k > 2 else None
+
+    def panel(self, idx: np.ndarray, w: Window) -> Panel:
+        """The battery's :class:`~eventstudy.inference.Panel` of members ``idx`` over window ``w``."""
+        panel, ar = self.e.panel, self.e.ar
+        cols = panel.cols(w)
+        extra = {"fe": self.exact[w][0][idx], "car_fe": self.exact[w][1][idx]} if self.exact else {}
+        return Panel(
+            est_ar=self.est_ar[idx], evt_ar=ar[np.ix_(idx, cols)], taus=panel.taus[cols],
+            est_mkt=self.est_mkt[idx] if self.est_mkt is not None else None,
+            evt_mkt=panel.mkt[np.ix_(idx, cols)] if self.est_mkt is not None else None,
+            k=self.plan.model.k, est_dates=self.est_dates[idx], evt_dates=panel.dates[np.ix_(idx, cols)],
+            labels=MemberLabels(panel.members, idx), **extra)
+
+
+def run_battery(plan: Plan, panel, group: str, w: Window) -> pd.DataFrame:
+    """The battery of one group and window on a battery panel, labelled for ``tests.csv``."""
+    df = battery(panel, tests=plan.tests or ALL_TESTS, convention=plan.convention, seed=plan.seed,
+                 n_boot=plan.n_boot)
+    df.insert(0, "window", w.label)
+    df.insert(0, "group", group)
+    return df[TEST_COLUMNS]
+
+
+def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
+          inputs: BatteryInputs | None = None) -> dict[tuple[str, str], pd.DataFrame]:
+    """The test battery per group and window.
+
+    Parameters
+    ----------
+    plan
+        The study's plan (tests, convention, seed, draws, windows).
+    e
+        The estimate of the members.
+    groups
+        Group name -> member rows of ``e`` (:func:`eventstudy.groups.define_groups`).
+    inputs
+        The battery inputs of ``e`` if already made.
+
+    Returns
+    -------
+    dict
+        ``{(group, window label): tests frame}`` with :data:`TEST_COLUMNS`.
+    """
+    inputs = inputs or BatteryInputs(plan, e)
+    rows = {}
+    for g, idx in groups.items():
+        idx = np.asarray(idx)
+        for w in plan.windows:
+            rows[(g, w.label)] = run_battery(plan, inputs.panel(idx, w), g, w)
+    return rows

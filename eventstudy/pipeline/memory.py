@@ -1,0 +1,45 @@
+"""The in-memory engine: the whole (N, T) event-time panel at once (fastest for studies that fit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..eventtime import build_panel
+from ..groups import define_groups
+from ..results import assemble
+from .estimate import estimate, event_rows, params_frame
+from .executors import Execution
+from .infer import infer
+from .prepare import Prepared, exclude_short, no_member_left
+
+
+def fit_memory(spec, prepared: Prepared, execution: Execution):
+    """Estimate every member of a prepared study at once and run the battery of every group.
+
+    Parameters
+    ----------
+    spec
+        The :class:`~eventstudy.EventStudy`.
+    prepared
+        Its :func:`~eventstudy.pipeline.prepare.prepare` output.
+    execution
+        The execution options (recorded in the results).
+
+    Returns
+    -------
+    EventStudyResults
+    """
+    plan, members = prepared.plan, prepared.members
+    panel = build_panel(prepared.returns, members, plan.taus, market=plan.market, factors=plan.factors,
+                        kind=plan.returns)
+    e = estimate(plan, members, panel, prepared.window_days)
+    if not e.keep.any():
+        raise no_member_left(plan)
+    members = e.panel.members
+    car = e.car
+    car.insert(0, "member", np.tile(np.arange(len(members)), len(plan.windows)))
+    groups = define_groups(members, plan.group, by_event=plan.by_event)
+    tests = pd.concat(infer(plan, e, groups).values(), ignore_index=True)
+    return assemble(spec, prepared, np.flatnonzero(e.keep), exclude_short(prepared, e.short), params_frame(plan, e),
+                    car, tests, event_rows(plan, e), execution.record())

@@ -1,0 +1,222 @@
+"""Step 1 of the fit: prepare. Everything known before any event-time panel is built.
+
+:func:`prepare` reads the prices, places every event on each market's sessions (day 0), computes
+returns on each instrument's own sessions, and keeps the (event, asset) members whose day 0 has a
+return; every other pair is an exclusion with its reason. It also fixes what every later step and
+every engine needs, as one small picklable :class:`Plan` (no data, no client), and the event-window
+days of every asset (:func:`eventstudy.eventtime.event_window_days`) that the clean-estimation
+mask is made from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..alignment import align
+from ..assets import data_calendars
+from ..errors import DataError, EstimationWindowError
+from ..events import expand_assets, load_events
+from ..eventtime import event_window_days
+from ..groups import check_group_names
+from ..models import NormalReturnModel, minimum_observations
+from ..prices.base import check_daily_frame
+from ..returns import compute_returns
+from ..windows import Window
+
+EXCLUSION_COLUMNS = ["event_id", "asset", "reason"]
+META_COLUMNS = ("group", "category", "direction", "title")
+"""Catalog columns carried on every member (besides the study's own group column)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The options every step and every block of members needs (small and picklable: no data).
+
+    ``taus`` is the panel's tau range: the estimation and event windows, padded by the Dimson
+    leads and lags of a factor model.
+    """
+
+    model: NormalReturnModel
+    estimation: Window
+    windows: tuple[Window, ...]
+    taus: tuple[int, int]
+    market: str | Mapping[str, str] | None
+    factors: tuple[str, ...]
+    returns: str
+    min_estimation: int
+    clean_estimation: bool
+    tests: tuple[str, ...] | None
+    convention: str
+    seed: int
+    n_boot: int
+    group: str | None
+    by_event: bool
+    calendars: Mapping[str, str] | None
+
+    @property
+    def min_obs(self) -> int:
+        """Fewest usable estimation rows (:func:`eventstudy.models.minimum_observations`)."""
+        return minimum_observations(self.model, self.min_estimation)
+
+    def benchmarks(self, assets) -> set[str]:
+        """Tickers besides ``assets`` whose returns the assets' panel rows need."""
+        if isinstance(self.market, Mapping):
+            out = {self.market[a] for a in assets if a in self.market}
+        else:
+            out = {self.market} if self.market else set()
+        return out | set(self.factors)
+
+
+@dataclass
+class Prepared:
+    """The inputs of the estimation, shared by every engine (and by the results' on-demand views).
+
+    ``members`` are the (event, asset) pairs whose day 0 has a return, in alignment order, before
+    the minimum-observations rule; ``exclusions`` the pairs left out so far, with the reason.
+    ``returns`` may gain the benchmark's interval returns as columns
+    (:func:`eventstudy.eventtime.with_interval_returns`) when an engine compounds them once.
+    """
+
+    plan: Plan
+    prices: pd.DataFrame
+    assets: list[str]
+    alignment: pd.DataFrame
+    returns: pd.DataFrame
+    members: pd.DataFrame
+    exclusions: pd.DataFrame
+    window_days: pd.DataFrame | None
+
+
+def daily_prices(prices) -> pd.DataFrame:
+    """A validated daily frame from a frame or a price source (anything with ``.daily()``)."""
+    if isinstance(prices, pd.DataFrame):
+        return check_daily_frame(prices, "prices")
+    if hasattr(prices, "daily"):
+        return prices.daily()
+    raise DataError(f"prices={type(prices).__name__}: pass a daily price frame or a PriceSource")
+
+
+def make_plan(spec) -> Plan:
+    """The :class:`Plan` of a validated :class:`~eventstudy.EventStudy`."""
+    model = spec.model
+    factors = tuple(getattr(model, "factors", ()))
+    pad = getattr(model, "lags", 0)  # Dimson leads/lags need rows beyond the windows
+    lo = min(spec.estimation.start, min(w.start for w in spec.windows)) - pad
+    hi = max(w.end for w in spec.windows) + pad
+    return Plan(model=model, estimation=spec.estimation, windows=tuple(spec.windows), taus=(lo, hi),
+                market=dict(spec.market) if isinstance(spec.market, Mapping) else spec.market, factors=factors,
+                returns=spec.returns, min_estimation=int(spec.min_estimation), clean_estimation=spec.clean_estimation,
+                tests=tuple(spec.tests) if spec.tests else None, convention=spec.convention, seed=spec.seed,
+                n_boot=spec.n_boot, group=spec.group, by_event=spec.by_event,
+                calendars=dict(spec.calendars) if spec.calendars else None)
+
+
+def prepare(spec) -> Prepared:
+    """Prices, day 0 of every (event, asset), returns and the members of a study.
+
+    Parameters
+    ----------
+    spec
+        An :class:`~eventstudy.EventStudy` (validated by its constructor).
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    DataError
+        A benchmark, factor or asset without prices; an asset regressed on itself; a group column
+        that the events lack.
+    EstimationWindowError
+        No pair has a return on its day 0.
+    """
+    plan = make_plan(spec)
+    model = plan.model
+    events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
+    prices = daily_prices(spec.prices)
+    have = list(pd.unique(prices["ticker"]))
+    market = plan.market
+    if isinstance(market, Mapping):
+        benchmarks = set(market.values())
+        not_assets = benchmarks - set(market)  # a benchmark that has its own benchmark is also an asset
+    else:
+        benchmarks = not_assets = {market} if market else set()
+    factors = plan.factors
+    not_assets = not_assets | set(factors)
+    missing_b = sorted(benchmarks - set(have))
+    if missing_b:
+        raise DataError(f"market {missing_b[0]!r} has no prices; the price data hold {have}")
+    missing_f = [f for f in factors if f not in have]
+    if missing_f:
+        raise DataError(f"factor(s) {missing_f} have no prices; the price data hold {have}")
+    assets = list(spec.assets) if spec.assets is not None else [t for t in have if t not in not_assets]
+    own = [a for a in assets if (market.get(a) if isinstance(market, Mapping) else market) == a or a in factors]
+    if own and (model.needs_market or factors):
+        raise DataError(f"asset(s) {own} would be regressed on themselves (their own benchmark or factor); "
+                        "drop them from assets or give them another benchmark")
+    if isinstance(market, Mapping) and model.needs_market:
+        unmapped = [a for a in assets if a not in market]
+        if unmapped:
+            raise DataError(f"market= maps no benchmark to {unmapped}; give every asset one (or pass one ticker)")
+    pairs = expand_assets(events, assets)
+    no_prices = sorted(set(pairs["asset"]) - set(have))
+    if no_prices:
+        raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
+    if plan.group and plan.group not in pairs.columns and plan.group != "group":
+        raise DataError(f"group={plan.group!r} is not a column of the events; it has {list(events.columns)}")
+    sessions = data_calendars(prices, plan.calendars)
+    alignment = align(events, assets, date_only=spec.date_only, sessions=sessions, outside="report")
+    rets = compute_returns(prices, plan.returns, sessions=sessions)
+
+    # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
+    meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, plan.group) if c and c in pairs.columns))
+    members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc"]].merge(
+        pairs[["event_id", "asset", *meta_cols]], on=["event_id", "asset"], how="left", validate="one_to_one")
+    have_ret = pd.MultiIndex.from_frame(rets[["ticker", "date"]]).get_indexer(
+        pd.MultiIndex.from_arrays([members["asset"], members["day0"]])) >= 0
+    outside = members["day0"].isna().to_numpy()
+    exclusions = pd.DataFrame([
+        {"event_id": r.event_id, "asset": r.asset,
+         "reason": f"event on {r.event_time_utc:%Y-%m-%d} is {r.rule}" if pd.isna(r.day0) else
+         f"no return on day 0 {r.day0:%Y-%m-%d} (price missing that session or outside the data)"}
+        for r in members[~have_ret | outside].itertuples()], columns=EXCLUSION_COLUMNS)
+    have_ret &= ~outside
+    members = members[have_ret].drop(columns=["rule", "event_time_utc"]).reset_index(drop=True)
+    if members.empty:
+        raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
+                                    "; ".join(f"{e}/{a}" for e, a in zip(exclusions["event_id"][:5],
+                                                                          exclusions["asset"][:5])))
+    check_group_names(members, plan.group, by_event=plan.by_event)
+    window_days = event_window_days(rets, members, plan.windows) if plan.clean_estimation else None
+    return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days)
+
+
+def exclude_short(prepared: Prepared, short: list[tuple[int, str]]) -> pd.DataFrame:
+    """The prepared exclusions followed by the members the estimation step left out
+    (``short``: (position in ``prepared.members``, reason), in member order)."""
+    extra = pd.DataFrame({"event_id": prepared.members["event_id"].to_numpy()[[i for i, _ in short]],
+                          "asset": prepared.members["asset"].to_numpy()[[i for i, _ in short]],
+                          "reason": [r for _, r in short]}, columns=EXCLUSION_COLUMNS) if short else None
+    if extra is None:
+        return prepared.exclusions.reset_index(drop=True)
+    if prepared.exclusions.empty:
+        return extra
+    return pd.concat([prepared.exclusions, extra], ignore_index=True)
+
+
+def no_member_left(plan: Plan) -> EstimationWindowError:
+    """The error when every member failed the minimum-observations rule."""
+    return EstimationWindowError(
+        f"every (event, asset) pair has fewer than {plan.min_estimation} estimation observations in "
+        f"{plan.estimation.label}; shorten min_estimation or move the window")
+
+
+def member_positions(members: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
+    """Positions in ``members`` of the (event_id, asset) pairs in ``keys`` (-1 where absent)."""
+    idx = pd.MultiIndex.from_frame(members[["event_id", "asset"]])
+    return idx.get_indexer(pd.MultiIndex.from_frame(keys[["event_id", "asset"]]))

@@ -1,0 +1,298 @@
+"""The one result of a fitted study, whatever the engine: :class:`EventStudyResults`.
+
+Every engine (in memory, chunked, Dask) ends in :func:`assemble`, so the same study gives the same
+tables column for column. The stored tables are small (one row per member, or per member and
+window, or per group and test); the two views that are as large as the event-time panel
+(:attr:`~EventStudyResults.abnormal_returns` with the estimation-window rows, and
+:attr:`~EventStudyResults.estimation_exclusions`) are recomputed from the prepared inputs on demand,
+block by block, by the same estimation step that made the numbers.
+
+Schema (column by column)
+-------------------------
+``members``
+    one row per estimated (event, asset) pair: ``event_id, asset, day0`` (the market's day-0
+    session; an instant in UTC for intraday studies) and the catalog columns ``group, category,
+    direction, title`` and the study's group column where the events have them. A member's
+    position in this frame is its ``member`` number in every other table.
+``car``
+    one row per member and window (window-major): ``member, event_id, asset, window`` (``"-1:1"``),
+    ``car``, ``se`` (Campbell-Lo-MacKinlay prediction-error SE), ``t``, ``pvalue`` (t with M - k df),
+    ``bhar`` (buy-and-hold abnormal return), ``n_est`` (estimation rows used), ``status`` (``ok``, or
+    what is missing or suspicious in the window), ``day0``.
+``params``
+    one row per member: ``event_id, asset, n_est, n_excluded`` (estimation days dropped for other
+    events' windows), ``est_first, est_last`` (first and last estimation day used), ``sigma``
+    (residual SD, M - k df), ``df`` and one column per model parameter (``mean``; ``alpha, beta``;
+    ``alpha, beta[F]`` or ``beta[F,-1]`` ... for a factor model) and ``dimson_beta[F]`` (the sum of
+    a factor's lead, contemporaneous and lag slopes).
+``tests``
+    ``group, window, tau`` (empty for the statistic of the whole window), ``test, statistic,
+    pvalue, n, distribution, df, note``; groups as in :mod:`eventstudy.groups`.
+``exclusions``
+    ``event_id, asset, reason``: every pair that was not estimated.
+``alignment``
+    day 0 of every pair (:func:`eventstudy.align`), estimated or not.
+``abnormal_returns`` (view)
+    ``member, event_id, asset, tau, date, ret, normal, ar, part``: the estimation-window rows
+    (``part`` = ``estimation``, or ``estimation-excluded`` inside another event's window) and the
+    rows of the union of the event windows (``event``).
+``estimation_exclusions`` (view)
+    ``event_id, asset, date, reason``: each estimation day left out.
+``caar``, ``aar`` (views)
+    mean CAR per group and window, mean AR per group and tau, with N.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .alignment import to_csv_frame
+from .groups import define_groups
+from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
+from .pipeline.prepare import Plan, Prepared
+
+CAR_COLUMNS = ["event_id", "asset", "window", "car", "se", "t", "pvalue", "bhar", "n_est", "day0", "status"]
+DAILY_FORMAT = "%Y-%m-%d"
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class Relabel(Protocol):
+    """Maps the labels an engine computed with back to the real ones (intraday studies run the
+    daily engine on stand-in tickers and session labels; :mod:`eventstudy.intraday`)."""
+
+    def frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A frame with ``asset`` and ``date`` columns in real tickers and instants."""
+        ...
+
+    def ticker(self, name: str) -> str:
+        """The real ticker of a stand-in name."""
+        ...
+
+
+@dataclass(frozen=True)
+class EventStudyResults:
+    """Immutable results of :meth:`eventstudy.EventStudy.fit` (schema in the module docstring)."""
+
+    spec: object
+    plan: Plan
+    alignment: pd.DataFrame
+    members: pd.DataFrame
+    exclusions: pd.DataFrame
+    params: pd.DataFrame
+    car: pd.DataFrame
+    tests: pd.DataFrame
+    event_rows: pd.DataFrame = field(repr=False)
+    """The event-window rows of :attr:`abnormal_returns` (kept by every engine for the views)."""
+    execution: Mapping = field(default_factory=dict)
+    inputs: Prepared | None = field(default=None, repr=False, compare=False)
+    fitted: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Positions of :attr:`members` in ``inputs.members``."""
+    frequency: str | Mapping[str, str] | None = None
+    """Bar interval of an intraday study (None: daily sessions)."""
+    relabel: Relabel | None = field(default=None, repr=False, compare=False)
+    extra: Mapping = field(default_factory=dict, compare=False)
+    """More facts for the manifest (the number of bars of an intraday study)."""
+
+    # ------------------------------------------------------------------ on-demand views
+    def _real(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return self.relabel.frame(frame) if self.relabel is not None else frame
+
+    def _estimates(self):
+        if self.inputs is None:
+            raise ValueError("these results carry no inputs to recompute rows from")
+        return iter_estimates(self.inputs, self.inputs.members.iloc[self.fitted].reset_index(drop=True))
+
+    @cached_property
+    def abnormal_returns(self) -> pd.DataFrame:
+        """Tidy AR rows keyed (event_id, asset, tau) with ``member`` first: the estimation window
+        (``part`` ``estimation`` / ``estimation-excluded``) and the event windows (``event``)."""
+        parts = [ar_rows(self.plan, e, pos) for pos, e in self._estimates()]
+        return self._real(pd.concat(parts, ignore_index=True)[AR_COLUMNS])
+
+    @cached_property
+    def estimation_exclusions(self) -> pd.DataFrame:
+        """Estimation days dropped because they lie inside another event's window on the asset:
+        ``event_id, asset, date, reason``, one row per day."""
+        parts = [excluded_days(e) for _, e in self._estimates()]
+        return self._real(pd.concat(parts, ignore_index=True))
+
+    # ------------------------------------------------------------------ small views
+    @property
+    def is_intraday(self) -> bool:
+        """Whether the study ran on intraday bars (tau counts bars, day 0 is bar 0)."""
+        return self.frequency is not None
+
+    @property
+    def date_format(self) -> str:
+        """How dates are written: session dates of a daily study, UTC instants of an intraday one."""
+        return INSTANT_FORMAT if self.is_intraday else DAILY_FORMAT
+
+    def groups(self, *, by_asset: bool = False) -> dict[str, np.ndarray]:
+        """Group name -> member positions (:func:`eventstudy.groups.define_groups`)."""
+        return define_groups(self.members, self.plan.group, by_event=self.plan.by_event, by_asset=by_asset)
+
+    @cached_property
+    def caar(self) -> pd.DataFrame:
+        """Mean CAR per group and window with N (members with a CAR): ``group, window, caar, n``;
+        ``all``, each group value, each event (as in tests.csv), then each asset (``asset:SPY``)."""
+        labels = [w.label for w in self.plan.windows]
+        n = len(self.members)
+        by_w = {w: self.car["car"].to_numpy()[i * n:(i + 1) * n] for i, w in enumerate(labels)}
+        rows = []
+        for g, idx in self.groups(by_asset=True).items():
+            for w in labels:
+                v = by_w[w][idx]
+                ok = np.isfinite(v)
+                rows.append({"group": g, "window": w, "caar": float(v[ok].mean()) if ok.any() else np.nan,
+                             "n": int(ok.sum())})
+        return pd.DataFrame(rows, columns=["group", "window", "caar", "n"])
+
+    @cached_property
+    def aar(self) -> pd.DataFrame:
+        """Average abnormal return per tau of the event windows: ``group, tau, aar, n`` (groups as
+        in :attr:`caar`), pooled in event time."""
+        ar = self.event_rows
+        rows = []
+        for g, idx in self.groups(by_asset=True).items():
+            sub = ar[ar["member"].isin(idx)].groupby("tau")["ar"]
+            mean = sub.mean()
+            rows.append(pd.DataFrame({"group": g, "tau": mean.index, "aar": mean.to_numpy(),
+                                      "n": sub.count().to_numpy()}))
+        return pd.concat(rows, ignore_index=True)
+
+    @property
+    def options(self) -> dict:
+        """Every option of the study and its execution, as the manifest records them."""
+        plan, spec = self.plan, self.spec
+        real = self.relabel.ticker if self.relabel is not None else (lambda t: t)
+        market = plan.market
+        market = {real(a): real(b) for a, b in market.items()} if isinstance(market, Mapping) else \
+            (real(market) if market else market)
+        out = {
+            "model": plan.model.name, "factors": list(plan.factors), "lags": getattr(plan.model, "lags", 0),
+            "tests": list(plan.tests or []), "calendars": dict(plan.calendars or {}), "market": market,
+            "returns": plan.returns, "estimation": plan.estimation.label,
+            "windows": [w.label for w in plan.windows], "min_estimation": plan.min_estimation,
+            "clean_estimation": plan.clean_estimation, "date_only": spec.date_only, "group": plan.group,
+            "convention": plan.convention, "seed": plan.seed, "n_boot": plan.n_boot, "by_event": plan.by_event,
+            "assets": [real(a) for a in (self.inputs.assets if self.inputs is not None else [])],
+        }
+        out.update(self.execution)
+        if self.is_intraday:
+            out["frequency"] = self.frequency
+        out.update(self.extra)
+        return out
+
+    def summary(self):
+        """Headline table: CAAR per group and window, clustering-robust statistics first
+        (:func:`eventstudy.report.tables.caar_table`)."""
+        from .report.tables import caar_table
+
+        return caar_table(self)
+
+    # ------------------------------------------------------------------ files
+    def write(self, out: str | Path, *, inputs: Mapping[str, Path] | None = None) -> list[Path]:
+        """Write the tidy tables as CSV and a manifest.
+
+        Files: ``abnormal_returns.csv`` and ``estimation_exclusions.csv`` (written block by block,
+        so a chunked study's estimation rows never sit in memory at once), ``car.csv``,
+        ``params.csv``, ``tests.csv``, ``exclusions.csv``, ``alignment.csv`` and
+        ``manifest.json`` (version, options, input hashes, the day-0 mapping, conventions).
+
+        Parameters
+        ----------
+        out
+            Output folder (created).
+        inputs
+            Input files to hash into the manifest (``{"prices": path, "events": path}``).
+
+        Returns
+        -------
+        list of Path
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        fmt = self.date_format
+        streamed = {"abnormal_returns.csv": lambda pos, e: ar_rows(self.plan, e, pos).drop(columns="member"),
+                    "estimation_exclusions.csv": lambda pos, e: excluded_days(e)}
+        handles = {name: open(out / name, "w", newline="") for name in streamed}  # noqa: SIM115
+        try:
+            first = True
+            for pos, e in self._estimates():
+                for name, make in streamed.items():
+                    frame = self._real(make(pos, e))
+                    frame = frame.assign(date=frame["date"].dt.strftime(fmt))
+                    frame.to_csv(handles[name], index=False, header=first, float_format="%.15g")
+                first = False
+        finally:
+            for h in handles.values():
+                h.close()
+        files = [out / name for name in streamed]
+        params = self.params.assign(est_first=self.params["est_first"].dt.strftime(fmt),
+                                    est_last=self.params["est_last"].dt.strftime(fmt))
+        for name, frame in [("car.csv", self.car[CAR_COLUMNS]), ("params.csv", params), ("tests.csv", self.tests),
+                            ("exclusions.csv", self.exclusions), ("alignment.csv", to_csv_frame(self.alignment))]:
+            frame.to_csv(out / name, index=False, float_format="%.15g")
+            files.append(out / name)
+        manifest = {
+            "package": "eventstudy", "version": __version__, "options": self.options,
+            "inputs": {k: {"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()}
+                       for k, p in (inputs or {}).items()},
+            "day0": to_csv_frame(self.alignment)[["event_id", "asset", "event_time_utc", "time_precision", "rule",
+                                                  "day0"]].to_dict(orient="records"),
+            "conventions": {
+                "windows": "session offsets relative to day 0, inclusive at both ends",
+                "day0": "first session of the market whose close is strictly after the event instant",
+                "returns": "on each instrument's own sessions, dated by the later session",
+            } if not self.is_intraday else {
+                "windows": f"bar offsets ({self.frequency} bars) relative to bar 0, inclusive at both ends",
+                "day0": "bar 0: the first bar of the instrument ending strictly after the event instant (UTC)",
+                "returns": "bar to bar on each instrument's own bars, dated by the later bar's end",
+            },
+        }
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+        files.append(out / "manifest.json")
+        return files
+
+
+def assemble(spec, prepared: Prepared, fitted: np.ndarray, exclusions: pd.DataFrame, params: pd.DataFrame,
+             car: pd.DataFrame, tests: pd.DataFrame, evt: Mapping[str, np.ndarray],
+             execution: Mapping) -> EventStudyResults:
+    """The results of any engine, in the one schema.
+
+    Parameters
+    ----------
+    spec
+        The study.
+    prepared
+        Its prepared inputs (kept for the on-demand views).
+    fitted
+        Positions in ``prepared.members`` of the members that were estimated, in order.
+    exclusions, params, tests
+        As in the module docstring.
+    car
+        The CAR table with ``member`` first (window-major, members in order).
+    evt
+        Event-window arrays (``taus``, and (N, L) ``dates, ret, normal, ar``).
+    execution
+        What the manifest records of the execution.
+    """
+    members = prepared.members.iloc[fitted].reset_index(drop=True)
+    car = car.copy()
+    day0 = pd.DatetimeIndex(pd.to_datetime(members["day0"])).strftime(DAILY_FORMAT).to_numpy()
+    car["day0"] = day0[car["member"].to_numpy()]
+    rows = tidy_rows(members, np.arange(len(members)), evt["taus"], evt, "event")
+    return EventStudyResults(spec=spec, plan=prepared.plan, alignment=prepared.alignment, members=members,
+                             exclusions=exclusions.reset_index(drop=True), params=params, car=car, tests=tests,
+                             event_rows=rows, execution=dict(execution), inputs=prepared,
+                             fitted=np.asarray(fitted, dtype=np.int64))

@@ -1,0 +1,133 @@
+"""The one window type: session (or bar) offsets relative to day 0, inclusive at both ends.
+
+``Window(-250, -11)`` means sessions -250 through -11 of each market relative to its day 0;
+``Window(0, 0)`` is day 0 alone. A window is parsed once, where it enters (the study's
+constructor, a CLI option), and travels as a :class:`Window` from then on; its text form
+``"-1:1"`` is what tables and CSVs print, never parsed back by the library.
+
+>>> w = Window.parse("-1:1")
+>>> w, w.label, w.length, w == (-1, 1)
+(Window(-1, 1), '-1:1', 3, True)
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from .errors import SpecificationError
+
+
+class Window(tuple):
+    """Offsets ``(start, end)`` relative to day 0, inclusive at both ends (a 2-tuple of ints).
+
+    Parameters
+    ----------
+    start, end
+        First and last offset; ``start <= end``.
+
+    Raises
+    ------
+    SpecificationError
+        If ``start > end`` or an offset is not an integer.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, start: int, end: int, *, argument: str = "window") -> Window:
+        try:
+            lo, hi = _as_int(start), _as_int(end)
+        except (TypeError, ValueError):
+            raise SpecificationError(f"{argument}=({start!r}, {end!r}): offsets must be whole numbers of "
+                                     "sessions, e.g. (-1, 1)") from None
+        if lo > hi:
+            raise SpecificationError(f"{argument}=({lo}, {hi}) starts after it ends; write ({hi}, {lo})")
+        return tuple.__new__(cls, (lo, hi))
+
+    def __getnewargs__(self) -> tuple[int, int]:  # pickling (Dask ships plans holding windows)
+        return tuple(self)  # type: ignore[return-value]
+
+    start = property(itemgetter(0), doc="First offset (inclusive).")
+    end = property(itemgetter(1), doc="Last offset (inclusive).")
+
+    @classmethod
+    def parse(cls, value: Window | str | tuple[int, int], *, argument: str = "window") -> Window:
+        """A :class:`Window` from ``"-1:1"``, ``"-1,1"``, ``(-1, 1)`` or a Window.
+
+        Parameters
+        ----------
+        value
+            The window as text or a pair of offsets.
+        argument
+            Name used in error messages (``"estimation"``, ``"--window"``).
+
+        Returns
+        -------
+        Window
+        """
+        if isinstance(value, Window):
+            return value
+        if isinstance(value, str):
+            parts = value.replace(",", ":").split(":")
+            if len(parts) != 2:
+                raise SpecificationError(f"{argument}={value!r}: write two session offsets as START:END, e.g. -1:1")
+            try:
+                lo, hi = (int(p) for p in parts)
+            except ValueError:
+                raise SpecificationError(f"{argument}={value!r}: write two session offsets as START:END, e.g. -1:1") \
+                    from None
+            return cls(lo, hi, argument=argument)
+        try:
+            lo, hi = value
+        except (TypeError, ValueError):
+            raise SpecificationError(f"{argument}={value!r}: pass a pair of offsets such as (-1, 1) or '-1:1'") \
+                from None
+        return cls(lo, hi, argument=argument)
+
+    @property
+    def label(self) -> str:
+        """``"-1:1"``: how tables, CSVs and ``tests.csv`` name the window."""
+        return f"{self[0]}:{self[1]}"
+
+    @property
+    def length(self) -> int:
+        """Number of offsets covered (``Window(-1, 1)`` covers 3)."""
+        return self[1] - self[0] + 1
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"Window({self[0]}, {self[1]})"
+
+
+def _as_int(v) -> int:
+    if isinstance(v, bool):
+        raise TypeError
+    i = int(v)
+    if i != v:
+        raise ValueError
+    return i
+
+
+def parse_windows(values, *, argument: str = "windows") -> tuple[Window, ...]:
+    """A non-empty tuple of distinct :class:`Window` from one window or a sequence of them.
+
+    Parameters
+    ----------
+    values
+        ``"-1:1"``, ``(-1, 1)`` or a sequence of such.
+    argument
+        Name used in error messages.
+
+    Returns
+    -------
+    tuple of Window
+        In the order given, duplicates removed.
+    """
+    if isinstance(values, (str, Window)) or (isinstance(values, tuple) and len(values) == 2
+                                             and all(isinstance(v, int) for v in values)):
+        values = [values]
+    out = tuple(dict.fromkeys(Window.parse(v, argument=argument) for v in values))
+    if not out:
+        raise SpecificationError(f"{argument}: no window given; pass at least one, e.g. [(-1, 1)]")
+    return out
