@@ -60,6 +60,7 @@ def run_case(size: int, engine: str, memory: str, workers: int) -> None:
     prices, events = synthetic(n_assets, n_events, n_days)
     ev = es.load_events(frame=events)
     kw = dict(model="market", market="MKT", estimation=(-250, -11), windows=((-1, 1),), n_boot=1000, by_event=False)
+    run = {}
     client = cluster = None
     tmp = None
     if engine == "dask":
@@ -72,12 +73,12 @@ def run_case(size: int, engine: str, memory: str, workers: int) -> None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                memory_limit=WORKER_MEMORY)
         client = Client(cluster)
-        kw.update(backend="dask", client=client, memory=TASK_BUDGET, partition="asset")
+        run.update(backend="dask", client=client, memory=TASK_BUDGET, partition="asset")
     elif engine == "chunked":
-        kw.update(backend="chunked", memory=memory, partition="event")
+        run.update(backend="chunked", memory=memory, partition="event")
     base = peak_mib()
     t0, c0 = time.perf_counter(), time.process_time()
-    res = es.EventStudy(ev, prices, **kw).fit()
+    res = es.EventStudy(ev, prices, **kw).fit(**run)
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = peak_mib()
     extra = ""
@@ -91,9 +92,9 @@ def run_case(size: int, engine: str, memory: str, workers: int) -> None:
     blocks = res.options.get("blocks", 1)
     caar = res.caar.query("group == 'all'")["caar"].iloc[0]
     budget = f" budget {memory}" if engine == "chunked" else ""
-    print(f"{size:>9,} asset-events  {engine:<8}{budget} fit {dt:7.1f} s wall ({cpu:6.1f} s CPU)  peak {peak:7,.0f} MiB "
-          f"(data {base:,.0f} MiB)  {blocks} block(s){extra}  [CAAR all {caar:+.6f}, {len(res.tests)} test rows]",
-          flush=True)
+    print(f"{size:>9,} asset-events  {engine:<8}{budget} fit {dt:7.1f} s wall ({cpu:6.1f} s CPU)  "
+          f"peak {peak:7,.0f} MiB (data {base:,.0f} MiB)  {blocks} block(s){extra}  "
+          f"[CAAR all {caar:+.6f}, {len(res.tests)} test rows]", flush=True)
 
 
 def main() -> None:

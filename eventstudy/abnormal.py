@@ -76,7 +76,8 @@ def _flag(status: np.ndarray, mask: np.ndarray, cols: np.ndarray, item, prefix: 
     True in ``mask`` (whose columns are the panel columns ``cols``)."""
     if not mask.any():
         return status
-    extra = [prefix + ",".join(item(i, c) for c in cols[row]) + suffix if row.any() else "" for i, row in enumerate(mask)]
+    extra = [prefix + ",".join(item(i, c) for c in cols[row]) + suffix if row.any() else ""
+             for i, row in enumerate(mask)]
     return np.array([s + e for s, e in zip(status, extra)], dtype=object).astype(str)
 
 
@@ -131,7 +132,8 @@ def car_table(
         status = np.where(missing.any(axis=1), "no return on " + pd.Series(
             [",".join(str(panel.taus[c]) for c in cols[row]) for row in missing]).radd("tau ").to_numpy(), "ok")
         if panel.spans is not None:  # a return across a missing price covers more than one session
-            status = _flag(status, panel.spans[:, cols] > 1, cols, lambda i, c: f"{panel.taus[c]} spans {panel.spans[i, c]} sessions",
+            status = _flag(status, panel.spans[:, cols] > 1, cols,
+                           lambda i, c: f"{panel.taus[c]} spans {panel.spans[i, c]} sessions",
                            "; return on tau ", " (missing price)")
         # an exactly unchanged price inside the window is usually a stale quote (Yahoo's CNY=X on
         # Chinese holidays, a vendor's repeated row): flag it, the numbers stay as computed

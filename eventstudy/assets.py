@@ -97,7 +97,8 @@ def sessions_for(ticker: str, data_dates: Iterable | None = None, *, tz: str = "
         get_asset(ticker)  # raises the informative error
     dates = pd.Index(data_dates)
     if len(dates) == 0:
-        raise UnknownTickerError(f"ticker {ticker!r} is not in the registry and has no price data to take sessions from")
+        raise UnknownTickerError(f"ticker {ticker!r} is not in the registry and has no price data to take "
+                                 "sessions from")
     return data_sessions(dates, tz=tz, name=f"{ticker} data dates")
 
 

@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -110,7 +110,7 @@ def market_tz(ticker: str) -> str:
     return REGISTRY[ticker].tz if ticker in REGISTRY else "UTC"
 
 
-@lru_cache(maxsize=None)
+@cache
 def trading_stops(ticker: str) -> np.ndarray:
     """Sorted UTC instants (int ns) at which trading stops: session closes and lunch-break starts."""
     from .assets import REGISTRY

@@ -27,7 +27,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from datetime import time
-from functools import lru_cache
+from functools import cache
 from typing import Literal, get_args
 
 import numpy as np
@@ -54,7 +54,7 @@ DateOnlyPolicy = Literal["session-date", "start-of-day", "end-of-day"]
 DATE_ONLY_POLICIES: tuple[str, ...] = get_args(DateOnlyPolicy)
 
 
-@lru_cache(maxsize=None)
+@cache
 def calendar_library():
     """``exchange_calendars`` with the two calendars defined here registered (imported on first
     use: it costs a tenth of a second at import)."""
@@ -120,7 +120,7 @@ class SessionTable:
         return self.sessions[(self.sessions >= lo) & (self.sessions <= hi)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def exchange_sessions(name: str) -> SessionTable:
     """Sessions of an ``exchange_calendars`` calendar (or one registered here) from 2019 on.
 

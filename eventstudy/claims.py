@@ -237,9 +237,8 @@ def _validate(row: dict, allowed: set, bad) -> None:
     if basis == "price-level":
         if lvl is None:
             bad("reported_level", "a price-level claim needs reported_level")
-    elif basis in BASES:
-        if nums["reported_pct"] is None and nums["reported_points"] is None:
-            bad("reported_pct", f"a {basis} claim needs reported_pct or reported_points")
+    elif basis in BASES and nums["reported_pct"] is None and nums["reported_points"] is None:
+        bad("reported_pct", f"a {basis} claim needs reported_pct or reported_points")
     if basis == "close-to-close":
         for col, kind in (("start", sk), ("end", ek)):
             if kind != "date":
@@ -347,7 +346,8 @@ class _Checker:
                 return (iv, *got)
             errors[iv] = f"the {iv} bars do not cover {t.isoformat()}"
         tz = t.tz
-        cmd = f"eventstudy fetch {ticker} --interval 1h --start {lo.tz_convert(tz).isoformat()} --end {hi.tz_convert(tz).isoformat()}"
+        cmd = (f"eventstudy fetch {ticker} --interval 1h --start {lo.tz_convert(tz).isoformat()} "
+               f"--end {hi.tz_convert(tz).isoformat()}")
         raise _NeedsData(
             f"no intraday {ticker} bars (tried {', '.join(INTERVALS)}) covering {t.isoformat()} in the "
             f"{self.source.name} source. Needed: {ticker} bars from {lo.isoformat()} to {hi.isoformat()}; online "

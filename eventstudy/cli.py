@@ -78,7 +78,8 @@ def cmd_snapshot(args) -> int:
     print()
     _print_frame(src.intraday_sets(), args.format)
     if args.format == "table":
-        print("\nprovenance: eventstudy/data/PROVENANCE.md; removed rows and gaps per series: eventstudy/data/snapshot.json")
+        print("\nprovenance: eventstudy/data/PROVENANCE.md; removed rows and gaps per series: "
+              "eventstudy/data/snapshot.json")
     return 0
 
 
@@ -350,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="results", help="output folder for claims_check.csv (default: results)")
     sp.add_argument("--source", choices=["bundled", "yahoo"], default="bundled",
                     help="prices: the bundled snapshot (default) or yfinance with its cache (after `eventstudy fetch`)")
-    sp.add_argument("--cache-dir", help="yfinance cache folder (default $EVENTSTUDY_CACHE or ~/.cache/eventstudy/yfinance)")
+    sp.add_argument("--cache-dir",
+                    help="yfinance cache folder (default $EVENTSTUDY_CACHE or ~/.cache/eventstudy/yfinance)")
     sp.add_argument("--format", choices=["table", "csv", "md"], default="table")
     sp.set_defaults(func=cmd_claims)
     return p

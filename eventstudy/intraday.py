@@ -145,7 +145,7 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     if "time" in bars.columns and getattr(pd.to_datetime(bars["time"]).dt, "tz", None) is None:
         raise DataError("bars: 'time' is naive; localize it to the vendor's zone first (tz_localize), a naive "
                         "bar time would silently be read as UTC")
-    b = check_intraday_frame(bars.assign(**{c: bars[c] if c in bars else np.nan
+    b = check_intraday_frame(bars.assign(**{c: bars.get(c, np.nan)
                                            for c in ("open", "high", "low", "volume")}), "bars")
     b["end"] = bar_ends(b, interval)
     b = b[b["close"].notna()].reset_index(drop=True)
@@ -185,7 +185,8 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
             reason = f"after the last bar of {r.asset} ({pd.Timestamp(e[-1]):{ISO}})"
         else:
             reason = ""
-        align.append({"event_id": r.event_id, "asset": r.asset, "event_time_utc": pd.Timestamp(when[i]).tz_localize("UTC"),
+        align.append({"event_id": r.event_id, "asset": r.asset,
+                      "event_time_utc": pd.Timestamp(when[i]).tz_localize("UTC"),
                       "time_precision": r.time_precision, "rule": "first bar ending strictly after the event instant",
                       "calendar": f"{r.asset} {interval} bars", "day0": pd.NaT if reason else pd.Timestamp(e[k])})
         if reason:
@@ -206,7 +207,8 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
         asset=keep["asset"].map(stand).to_numpy(), date=label.strftime("%Y-%m-%d"), time_precision="date-only",
         event_time_utc=label.tz_localize("UTC"), utc_offset="+00:00", event_date=label)
     spec = EventStudy(std_events, prices, assets=[stand[a] for a in assets], model=model,
-                      market=stand[market] if market else None, estimation=Window.parse(estimation, argument="estimation"),
+                      market=stand[market] if market else None,
+                      estimation=Window.parse(estimation, argument="estimation"),
                       windows=parse_windows(windows), date_only="session-date", **options)
     res = spec.run(execution)
     return _to_real(res, axis, real, pd.DataFrame(align), excluded, interval)

@@ -32,10 +32,11 @@ on each side, holds no real day 0 (``exclude_real=True``) and at which the event
 least one defined CAR in every window tested.
 
 How it is fast: for every asset, the CAR of an event on *every* row of its return series is
-computed at once from cumulative sums (the models' all-dates fit). These are added over the assets of each event's asset set
-into SUM_S[w][g] and CNT_S[w][g] over grid dates g, so that a draw costs one gather per event:
-B x E lookups, no loop over draws or members. With a ``distributed.Client`` the per-asset part
-runs on the workers in asset chunks, each reading its tickers from the study's Parquet prices.
+computed at once from cumulative sums (the models' all-dates fit). These are added over the
+assets of each event's asset set into SUM_S[w][g] and CNT_S[w][g] over grid dates g, so that a
+draw costs one gather per event: B x E lookups, no loop over draws or members. With a
+``distributed.Client`` the per-asset part runs on the workers in asset chunks, each reading its
+tickers from the study's Parquet prices.
 
 Compared with the estimation-window resampling test of the battery (id ``bootstrap``, which draws
 estimation-window rows of the fitted members), each placebo member here is re-estimated on its own
@@ -45,7 +46,7 @@ model at other dates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +57,7 @@ from .errors import DataError, EstimationWindowError, SpecificationError, requir
 from .eventtime import build_panel, window_day_mask
 from .groups import ALL, define_groups
 from .inference.resampling import empirical_pvalue
-from .models import NormalReturnModel
+from .pipeline.prepare import Plan
 from .returns import compute_returns
 from .windows import Window
 
@@ -76,34 +77,9 @@ _COLUMNS = ["group", "window", "caar", "n_members", "n_placebo", "null_mean", "n
 # what to compute (picklable: sent to Dask workers)
 
 
-@dataclass(frozen=True)
-class _Work:
-    """The study's plan, reduced to what the all-dates fit needs, and the windows to test."""
-
-    model: NormalReturnModel
-    kind: str
-    market: str | dict | None
-    factors: tuple[str, ...]
-    estimation: Window
-    windows: tuple[Window, ...]
-    min_obs: int
-    calendars: dict | None
-
-    def extra(self, assets: Sequence[str]) -> list[str]:
-        """Tickers besides ``assets`` whose returns the assets' rows need (benchmarks, factors)."""
-        if isinstance(self.market, Mapping):
-            out = {self.market[a] for a in assets if a in self.market}
-        else:
-            out = {self.market} if self.market else set()
-        out |= set(self.factors)
-        return sorted(out - set(assets))
-
-
-def _work(results, windows: Sequence[Window]) -> _Work:
-    plan = results.plan
-    return _Work(model=plan.model, kind=plan.returns, market=plan.market, factors=plan.factors,
-                 estimation=plan.estimation, windows=tuple(windows), min_obs=plan.min_obs,
-                 calendars=dict(plan.calendars) if plan.calendars else None)
+def _extra(plan: Plan, assets: Sequence[str]) -> list[str]:
+    """Tickers besides ``assets`` whose returns the assets' rows need (benchmarks, factors)."""
+    return sorted(plan.benchmarks(assets) - set(assets))
 
 
 def _days(values) -> np.ndarray:
@@ -123,7 +99,8 @@ class _Cars:
     n_est: np.ndarray  # (A, T) usable estimation rows
 
 
-def _asset_cars(rets: pd.DataFrame, assets: Sequence[str], work: _Work, window_days: pd.DataFrame | None) -> _Cars:
+def _asset_cars(rets: pd.DataFrame, assets: Sequence[str], plan: Plan, windows: Sequence[Window],
+                window_days: pd.DataFrame | None) -> _Cars:
     """CAR of a date-only event placed on each return row of each asset, for every window.
 
     The assets' whole return series are laid out as a panel with one row per asset
@@ -141,10 +118,10 @@ def _asset_cars(rets: pd.DataFrame, assets: Sequence[str], work: _Work, window_d
     dates = rets["date"].to_numpy()
     first = [dates[groups[a]].min() for a in assets]
     series = pd.DataFrame({"event_id": list(assets), "asset": list(assets), "day0": pd.DatetimeIndex(first)})
-    panel = build_panel(rets, series, (0, width - 1), market=work.market, factors=work.factors, kind=work.kind)
+    panel = build_panel(rets, series, (0, width - 1), market=plan.market, factors=plan.factors, kind=plan.returns)
     mask = window_day_mask(panel, slice(None), window_days) if window_days is not None else None
-    fit = work.model.fit_all_dates(panel.ret, work.model.regressors(panel), work.estimation, work.windows,
-                                   min_obs=work.min_obs, exclude=mask)
+    fit = plan.model.fit_all_dates(panel.ret, plan.model.regressors(panel), plan.estimation, windows,
+                                   min_obs=plan.min_obs, exclude=mask)
     days = np.where(np.isnat(panel.dates), np.iinfo(np.int64).max,
                     panel.dates.astype("datetime64[D]").astype(np.int64))
     valid = np.arange(width)[None, :] < lens[:, None]
@@ -170,18 +147,18 @@ def _positions(days: np.ndarray, lens: np.ndarray, targets: np.ndarray) -> np.nd
     return np.searchsorted(flat, q.ravel()).reshape(n_assets, targets.size) - off * width
 
 
-def _chunk_sums(rets: pd.DataFrame, assets: Sequence[str], work: _Work, window_days: pd.DataFrame | None,
-                member: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _chunk_sums(rets: pd.DataFrame, assets: Sequence[str], plan: Plan, windows: Sequence[Window],
+                window_days: pd.DataFrame | None, member: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For a chunk of assets: the union of their return dates U and, per asset set s (rows of the
     0/1 matrix ``member``, (S, A)), window and date u in U, the sum and count of the defined CARs of
     an event whose pseudo date is u (each asset's first row on or after u)."""
-    cars = _asset_cars(rets, assets, work, window_days)
+    cars = _asset_cars(rets, assets, plan, windows, window_days)
     inside = np.arange(cars.days.shape[1])[None, :] < cars.lens[:, None]
     udays = np.unique(cars.days[inside])
     pos = _positions(cars.days, cars.lens, udays)
     has = pos < cars.lens[:, None]
     pos = np.minimum(pos, cars.days.shape[1] - 1)
-    n_sets, n_w = member.shape[0], len(work.windows)
+    n_sets, n_w = member.shape[0], len(windows)
     sums = np.empty((n_sets, n_w, udays.size))
     cnts = np.empty((n_sets, n_w, udays.size))
     for k in range(n_w):
@@ -192,12 +169,13 @@ def _chunk_sums(rets: pd.DataFrame, assets: Sequence[str], work: _Work, window_d
     return udays, sums, cnts
 
 
-def _chunk_task(source, assets: list[str], work: _Work, window_days: pd.DataFrame | None, member: np.ndarray):
+def _chunk_task(source, assets: list[str], plan: Plan, windows: Sequence[Window], window_days: pd.DataFrame | None,
+                member: np.ndarray):
     """Dask task: read the chunk's tickers (and their benchmarks/factors) from the Parquet source,
     compute returns as the study does, return the chunk's partial sums."""
-    prices = source.daily(list(assets) + work.extra(assets))
-    rets = compute_returns(prices, work.kind, sessions=data_calendars(prices, work.calendars))
-    return _chunk_sums(rets, assets, work, window_days, member)
+    prices = source.daily(list(assets) + _extra(plan, assets))
+    rets = compute_returns(prices, plan.returns, sessions=data_calendars(prices, plan.calendars))
+    return _chunk_sums(rets, assets, plan, windows, window_days, member)
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,13 +290,14 @@ def rolling_cars(results, assets: Sequence[str] | None = None, windows=None) -> 
         ``asset, date, window, car, n_est`` (``date`` is day 0; NaN ``car`` where no CAR exists).
     """
     win = _windows(results, windows)
-    work = _work(results, win)
+    plan = results.plan
     assets = list(dict.fromkeys(assets if assets is not None else results.members["asset"]))
     rets, groups = _study_returns(results, assets)
     parts = []
     for c in range(0, len(assets), CHUNK):
         chunk = assets[c:c + CHUNK]
-        cars = _asset_cars(_select(rets, groups, chunk + work.extra(chunk)), chunk, work, _window_days(results, chunk))
+        cars = _asset_cars(_select(rets, groups, chunk + _extra(plan, chunk)), chunk, plan, win,
+                           _window_days(results, chunk))
         inside = np.arange(cars.days.shape[1])[None, :] < cars.lens[:, None]
         names = np.repeat(np.asarray(chunk, dtype=object), cars.lens)
         d = cars.days[inside].astype("datetime64[D]").astype("datetime64[ns]")
@@ -378,7 +357,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     n_draws = int(n_draws)
     win = _windows(results, windows)
     gmem = _group_members(results, groups)
-    work = _work(results, win)
+    plan = results.plan
     members = results.members
     if members.empty:
         raise DataError("results has no members; there is nothing to test")
@@ -418,7 +397,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
         if own:
             client = require("distributed", extra="dask", feature="placebo_test(client=...)").Client(client)
         try:
-            futures = [client.submit(_chunk_task, source, ch, work, _window_days(results, ch), member[:, cc],
+            futures = [client.submit(_chunk_task, source, ch, plan, win, _window_days(results, ch), member[:, cc],
                                      pure=False) for ch, cc in zip(chunks, cols)]
             parts = client.gather(futures)
         finally:
@@ -426,7 +405,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
                 client.close()
     else:
         rets, rgroups = _study_returns(results, assets)
-        parts = [_chunk_sums(_select(rets, rgroups, ch + work.extra(ch)), ch, work, _window_days(results, ch),
+        parts = [_chunk_sums(_select(rets, rgroups, ch + _extra(plan, ch)), ch, plan, win, _window_days(results, ch),
                              member[:, cc]) for ch, cc in zip(chunks, cols)]
     grid = np.unique(np.concatenate([p[0] for p in parts]))
     n_w = len(win)
@@ -441,7 +420,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     # eligible pseudo dates: away from every real day 0, and with CARs for the event's assets
     away = np.ones(grid.size, dtype=bool)
     if exclude_real:
-        study_w = results.plan.windows
+        study_w = plan.windows
         lo, hi = min(0, min(w.start for w in study_w)), max(0, max(w.end for w in study_w))
         real_all = _real_days(results)
         j = np.searchsorted(grid, real_all)

@@ -64,7 +64,8 @@ def compute_returns(
         table = sessions.get(ticker) or sessions_for(ticker, price_dates[price_rows[ticker]])
         s = table.sessions.asi8
         hi = np.searchsorted(s, out["date"].to_numpy()[idx].astype("datetime64[ns]").astype(np.int64), side="right")
-        lo = np.searchsorted(s, out["prev_date"].to_numpy()[idx].astype("datetime64[ns]").astype(np.int64), side="right")
+        lo = np.searchsorted(s, out["prev_date"].to_numpy()[idx].astype("datetime64[ns]").astype(np.int64),
+                             side="right")
         spans[idx] = np.maximum(hi - lo, 1)
     out["sessions_spanned"] = spans
     return out

@@ -34,26 +34,66 @@ OUT = ROOT / "eventstudy" / "data"
 
 # local file -> (upstream repository, path in repository, snapshot commit), from PROVENANCE.md
 UPSTREAM = {
-    "xunxuntj__US_Stock_Trading_Signal_Dashboard/SPY.csv": ("xunxuntj/US_Stock_Trading_Signal_Dashboard", "data/SPY.csv", "fdbe1607ccca155dff9172c5dba5ee06be22cae9"),
-    "xunxuntj__US_Stock_Trading_Signal_Dashboard/QQQ.csv": ("xunxuntj/US_Stock_Trading_Signal_Dashboard", "data/QQQ.csv", "fdbe1607ccca155dff9172c5dba5ee06be22cae9"),
-    "ShresthTiwari823__QuantEdge-AI/GSPC.csv": ("ShresthTiwari823/QuantEdge-AI", "data/GSPC.csv", "d96a919a98c057ec9f8a09e1e5a833ba5076d222"),
-    "alitalbi__storage_data_fy/^DJI.csv": ("alitalbi/storage_data_fy", "^DJI.csv", "941406838f8b8a613f95450e8df70f806c1de58a"),
-    "ShresthTiwari823__QuantEdge-AI/IXIC.csv": ("ShresthTiwari823/QuantEdge-AI", "data/IXIC.csv", "d96a919a98c057ec9f8a09e1e5a833ba5076d222"),
-    "libelolen57-dotcom__j-titan/N225.csv": ("libelolen57-dotcom/j-titan", "data/N225.csv", "a050d86420d764d7f4b92b87941cb5d37ba6396f"),
-    "onekindalpha__breadth-analysis-dashboard/kospi_index.csv": ("onekindalpha/breadth-analysis-dashboard", "data/kospi_index.csv", "9c0fee8ae515aa610f15bdd2cbaf8b760645beca"),
-    "ShresthTiwari823__QuantEdge-AI/HSI.csv": ("ShresthTiwari823/QuantEdge-AI", "data/HSI.csv", "d96a919a98c057ec9f8a09e1e5a833ba5076d222"),
-    "Allanli1011__chan-theory/000001.SS.csv": ("Allanli1011/chan-theory", "data/000001.SS.csv", "0a305a682b0ce360f6d6a1a91a71951f04ec8ec9"),
-    "rguico09__Stock-Predictor/ES=F.csv": ("rguico09/Stock-Predictor", "data/raw/ES=F.csv", "50e5ef0b00808e6268e0e7dbe355cb56da4bfbf4"),
-    "rguico09__Stock-Predictor/NQ=F.csv": ("rguico09/Stock-Predictor", "data/raw/NQ=F.csv", "50e5ef0b00808e6268e0e7dbe355cb56da4bfbf4"),
-    "alitalbi__storage_data_fy/YM=F.csv": ("alitalbi/storage_data_fy", "YM=F.csv", "941406838f8b8a613f95450e8df70f806c1de58a"),
-    "alitalbi__storage_data_fy/ACWI.csv": ("alitalbi/storage_data_fy", "ACWI.csv", "941406838f8b8a613f95450e8df70f806c1de58a"),
-    "alitalbi__storage_data_fy/VT.csv": ("alitalbi/storage_data_fy", "VT.csv", "941406838f8b8a613f95450e8df70f806c1de58a"),
-    "alitalbi__storage_data_fy/CNY=X.csv": ("alitalbi/storage_data_fy", "CNY=X.csv", "941406838f8b8a613f95450e8df70f806c1de58a"),
-    "hyunjafan-creator__commodity_dashboard/soybean.csv": ("hyunjafan-creator/commodity_dashboard", "data/soybean.csv", "9ad9e0425919ab0c78bb422b337066810f011d58"),
-    "yassineuav__live-signal-detector/SPY_1h.csv": ("yassineuav/live-signal-detector", "data/SPY_1h.csv", "dd5c0c3c45c04935407eca661dd8e78630d99811"),
-    "yassineuav__live-signal-detector/QQQ_1h.csv": ("yassineuav/live-signal-detector", "data/QQQ_1h.csv", "dd5c0c3c45c04935407eca661dd8e78630d99811"),
-    "QuoTradingbot__simple-bot/ES_1min.csv": ("QuoTradingbot/simple-bot", "data/historical_data/ES_1min.csv", "65d679832cd7397757dfa05e5c7f165fff04f298"),
-    "QuoTradingbot__simple-bot/ES_15min.csv": ("QuoTradingbot/simple-bot", "data/historical_data/ES_15min.csv", "cbe064095e66b455bcd1ca12a0e4835ed18d9484"),
+    "xunxuntj__US_Stock_Trading_Signal_Dashboard/SPY.csv": (
+        "xunxuntj/US_Stock_Trading_Signal_Dashboard", "data/SPY.csv", "fdbe1607ccca155dff9172c5dba5ee06be22cae9",
+    ),
+    "xunxuntj__US_Stock_Trading_Signal_Dashboard/QQQ.csv": (
+        "xunxuntj/US_Stock_Trading_Signal_Dashboard", "data/QQQ.csv", "fdbe1607ccca155dff9172c5dba5ee06be22cae9",
+    ),
+    "ShresthTiwari823__QuantEdge-AI/GSPC.csv": (
+        "ShresthTiwari823/QuantEdge-AI", "data/GSPC.csv", "d96a919a98c057ec9f8a09e1e5a833ba5076d222",
+    ),
+    "alitalbi__storage_data_fy/^DJI.csv": (
+        "alitalbi/storage_data_fy", "^DJI.csv", "941406838f8b8a613f95450e8df70f806c1de58a",
+    ),
+    "ShresthTiwari823__QuantEdge-AI/IXIC.csv": (
+        "ShresthTiwari823/QuantEdge-AI", "data/IXIC.csv", "d96a919a98c057ec9f8a09e1e5a833ba5076d222",
+    ),
+    "libelolen57-dotcom__j-titan/N225.csv": (
+        "libelolen57-dotcom/j-titan", "data/N225.csv", "a050d86420d764d7f4b92b87941cb5d37ba6396f",
+    ),
+    "onekindalpha__breadth-analysis-dashboard/kospi_index.csv": (
+        "onekindalpha/breadth-analysis-dashboard", "data/kospi_index.csv", "9c0fee8ae515aa610f15bdd2cbaf8b760645beca",
+    ),
+    "ShresthTiwari823__QuantEdge-AI/HSI.csv": (
+        "ShresthTiwari823/QuantEdge-AI", "data/HSI.csv", "d96a919a98c057ec9f8a09e1e5a833ba5076d222",
+    ),
+    "Allanli1011__chan-theory/000001.SS.csv": (
+        "Allanli1011/chan-theory", "data/000001.SS.csv", "0a305a682b0ce360f6d6a1a91a71951f04ec8ec9",
+    ),
+    "rguico09__Stock-Predictor/ES=F.csv": (
+        "rguico09/Stock-Predictor", "data/raw/ES=F.csv", "50e5ef0b00808e6268e0e7dbe355cb56da4bfbf4",
+    ),
+    "rguico09__Stock-Predictor/NQ=F.csv": (
+        "rguico09/Stock-Predictor", "data/raw/NQ=F.csv", "50e5ef0b00808e6268e0e7dbe355cb56da4bfbf4",
+    ),
+    "alitalbi__storage_data_fy/YM=F.csv": (
+        "alitalbi/storage_data_fy", "YM=F.csv", "941406838f8b8a613f95450e8df70f806c1de58a",
+    ),
+    "alitalbi__storage_data_fy/ACWI.csv": (
+        "alitalbi/storage_data_fy", "ACWI.csv", "941406838f8b8a613f95450e8df70f806c1de58a",
+    ),
+    "alitalbi__storage_data_fy/VT.csv": (
+        "alitalbi/storage_data_fy", "VT.csv", "941406838f8b8a613f95450e8df70f806c1de58a",
+    ),
+    "alitalbi__storage_data_fy/CNY=X.csv": (
+        "alitalbi/storage_data_fy", "CNY=X.csv", "941406838f8b8a613f95450e8df70f806c1de58a",
+    ),
+    "hyunjafan-creator__commodity_dashboard/soybean.csv": (
+        "hyunjafan-creator/commodity_dashboard", "data/soybean.csv", "9ad9e0425919ab0c78bb422b337066810f011d58",
+    ),
+    "yassineuav__live-signal-detector/SPY_1h.csv": (
+        "yassineuav/live-signal-detector", "data/SPY_1h.csv", "dd5c0c3c45c04935407eca661dd8e78630d99811",
+    ),
+    "yassineuav__live-signal-detector/QQQ_1h.csv": (
+        "yassineuav/live-signal-detector", "data/QQQ_1h.csv", "dd5c0c3c45c04935407eca661dd8e78630d99811",
+    ),
+    "QuoTradingbot__simple-bot/ES_1min.csv": (
+        "QuoTradingbot/simple-bot", "data/historical_data/ES_1min.csv", "65d679832cd7397757dfa05e5c7f165fff04f298",
+    ),
+    "QuoTradingbot__simple-bot/ES_15min.csv": (
+        "QuoTradingbot/simple-bot", "data/historical_data/ES_15min.csv", "cbe064095e66b455bcd1ca12a0e4835ed18d9484",
+    ),
 }
 
 # ticker -> (file, reader kind)
@@ -151,14 +191,16 @@ def build_daily(raw_dir: Path) -> dict:
         sessions = set(table.sessions)
         is_session = df["date"].isin(sessions)
         removed = [
-            {"date": f"{d:%Y-%m-%d}", "reason": "weekend" if d.day_of_week >= 5 else f"not a {table.calendar} session (holiday)"}
+            {"date": f"{d:%Y-%m-%d}",
+             "reason": "weekend" if d.day_of_week >= 5 else f"not a {table.calendar} session (holiday)"}
             for d in df.loc[~is_session, "date"]
         ]
         df = df[is_session]
         lo, hi = df["date"].iloc[0], df["date"].iloc[-1]
         expected = table.in_range(lo, hi)
         gaps = [
-            {"date": f"{d:%Y-%m-%d}", "reason": KNOWN_CLOSURES.get((ticker, f"{d:%Y-%m-%d}"), "session in calendar, no row in source")}
+            {"date": f"{d:%Y-%m-%d}",
+             "reason": KNOWN_CLOSURES.get((ticker, f"{d:%Y-%m-%d}"), "session in calendar, no row in source")}
             for d in expected.difference(pd.DatetimeIndex(df["date"]))
         ]
         if df[["adj_close"]].isna().any().any():
@@ -200,7 +242,8 @@ def build_intraday(raw_dir: Path) -> dict:
         else:
             wall = pd.to_datetime(df["timestamp"]) - pd.Timedelta(hours=5)
             t = wall.dt.tz_localize("America/New_York", ambiguous="raise", nonexistent="raise").dt.tz_convert("UTC")
-            how = "naive in the source = US/Eastern wall clock + 5 h all year; converted: minus 5 h, localized to America/New_York, to UTC"
+            how = ("naive in the source = US/Eastern wall clock + 5 h all year; converted: minus 5 h, localized to "
+                   "America/New_York, to UTC")
         out = pd.DataFrame({"time": t.dt.strftime("%Y-%m-%dT%H:%M:%SZ")})
         for c in ("open", "high", "low", "close", "volume"):
             out[c] = df[c]

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from eventstudy.abnormal import abnormal, car_table, car_variance
-from eventstudy.models import get_model
 from eventstudy.eventtime import EventTimePanel as Panel
 from eventstudy.eventtime import window_day_mask
+from eventstudy.models import get_model
 
 
 def synthetic_panel(n, m_est=120, taus=(-130, 10), seed=1, beta=0.8, sigma=0.01):
@@ -131,7 +131,8 @@ def test_clean_window_mask_ignores_rows_before_the_data():
     days = pd.DataFrame({"asset": "X", "date": np.concatenate([dates[59:63], dates[149:153]])})
     mask = window_day_mask(panel, panel.span((-130, -11)), days)
     assert mask[0].sum() == 0
-    assert mask[1].sum() == 4 and list(pd.DatetimeIndex(panel.dates[1, :120][mask[1]])) == list(pd.DatetimeIndex(dates[59:63]))
+    assert mask[1].sum() == 4 and (list(pd.DatetimeIndex(panel.dates[1, :120][mask[1]]))
+                                   == list(pd.DatetimeIndex(dates[59:63])))
 
 
 def test_unchanged_price_in_window_is_flagged_as_possibly_stale():

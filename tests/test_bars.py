@@ -100,7 +100,8 @@ def test_missing_bars_name_ticker_instants_and_the_fetch_command():
         move("YM=F", "2025-05-06T16:00:00-04:00", "2025-05-06T19:00:00-04:00", interval="1h")
     msg = str(exc.value)
     assert "YM=F" in msg and "2025-05-06T16:00:00-04:00" in msg and "2025-05-06T19:00:00-04:00" in msg
-    assert "eventstudy fetch YM=F --interval 1h --start 2025-05-02T16:00:00-04:00 --end 2025-05-07T19:00:00-04:00" in msg
+    assert ("eventstudy fetch YM=F --interval 1h --start 2025-05-02T16:00:00-04:00 "
+            "--end 2025-05-07T19:00:00-04:00") in msg
     assert "1m bars for the last 30 days" in msg and "1h bars for the last 730 days" in msg
 
 

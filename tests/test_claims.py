@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from eventstudy.claims import RESULT_COLUMNS, ClaimError, check_claims, load_claims
-from eventstudy.examples.us_china import bundled_claims_path, claims_path
 from eventstudy.cli import main
+from eventstudy.examples.us_china import bundled_claims_path, claims_path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ("claim_id,source,quote,instrument,basis,start,end,reported_pct,reported_level,reported_points,"

@@ -68,7 +68,8 @@ def test_run_main_job_writes_outputs(capsys, tmp_path):
     assert out.splitlines()[0] == "Cumulative average abnormal returns"
     assert "kp_bmp" in out.splitlines()[2] and out.splitlines()[2].index("kp_bmp") < out.splitlines()[2].index("t_cs")
     ar = pd.read_csv(tmp_path / "res" / "abnormal_returns.csv")
-    row = ar[(ar["event_id"] == "2025-10-26-kuala-lumpur-framework") & (ar["asset"] == "^N225") & (ar["tau"] == 0)].iloc[0]
+    row = ar[(ar["event_id"] == "2025-10-26-kuala-lumpur-framework") & (ar["asset"] == "^N225")
+             & (ar["tau"] == 0)].iloc[0]
     # Nikkei 2025-10-24 49,299.65 -> 2025-10-27 50,512.32 (+2.46 %), the first close above 50,000
     assert row["date"] == "2025-10-27" and row["ret"] == pytest.approx(50512.32 / 49299.65 - 1, abs=1e-6)
     car = pd.read_csv(tmp_path / "res" / "car.csv")
@@ -85,10 +86,12 @@ def test_run_user_files_without_asset_column_uses_every_column_but_the_market(ca
     m = 100 * np.cumprod(1 + rng.normal(0, 0.01, 200))
     a = 50 * np.cumprod(1 + rng.normal(0, 0.01, 200))
     b = 20 * np.cumprod(1 + rng.normal(0, 0.01, 200))
-    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "MKT": m, "AAA": a, "BBB": b}).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "MKT": m, "AAA": a, "BBB": b}).to_csv(
+        tmp_path / "p.csv", index=False)
     (tmp_path / "e.csv").write_text("event_id,date,group\nx,2024-09-02,g1\ny,2024-09-16,g1\n")
     code, out, err = run(capsys, "run", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv"),
-                         "--market", "MKT", "--estimation", "-120:-11", "--window", "-1:1", "--out", str(tmp_path / "o"))
+                         "--market", "MKT", "--estimation", "-120:-11", "--window", "-1:1",
+                         "--out", str(tmp_path / "o"))
     assert code == 0, err
     car = pd.read_csv(tmp_path / "o" / "car.csv")
     assert sorted(set(car["asset"])) == ["AAA", "BBB"] and len(car) == 4
@@ -121,8 +124,8 @@ def test_fetch_offline_is_a_clear_error(capsys, tmp_path, monkeypatch):
 
 
 def test_run_factor_model_with_dimson_lags(capsys, tmp_path):
-    code, out, err = run(capsys, "run", "--assets", "^N225,^KS11", "--model", "factor", "--factors", "ACWI", "--lags", "1",
-                         "--window", "0:0", "--n-boot", "100", "--no-figures", "--out", str(tmp_path))
+    code, out, err = run(capsys, "run", "--assets", "^N225,^KS11", "--model", "factor", "--factors", "ACWI",
+                         "--lags", "1", "--window", "0:0", "--n-boot", "100", "--no-figures", "--out", str(tmp_path))
     assert code == 0, err
     import json
 
@@ -155,7 +158,8 @@ def test_run_chunked_backend_and_placebo_match_memory(capsys, tmp_path, monkeypa
     pl = pd.read_csv(tmp_path / "chk" / "placebo.csv")
     caar = pd.read_csv(tmp_path / "mem" / "car.csv").groupby("window")["car"].mean()
     for w, v in caar.items():
-        assert pl.query("group == 'all' and window == @w")["caar"].iloc[0] == pytest.approx(v, rel=1e-12)
+        assert pl.query("group == 'all' and window == @w", local_dict={"w": w})["caar"].iloc[0] == pytest.approx(
+            v, rel=1e-12)
     assert (tmp_path / "chk" / "tables" / "placebo.md").read_text().startswith("**Placebo-date permutation")
     code, _, err = run(capsys, "run", "--memory", "1GB")  # a budget without a block engine: a clear error
     assert code != 0 and "--backend chunked" in err

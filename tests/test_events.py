@@ -55,7 +55,8 @@ def test_missing_file(tmp_path):
 
 def test_missing_columns_named(tmp_path):
     p = write(tmp_path, "a,2025-05-06\n", header="id,when\n")
-    with pytest.raises(EventCatalogError, match=r"events\.csv: missing column\(s\) \['event_id', 'timestamp \(or date\)'\]"):
+    with pytest.raises(EventCatalogError,
+                       match=r"events\.csv: missing column\(s\) \['event_id', 'timestamp \(or date\)'\]"):
         load_events(p)
 
 
@@ -84,7 +85,8 @@ def test_unknown_category_lists_choices(tmp_path):
     """Categories are free text unless the study names its own (the bundled example does)."""
     p = write(tmp_path, GOOD.replace("announcement", "rumour"))
     assert load_events(p)["category"].tolist() == ["rumour"]
-    with pytest.raises(EventCatalogError, match=r"line 2, column category: 'rumour' is not a known category; use one of \["):
+    with pytest.raises(EventCatalogError,
+                       match=r"line 2, column category: 'rumour' is not a known category; use one of \["):
         load_events(p, categories=us_china.CATEGORIES)
 
 
@@ -107,7 +109,8 @@ def test_date_only_with_time_of_day_is_an_error(tmp_path):
 
 
 def test_all_problems_reported_together_nothing_dropped(tmp_path):
-    body = GOOD + "x1,2025-05-12 09:30,exact,x,talks,1,x,s,n\n" + "x2,2025-05-12T09:30:00+02:00,exact,x,gossip,1,x,s,n\n"
+    body = (GOOD + "x1,2025-05-12 09:30,exact,x,talks,1,x,s,n\n"
+            + "x2,2025-05-12T09:30:00+02:00,exact,x,gossip,1,x,s,n\n")
     with pytest.raises(EventCatalogError) as exc:
         load_events(write(tmp_path, body), categories=us_china.CATEGORIES)
     assert str(exc.value).startswith("2 problem(s)")

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.models import FactorModel, get_model
 from eventstudy.eventtime import EventTimePanel as Panel
+from eventstudy.models import FactorModel, get_model
 
 
 def make_panel(n=50, t=300, seed=0, b0=0.6, b1=0.4):

@@ -72,7 +72,7 @@ def estudy2_panel(rt: str, mm: str, sample: str, window: str) -> Panel:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def comparisons() -> pd.DataFrame:
     """One row per (case, statistic, tau): ours vs estudy2's."""
     _, _, _, daily, car = _data()
@@ -95,7 +95,8 @@ def comparisons() -> pd.DataFrame:
                 & (car.window == w)].set_index("name")
         for name, tid in CAR.items():
             out.append((rt, mm, s, w, name, None, ours[(tid, None)], float(c.loc[name, "statistic"])))
-    df = pd.DataFrame(out, columns=["returns_type", "market_model", "sample", "window", "stat", "tau", "ours", "estudy2"])
+    df = pd.DataFrame(out, columns=["returns_type", "market_model", "sample", "window", "stat", "tau", "ours",
+                                    "estudy2"])
     df["absdiff"] = (df.ours - df.estudy2).abs()
     df["reldiff"] = df.absdiff / df.estudy2.abs().clip(lower=1e-300)
     return df

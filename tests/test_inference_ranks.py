@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from eventstudy.inference import Panel, battery
-from eventstudy.inference import _nan
+from eventstudy.inference import Panel, _nan, battery
 from eventstudy.inference.context import Context
 from eventstudy.inference.nonparametric import corrado_rank_sums, estimation_ranks
 

@@ -12,8 +12,8 @@ import pytest
 
 import eventstudy as es
 import eventstudy.pipeline.blocks as engine
-from eventstudy.intraday import bar_ends, intraday_study
 from eventstudy.errors import DataError
+from eventstudy.intraday import bar_ends, intraday_study
 
 
 def minute_bars(n_assets=6, n_bars=900, seed=1, effect=0.0, event_bars=(), start="2025-03-03T14:30:00Z"):
@@ -129,7 +129,8 @@ def test_injected_abnormal_return_is_recovered_and_chunked_gives_the_same_number
                                rtol=1e-12, atol=1e-12)
     pd.testing.assert_frame_equal(res.event_rows, ch.event_rows, rtol=1e-12, atol=1e-14)
     pd.testing.assert_frame_equal(res.abnormal_returns, ch.abnormal_returns, rtol=1e-12, atol=1e-14)
-    assert res.abnormal_returns["date"].between(times[0].tz_convert(None), times[-1].tz_convert(None) + pd.Timedelta(minutes=1)).all()  # real instants
+    assert res.abnormal_returns["date"].between(
+        times[0].tz_convert(None), times[-1].tz_convert(None) + pd.Timedelta(minutes=1)).all()  # real instants
     files = {p.name: p for p in ch.write(tmp_path)}
     ar = pd.read_csv(files["abnormal_returns.csv"])
     assert ar["date"].str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$").all()

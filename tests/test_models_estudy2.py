@@ -16,8 +16,8 @@ import pytest
 from conftest import ESTUDY2
 
 from eventstudy import CSVSource, align, compute_returns, data_sessions, load_events
-from eventstudy.models import get_model
 from eventstudy.eventtime import build_panel
+from eventstudy.models import get_model
 
 REF = ESTUDY2
 
@@ -75,7 +75,8 @@ def test_params_and_abnormal_returns_match_estudy2(oracle, members, rtype, model
 
     got = pd.DataFrame({
         "asset": np.repeat(panel.members["asset"].to_numpy(), len(panel.taus)),
-        "event_date": np.repeat(pd.to_datetime(panel.members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(), len(panel.taus)),
+        "event_date": np.repeat(pd.to_datetime(panel.members["day0"]).dt.strftime("%Y-%m-%d").to_numpy(),
+                                len(panel.taus)),
         "tau": np.tile(panel.taus, len(panel.members)),
         "ar": ar.ravel(),
     })

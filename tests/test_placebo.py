@@ -239,9 +239,11 @@ def test_common_factor_widens_the_null_beyond_independent_members():
 def test_bad_arguments_are_clear_errors(study):
     with pytest.raises(es.SpecificationError, match=r"n_draws=0: pass a positive number"):
         placebo_test(study, n_draws=0)
-    with pytest.raises(es.SpecificationError, match=r"groups='sideways' is not a group of the study; pass some of \['all', 'up', 'down'\]"):
+    with pytest.raises(es.SpecificationError,
+                       match=r"groups='sideways' is not a group of the study; pass some of \['all', 'up', 'down'\]"):
         placebo_test(study, groups="sideways")
-    with pytest.raises(es.SpecificationError, match=r"windows='-5:5' is not a window of the study; pass some of \['-1:1', '0:0'\]"):
+    with pytest.raises(es.SpecificationError,
+                       match=r"windows='-5:5' is not a window of the study; pass some of \['-1:1', '0:0'\]"):
         placebo_test(study, windows="-5:5")
     with pytest.raises(es.SpecificationError, match="write two session offsets"):
         placebo_test(study, windows="soon")
@@ -253,7 +255,8 @@ def test_too_few_eligible_dates_is_a_clear_error():
     dates = pd.bdate_range("2020-01-01", periods=140)
     px = make_prices(7, n_assets=2, dates=dates)
     res = fit(make_events([130], dates=dates), px, min_estimation=105)
-    with pytest.raises(es.EstimationWindowError, match=r"event 'e0' has 18 eligible pseudo-dates .* at least 20: use a longer"):
+    with pytest.raises(es.EstimationWindowError,
+                       match=r"event 'e0' has 18 eligible pseudo-dates .* at least 20: use a longer"):
         placebo_test(res, n_draws=10)
 
 

@@ -78,7 +78,8 @@ def test_statistics_match_estudy2(run_dir):
                 checked += len(o)
             for test, name in CAR.items():
                 o = ours[(ours.test == test) & ours.tau.isna()]["statistic"].iloc[0]
-                r = car_ref[(car_ref["sample"] == sample) & (car_ref.window == wref) & (car_ref.name == name)]["statistic"]
+                r = car_ref[(car_ref["sample"] == sample) & (car_ref.window == wref)
+                            & (car_ref.name == name)]["statistic"]
                 assert o == pytest.approx(r.iloc[0], rel=1e-9), (g, w, test)
                 checked += 1
     assert checked == 4 * (9 * 4 + 2 * 2)  # 4 groups x (9 tests x 4 days over both windows + 2 CAR tests x 2 windows)

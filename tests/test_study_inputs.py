@@ -34,7 +34,8 @@ def test_event_outside_the_data_is_excluded_with_reason(prices):
     assert set(res.car["event_id"]) == {"ok"}
     ex = res.exclusions
     assert set(ex["event_id"]) == {"late"}
-    assert (ex["reason"] == "event on 2025-06-02 is outside the sessions of data dates (UTC, close assumed 24:00), 2024-01-01 to 2025-02-21").all()
+    assert (ex["reason"] == "event on 2025-06-02 is outside the sessions of data dates (UTC, close assumed 24:00), "
+            "2024-01-01 to 2025-02-21").all()
 
 
 def test_too_short_estimation_is_excluded_with_reason(prices):
@@ -150,7 +151,8 @@ def test_factor_tickers_and_chained_benchmarks_are_handled(prices):
 
 
 def test_custom_group_column_is_pooled(prices):
-    ev = es.load_events(frame=pd.DataFrame({"event_id": ["a", "b", "c"], "date": ["2024-09-02", "2024-10-01", "2024-11-01"],
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["a", "b", "c"],
+                                            "date": ["2024-09-02", "2024-10-01", "2024-11-01"],
                                             "region": ["eu", "asia", "eu"]}))
     res = study(ev, prices, group="region").fit()
     assert {"eu", "asia"} <= set(res.tests["group"])

@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import eventstudy as es
 from eventstudy.examples import us_china
 from eventstudy.examples.us_china import claims_path
 from eventstudy.report.tables import alignment_table, battery_table, caar_table, car_by_event, write_tables
@@ -27,7 +26,8 @@ def test_caar_is_the_mean_car_of_the_group(res):
 
 def test_robust_columns_lead_and_naive_t_is_beside(res):
     cols = list(caar_table(res).table.columns)
-    assert cols.index("kp_bmp stat") < cols.index("bw1985 stat") < cols.index("bootstrap stat") < cols.index("t_cs stat")
+    assert (cols.index("kp_bmp stat") < cols.index("bw1985 stat") < cols.index("bootstrap stat")
+            < cols.index("t_cs stat"))
     b = battery_table(res, "all", "0:0").table
     first_naive = list(b["robust to common dates"]).index("no")
     assert (b["robust to common dates"].iloc[:first_naive] == "yes").all() and b["test"].iloc[0] == "kp_bmp"
@@ -84,7 +84,8 @@ def test_car_long_and_per_asset_views(res):
     t = car_long(res, "0:0").table
     row = t[(t["event_id"] == "2025-05-06-geneva-announce") & (t["market"] == "^N225")].iloc[0]
     assert row["day 0"] == "2025-05-07"
-    c = res.car[(res.car.event_id == "2025-05-06-geneva-announce") & (res.car.asset == "^N225") & (res.car.window == "0:0")]
+    c = res.car[(res.car.event_id == "2025-05-06-geneva-announce") & (res.car.asset == "^N225")
+                & (res.car.window == "0:0")]
     assert row["SE %"] == pytest.approx(round(100 * c["se"].iloc[0], 3))
     caar = res.caar.set_index(["group", "window"])
     by_hand = res.car[(res.car.asset == "SPY") & (res.car.window == "0:0")]["car"].mean()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -348,7 +348,7 @@ def gsign(ctx: Context) -> list[TestResult]:
     return make_results(ctx, "gsign", NULL_DAILY, stat, n_t, None, car, n, None, note=f"p̂={phat:.4f}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _signed_rank_pmf(n: int) -> np.ndarray:
     """pmf of W+ under H0 for n untied nonzero values (counts of subsets of {1..n} by sum / 2^n)."""
     c = np.zeros(n * (n + 1) // 2 + 1)
@@ -407,7 +407,8 @@ def _wilcoxon_cols(x: np.ndarray, alternative: str) -> tuple[np.ndarray, list[fl
             elif alternative == "greater":
                 p = _signed_rank_sf(math.floor(wj), nj)
             else:
-                p = min(1.0, max(0.0, 2 * min(_signed_rank_sf(math.floor(wj), nj), _signed_rank_cdf(math.ceil(wj), nj))))
+                p = min(1.0, max(0.0, 2 * min(_signed_rank_sf(math.floor(wj), nj),
+                                              _signed_rank_cdf(math.ceil(wj), nj))))
             dist.append(f"exact signed-rank({nj})")
         else:
             mn = nj * (nj + 1.0) * 0.25

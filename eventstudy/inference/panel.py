@@ -146,10 +146,12 @@ class Panel(_Stats):
         n, m = est.shape
         evt = _as2d("evt_ar", self.evt_ar)
         if evt.shape[0] != n:
-            raise DataError(f"evt_ar has {evt.shape[0]} members (rows) but est_ar has {n}; pass one row per member in both")
+            raise DataError(f"evt_ar has {evt.shape[0]} members (rows) but est_ar has {n}; pass one row per member "
+                            "in both")
         taus = np.asarray(self.taus)
         if taus.ndim != 1 or taus.size != evt.shape[1]:
-            raise DataError(f"taus must be 1-D with one entry per evt_ar column ({evt.shape[1]}), got shape {taus.shape}")
+            raise DataError(f"taus must be 1-D with one entry per evt_ar column ({evt.shape[1]}), "
+                            f"got shape {taus.shape}")
         if taus.size and (not np.all(np.equal(np.mod(taus, 1), 0)) or np.any(np.diff(taus) <= 0)):
             raise DataError(f"taus must be strictly increasing integers, got {taus.tolist()}")
         if n == 0 or evt.shape[1] == 0:
@@ -174,7 +176,8 @@ class Panel(_Stats):
         for name, arr in (("est_ar", est), ("evt_ar", evt)):
             nan[name] = self._check_finite(name, arr)
         if (self.est_mkt is None) != (self.evt_mkt is None):
-            raise DataError("pass both est_mkt and evt_mkt (market returns of the estimation and event rows) or neither")
+            raise DataError("pass both est_mkt and evt_mkt (market returns of the estimation and event rows) "
+                            "or neither")
         if self.est_mkt is not None:
             em = _as2d("est_mkt", self.est_mkt, est.shape)
             vm = _as2d("evt_mkt", self.evt_mkt, evt.shape)
@@ -218,9 +221,11 @@ class Panel(_Stats):
         m_i = self.m_i
         lw = self.l_i
         for i in np.flatnonzero(m_i == 0):
-            raise DataError(f"{self.member(int(i))}: every estimation-window abnormal return is NaN; drop the member or supply its returns")
+            raise DataError(f"{self.member(int(i))}: every estimation-window abnormal return is NaN; "
+                            "drop the member or supply its returns")
         for i in np.flatnonzero(lw == 0):
-            raise DataError(f"{self.member(int(i))}: every event-window abnormal return is NaN; drop the member or supply its returns")
+            raise DataError(f"{self.member(int(i))}: every event-window abnormal return is NaN; "
+                            "drop the member or supply its returns")
         need = self.k + 3
         for i in np.flatnonzero(m_i < need):
             raise EstimationWindowError(
@@ -230,10 +235,12 @@ class Panel(_Stats):
             )
         s = self.var_est
         for i in np.flatnonzero(~(s > 0)):
-            raise DataError(f"{self.member(int(i))}: estimation-window abnormal returns are constant (zero variance); check the price data")
+            raise DataError(f"{self.member(int(i))}: estimation-window abnormal returns are constant "
+                            "(zero variance); check the price data")
         if self.est_mkt is not None and self.k == 2:
             for i in np.flatnonzero(~(self._smm > 0)):
-                raise DataError(f"{self.member(int(i))}: market return constant over the estimation window (S_mm = 0); check est_mkt")
+                raise DataError(f"{self.member(int(i))}: market return constant over the estimation window "
+                                "(S_mm = 0); check est_mkt")
             if self._has_nan["est_ar"] or self._has_nan["est_mkt"]:
                 both = np.empty(self.n, dtype=np.int64)
                 for lo in range(0, self.n, _nan.ROW_CHUNK):
@@ -242,7 +249,8 @@ class Panel(_Stats):
             else:
                 both = np.full(self.n, self.n_est, dtype=np.int64)
             for i in np.flatnonzero(both < need):
-                raise EstimationWindowError(f"{self.member(int(i))}: fewer than {need} estimation rows with both asset and market returns")
+                raise EstimationWindowError(f"{self.member(int(i))}: fewer than {need} estimation rows with both "
+                                            "asset and market returns")
 
     # ------------------------------------------------------------------ shapes
     @property

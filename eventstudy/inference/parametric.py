@@ -106,7 +106,8 @@ def _patell(ctx: Context) -> tuple[np.ndarray, np.ndarray, float, str]:
     q = _patell_q(ctx)
     if not np.all(q > 0):
         i = int(np.flatnonzero(~(q > 0))[0])
-        raise EstimationWindowError(f"{p.member(i)}: Patell needs M_i - k - 2 > 0 estimation rows; lengthen the estimation window")
+        raise EstimationWindowError(f"{p.member(i)}: Patell needs M_i - k - 2 > 0 estimation rows; "
+                                    "lengthen the estimation window")
     sar = ctx.sar
     present = ~np.isnan(sar)
     n_t = present.sum(axis=0)

@@ -58,7 +58,8 @@ def bootstrap(ctx: Context) -> list[TestResult]:
     big_l = p.n_evt
     if rows.size < max(big_l, 2) + 1:
         raise EstimationWindowError(
-            f"bootstrap needs more estimation rows with data ({rows.size}) than event-window rows ({big_l}); lengthen the estimation window")
+            f"bootstrap needs more estimation rows with data ({rows.size}) than event-window rows ({big_l}); "
+            "lengthen the estimation window")
     aar = _nan.nmean(p.evt_ar, axis=0)
     null_d = aar_est[rng.choice(rows, size=ctx.n_boot, replace=True)]
     mu, sd = float(null_d.mean()), float(null_d.std(ddof=1))

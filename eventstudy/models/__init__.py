@@ -127,7 +127,8 @@ class NormalReturnModel:
         width = len(range(*cols.indices(reg.shape[1]))) if isinstance(cols, slice) else len(cols)
         return np.stack(xs, axis=-1) if xs else np.zeros((n, width, 0))
 
-    def observed(self, ret: np.ndarray, reg: np.ndarray, cols=slice(None)) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    def observed(self, ret: np.ndarray, reg: np.ndarray,
+                 cols=slice(None)) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
         """``(y, xs, ok)`` on the columns ``cols``: the return less the offset, the regressors of
         the free parameters, and where a row has everything an abnormal return needs."""
         y = ret[:, cols] - self.offset(ret, reg)[:, cols]

@@ -18,15 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import PriceSourceError, UnknownTickerError
+from ..errors import PriceSourceError, UnknownTickerError, require
 from .base import DAILY_COLUMNS, check_daily_frame, coerce_bound
 
 
 def _need_pyarrow(what: str) -> None:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
-        raise PriceSourceError(f"{what} needs pyarrow: pip install pyarrow") from exc
+    require("pyarrow", extra="parquet", feature=what)
 
 
 class ParquetSource:

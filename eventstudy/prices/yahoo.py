@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ..errors import PriceSourceError
+from ..errors import PriceSourceError, require
 from .base import DAILY_COLUMNS, check_daily_frame, check_intraday_frame, coerce_bound, coerce_instant
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,7 @@ _FIX = (
 
 def _yf_download(tickers: Any, **kwargs: Any) -> pd.DataFrame | None:
     """Default downloader: ``yfinance.download``, imported only when first needed."""
-    try:
-        import yfinance as yf
-    except ImportError as exc:
-        raise PriceSourceError("source='yfinance' needs the yfinance package: pip install yfinance") from exc
+    yf = require("yfinance", extra="yahoo", feature="YFinanceSource (live prices)")
     return yf.download(tickers, **kwargs)
 
 

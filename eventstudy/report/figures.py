@@ -142,7 +142,7 @@ def _event_meta(res) -> pd.DataFrame:
     m = res.members.drop_duplicates("event_id").set_index("event_id")
     out = pd.DataFrame(index=m.index)
     out["title"] = m["title"] if "title" in m else m.index.to_series()
-    out["category"] = m["category"] if "category" in m else ""
+    out["category"] = m.get("category", "")
     stamp = pd.Series("", index=m.index, dtype=object)
     ev = res.spec.events if isinstance(res.spec.events, pd.DataFrame) else None
     if ev is not None and "timestamp" in ev and "event_id" in ev:
@@ -386,8 +386,9 @@ def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.
 def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=None):
     """CAAR path over event time per group with a band of ``+- z`` cross-sectional standard errors.
 
-    Default groups: the values of the study's group column (up to :data:`MAX_GROUPS`), else ``all``. N (members with a complete path) is in the legend. The naive band assumes
-    independent members; see the caption and ``res.tests`` for the robust statistics.
+    Default groups: the values of the study's group column (up to :data:`MAX_GROUPS`), else ``all``.
+    N (members with a complete path) is in the legend. The naive band assumes independent members;
+    see the caption and ``res.tests`` for the robust statistics.
     """
     need_matplotlib()
     data = caar_path_data(res, groups=groups, window=window, level=level)

@@ -87,7 +87,8 @@ class Summary:
                 out[c] = out[c].map(lambda v: f"{v:.3f}{stars(v)}" if np.isfinite(v) else "")
             elif c.endswith(" stat") or c == "CAAR %":
                 out[c] = out[c].map(lambda v: f"{v:.3f}" if np.isfinite(v) else "")
-        paired = {c[:-2] for c in out.columns if c.endswith(" p")} & {c[:-5] for c in out.columns if c.endswith(" stat")}
+        paired = ({c[:-2] for c in out.columns if c.endswith(" p")}
+                  & {c[:-5] for c in out.columns if c.endswith(" stat")})
         out.columns = [c if any(c.startswith(f"{b} ") for b in paired) else c.removesuffix(" stat").removesuffix(" p")
                        for c in out.columns]
         return out
@@ -110,8 +111,8 @@ class Summary:
         spec = "".join("r" if n else "l" for n in numeric)
         return ("\\begin{table}[htbp]\n\\centering\n\\caption{" + _tex(self.title) + "}\n\\small\n"
                 "\\begin{tabular}{" + spec + "}\n\\toprule\n" + head + "\n\\midrule\n" + body +
-                "\n\\bottomrule\n\\end{tabular}\n\n\\smallskip\n\\parbox{\\linewidth}{\\footnotesize " + _tex(self.conventions)
-                + "}\n\\end{table}\n")
+                "\n\\bottomrule\n\\end{tabular}\n\n\\smallskip\n\\parbox{\\linewidth}{\\footnotesize "
+                + _tex(self.conventions) + "}\n\\end{table}\n")
 
     def as_csv(self) -> str:
         return self.table.to_csv(index=False, float_format="%.10g")

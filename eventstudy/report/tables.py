@@ -145,7 +145,8 @@ def placebo_table(placebo: pd.DataFrame) -> Summary:
         "placebo stat": placebo["z"].to_numpy(float), "placebo p": placebo["pvalue"].to_numpy(float),
     })
     first = placebo.iloc[0]
-    note = (f"placebo stat = (CAAR - mean of the placebo CAARs) / their SD. Each event is placed on a pseudo day 0 drawn from {int(first['n_dates']):,} dates away from the real "
+    note = ("placebo stat = (CAAR - mean of the placebo CAARs) / their SD. Each event is placed on a pseudo day 0 "
+            f"drawn from {int(first['n_dates']):,} dates away from the real "
             f"news ({int(first['n_draws']):,} draws); all markets of an event share the pseudo date, so the null keeps "
             "their cross-correlation; every pseudo member re-estimated on its own estimation window. p = "
             "equal-tailed share of placebo CAARs beyond the observed one; * p<0.10, ** p<0.05, *** p<0.01.")
