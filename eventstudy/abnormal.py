@@ -41,9 +41,31 @@ def abnormal(panel: EventTimePanel, model: NormalReturnModel, fit: Fit) -> tuple
 
 def forecast_factors(panel: EventTimePanel, model: NormalReturnModel, fit: Fit,
                      window: Window) -> tuple[np.ndarray, np.ndarray]:
-    """Prediction-error factors of a window: ``fe`` (N, L) with Var(AR_it) = s_i^2 fe_it, i.e.
-    1 + x_t'(X'X)^{-1}x_t, and ``car_fe`` (N,) with Var(CAR_i) = s_i^2 car_fe_i, i.e.
-    L + g'(X'X)^{-1}g where g sums the window's regressor rows."""
+    """Prediction-error factors of each member's AR and CAR over a window.
+
+    ``fe`` (N, L) with Var(AR_it) = s_i^2 fe_it, i.e. 1 + x_t'(X'X)^{-1}x_t, and ``car_fe`` (N,)
+    with Var(CAR_i) = s_i^2 car_fe_i, i.e. L + g'(X'X)^{-1}g where g sums the window's regressor
+    rows (Campbell, Lo & MacKinlay 1997, sec. 4.4). A model with nothing estimated
+    (market-adjusted, p = 0) has ``fe`` = 1 and ``car_fe`` = L.
+
+    Parameters
+    ----------
+    panel : EventTimePanel
+        The event-time panel the model was fitted on (N members).
+    model : NormalReturnModel
+        The normal-return model; :meth:`~NormalReturnModel.design` gives the window's regressor rows.
+    fit : Fit
+        Its fit on the estimation window (``xtx_inv`` (N, p, p), ``s2`` (N,)).
+    window : Window
+        Event window (offsets, inclusive); L is the number of panel columns it covers.
+
+    Returns
+    -------
+    fe : ndarray, shape (N, L)
+        ``1 + x_it'(X_i'X_i)^{-1} x_it`` for every member and window row.
+    car_fe : ndarray, shape (N,)
+        ``L + g_i'(X_i'X_i)^{-1} g_i``, g_i the sum over the window of member i's regressor rows.
+    """
     cols = panel.cols(window)
     x = model.design(model.regressors(panel), cols)
     if x.shape[2] == 0:

@@ -60,8 +60,18 @@ def align(
 
     Returns
     -------
-    DataFrame with :data:`ALIGN_COLUMNS`, one row per (event, asset), in event then asset order.
-    ``day0`` is the naive session date; the open/close instants are UTC.
+    pandas.DataFrame
+        Columns :data:`ALIGN_COLUMNS`, one row per (event, asset), in event then asset order.
+        ``day0`` is the naive session date; the open/close instants are UTC; ``event_time_market``
+        is the event instant in the market's time zone as text (``"2025-05-06 20:00 Tue"``).
+
+    Raises
+    ------
+    AlignmentError
+        If ``date_only`` is not a policy, or (with ``outside="raise"``) an event falls after a
+        market's last session or more than 7 days before its first.
+    UnknownTickerError
+        If a ticker is neither registered nor in ``sessions``.
     """
     policy = check_policy(date_only)
     pairs = expand_assets(events, list(assets) if assets is not None else list(DEFAULT_ASSETS))
@@ -134,7 +144,20 @@ def _check_bounds(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, tick
 
 
 def to_csv_frame(aligned: pd.DataFrame) -> pd.DataFrame:
-    """The alignment table with ISO strings (what ``eventstudy align --format csv`` prints)."""
+    """The alignment table with ISO strings (what ``eventstudy align --format csv`` prints).
+
+    Parameters
+    ----------
+    aligned : pandas.DataFrame
+        A table from :func:`align` (or an intraday study's alignment).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``event_time_utc``, ``day0_open_utc`` and ``day0_close_utc`` (where present) as
+        ``YYYY-MM-DDTHH:MM:SSZ`` and ``day0`` as ``YYYY-MM-DD``, or as ``YYYY-MM-DDTHH:MM:SSZ`` when it
+        is tz-aware (a bar-end instant); NaT becomes NaN.
+    """
     out = aligned.copy()
     for col in ("event_time_utc", "day0_open_utc", "day0_close_utc"):
         if col in out.columns:

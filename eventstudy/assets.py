@@ -34,10 +34,12 @@ class Asset:
 
     @property
     def sessions(self) -> SessionTable:
+        """Sessions of the asset's exchange calendar (:func:`~eventstudy.calendars.exchange_sessions`)."""
         return exchange_sessions(self.calendar)
 
     @property
     def tz(self) -> str:
+        """Time zone of the asset's exchange calendar (an IANA name, e.g. ``"America/New_York"``)."""
         return self.sessions.tz
 
 
@@ -90,7 +92,29 @@ def get_asset(ticker: str) -> Asset:
 
 
 def sessions_for(ticker: str, data_dates: Iterable | None = None, *, tz: str = "UTC") -> SessionTable:
-    """Sessions of ``ticker``: its exchange calendar if registered, else the dates of its data."""
+    """Sessions of ``ticker``: its exchange calendar if registered, else the dates of its data.
+
+    Parameters
+    ----------
+    ticker : str
+        The ticker, e.g. ``"SPY"``.
+    data_dates : iterable of date-like, optional
+        Dates of the ticker's price rows; used only when the ticker is not in :data:`REGISTRY`
+        (then each date becomes a session, see :func:`eventstudy.calendars.data_sessions`).
+    tz : str, default "UTC"
+        Time zone of those data sessions (each runs 00:00 to 24:00 of its date in ``tz``); ignored
+        for a registered ticker.
+
+    Returns
+    -------
+    SessionTable
+        The exchange calendar's sessions for a registered ticker, else one session per data date.
+
+    Raises
+    ------
+    UnknownTickerError
+        If the ticker is not registered and ``data_dates`` is None or empty.
+    """
     if ticker in REGISTRY:
         return REGISTRY[ticker].sessions
     if data_dates is None:
@@ -108,6 +132,25 @@ def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = N
     A ticker named in ``calendars`` (``{"AAPL": "XNYS"}``) gets that exchange calendar; the others
     get the dates of their own data, each closing at 24:00 UTC, and tickers with identical dates
     share one table (a universe of 1,000 stocks usually has one calendar).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Daily prices with at least the columns ``ticker`` and ``date``.
+    calendars : mapping of str to str, optional
+        Ticker -> ``exchange_calendars`` name (or ``"CME_EQUITY"``/``"CBOT_GRAIN"``). Every ticker
+        named here gets that calendar, even one that is registered or absent from ``prices``.
+
+    Returns
+    -------
+    dict of str to SessionTable
+        The tickers of ``calendars`` plus every ticker of ``prices`` that is not in :data:`REGISTRY`;
+        registered tickers not named in ``calendars`` are left out.
+
+    Raises
+    ------
+    AlignmentError
+        If a calendar name in ``calendars`` is unknown.
     """
     out: dict[str, SessionTable] = {t: exchange_sessions(c) for t, c in (calendars or {}).items()}
     dates = prices["date"].to_numpy().astype("datetime64[ns]")
@@ -124,7 +167,26 @@ def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = N
 
 
 def parse_tickers(text: str | Iterable[str] | None, *, argument: str = "--assets") -> list[str]:
-    """Split ``'SPY,^N225'`` into tickers; empty -> the default assets; duplicates are an error."""
+    """Split ``'SPY,^N225'`` into tickers; empty -> the default assets; duplicates are an error.
+
+    Parameters
+    ----------
+    text : str or iterable of str or None
+        Comma-separated tickers, or the tickers themselves. Surrounding spaces are stripped and
+        empty items dropped. None gives :data:`DEFAULT_ASSETS`.
+    argument : str, default "--assets"
+        Name of the option or argument, used in error messages.
+
+    Returns
+    -------
+    list of str
+        The tickers in the order given.
+
+    Raises
+    ------
+    UnknownTickerError
+        If no ticker is left after dropping empty items, or a ticker is listed twice.
+    """
     if text is None:
         return list(DEFAULT_ASSETS)
     items = [t.strip() for t in (text.split(",") if isinstance(text, str) else text)]

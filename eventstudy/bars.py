@@ -137,7 +137,23 @@ def trading_stops(ticker: str) -> np.ndarray:
 def bar_end_ns(starts: np.ndarray, step: int, stops: np.ndarray) -> np.ndarray:
     """Bar ends (int ns, UTC) of one instrument's sorted bar starts (int ns): start + ``step``, but
     no later than its next bar's start or the first of ``stops`` (session closes, lunch-break
-    starts: :func:`trading_stops`) after the bar starts."""
+    starts: :func:`trading_stops`) after the bar starts.
+
+    Parameters
+    ----------
+    starts : numpy.ndarray of int64
+        Bar start instants in nanoseconds since the epoch (UTC), sorted ascending.
+    step : int
+        Bar length in nanoseconds (``bar_length(interval).value``).
+    stops : numpy.ndarray of int64
+        Sorted UTC instants (ns) at which trading stops; may be empty (no caps). A stop equal to a
+        bar's start does not cap that bar: only the first stop strictly after the start does.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        One end per bar (ns, UTC); ``starts`` is not modified.
+    """
     end = starts + step
     if len(starts) > 1:
         end[:-1] = np.minimum(end[:-1], starts[1:])
@@ -149,7 +165,28 @@ def bar_end_ns(starts: np.ndarray, step: int, stops: np.ndarray) -> np.ndarray:
 
 
 def with_bar_ends(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
-    """Add ``bar_end`` (UTC) to an intraday frame of one ticker, by the rule in the module docstring."""
+    """Add ``bar_end`` (UTC) to an intraday frame of one ticker, by the rule in the module docstring.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Intraday bars of one ticker with columns ``ticker`` and ``time`` (tz-aware bar starts) and
+        any others. The ticker of the first row decides the session closes and lunch breaks that
+        cap the bar ends (none for an unregistered ticker).
+    interval : str
+        Bar length (``"1m"``, ``"15m"``, ``"1h"`` ...; see :func:`bar_length`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy sorted by ``time`` (stable) with a fresh index, ``time`` converted to UTC (ns), and a
+        new column ``bar_end`` (``datetime64[ns, UTC]``).
+
+    Raises
+    ------
+    PriceSourceError
+        If ``interval`` is not a bar length.
+    """
     out = bars.sort_values("time", kind="mergesort").reset_index(drop=True)
     start = pd.DatetimeIndex(out["time"]).tz_convert("UTC").as_unit("ns")
     ticker = str(out["ticker"].iloc[0]) if len(out) else ""
@@ -160,7 +197,24 @@ def with_bar_ends(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
 
 
 def fetch_command(ticker: str, lo: pd.Timestamp, hi: pd.Timestamp, interval: str) -> str:
-    """The ``eventstudy fetch`` command that downloads the bars :func:`move` reads for ``[lo, hi]``."""
+    """The ``eventstudy fetch`` command that downloads the bars :func:`move` reads for ``[lo, hi]``.
+
+    Parameters
+    ----------
+    ticker : str
+        The ticker to fetch.
+    lo : pandas.Timestamp
+        Start of the range (tz-aware), written in ISO 8601 with its own offset.
+    hi : pandas.Timestamp
+        End of the range (tz-aware), written the same way.
+    interval : str
+        Bar interval for ``--interval``, e.g. ``"1m"``.
+
+    Returns
+    -------
+    str
+        ``"eventstudy fetch TICKER --interval INTERVAL --start LO --end HI"``.
+    """
     return (f"eventstudy fetch {ticker} --interval {interval} "
             f"--start {lo.isoformat()} --end {hi.isoformat()}")
 
@@ -183,7 +237,36 @@ def _needs(ticker: str, interval: str, what: str, lo: pd.Timestamp, hi: pd.Times
 
 def load_bars(ticker: str, lo: pd.Timestamp, hi: pd.Timestamp, interval: str, source=None, *,
               what: str | None = None) -> pd.DataFrame:
-    """Bars of ``ticker`` starting in ``[lo, hi]`` with ``bar_end``; an informative error if none."""
+    """Bars of ``ticker`` starting in ``[lo, hi]`` with ``bar_end``; an informative error if none.
+
+    Parameters
+    ----------
+    ticker : str
+        The ticker; rows of other tickers in the source's answer are dropped.
+    lo : pandas.Timestamp
+        Earliest bar start (tz-aware), passed to the source.
+    hi : pandas.Timestamp
+        Latest bar start (tz-aware), passed to the source.
+    interval : str
+        Bar interval, e.g. ``"1m"``, ``"1h"``.
+    source : PriceSource, optional
+        Where the bars come from (its ``intraday`` method); None for the bundled snapshot.
+    what : str, optional
+        What is missing, put at the start of the error message; default
+        ``"no {interval} bars between {lo} and {hi}"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The bars as given by :func:`with_bar_ends`: sorted by ``time``, with ``bar_end``.
+
+    Raises
+    ------
+    PriceSourceError
+        If the source has no ``intraday`` method, raises :class:`PriceSourceError` or
+        :class:`UnknownTickerError`, or returns no bars of ``ticker``. The message names the bars
+        needed and the ``eventstudy fetch`` command that gets them.
+    """
     source = _default_source() if source is None else source
     what = what or f"no {interval} bars between {lo.isoformat()} and {hi.isoformat()}"
     reader = getattr(source, "intraday", None)
@@ -202,7 +285,26 @@ def load_bars(ticker: str, lo: pd.Timestamp, hi: pd.Timestamp, interval: str, so
 
 # ---------------------------------------------------------------------------------------------- one price
 def price_in_bars(bars: pd.DataFrame, t: pd.Timestamp, rule: str):
-    """(bar start, bar end, price) at ``t`` by ``rule``, or None when the bars do not cover ``t``."""
+    """(bar start, bar end, price) at ``t`` by ``rule``, or None when the bars do not cover ``t``.
+
+    ``"close"``: the close of the bar with the latest end at or before ``t``, provided some bar ends
+    at or after ``t``. ``"open"``: the open of the bar with the earliest start at or after ``t``,
+    provided some bar starts at or before ``t``.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Bars with ``time`` and ``bar_end`` (UTC, as from :func:`with_bar_ends`), ``open`` and ``close``.
+    t : pandas.Timestamp
+        The instant; tz-aware.
+    rule : str
+        ``"close"``; any other value is treated as ``"open"`` (callers validate it).
+
+    Returns
+    -------
+    tuple of (pandas.Timestamp, pandas.Timestamp, float) or None
+        The chosen bar's start and end (UTC) and its price, or None if ``t`` is not covered.
+    """
     tn = t.tz_convert("UTC").as_unit("ns").value
     s = pd.DatetimeIndex(bars["time"]).asi8
     e = pd.DatetimeIndex(bars["bar_end"]).asi8
@@ -272,9 +374,44 @@ class Move:
 
 def price_at_instant(ticker: str, instant, *, source=None, interval: str = "1m", rule: str = "close",
                      bars: pd.DataFrame | None = None) -> tuple[pd.Timestamp, pd.Timestamp, float]:
-    """(bar start, bar end, price) of ``ticker`` at one tz-aware ``instant`` by ``rule``."""
+    """(bar start, bar end, price) of ``ticker`` at one tz-aware ``instant`` by ``rule``.
+
+    See the module docstring for the price rules and when an instant is covered.
+
+    Parameters
+    ----------
+    ticker : str
+        The ticker.
+    instant : str or pandas.Timestamp
+        The instant, with its UTC offset or zone (a naive time is an error).
+    source : PriceSource, optional
+        Where bars are read from when ``bars`` is None; None for the bundled snapshot.
+    interval : str, default "1m"
+        Bar interval to read.
+    rule : str, default "close"
+        ``"close"`` (close of the last bar ending at or before the instant) or ``"open"`` (open of
+        the first bar starting at or after it).
+    bars : pandas.DataFrame, optional
+        Bars already loaded, with ``bar_end`` (from :func:`load_bars`); if None, the bars from
+        ``LOOKBACK`` (4 days) before the instant to ``LOOKAHEAD`` (1 day) after it are loaded.
+
+    Returns
+    -------
+    tuple of (pandas.Timestamp, pandas.Timestamp, float)
+        Start and end (UTC) of the bar whose price is used, and that price.
+
+    Raises
+    ------
+    PriceSourceError
+        If the instant is naive, missing or unparsable, ``rule`` is not a rule, no bars can be
+        read, or the bars do not cover the instant (the message names the bars needed and the
+        ``eventstudy fetch`` command).
+    """
     t = _instant(instant, "instant")
-    (rule,) = set(_rules(rule))
+    r0, r1 = _rules(rule)
+    if r0 != r1:
+        raise PriceSourceError(f"rule={rule!r}: one instant takes one rule, 'close' or 'open'")
+    rule = r0
     lo, hi = bar_span([t])
     if bars is None:
         bars = load_bars(ticker, lo, hi, interval, source,
@@ -290,9 +427,37 @@ def price_at_instant(ticker: str, instant, *, source=None, interval: str = "1m",
 def move(ticker: str, start, end, *, source=None, interval: str = "1m", price_at="close") -> Move:
     """The move of ``ticker`` from instant ``start`` to instant ``end`` on ``interval`` bars.
 
-    ``price_at``: ``"close"`` (default), ``"open"`` or a pair (start rule, end rule); see the module
-    docstring for the exact rules. Raises :class:`PriceSourceError` naming the ticker, the instants,
-    the bars needed and the ``eventstudy fetch`` command when the bars do not cover an end.
+    Bars are read once, from ``LOOKBACK`` (4 days) before ``start`` to ``LOOKAHEAD`` (1 day) after
+    ``end``.
+
+    Parameters
+    ----------
+    ticker : str
+        The ticker, e.g. ``"ES=F"``.
+    start : str or pandas.Timestamp
+        Instant of the start price, tz-aware (a naive time is an error).
+    end : str or pandas.Timestamp
+        Instant of the end price, tz-aware; not before ``start``.
+    source : PriceSource, optional
+        Where the bars come from; None for the bundled snapshot.
+    interval : str, default "1m"
+        Bar interval to read.
+    price_at : str or tuple of (str, str), default "close"
+        ``"close"``, ``"open"`` or a pair (start rule, end rule); see the module docstring for the
+        exact rules.
+
+    Returns
+    -------
+    Move
+        Both instants, the bars and prices used, ``points`` (end price minus start price) and
+        ``pct`` (percent change).
+
+    Raises
+    ------
+    PriceSourceError
+        If an instant is naive, missing or unparsable, ``end`` is before ``start``, ``price_at`` is
+        not a rule, no bars can be read, or the bars do not cover an end; the message names the
+        ticker, the instants, the bars needed and the ``eventstudy fetch`` command.
     """
     t0, t1 = _instant(start, "start"), _instant(end, "end")
     if t1 < t0:
@@ -334,12 +499,38 @@ def window_around(ticker: str, instant, before="2h", after="4h", interval: str =
                   source=None) -> pd.DataFrame:
     """Bars of ``ticker`` around an event ``instant`` (tz-aware).
 
-    Bars *starting* in ``[instant - before, instant + after]`` (``before``/``after``: minutes as an
-    int, ``"90min"``, ``"2h"`` or a Timedelta). Columns ``ticker, time`` (UTC bar start),
-    ``bar_end`` (UTC, by the rule of the module docstring), ``open, high, low, close, volume`` and
-    ``minutes_from_event`` = (bar_end − instant) in minutes, the moment the bar's ``close`` is the
-    price; the row with the largest ``minutes_from_event <= 0`` carries the price at the event
-    instant (the ``"close"`` rule of :func:`move`).
+    Bars *starting* in ``[instant - before, instant + after]``, both ends inclusive.
+
+    Parameters
+    ----------
+    ticker : str
+        The ticker.
+    instant : str or pandas.Timestamp
+        The event instant, with its UTC offset or zone (a naive time is an error).
+    before : int or str or pandas.Timedelta, default "2h"
+        How far before the instant bars may start: minutes as an int, ``"90min"``, ``"2h"`` or a
+        Timedelta; not negative.
+    after : int or str or pandas.Timedelta, default "4h"
+        How far after the instant bars may start, in the same forms.
+    interval : str, default "1m"
+        Bar interval to read.
+    source : PriceSource, optional
+        Where the bars come from; None for the bundled snapshot.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``ticker, time`` (UTC bar start), ``bar_end`` (UTC, by the rule of the module
+        docstring), ``open, high, low, close, volume`` and ``minutes_from_event`` = (bar_end −
+        instant) in minutes, the moment the bar's ``close`` is the price; the row with the largest
+        ``minutes_from_event <= 0`` carries the price at the event instant (the ``"close"`` rule of
+        :func:`move`). Sorted by ``time``.
+
+    Raises
+    ------
+    PriceSourceError
+        If the instant is naive, missing or unparsable, ``before``/``after`` is not a duration or
+        is negative, or no bars can be read for the range.
     """
     t = _instant(instant, "instant")
     lo, hi = t - _duration(before, "before"), t + _duration(after, "after")

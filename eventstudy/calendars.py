@@ -113,9 +113,32 @@ class SessionTable:
         return len(self.sessions)
 
     def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame, one row per session.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``session`` (naive session date), ``open_utc`` and ``close_utc`` (tz-aware UTC
+            instants), in session order.
+        """
         return pd.DataFrame({"session": self.sessions, "open_utc": self.opens, "close_utc": self.closes})
 
     def in_range(self, start, end) -> pd.DatetimeIndex:
+        """Session dates from ``start`` to ``end``, both ends inclusive.
+
+        Parameters
+        ----------
+        start : str, datetime-like
+            First date; anything :class:`pandas.Timestamp` accepts. The time of day is dropped
+            (normalized to midnight), so a session on the date of ``start`` is included.
+        end : str, datetime-like
+            Last date, normalized the same way; a session on the date of ``end`` is included.
+
+        Returns
+        -------
+        pandas.DatetimeIndex
+            The naive session dates ``d`` with ``start <= d <= end``; empty if none.
+        """
         lo, hi = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
         return self.sessions[(self.sessions >= lo) & (self.sessions <= hi)]
 
@@ -165,6 +188,21 @@ def data_sessions(dates, *, tz: str = "UTC", name: str = "data") -> SessionTable
 
     Each session opens at 00:00 and closes at 24:00 of its date in ``tz``: with no exchange hours
     known, an event is placed on the first data date on or after its own date in ``tz``.
+
+    Parameters
+    ----------
+    dates : iterable of date-like
+        Dates of the price rows; any time of day is dropped, duplicates are merged and the result
+        is sorted.
+    tz : str, default "UTC"
+        Time zone in which each date's session runs from 00:00 to 24:00 (an IANA name).
+    name : str, default "data"
+        Label used in the table's ``calendar`` name, which reads ``"{name} ({tz}, close assumed 24:00)"``.
+
+    Returns
+    -------
+    SessionTable
+        One session per distinct date, with ``opens`` and ``closes`` converted to UTC.
     """
     d = pd.DatetimeIndex(pd.to_datetime(pd.Index(dates))).normalize().unique().sort_values()
     d = d.astype("datetime64[ns]")
@@ -176,19 +214,63 @@ def data_sessions(dates, *, tz: str = "UTC", name: str = "data") -> SessionTable
 def first_close_after(table: SessionTable, instants_utc: pd.DatetimeIndex) -> np.ndarray:
     """Positions in ``table`` of the first session whose close is strictly after each instant.
 
-    Returns ``len(table)`` where no session closes after the instant (the caller reports it).
+    This is the day-0 rule for timed events: an event at exactly a session's close belongs to the
+    next session.
+
+    Parameters
+    ----------
+    table : SessionTable
+        Sessions of the market.
+    instants_utc : pandas.DatetimeIndex
+        Event instants; tz-aware (any zone, converted to UTC before comparing).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One position per instant. ``len(table)`` where no session closes after the instant (the
+        caller reports it).
     """
     closes = table.closes.asi8
     return np.searchsorted(closes, pd.DatetimeIndex(instants_utc).tz_convert("UTC").asi8, side="right")
 
 
 def first_session_on_or_after(table: SessionTable, dates) -> np.ndarray:
-    """Positions of the first session whose date is on or after each (naive) date."""
+    """Positions of the first session whose date is on or after each (naive) date.
+
+    Parameters
+    ----------
+    table : SessionTable
+        Sessions of the market.
+    dates : iterable of date-like
+        Naive dates (midnight); a session on the same date counts as on or after it.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One position per date; ``len(table)`` where no session is on or after the date.
+    """
     d = pd.DatetimeIndex(pd.to_datetime(pd.Index(dates))).astype("datetime64[ns]")
     return np.searchsorted(table.sessions.asi8, d.asi8, side="left")
 
 
 def check_policy(date_only: str) -> str:
+    """Validate a date-only policy name (see :data:`DateOnlyPolicy`).
+
+    Parameters
+    ----------
+    date_only : str
+        ``"session-date"``, ``"start-of-day"`` or ``"end-of-day"``.
+
+    Returns
+    -------
+    str
+        ``date_only`` unchanged.
+
+    Raises
+    ------
+    AlignmentError
+        If ``date_only`` is not one of the policies.
+    """
     if date_only not in DATE_ONLY_POLICIES:
         raise AlignmentError(
             f"argument date_only={date_only!r} is not a policy; pass one of {list(DATE_ONLY_POLICIES)}"

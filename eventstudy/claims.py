@@ -126,15 +126,38 @@ def load_claims(path: str | os.PathLike, *, instruments: Iterable[str] | None = 
                 strict: bool = False) -> pd.DataFrame:
     """Read and validate a claims CSV.
 
-    Returns one row per data row, in file order, with the input columns (as text), ``line``, the
-    parsed ``start_kind``/``start_at`` and ``end_kind``/``end_at`` (``"date"`` → naive date,
-    ``"instant"`` → tz-aware Timestamp), the numbers as floats, the tolerances ``tol_pct``,
-    ``tol_level``, ``tol_points`` and ``error`` (empty when the row is valid, else every problem
-    as ``file, line N, column C: ...``). A bad row does not stop the others; ``strict=True``
-    raises :class:`ClaimError` listing them all instead. A missing file or a header without the
-    required columns always raises.
+    A bad row does not stop the others; ``strict=True`` raises :class:`ClaimError` listing them all
+    instead. A missing file or a header without the required columns always raises. Blank lines
+    are skipped.
 
-    ``instruments``: allowed tickers (default: the asset registry).
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The claims CSV (UTF-8, a byte-order mark allowed), columns as in the module docstring.
+    instruments : iterable of str, optional
+        Allowed tickers (default: the asset registry); a row naming another one is invalid.
+    strict : bool, default False
+        If any row is invalid, raise :class:`ClaimError` listing them all instead of returning them
+        with ``error`` set.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per data row, in file order, with the input columns (as text; a column absent from
+        the header is empty), ``line`` (the row's line number in the file), the parsed
+        ``start_kind``/``start_at`` and ``end_kind``/``end_at`` (``"date"`` → naive date,
+        ``"instant"`` → tz-aware Timestamp, ``""`` → empty), the numbers as floats
+        (``reported_pct_value``, ``reported_level_value``, ``reported_points_value``), the
+        tolerances ``tol_pct``, ``tol_level``, ``tol_points`` and ``error`` (empty when the row is
+        valid, else every problem as ``file, line N, column C: ...``). A row without a
+        ``claim_id`` gets the id ``line-N``.
+
+    Raises
+    ------
+    ClaimError
+        If the file is missing, not UTF-8 or empty; the header lacks ``claim_id``, ``instrument``,
+        ``basis`` or ``end``, or has none of ``reported_pct``, ``reported_level``,
+        ``reported_points``; or ``strict`` is True and some row is invalid.
     """
     from .assets import REGISTRY
 
@@ -512,11 +535,30 @@ def _at_or_context(chk: _Checker, c, t, parts, p0):
 def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None) -> pd.DataFrame:
     """Check every claim against ``source`` (default: the bundled snapshot).
 
-    ``claims``: a frame from :func:`load_claims` or a path.
-    Returns one row per claim, columns :data:`RESULT_COLUMNS`: ``measured_pct``/``measured_level``
-    are what the prices say for the claim's own basis (NaN when they cannot say), ``diff_pct`` =
-    measured − reported, ``verdict`` one of :data:`VERDICTS` and ``detail`` the exact prices and
-    timestamps used, or the data that would settle the claim and the ``eventstudy fetch`` command.
+    An invalid row or a price the source lacks never stops the others: that claim gets the verdict
+    ``needs-data``.
+
+    Parameters
+    ----------
+    claims : pandas.DataFrame or str or os.PathLike
+        A frame from :func:`load_claims`, or a path, which is read with :func:`load_claims`
+        (``strict=False``, registry instruments only).
+    source : PriceSource, optional
+        Where daily closes and intraday bars come from; None for the bundled snapshot.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim, in input order, columns :data:`RESULT_COLUMNS`: ``measured_pct``/
+        ``measured_level`` are what the prices say for the claim's own basis (NaN when they cannot
+        say), ``diff_pct`` = measured − reported (percentage points), ``verdict`` one of
+        :data:`VERDICTS` and ``detail`` the exact prices and timestamps used, or the data that
+        would settle the claim and the ``eventstudy fetch`` command.
+
+    Raises
+    ------
+    ClaimError
+        If ``claims`` is a path that :func:`load_claims` cannot read.
     """
     if isinstance(claims, (str, os.PathLike)):
         claims = load_claims(claims)

@@ -45,6 +45,25 @@ def _sessions_from_prices(prices_path: str | None, calendars: dict | None = None
 
 
 def cmd_events(args) -> int:
+    """``eventstudy events``: load and validate an event catalog and print its events.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options: ``events`` (CSV path, or None for the bundled catalog) and ``format``
+        (``"table"``, ``"csv"`` or ``"md"``).
+
+    Returns
+    -------
+    int
+        Exit status 0. Prints the columns ``event_id, timestamp, time_precision, category,
+        direction, title`` that the catalog has; in ``table`` format also the number of valid events.
+
+    Raises
+    ------
+    EventStudyError
+        If the catalog cannot be loaded (:func:`main` prints it and exits with status 2).
+    """
     ev = load_events(args.events)
     cols = [c for c in ("event_id", "timestamp", "time_precision", "category", "direction", "title") if c in ev.columns]
     _print_frame(ev[cols], args.format)
@@ -54,6 +73,29 @@ def cmd_events(args) -> int:
 
 
 def cmd_align(args) -> int:
+    """``eventstudy align``: day 0 of every (event, asset) pair on each market's sessions.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options: ``events`` (CSV path or None for the bundled catalog), ``assets``
+        (comma-separated tickers or None for the registry's defaults), ``date_only`` (the
+        date-only policy), ``calendar`` (``TICKER:XCAL,...`` or None), ``prices`` (a price CSV
+        whose dates give sessions to tickers the registry lacks, or None) and ``format``.
+
+    Returns
+    -------
+    int
+        Exit status 0. Prints the alignment; in ``csv`` format every column of
+        :func:`~eventstudy.alignment.to_csv_frame`, else ``event_id, asset, event_time_market,
+        time_precision, day0, day0_close_utc``.
+
+    Raises
+    ------
+    EventStudyError
+        For bad input (events, tickers, calendars, prices, an event outside a calendar); :func:`main`
+        prints it and exits with status 2.
+    """
     ev = load_events(args.events)
     tickers = parse_tickers(args.assets)
     calendars = _pairs(args.calendar, "--calendar") if args.calendar else None
@@ -66,6 +108,21 @@ def cmd_align(args) -> int:
 
 
 def cmd_snapshot(args) -> int:
+    """``eventstudy snapshot``: show what the bundled price snapshot holds.
+
+    Prints one row per daily series (ticker, name, calendar, first and last date, sessions, whether
+    raw closes are available, removed rows, gaps, upstream source), then the intraday sets.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options: ``format`` (``"table"``, ``"csv"`` or ``"md"``).
+
+    Returns
+    -------
+    int
+        Exit status 0.
+    """
     src = BundledSource()
     rows = []
     for t, info in src.manifest["daily"].items():
@@ -84,6 +141,26 @@ def cmd_snapshot(args) -> int:
 
 
 def cmd_fetch(args) -> int:
+    """``eventstudy fetch``: download prices with yfinance into the on-disk cache (needs internet).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options: ``tickers`` (comma-separated Yahoo symbols), ``start`` and ``end`` (dates,
+        inclusive, for ``1d``; tz-aware instants for an intraday interval), ``interval``,
+        ``cache_dir`` (None for the default cache) and ``refresh`` (download again even if cached).
+
+    Returns
+    -------
+    int
+        Exit status 0. Prints ``TICKER<TAB>cache file path`` per ticker.
+
+    Raises
+    ------
+    EventStudyError
+        If a ticker list is bad, the download fails or yfinance is missing; :func:`main` prints it
+        and exits with status 2.
+    """
     from .prices.yahoo import YFinanceSource
 
     src = YFinanceSource(args.cache_dir, refresh=args.refresh)
@@ -94,7 +171,29 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """The event study: the bundled US-China example without --prices, else the user's files."""
+    """The event study: the bundled US-China example without --prices, else the user's files.
+
+    Fits the study, writes its results, the claims check (when there is a claims file), the
+    placebo test (unless ``--placebo 0``), the tables and the figures (unless ``--no-figures``)
+    under ``--out``, and prints the summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of the ``run`` sub-command (see :func:`build_parser`).
+
+    Returns
+    -------
+    int
+        Exit status 0.
+
+    Raises
+    ------
+    EventStudyError
+        For an invalid combination of options (``--model factor`` without ``--factors``,
+        ``--scheduler`` without ``--backend dask``, ``--memory`` with ``--backend memory``) or bad
+        input; :func:`main` prints it and exits with status 2.
+    """
     from .examples import us_china
     from .models import FactorModel
     from .report import figures
@@ -203,7 +302,27 @@ def cmd_run(args) -> int:
 
 
 def cmd_claims(args) -> int:
-    """Did the market move as reported? Check every claim of a claims file against prices."""
+    """Did the market move as reported? Check every claim of a claims file against prices.
+
+    Invalid rows are reported on stderr as warnings and get the verdict ``needs-data``. Writes
+    ``claims_check.csv`` under ``--out`` and prints the verdicts.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options: ``claims`` (CSV path or None for the bundled study's file), ``out``,
+        ``source`` (``"bundled"`` or ``"yahoo"``), ``cache_dir`` and ``format``.
+
+    Returns
+    -------
+    int
+        Exit status 0.
+
+    Raises
+    ------
+    EventStudyError
+        If the claims file cannot be read; :func:`main` prints it and exits with status 2.
+    """
     from .claims import check_claims, load_claims
     from .examples import us_china
 
@@ -264,6 +383,15 @@ def _window(text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``eventstudy`` with its sub-commands.
+
+    Sub-commands ``events``, ``align``, ``snapshot``, ``fetch``, ``run`` and ``claims``; each sets
+    ``func`` to its ``cmd_*`` function. Options must be written in full (no abbreviations).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     p = argparse.ArgumentParser(prog="eventstudy", description="Event studies of diplomatic news on market prices.",
                                 allow_abbrev=False)
     p.add_argument("--version", action="version", version=f"eventstudy {__version__}")
@@ -373,6 +501,24 @@ def _join_negative_values(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``eventstudy`` command: parse ``argv`` and run the sub-command.
+
+    An :class:`~eventstudy.errors.EventStudyError` is printed as one line on stderr
+    (``eventstudy <command>: error: ...``), never as a traceback. ``--window -1:1`` and
+    ``--estimation -250:-11`` may be written with a space before a negative value.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; None for ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success (also when the output pipe is closed early), 2 for an
+        :class:`~eventstudy.errors.EventStudyError`. Argument errors exit through argparse
+        (``SystemExit`` with status 2).
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(_join_negative_values(argv))
     try:

@@ -62,10 +62,21 @@ def load_events(
 
     Returns
     -------
-    DataFrame, one row per input row in input order, with the input columns plus
-    ``event_time_utc`` (tz-aware UTC instant), ``utc_offset`` (as written, e.g. ``-04:00``),
-    ``event_date`` (naive date in the event's own offset) and ``time_precision``. Rows with an
-    ``assets`` list are *not* expanded here: see :func:`expand_assets`.
+    pandas.DataFrame
+        One row per input row in input order, with the input columns (text, surrounding spaces
+        stripped; ``direction`` as nullable ``Int64`` +1/-1) plus ``event_time_utc`` (tz-aware UTC
+        instant; 00:00 UTC of the date for a date-only event), ``utc_offset`` (as written, e.g.
+        ``-04:00``; empty for a date-only event), ``event_date`` (naive date in the event's own
+        offset) and ``time_precision`` (``exact`` when a timestamp has none given). A column named
+        ``event_date`` is read as ``date`` when there is neither ``date`` nor ``timestamp``. Rows
+        with an ``assets`` list are *not* expanded here: see :func:`expand_assets`.
+
+    Raises
+    ------
+    EventCatalogError
+        If the file is missing or unreadable, ``event_id`` or both ``timestamp`` and ``date`` are
+        missing, or any row is invalid; the message lists every problem (the first 20 in full)
+        with file, line and column.
     """
     if frame is None:
         path = bundled_events_path() if path is None else Path(path)
@@ -211,7 +222,24 @@ def _parse_date(text: str) -> pd.Timestamp | None:
 
 
 def expand_assets(events: pd.DataFrame, default_assets: Iterable[str]) -> pd.DataFrame:
-    """One row per (event, asset): from an ``asset`` column, an ``assets`` list, or ``default_assets``."""
+    """One row per (event, asset): from an ``asset`` column, an ``assets`` list, or ``default_assets``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events as from :func:`load_events`. With an ``asset`` column the rows are kept as they are;
+        with an ``assets`` column each row is repeated once per ticker of its semicolon-separated
+        list (an empty list means ``default_assets``) and ``assets`` is dropped; with neither,
+        every event is paired with every default asset.
+    default_assets : iterable of str
+        Tickers for events that name none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with an ``asset`` column, events in input order (the assets of one event in
+        list order), with a fresh index.
+    """
     default_assets = list(default_assets)
     if "asset" in events.columns:
         out = events.copy()

@@ -52,9 +52,28 @@ class EventTimePanel:
 def market_over_intervals(
     market: pd.DataFrame, prev_dates: np.ndarray, dates: np.ndarray, kind: str
 ) -> np.ndarray:
-    """Market return over each ``(prev_date, date]`` from a return frame of the market
-    (``date, prev_date, ret``); NaN where the interval is not covered by the market's data (before
-    its first return's previous close or after its last date), never a made-up zero."""
+    """Market return over each ``(prev_date, date]`` interval, compounded over the market's sessions.
+
+    The market's returns are summed as log returns over its sessions whose date lies in the
+    interval and converted back. NaN where the interval is not covered by the market's data
+    (before its first return's previous close or after its last date), never a made-up zero.
+    An interval inside the data in which the market has no session gets 0 (the market did not trade).
+
+    Parameters
+    ----------
+    market : DataFrame
+        Return frame of the market: ``date, ret`` and, if present, ``prev_date`` (the previous
+        close of the first row marks where the data begin).
+    prev_dates, dates : ndarray of datetime64
+        Start (exclusive) and end (inclusive) of each interval, same shape.
+    kind : {"simple", "log"}
+        How the returns are expressed; ``"simple"`` returns are compounded, ``"log"`` summed.
+
+    Returns
+    -------
+    ndarray of float
+        The market return over each interval, shape of ``dates``, in the same ``kind``.
+    """
     m = market.sort_values("date")
     logs = np.log1p(m["ret"].to_numpy()) if kind == "simple" else m["ret"].to_numpy()
     cum = np.concatenate([[0.0], np.cumsum(logs)])
@@ -73,8 +92,30 @@ FACTOR_COLUMN = "_factor_ret:"
 
 
 def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str) -> np.ndarray:
-    """For each row of a return frame sorted by ticker and date, the return of its benchmark
-    ``series`` (a ticker, or a mapping ticker -> benchmark) over the row's ``(prev_date, date]``."""
+    """For each row of a return frame, the return of its benchmark over the row's ``(prev_date, date]``.
+
+    The benchmark's rows themselves get its own return; rows of a ticker without a benchmark
+    (in a mapping) stay NaN. See :func:`market_over_intervals`.
+
+    Parameters
+    ----------
+    r : DataFrame
+        Return frame ``ticker, date, prev_date, ret`` sorted by ticker and date.
+    series : str or Mapping[str, str]
+        The benchmark: one ticker for every row, or a mapping ticker -> benchmark ticker.
+    kind : {"simple", "log"}
+        How the returns are expressed.
+
+    Returns
+    -------
+    ndarray of float, shape (len(r),)
+        The benchmark return over each row's interval (NaN where not covered or without benchmark).
+
+    Raises
+    ------
+    DataError
+        A benchmark (or factor) ticker has no returns in ``r``.
+    """
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[ns]")
     prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
@@ -95,8 +136,33 @@ def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str
 
 
 def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str], kind: str) -> pd.DataFrame:
-    """The return frame sorted by ticker and date with the benchmark and factor returns over each
-    row's interval as columns, so that :func:`build_panel` of many blocks compounds them once."""
+    """The return frame with the benchmark and factor returns over each row's interval as columns.
+
+    Sorted by ticker and date (stable), so that :func:`build_panel` of many blocks compounds the
+    benchmark returns once instead of once per block.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`).
+    market : str, Mapping[str, str] or None
+        The benchmark ticker, or a mapping asset -> benchmark; None: the market column is all NaN.
+    factors : Sequence[str]
+        Factor tickers; each gets its own column.
+    kind : {"simple", "log"}
+        How the returns are expressed.
+
+    Returns
+    -------
+    DataFrame
+        ``returns`` sorted by ticker and date with a new index, plus the column ``_market_ret``
+        (:data:`MARKET_COLUMN`) and one ``_factor_ret:<ticker>`` (:data:`FACTOR_COLUMN`) per factor.
+
+    Raises
+    ------
+    DataError
+        A benchmark or factor ticker has no returns (:func:`interval_returns`).
+    """
     r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
     r[MARKET_COLUMN] = interval_returns(r, market, kind) if market is not None else np.nan
     for f in factors:
@@ -115,11 +181,41 @@ def build_panel(
 ) -> EventTimePanel:
     """Gather each member's returns for ``tau`` in ``taus`` (inclusive) around its day 0.
 
-    ``returns``: ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`).
-    ``members``: ``event_id, asset, day0``; day 0 must be a date with a return of that asset
-    (the caller reports members whose day 0 has no price). ``market`` and each of ``factors``
-    are tickers of ``returns``; their returns are compounded over each asset row's interval.
-    ``market`` may map each asset to its own benchmark (``{"^N225": "ACWI", "SPY": "VT"}``).
+    ``tau`` counts rows of the asset's own return series, ``tau = 0`` being its day-0 row. Cells
+    whose row lies before the asset's first or after its last return are missing: NaN returns,
+    NaT dates, 0 sessions spanned. When ``returns`` already carries the interval-return columns
+    of :func:`with_interval_returns`, those are used instead of compounding again.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`), optionally
+        ``sessions_spanned``.
+    members : DataFrame
+        ``event_id, asset, day0`` (+ group columns); day 0 must be a date with a return of that
+        asset (the caller reports members whose day 0 has no price).
+    taus : tuple of int
+        ``(first, last)`` tau of the panel, inclusive.
+    market : str, Mapping[str, str] or None
+        Ticker of ``returns`` whose returns are compounded over each asset row's interval; it may
+        map each asset to its own benchmark (``{"^N225": "ACWI", "SPY": "VT"}``). None: no market.
+    factors : Sequence[str]
+        Factor tickers of ``returns``, compounded over each asset row's interval like the market.
+    kind : {"simple", "log"}
+        How the returns are expressed.
+
+    Returns
+    -------
+    EventTimePanel
+        N = len(members) rows in the order of ``members`` (index reset), T = last - first + 1
+        columns: ``ret``, ``mkt``, ``dates`` (N, T), ``factors`` (N, T, F) or None, ``spans``
+        (N, T) or None.
+
+    Raises
+    ------
+    DataError
+        A member's asset has no returns, a member has no return on its day 0, or a benchmark or
+        factor has no returns.
     """
     r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
     groups = r.groupby("ticker", sort=False).indices

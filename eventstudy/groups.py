@@ -96,6 +96,20 @@ def define_groups(members: pd.DataFrame, column: str | None, *, by_event: bool =
 def check_group_names(members: pd.DataFrame, column: str | None, *, by_event: bool) -> None:
     """Refuse group values that would share a name with ``all`` or an event in ``tests.csv``.
 
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        One row per member with ``event_id`` (and the group column).
+    column : str or None
+        The group column; None (or a column ``members`` lacks) means no value groups, so nothing
+        can clash.
+    by_event : bool
+        Whether the study has one group per event; if False, only a clash with ``all`` counts.
+
+    Returns
+    -------
+    None
+
     Raises
     ------
     DataError
@@ -113,5 +127,19 @@ def check_group_names(members: pd.DataFrame, column: str | None, *, by_event: bo
 
 
 def value_groups(members: pd.DataFrame, column: str | None) -> list[str]:
-    """The value groups of ``column`` (without ``all``, events or assets), in order of appearance."""
+    """The value groups of ``column`` (without ``all``, events or assets), in order of appearance.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        One row per member (with the group column).
+    column : str or None
+        The group column; None (or a column ``members`` lacks) gives no groups.
+
+    Returns
+    -------
+    list of str
+        The distinct non-missing values as stripped text (see :func:`group_labels`), except one
+        equal to ``"all"``.
+    """
     return [g for g in define_groups(members, column, by_event=False) if g != ALL]

@@ -49,6 +49,20 @@ class BarAxis:
     ends: np.ndarray  # sorted unique datetime64[ns]
 
     def label(self, ends: np.ndarray) -> np.ndarray:
+        """Bar-end instants -> stand-in session labels: ``BASE`` plus the instant's rank in days.
+
+        Parameters
+        ----------
+        ends : numpy.ndarray of datetime64[ns]
+            Bar-end instants (UTC, naive), normally members of :attr:`ends`; an instant that is not
+            gets the rank of the first axis instant at or after it.
+
+        Returns
+        -------
+        numpy.ndarray of datetime64[ns]
+            One naive label per instant: ``1678-01-01`` for the first axis instant, one day later
+            for each next one.
+        """
         pos = np.searchsorted(self.ends, ends)
         return (BASE + pd.to_timedelta(pos, unit="D")).to_numpy()
 
@@ -76,7 +90,14 @@ def bar_ends(bars: pd.DataFrame, interval: str | Mapping[str, str]) -> pd.Series
 
     Returns
     -------
-    Series of tz-aware UTC instants, aligned with ``bars``.
+    pandas.Series
+        Tz-aware UTC instants (ns), aligned with ``bars`` (same index and row order).
+
+    Raises
+    ------
+    DataError
+        If ``interval`` is a mapping that lacks an instrument of ``bars``, or an interval is not a
+        bar length.
     """
 
     start = pd.DatetimeIndex(bars["time"]).tz_convert("UTC").as_unit("ns").asi8
@@ -130,6 +151,13 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     EventStudyResults
         Whose ``day0`` columns and AR ``date`` are bar-end instants in UTC (ISO 8601 with ``Z`` in
         the CSVs) and whose ``frequency`` is the interval.
+
+    Raises
+    ------
+    DataError
+        If ``backend="dask"``, ``date_only=`` or ``calendars=`` is passed, ``time`` is naive, there
+        are more distinct bar instants than the stand-in axis holds, ``market`` or an asset has no
+        bars, an interval is missing or invalid, or no (event, asset) pair falls inside the bars.
     """
     from .study import EventStudy
 
@@ -223,9 +251,35 @@ class BarRelabel:
     real: Mapping[str, str]
 
     def ticker(self, name: str) -> str:
+        """The real ticker of a stand-in ticker (``"SPY [bars]"`` -> ``"SPY"``); other names unchanged.
+
+        Parameters
+        ----------
+        name : str
+            A ticker as the daily engine names it.
+
+        Returns
+        -------
+        str
+        """
         return self.real.get(name, name)
 
     def frame(self, frame: pd.DataFrame, dates: Sequence[str] = ("date",)) -> pd.DataFrame:
+        """A copy of ``frame`` with real tickers in ``asset`` and bar-end instants in the date columns.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            A table of the daily engine (stand-in tickers and session labels).
+        dates : sequence of str, default ("date",)
+            Columns holding stand-in labels; each becomes the bar-end instants they stand for
+            (naive UTC; NaT stays NaT, a label beyond the axis maps to its first or last instant).
+            Columns ``frame`` lacks are skipped; ``asset`` is mapped only when present.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         out = frame.copy()
         if "asset" in out:
             out["asset"] = out["asset"].map(self.ticker)

@@ -31,9 +31,35 @@ def compute_returns(
 ) -> pd.DataFrame:
     """Daily returns from a daily price frame (``ticker, date, close, adj_close``).
 
-    Returns a frame ``ticker, date, prev_date, ret, sessions_spanned``: one row per price row
-    except each ticker's first. ``sessions_spanned`` counts the instrument's calendar sessions
-    from ``prev_date`` (exclusive) to ``date`` (inclusive): 1 normally, more across a data gap.
+    Each return is between consecutive rows of one ticker (sorted by date), dated by the later row.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Daily prices with ``ticker``, ``date`` (naive session dates) and the ``price`` column.
+    kind : {"simple", "log"}, default "simple"
+        ``"simple"``: ``p_t / p_{t-1} - 1``; ``"log"``: ``log(p_t / p_{t-1})``. Decimal fractions,
+        not percent.
+    price : {"adj_close", "close"}, default "adj_close"
+        Which price to use: the adjusted close (total return) or the raw close.
+    sessions : mapping of str to SessionTable, optional
+        Calendar of each ticker, used to count ``sessions_spanned``. A ticker not in it gets its
+        registered exchange calendar, else the dates of its own data
+        (:func:`eventstudy.assets.sessions_for`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``ticker, date, prev_date, ret, sessions_spanned``: one row per price row except
+        each ticker's first, sorted by ticker then date. ``sessions_spanned`` counts the
+        instrument's calendar sessions from ``prev_date`` (exclusive) to ``date`` (inclusive): 1
+        normally, more across a data gap (never less than 1).
+
+    Raises
+    ------
+    DataError
+        If ``kind`` or ``price`` is not one of the allowed values, or the chosen price is missing
+        (NaN) on some row.
     """
     if kind not in RETURN_KINDS:
         raise DataError(f"argument kind={kind!r}; pass one of {list(RETURN_KINDS)}")
@@ -72,7 +98,23 @@ def compute_returns(
 
 
 def session_gaps(prices: pd.DataFrame, sessions: Mapping[str, SessionTable] | None = None) -> pd.DataFrame:
-    """Calendar sessions with no price, between each ticker's first and last row (``ticker, date``)."""
+    """Calendar sessions with no price, between each ticker's first and last row (``ticker, date``).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Daily prices with ``ticker`` and ``date`` (naive session dates).
+    sessions : mapping of str to SessionTable, optional
+        Calendar of each ticker; a ticker not in it gets its registered exchange calendar, else the
+        dates of its own data (and then has no gaps).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``ticker, date``: one row per calendar session from the ticker's first to its last
+        price date (both inclusive) that has no price row; tickers in order of first appearance,
+        dates ascending within a ticker.
+    """
     sessions = dict(sessions or {})
     rows = []
     for ticker, grp in prices.groupby("ticker", sort=False):  # one pass, not a filter per ticker

@@ -62,6 +62,7 @@ def test_events_and_snapshot_commands(capsys):
     assert code == 0 and "ES_1m" in out and "CME_EQUITY" in out
 
 
+@pytest.mark.slow
 def test_run_main_job_writes_outputs(capsys, tmp_path):
     code, out, _ = run(capsys, "run", "--out", str(tmp_path / "res"), "--assets", "SPY,^N225,^KS11", "--n-boot", "200")
     assert code == 0
@@ -99,12 +100,39 @@ def test_run_user_files_without_asset_column_uses_every_column_but_the_market(ca
     assert set(tests["group"]) == {"all", "g1", "x", "y"}
 
 
+@pytest.mark.slow
+def test_a_users_run_gets_every_output_for_its_own_group_column(capsys, tmp_path):
+    """Nothing of the bundled example leaks into a user's run: its groups come from --group, its
+    battery tables and figures are made for them, and no Kuala Lumpur figure appears."""
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    dates = pd.bdate_range("2023-01-02", periods=400)
+    cols = {t: 100 * np.cumprod(1 + rng.normal(0, 0.01, 400)) for t in ("MKT", "AAA", "BBB", "CCC")}
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), **cols}).to_csv(tmp_path / "p.csv", index=False)
+    rows = [f"e{i},{dates[150 + 20 * i]:%Y-%m-%d},{'north' if i % 2 else 'south east'}" for i in range(10)]
+    (tmp_path / "e.csv").write_text("event_id,date,region\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "o"
+    code, stdout, err = run(capsys, "run", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv"),
+                            "--market", "MKT", "--group", "region", "--estimation", "-120:-11", "--n-boot", "100",
+                            "--placebo", "200", "--out", str(out))
+    assert code == 0, err
+    assert set(pd.read_csv(out / "tests.csv")["group"]) >= {"all", "north", "south east", "e0", "e9"}
+    assert (out / "tables" / "battery_north.md").is_file() and (out / "tables" / "battery_south_east.md").is_file()
+    assert set(pd.read_csv(out / "placebo.csv")["group"]) == {"all", "north", "south east"}
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["caar_by_group.png", "car_paths.png",
+                                                                  "placebo.png"]
+    assert not (out / "claims_check.csv").exists()  # no claims file given: none checked
+    assert "north" in stdout and "de-escalation" not in stdout
+
+
 def test_run_bad_window_is_a_clear_error(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--window", "1:-1"])
     assert "starts after it ends" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_python_dash_m():
     res = subprocess.run([sys.executable, "-m", "eventstudy", "align", "--assets", "^KS11", "--format", "csv"],
                          capture_output=True, text=True, check=True)
@@ -134,6 +162,7 @@ def test_run_factor_model_with_dimson_lags(capsys, tmp_path):
     assert code == 2 and "--model factor needs --factors" in err
 
 
+@pytest.mark.slow
 def test_run_chunked_backend_and_placebo_match_memory(capsys, tmp_path, monkeypatch):
     """--backend chunked in several blocks writes the numbers of the in-memory run; --placebo writes
     placebo.csv and its table, whose observed CAAR is the study's."""

@@ -139,6 +139,7 @@ def test_rbar_subset_of_large_groups(data, small_blocks, monkeypatch):
     assert_same(mem, ch)
 
 
+@pytest.mark.slow
 def test_bundled_markets_with_their_own_calendars(small_blocks):
     """The real study: 14 markets on 9 calendars, stale quotes, holidays, the headline numbers."""
     mem = us_china.study().fit()
@@ -235,6 +236,7 @@ def client():
         yield c
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("partition", ["event", "asset"])
 def test_dask_equals_local(data, client, tmp_path, partition):
     prices, events = data
@@ -245,6 +247,7 @@ def test_dask_equals_local(data, client, tmp_path, partition):
     assert_same(mem, d)
 
 
+@pytest.mark.slow
 def test_cli_points_at_an_existing_scheduler(data, client, tmp_path, capsys):
     """`eventstudy run --backend dask --scheduler ADDRESS` with Parquet prices: the fit and the
     placebo test run on that cluster; the CSVs equal the in-memory run's."""
@@ -266,6 +269,7 @@ def test_cli_points_at_an_existing_scheduler(data, client, tmp_path, capsys):
                                    err_msg=name)
 
 
+@pytest.mark.slow
 def test_dask_needs_parquet_not_a_frame(data, client):
     prices, events = data
     with pytest.raises(DataError, match="ParquetSource"):

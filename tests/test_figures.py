@@ -17,6 +17,7 @@ def res():
     return us_china.study(n_boot=200).fit()
 
 
+@pytest.mark.slow
 def test_save_all_writes_pngs(res, tmp_path):
     paths = figures.save_all(res, tmp_path, **us_china.figure_selection(res))
     paths += us_china.extra_figures(tmp_path)

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 120
+pytestmark = pytest.mark.slow
 PROBE_TAG = "eventstudy-probe"
 PROBE = (
     "import json as _json, sys as _sys, eventstudy as _es\n"

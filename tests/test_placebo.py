@@ -191,6 +191,7 @@ def test_reproducible_with_a_seed(study):
     pd.testing.assert_series_equal(a["caar"], b["caar"])
 
 
+@pytest.mark.slow
 def test_null_pvalues_are_roughly_uniform():
     """No event effect: across 40 independent data sets the placebo p-value is about uniform and
     the 95 % placebo band holds the zero-mean truth."""
@@ -305,6 +306,7 @@ def client():
         yield c
 
 
+@pytest.mark.slow
 def test_distributed_run_equals_local_run(client, tmp_path):
     from eventstudy.prices.parquet import ParquetSource
 
@@ -318,6 +320,7 @@ def test_distributed_run_equals_local_run(client, tmp_path):
     assert (remote[["group", "window", "note"]] == local[["group", "window", "note"]]).all().all()
 
 
+@pytest.mark.slow
 def test_distributed_run_needs_parquet_prices(client, study):
     with pytest.raises(es.DataError, match=r"ParquetSource.write\(prices, 'prices.parquet'\)"):
         placebo_test(study, n_draws=10, client=client)

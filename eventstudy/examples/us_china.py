@@ -108,9 +108,29 @@ def figure_selection(res) -> dict:
 
 
 def kuala_lumpur_figure(source=None, *, path=None, **kwargs):
-    """ES=F 1-minute bars, Friday 2025-10-24 12:00 to Sunday 10-26 22:00 ET, around the Kuala
+    """The intraday figure of ES=F around the Kuala Lumpur framework (:data:`KUALA_LUMPUR`).
+
+    ES=F 1-minute bars, Friday 2025-10-24 12:00 to Sunday 10-26 22:00 ET, around the Kuala
     Lumpur framework (2025-10-26 11:00 +08:00). Before = the Friday 15:59 ET bar close 6827.25 (the
-    settlement reference); after = the Sunday 18:00 ET reopen 6881.00: +0.79 %."""
+    settlement reference); after = the Sunday 18:00 ET reopen 6881.00: +0.79 %.
+
+    Parameters
+    ----------
+    source : PriceSource, optional
+        Where the intraday bars come from (anything with ``.intraday(ticker, start, end, interval)``);
+        default :class:`~eventstudy.BundledSource`. The event's timestamp is read from the bundled
+        catalog.
+    path : str or Path, optional
+        Where to save the figure (PNG); None: not saved.
+    **kwargs
+        Passed on to :func:`eventstudy.report.figures.intraday_move`; ``title`` defaults to one
+        naming the event's UTC time, ``before_at`` to :data:`KUALA_LUMPUR`'s Friday 15:59 ET bar.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure :func:`~eventstudy.report.figures.intraday_move` draws.
+    """
     from eventstudy.report.figures import intraday_move
 
     ex = KUALA_LUMPUR

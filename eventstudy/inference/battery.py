@@ -48,10 +48,40 @@ def run_tests(
     n_boot: int = 9999,
     min_overlap: int = 20,
 ) -> list[TestResult]:
-    """All requested tests: for each, one TestResult per event day (``tau``) then the window
-    (CAR) result with ``tau=None``. ``convention`` chooses the variance conventions ("clm" or
-    "estudy2"; see :meth:`Panel.s2`); ``min_overlap`` is the minimum number of common estimation
-    dates for a member pair to enter r̄."""
+    """Run the requested tests of :data:`TESTS` on a panel.
+
+    For each test, in the order requested: one TestResult per event day (``tau``) then the
+    window (CAR) result with ``tau=None``. A day on which no member has a return has a NaN
+    statistic with n = 0 (no RuntimeWarning).
+
+    Parameters
+    ----------
+    panel : Panel
+        Abnormal returns of the N members (a :class:`~eventstudy.inference.panel.ReducedPanel`
+        from the block engines works too).
+    tests : sequence of str or str
+        Test ids of :data:`TESTS` (a single id may be passed as a string); default all of them.
+    convention : {"clm", "estudy2"}
+        The variance conventions (see :meth:`Panel.s2`).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative hypothesis of every p-value.
+    seed : int
+        Seed of the random generator of the ``bootstrap`` test.
+    n_boot : int
+        Number of resampling draws of the ``bootstrap`` test (positive).
+    min_overlap : int
+        Minimum number of common estimation dates for a member pair to enter r̄.
+
+    Returns
+    -------
+    list of TestResult
+        L + 1 results per test (L = number of event days).
+
+    Raises
+    ------
+    DataError
+        An unknown convention, alternative or test id, or ``n_boot < 1``.
+    """
     check_convention(convention)
     check_alternative(alternative)
     if isinstance(tests, str):
@@ -100,11 +130,53 @@ def battery(
     n_boot: int = 9999,
     min_overlap: int = 20,
 ) -> pd.DataFrame:
-    """:func:`run_tests` as a DataFrame (see :func:`results_frame`)."""
+    """:func:`run_tests` as a DataFrame (see :func:`results_frame`).
+
+    Parameters
+    ----------
+    panel : Panel
+        Abnormal returns of the N members.
+    tests : sequence of str or str
+        Test ids of :data:`TESTS`; default all of them.
+    convention : {"clm", "estudy2"}
+        The variance conventions (see :meth:`Panel.s2`).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative hypothesis of every p-value.
+    seed : int
+        Seed of the ``bootstrap`` test's random generator.
+    n_boot : int
+        Number of ``bootstrap`` draws.
+    min_overlap : int
+        Minimum number of common estimation dates for a member pair to enter r̄.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``test, tau, statistic, pvalue, n, distribution, df, note`` (:data:`COLUMNS`),
+        one row per test and event day, then the window row (``tau`` <NA>) of each test.
+
+    Raises
+    ------
+    DataError
+        An unknown convention, alternative or test id, or ``n_boot < 1``.
+    """
     return results_frame(run_tests(panel, tests=tests, convention=convention, alternative=alternative,
                                    seed=seed, n_boot=n_boot, min_overlap=min_overlap))
 
 
 def dependence(panel: Panel, *, min_overlap: int = 20) -> DesignEffect:
-    """r̄ (Kolari-Pynnönen 2010, calendar-date aligned) and the Kish design effect of the panel."""
+    """r̄ (Kolari-Pynnönen 2010, calendar-date aligned) and the Kish design effect of the panel.
+
+    Parameters
+    ----------
+    panel : Panel
+        Abnormal returns of the N members (r̄ uses their estimation-window residuals).
+    min_overlap : int
+        Minimum number of common estimation dates for a member pair to enter r̄.
+
+    Returns
+    -------
+    DesignEffect
+        ``design_effect(N, r̄)`` (:func:`~eventstudy.inference.correlation.design_effect`).
+    """
     return Context(panel, min_overlap=min_overlap).deff

@@ -48,7 +48,21 @@ def member_subset(n: int) -> np.ndarray | None:
 
 
 def for_all_members(sub: CrossCorrelation, n: int) -> CrossCorrelation:
-    """r̄ of a subset (:func:`member_subset`) reported for the panel of ``n`` members it stands for."""
+    """r̄ of a subset (:func:`member_subset`) reported for the panel of ``n`` members it stands for.
+
+    Parameters
+    ----------
+    sub : CrossCorrelation
+        r̄ computed on the members of the subset.
+    n : int
+        Number of members of the whole panel.
+
+    Returns
+    -------
+    CrossCorrelation
+        ``sub``'s r̄, ``n_pairs``, alignment and ``min_overlap``, with ``n_possible = n (n - 1) / 2``
+        and ``approximate=True``.
+    """
     return CrossCorrelation(sub.rbar, sub.n_pairs, n * (n - 1) // 2, sub.aligned_on, sub.min_overlap, True)
 
 
@@ -90,6 +104,30 @@ def mean_cross_correlation(
     pairs, so the mean over all pairs of a seeded random subset of ``MEMBER_MAX`` members is an
     unbiased estimate of it (about 1.2·10^7 pairs); ``approximate`` is True and ``n_pairs`` counts
     the pairs of the subset.
+
+    Parameters
+    ----------
+    est_ar : array_like, shape (N, M)
+        Estimation-window residuals (abnormal returns) of the N members, NaN = missing.
+    est_dates : array_like of datetime64, shape (N, M), optional
+        Calendar dates of the residuals (NaT = missing); None aligns rows by position.
+    evt_dates : array_like of datetime64, shape (N, L), optional
+        Calendar dates of each member's event-window rows; None treats every pair as sharing an
+        event day.
+    min_overlap : int
+        Fewest common rows (dates) a pair needs to enter r̄.
+
+    Returns
+    -------
+    CrossCorrelation
+        r̄, the number of pairs it rests on out of N (N - 1) / 2, what the rows were aligned on
+        (``"calendar date"``, ``"row position"``, or ``"none"`` for fewer than two members) and
+        whether it is a subset estimate.
+
+    Raises
+    ------
+    DataError
+        ``est_ar`` is not 2-D, ``est_dates`` has another shape, or a member repeats a date.
     """
     a = np.asarray(est_ar, dtype=float)
     if a.ndim != 2:
@@ -376,6 +414,7 @@ class DesignEffect:
     df_eff: float  # (N - 1) / DEFF
 
     def describe(self) -> str:
+        """One line: r̄, DEFF, n_eff and df_eff."""
         return (f"r̄={self.rbar:.4f} DEFF={self.deff:.3f} n_eff={self.n_eff:.2f} df_eff={self.df_eff:.2f}")
 
 
@@ -384,6 +423,18 @@ def design_effect(n: int, rbar: float) -> DesignEffect:
 
     A naive standard error is too small by sqrt(DEFF); with N = 4 and r̄ = 0.5, DEFF = 2.5 and
     df_eff = 1.2: four markets hit on one date carry little independent information.
+
+    Parameters
+    ----------
+    n : int
+        Number of members N.
+    rbar : float
+        Mean pairwise correlation r̄ (:func:`mean_cross_correlation`).
+
+    Returns
+    -------
+    DesignEffect
+        ``n``, ``rbar``, DEFF, n_eff and df_eff; the last three NaN when DEFF is not positive.
     """
     deff = 1.0 + (n - 1) * rbar
     if not deff > 0:
@@ -392,7 +443,20 @@ def design_effect(n: int, rbar: float) -> DesignEffect:
 
 
 def kp_factor_bmp(n: int | np.ndarray, rbar: float) -> np.ndarray:
-    """sqrt((1 - r̄) / (1 + (N - 1) r̄)), Kolari-Pynnönen (2010) eq. for the adjusted BMP t."""
+    """sqrt((1 - r̄) / (1 + (N - 1) r̄)), Kolari-Pynnönen (2010) eq. for the adjusted BMP t.
+
+    Parameters
+    ----------
+    n : int or ndarray
+        Number of members N (per day, say).
+    rbar : float
+        Mean pairwise correlation r̄.
+
+    Returns
+    -------
+    ndarray of float, shape of ``n``
+        The factor multiplying the BMP t; NaN where 1 + (N - 1) r̄ <= 0 or r̄ > 1.
+    """
     n = np.asarray(n, dtype=float)
     den = 1.0 + (n - 1.0) * rbar
     num = 1.0 - rbar
@@ -401,7 +465,20 @@ def kp_factor_bmp(n: int | np.ndarray, rbar: float) -> np.ndarray:
 
 
 def kp_factor_patell(n: int | np.ndarray, rbar: float) -> np.ndarray:
-    """1 / sqrt(1 + (N - 1) r̄), Kolari-Pynnönen (2010) adjustment of the Patell Z."""
+    """1 / sqrt(1 + (N - 1) r̄), Kolari-Pynnönen (2010) adjustment of the Patell Z.
+
+    Parameters
+    ----------
+    n : int or ndarray
+        Number of members N (per day, say).
+    rbar : float
+        Mean pairwise correlation r̄.
+
+    Returns
+    -------
+    ndarray of float, shape of ``n``
+        The factor multiplying the Patell Z; NaN where 1 + (N - 1) r̄ <= 0.
+    """
     n = np.asarray(n, dtype=float)
     den = 1.0 + (n - 1.0) * rbar
     return np.divide(1.0, np.sqrt(np.abs(den)), out=np.full(n.shape, np.nan), where=den > 0)

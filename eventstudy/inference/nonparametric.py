@@ -208,7 +208,28 @@ def _grank_many(ctx: Context, gs: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column sums of the centred GRANK ranks U_it over this panel's members, (J, M + 1) each
     (``u_sum``, ``n_t``), for standardized event values ``g`` (N, J) already scaled by their
-    cross-sectional SD. Sums over disjoint sets of members add up to those of their union."""
+    cross-sectional SD. Sums over disjoint sets of members add up to those of their union.
+
+    For event 'day' j, member i's M standardized estimation residuals (``ctx.est_sar``) are
+    ranked together with g_ij (average ranks for ties, NaN omitted) and U_it = rank / (T_i + 1) - 1/2,
+    T_i = M_i + 1 when g_ij is present and M_i otherwise (Kolari & Pynnönen 2011); the ranks come
+    from :func:`estimation_ranks` without re-ranking per day.
+
+    Parameters
+    ----------
+    ctx : Context
+        The run: the panel's estimation-window ARs (N, M), its convention's s_i^2 and the shared
+        estimation ranks.
+    g : ndarray, shape (N, J)
+        Standardized event values of each member for J event 'days' (NaN = missing).
+
+    Returns
+    -------
+    u_sum : ndarray of float, shape (J, M + 1)
+        Sum over members of U_it on each estimation row, the last column the event 'day'.
+    n_t : ndarray of int64, shape (J, M + 1)
+        Number of members with a value on each of those rows.
+    """
     p = ctx.panel
     re, me, fix = estimation_ranks(ctx)
     est = p.est_ar

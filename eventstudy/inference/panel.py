@@ -21,6 +21,13 @@ CONVENTIONS: tuple[str, ...] = ("clm", "estudy2")
 
 
 def check_convention(convention: str) -> Convention:
+    """``convention`` itself if it is one of :data:`CONVENTIONS` (``"clm"`` or ``"estudy2"``).
+
+    Raises
+    ------
+    DataError
+        For any other value.
+    """
     if convention not in CONVENTIONS:
         raise DataError(f"convention={convention!r}: use 'clm' (Campbell-Lo-MacKinlay, default) or 'estudy2'")
     return convention  # type: ignore[return-value]
@@ -255,6 +262,7 @@ class Panel(_Stats):
     # ------------------------------------------------------------------ shapes
     @property
     def n_est(self) -> int:
+        """Number of estimation-window rows M (columns of ``est_ar``)."""
         return int(self.est_ar.shape[1])
 
     @property
@@ -311,6 +319,7 @@ class Panel(_Stats):
 
     @property
     def has_market_term(self) -> bool:
+        """Whether the forecast-error factors include the market term (``k == 2`` with market returns)."""
         return self.k == 2 and self.est_mkt is not None
 
     # ------------------------------------------------------------------ primitives of _Stats
@@ -396,4 +405,5 @@ class ReducedPanel(_Stats):
 
     @cached_property
     def evt_has_nan(self) -> bool:
+        """Whether some event-window abnormal return is missing."""
         return _nan.has_nan(self.evt_ar)

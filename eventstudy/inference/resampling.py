@@ -16,7 +16,23 @@ from .results import TestResult
 
 def empirical_pvalue(obs: float, null: np.ndarray, alternative: str) -> float:
     """p-value of ``obs`` against a resampled ``null``: equal-tailed two-sided 2 min(P+, P-) with
-    P+ = (1 + #{null >= obs}) / (B + 1), or one side with ``alternative``; NaN without draws."""
+    P+ = (1 + #{null >= obs}) / (B + 1), or one side with ``alternative``; NaN without draws.
+
+    Parameters
+    ----------
+    obs : float
+        The observed statistic.
+    null : ndarray
+        The B resampled values of the statistic under the null.
+    alternative : {"two-sided", "greater", "less"}
+        ``"greater"`` returns P+, ``"less"`` P- = (1 + #{null <= obs}) / (B + 1); anything else
+        the two-sided min(1, 2 min(P+, P-)).
+
+    Returns
+    -------
+    float
+        The p-value; NaN when ``obs`` is not finite or ``null`` is empty.
+    """
     b = null.size
     if not math.isfinite(obs) or b == 0:
         return math.nan

@@ -40,13 +40,36 @@ class TestResult:
 
 
 def check_alternative(alternative: str) -> Alternative:
+    """``alternative`` itself if it is one of :data:`ALTERNATIVES` (two-sided, greater, less).
+
+    Raises
+    ------
+    DataError
+        For any other value.
+    """
     if alternative not in ALTERNATIVES:
         raise DataError(f"alternative={alternative!r}: use one of {', '.join(ALTERNATIVES)}")
     return alternative  # type: ignore[return-value]
 
 
 def pvalue(stat: float, alternative: str, df: float | None = None) -> float:
-    """p-value of ``stat`` under N(0,1) (``df is None``) or Student t(df)."""
+    """p-value of ``stat`` under N(0,1) (``df is None``) or Student t(df).
+
+    Parameters
+    ----------
+    stat : float
+        The test statistic.
+    alternative : {"two-sided", "greater", "less"}
+        ``"greater"``: P(X >= stat); ``"less"``: P(X <= stat); anything else the two-sided
+        min(1, 2 P(X >= |stat|)).
+    df : float, optional
+        Degrees of freedom of the t reference; None for N(0,1).
+
+    Returns
+    -------
+    float
+        The p-value; NaN when ``stat`` is not finite or ``df`` is not positive.
+    """
     if not math.isfinite(stat) or (df is not None and not (df > 0)):
         return math.nan
     # scipy.special directly: a frozen scipy.stats distribution costs ~1 ms to build per call

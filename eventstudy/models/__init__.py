@@ -43,7 +43,18 @@ COND_MAX = 1e12
 
 def identified(eig_min: np.ndarray, eig_max: np.ndarray) -> np.ndarray:
     """Whether normal equations with these extreme eigenvalues identify the parameters
-    (condition number finite, positive and at most :data:`COND_MAX`)."""
+    (condition number finite, positive and at most :data:`COND_MAX`).
+
+    Parameters
+    ----------
+    eig_min, eig_max : ndarray
+        Smallest and largest eigenvalue of each X'X (same shape, one per member or position).
+
+    Returns
+    -------
+    ndarray of bool
+        True where ``eig_max / eig_min`` is finite, positive and <= :data:`COND_MAX`.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         cond = eig_max / eig_min
     return np.isfinite(cond) & (cond > 0) & (cond <= COND_MAX)
@@ -51,7 +62,19 @@ def identified(eig_min: np.ndarray, eig_max: np.ndarray) -> np.ndarray:
 
 def minimum_observations(model: NormalReturnModel, min_estimation: int) -> int:
     """Fewest usable estimation rows a member needs: ``max(min_estimation, k + 3)`` (the test
-    battery's Patell variance (M - k)/(M - k - 2) needs M > k + 2)."""
+    battery's Patell variance (M - k)/(M - k - 2) needs M > k + 2).
+
+    Parameters
+    ----------
+    model : NormalReturnModel
+        The model; its ``k`` estimated parameters set the floor.
+    min_estimation : int
+        The study's own minimum.
+
+    Returns
+    -------
+    int
+    """
     return max(int(min_estimation), model.k + 3)
 
 
@@ -107,7 +130,20 @@ class NormalReturnModel:
         raise NotImplementedError
 
     def offset(self, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
-        """Part of the normal return that is fixed, not estimated (the market for market-adjusted)."""
+        """Part of the normal return that is fixed, not estimated (the market for market-adjusted).
+
+        Parameters
+        ----------
+        ret : ndarray, shape (N, T)
+            Returns.
+        reg : ndarray
+            The model's regressors (:meth:`regressors`).
+
+        Returns
+        -------
+        ndarray, shape (N, T)
+            Zeros here: nothing of the normal return is fixed in the base class.
+        """
         return np.zeros_like(ret)
 
     @property
@@ -121,7 +157,21 @@ class NormalReturnModel:
 
     # ------------------------------------------------------------------ shared machinery
     def design(self, reg: np.ndarray, cols) -> np.ndarray:
-        """(N, len(cols), p) regressors on the columns ``cols`` (short windows only)."""
+        """(N, len(cols), p) regressors on the columns ``cols`` (short windows only).
+
+        Parameters
+        ----------
+        reg : ndarray, shape (N, T) or (N, T, F)
+            The model's regressors (:meth:`regressors`).
+        cols : slice or ndarray of int
+            Panel columns (a window's).
+
+        Returns
+        -------
+        ndarray, shape (N, len(cols), p)
+            The p columns of :meth:`columns` stacked on the last axis; shape (N, len(cols), 0) for a
+            model with nothing estimated.
+        """
         xs = [x[:, cols] for x in self.columns(reg)]
         n = reg.shape[0]
         width = len(range(*cols.indices(reg.shape[1]))) if isinstance(cols, slice) else len(cols)
@@ -130,7 +180,29 @@ class NormalReturnModel:
     def observed(self, ret: np.ndarray, reg: np.ndarray,
                  cols=slice(None)) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
         """``(y, xs, ok)`` on the columns ``cols``: the return less the offset, the regressors of
-        the free parameters, and where a row has everything an abnormal return needs."""
+        the free parameters, and where a row has everything an abnormal return needs.
+
+        A row is observed when the return less the offset and every regressor of :meth:`columns`
+        are finite, and (a model that needs a market, with (N, T) regressors) the market return too.
+
+        Parameters
+        ----------
+        ret : ndarray, shape (N, T)
+            Returns.
+        reg : ndarray, shape (N, T) or (N, T, F)
+            The model's regressors (:meth:`regressors`).
+        cols : slice or ndarray of int
+            Panel columns to take (default all).
+
+        Returns
+        -------
+        y : ndarray, shape (N, C)
+            ``ret - offset`` on the C columns ``cols``.
+        xs : list of ndarray, each (N, C)
+            The regressors of the free parameters on those columns (p of them).
+        ok : ndarray of bool, shape (N, C)
+            Where the row is observed.
+        """
         y = ret[:, cols] - self.offset(ret, reg)[:, cols]
         xs = [x[:, cols] for x in self.columns(reg)]
         ok = np.isfinite(y)
@@ -221,7 +293,22 @@ class NormalReturnModel:
         return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv)
 
     def predict(self, fit: Fit, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
-        """Normal returns (N, T) of every panel row from the fitted parameters."""
+        """Normal returns (N, T) of every panel row from the fitted parameters.
+
+        Parameters
+        ----------
+        fit : Fit
+            The fit (:meth:`fit`); ``params`` (N, p).
+        ret : ndarray, shape (N, T)
+            Returns (the offset may depend on them).
+        reg : ndarray, shape (N, T) or (N, T, F)
+            The model's regressors (:meth:`regressors`).
+
+        Returns
+        -------
+        ndarray, shape (N, T)
+            ``offset + sum_a params[:, a] * x_a``; NaN where the offset or a regressor is missing.
+        """
         out = self.offset(ret, reg).astype(float, copy=True)
         for a, x in enumerate(self.columns(reg)):
             out += x * fit.params[:, a : a + 1]
@@ -333,10 +420,12 @@ class ConstantMean(NormalReturnModel):
     needs_market: ClassVar[bool] = False
 
     def columns(self, reg: np.ndarray) -> list[np.ndarray]:
+        """One column of ones (the mean)."""
         return [np.broadcast_to(1.0, reg.shape[:2])]  # a read-only view: no (N, T) array of ones
 
     @property
     def param_names(self) -> list[str]:
+        """``["mean"]``."""
         return ["mean"]
 
 
@@ -348,13 +437,29 @@ class MarketAdjusted(NormalReturnModel):
     k: ClassVar[int] = 0
 
     def columns(self, reg: np.ndarray) -> list[np.ndarray]:
+        """No column: nothing is estimated."""
         return []
 
     def offset(self, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
+        """The market return: the whole normal return is fixed.
+
+        Parameters
+        ----------
+        ret : ndarray, shape (N, T)
+            Returns (unused).
+        reg : ndarray, shape (N, T)
+            Market returns (:meth:`regressors`).
+
+        Returns
+        -------
+        ndarray, shape (N, T)
+            ``reg`` itself.
+        """
         return reg
 
     @property
     def param_names(self) -> list[str]:
+        """No parameter."""
         return []
 
 
@@ -366,10 +471,12 @@ class MarketModel(NormalReturnModel):
     k: ClassVar[int] = 2
 
     def columns(self, reg: np.ndarray) -> list[np.ndarray]:
+        """Ones (alpha) and the market returns (beta)."""
         return [np.broadcast_to(1.0, reg.shape), reg]
 
     @property
     def param_names(self) -> list[str]:
+        """``["alpha", "beta"]``."""
         return ["alpha", "beta"]
 
 
@@ -396,14 +503,27 @@ class FactorModel(NormalReturnModel):
 
     @property
     def k(self) -> int:  # type: ignore[override]
+        """Number of estimated parameters: 1 + F (2 lags + 1)."""
         return 1 + len(self.factors) * (2 * self.lags + 1)
 
     def regressors(self, panel) -> np.ndarray:
+        """The panel's factor returns (N, T, F).
+
+        Raises
+        ------
+        SpecificationError
+            The panel was built without exactly these factors.
+        """
         if panel.factors is None or tuple(panel.factor_names) != self.factors:
             raise SpecificationError(f"the panel was built without factors {self.factors}; pass them to build_panel")
         return panel.factors
 
     def columns(self, reg: np.ndarray) -> list[np.ndarray]:
+        """Ones (alpha), then for each factor its returns shifted by lag = -lags .. +lags rows.
+
+        A positive lag takes an earlier row (the factor's past); rows shifted in from outside the
+        panel are NaN.
+        """
         out = [np.broadcast_to(1.0, reg.shape[:2])]
         for f in range(reg.shape[2]):
             x = reg[:, :, f]
@@ -421,6 +541,7 @@ class FactorModel(NormalReturnModel):
 
     @property
     def param_names(self) -> list[str]:
+        """``alpha`` then ``beta[F]`` per factor (``beta[F,+l]`` per lag with Dimson terms)."""
         names = ["alpha"]
         for f in self.factors:
             for lag in range(-self.lags, self.lags + 1):
@@ -428,6 +549,7 @@ class FactorModel(NormalReturnModel):
         return names
 
     def describe(self) -> str:
+        """One line for table notes: the factors and the Dimson leads and lags, if any."""
         text = f"factor model on {', '.join(self.factors)}"
         return text + (f" with Dimson leads and lags of {self.lags} session(s)" if self.lags else "")
 

@@ -79,7 +79,30 @@ class Block:
 
 def make_blocks(members: pd.DataFrame, *, partition: str, capacity: int) -> list[np.ndarray]:
     """Member positions per block: whole events (or assets) together, at most ``capacity``
-    members per block unless one event (asset) alone is larger, which is then split."""
+    members per block unless one event (asset) alone is larger, which is then split.
+
+    Units (events or assets) are taken in order of first appearance and packed greedily; a unit
+    larger than ``capacity`` gets blocks of its own, cut into ``capacity`` members each.
+
+    Parameters
+    ----------
+    members : DataFrame
+        The prepared members (``event_id, asset``, ...), one row each.
+    partition : {"event", "asset"}
+        Keep whole events or whole assets together.
+    capacity : int
+        Members per block (:func:`capacity`).
+
+    Returns
+    -------
+    list of ndarray of int
+        Positions in ``members`` of each block's members, sorted.
+
+    Raises
+    ------
+    DataError
+        An unknown ``partition``.
+    """
     if partition not in PARTITIONS:
         raise DataError(f"partition={partition!r}: use 'event' (whole events per block) or 'asset'")
     key = "event_id" if partition == "event" else "asset"
@@ -102,7 +125,33 @@ def make_blocks(members: pd.DataFrame, *, partition: str, capacity: int) -> list
 
 # ---------------------------------------------------------------------------------- pass A
 def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
-    """Pass A of one block -> (light results for the client, heavy arrays kept for pass B)."""
+    """Pass A of one block -> (light results for the client, heavy arrays kept for pass B).
+
+    Builds the block's panel (reading its tickers from ``block.source`` when ``block.rets`` is
+    None, as a Dask worker does), estimates it, runs the battery of the groups wholly inside the
+    block and keeps, for the groups that span blocks, each member's battery inputs and the block's
+    estimation-row sums (average AR, Corrado rank sums).
+
+    Parameters
+    ----------
+    plan : Plan
+        The study's plan.
+    block : Block
+        The block's members, tickers, event-window days and groups.
+
+    Returns
+    -------
+    light : dict
+        ``index``, ``short`` ((study position, reason) of members failing the minimum-observations
+        rule), ``n_in``, ``gids`` (study positions of the kept members) and, when some member is
+        kept, ``car``, ``params``, ``tests`` ({(group, window label): tests frame}), ``stats``
+        (per-member battery inputs, ``common`` and per ``window``), ``sums`` (per spanning group)
+        and ``evt`` (:func:`~eventstudy.pipeline.estimate.event_rows`).
+    heavy : dict
+        Arrays of the kept members for pass B: ``est_ar``, ``est_dates`` (N, M), ``evt_ar``,
+        ``evt_dates`` (N, L), ``evt_taus`` (L,) over the union of the windows, and with ranks
+        ``est_rank``, ``fix_rows``, ``fix_vals``; empty when no member is kept.
+    """
     rets = block.rets
     if rets is None:  # a worker reads its own tickers: Parquet filtered to them, not a pickled frame
         prices = block.source.daily(block.tickers)
@@ -194,7 +243,23 @@ def _taus_cols(taus: np.ndarray, w) -> np.ndarray:
 
 
 def block_rows(heavy: Mapping, rows: np.ndarray, windows: list) -> dict:
-    """Estimation ARs and dates of some members of a block, and their event-window dates."""
+    """Estimation ARs and dates of some members of a block, and their event-window dates.
+
+    Parameters
+    ----------
+    heavy : Mapping
+        The block's heavy arrays (:func:`run_block`), in memory or memory-mapped.
+    rows : ndarray of int
+        Rows of the block's kept members to gather (R of them).
+    windows : list of Window
+        Windows whose event-window dates to gather.
+
+    Returns
+    -------
+    dict
+        ``est_ar`` (R, M), ``est_dates`` (R, M) and, under each window's label, its (R, L_w)
+        event-window dates.
+    """
     out = {"est_ar": np.asarray(heavy["est_ar"][rows]), "est_dates": np.asarray(heavy["est_dates"][rows])}
     taus = np.asarray(heavy["evt_taus"])
     for w in windows:
@@ -204,7 +269,34 @@ def block_rows(heavy: Mapping, rows: np.ndarray, windows: list) -> dict:
 
 def block_grank(heavy: Mapping, rows: np.ndarray, w: Window, g: np.ndarray, k: int,
                 convention: str) -> tuple[np.ndarray, np.ndarray]:
-    """GRANK column sums of some members of a block (:func:`nonparametric.grank_partial_sums`)."""
+    """GRANK column sums of some members of a block (:func:`nonparametric.grank_partial_sums`).
+
+    The estimation ranks stored by pass A are reused when the block has them.
+
+    Parameters
+    ----------
+    heavy : Mapping
+        The block's heavy arrays (:func:`run_block`).
+    rows : ndarray of int
+        Rows of the block's kept members (R of them).
+    w : Window
+        The event window.
+    g : ndarray, shape (R, J)
+        Standardized event values of those members, already scaled by the group's
+        cross-sectional SD.
+    k : int
+        Number of estimated model parameters (sets the residual variance's degrees of freedom).
+    convention : {"clm", "estudy2"}
+        Variance convention of s_i^2.
+
+    Returns
+    -------
+    u_sum : ndarray, shape (J, M + 1)
+        Sum over these members of the centred ranks U_it per estimation row, the last column the
+        event 'day' (:func:`~eventstudy.inference.nonparametric.grank_partial_sums`).
+    n_t : ndarray of int64, shape (J, M + 1)
+        Number of these members with a value on each of those rows.
+    """
     cols = _taus_cols(np.asarray(heavy["evt_taus"]), w)
     extra = {"fe": np.ones((rows.size, cols.size)), "car_fe": np.ones(rows.size)} if k > 2 else {}
     ip = Panel(est_ar=np.asarray(heavy["est_ar"][rows]), evt_ar=np.asarray(heavy["evt_ar"][rows][:, cols]),
@@ -219,6 +311,24 @@ def block_grank(heavy: Mapping, rows: np.ndarray, w: Window, g: np.ndarray, k: i
 # ---------------------------------------------------------------------------------- the fit
 def capacity(prepared: Prepared, budget: int, *, dask: bool) -> int:
     """Members per block within ``budget`` bytes (per task with Dask).
+
+    A member costs :data:`BYTES_PER_CELL` per panel row and per (1 + F) series. In one process
+    the budget must also hold the resident size now and the results of every member
+    (:data:`RESULT_BYTES` per window, :data:`RESULT_BYTES_MEMBER`); a Dask worker holds one block.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared study (its plan's tau range and factors, its members).
+    budget : int
+        Memory budget in bytes.
+    dask : bool
+        Whether the blocks run as Dask tasks.
+
+    Returns
+    -------
+    int
+        Members per block, at least 1.
 
     Raises
     ------
@@ -244,7 +354,34 @@ def capacity(prepared: Prepared, budget: int, *, dask: bool) -> int:
 
 
 def fit_blocks(spec, prepared: Prepared, execution: Execution):
-    """Fit a prepared study with the chunked or Dask engine (:class:`Execution`)."""
+    """Fit a prepared study with the chunked or Dask engine (:class:`Execution`).
+
+    The chunked engine first adds the benchmark's interval returns to ``prepared.returns``
+    (:func:`~eventstudy.eventtime.with_interval_returns`), in place. The executor is closed
+    (spill files removed, a cluster it started shut down) whatever happens.
+
+    Parameters
+    ----------
+    spec : EventStudy
+        The study.
+    prepared : Prepared
+        Its :func:`~eventstudy.pipeline.prepare.prepare` output.
+    execution : Execution
+        Backend ``"chunked"`` or ``"dask"``, memory budget, partition, client, progress.
+
+    Returns
+    -------
+    EventStudyResults
+        The same results the in-memory engine gives (:func:`eventstudy.results.assemble`).
+
+    Raises
+    ------
+    DataError
+        The budget cannot hold one member, or Dask is given prices other than a Parquet or
+        bundled source.
+    EstimationWindowError
+        Every member fails the minimum-observations rule.
+    """
     plan = prepared.plan
     members = prepared.members
     dask = execution.backend == "dask"
@@ -390,6 +527,28 @@ class GroupReducer:
     _rows_cache: dict = field(default_factory=dict)
 
     def panel(self, w: Window, common, per_w, has_market_term) -> ReducedPanel:
+        """The group's battery panel over window ``w``, from pass A's sums; pass B runs on demand.
+
+        r̄ and GRANK's column sums are computed only when the battery asks for them, from the
+        blocks' heavy arrays through the executor.
+
+        Parameters
+        ----------
+        w : Window
+            The event window.
+        common : dict of ndarray
+            Per-member vectors of every fitted member in final order: ``m_i``, ``var_est``,
+            ``row_sumsq``, ``est_pos``.
+        per_w : dict of ndarray
+            The same for window ``w``: ``evt_ar`` (N, L), ``fe`` (N, L), ``car_factor``, ``l_i``.
+        has_market_term : bool
+            Whether the forecast-error factors include the market term.
+
+        Returns
+        -------
+        ReducedPanel
+            The group's members, labelled ``event/asset`` in error messages.
+        """
         idx, plan = self.idx, self.plan
         parts = [x["sums"][self.name] for x in self.lights if self.name in x.get("sums", {})]
         est_sum = sum(p["est_sum"] for p in parts)

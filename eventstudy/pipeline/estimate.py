@@ -100,7 +100,22 @@ def estimate(plan: Plan, members: pd.DataFrame, panel: EventTimePanel,
 def params_frame(plan: Plan, e: Estimate) -> pd.DataFrame:
     """The fitted parameters per member: ``event_id, asset, n_est, n_excluded, est_first,
     est_last, sigma, df`` and one column per parameter (:attr:`NormalReturnModel.param_names`),
-    plus ``dimson_beta[F]`` per factor for a factor model with leads and lags."""
+    plus ``dimson_beta[F]`` per factor for a factor model with leads and lags.
+
+    Parameters
+    ----------
+    plan : Plan
+        The study's plan (its model).
+    e : Estimate
+        A fitted estimate (``fit`` not None).
+
+    Returns
+    -------
+    DataFrame
+        One row per member of ``e.panel``: ``n_est`` estimation rows used, ``n_excluded`` rows
+        inside other events' windows, ``est_first``/``est_last`` the first and last date used
+        (NaT when none), ``sigma`` = s_i, ``df`` = M_i - k, then the parameters.
+    """
     model, fit, panel = plan.model, e.fit, e.panel
     n = len(panel.members)
     est_dates = panel.dates[:, e.est_cols]
@@ -130,8 +145,20 @@ def params_frame(plan: Plan, e: Estimate) -> pd.DataFrame:
 
 
 def event_rows(plan: Plan, e: Estimate) -> dict[str, np.ndarray]:
-    """The event-window rows of an estimate as arrays (what every engine keeps for the views):
-    ``taus`` (L,), ``dates``, ``ret``, ``normal``, ``ar`` (N, L) over the union of the windows."""
+    """The event-window rows of an estimate as arrays (what every engine keeps for the views).
+
+    Parameters
+    ----------
+    plan : Plan
+        The study's plan (its windows).
+    e : Estimate
+        A fitted estimate.
+
+    Returns
+    -------
+    dict of ndarray
+        ``taus`` (L,), ``dates``, ``ret``, ``normal``, ``ar`` (N, L) over the union of the windows.
+    """
     cols = np.unique(np.concatenate([e.panel.cols(w) for w in plan.windows]))
     return {"taus": e.panel.taus[cols], "dates": e.panel.dates[:, cols], "ret": e.panel.ret[:, cols],
             "normal": e.normal[:, cols], "ar": e.ar[:, cols]}
@@ -140,7 +167,26 @@ def event_rows(plan: Plan, e: Estimate) -> dict[str, np.ndarray]:
 def tidy_rows(members: pd.DataFrame, member: np.ndarray, taus: np.ndarray, arrays: dict[str, np.ndarray],
               part: np.ndarray | str) -> pd.DataFrame:
     """(N, L) arrays as a tidy frame keyed (event_id, asset, tau) with ``member`` (the position in
-    the results' ``members``) first; rows without a date (past the data) dropped."""
+    the results' ``members``) first; rows without a date (past the data) dropped.
+
+    Parameters
+    ----------
+    members : DataFrame
+        ``event_id, asset`` of the N members, in the order of the arrays' rows.
+    member : ndarray of int, shape (N,)
+        Each member's position in the results' ``members``.
+    taus : ndarray of int, shape (L,)
+        Tau of each column.
+    arrays : dict of ndarray
+        ``dates``, ``ret``, ``normal``, ``ar``, each (N, L).
+    part : ndarray of str, shape (N, L), or str
+        The ``part`` label of each cell, or one label for all.
+
+    Returns
+    -------
+    DataFrame
+        :data:`AR_COLUMNS`, member-major, one row per cell with a date.
+    """
     n, t = arrays["ar"].shape
     frame = pd.DataFrame({
         "member": np.repeat(np.asarray(member, dtype=np.int64), t),
@@ -156,7 +202,23 @@ def tidy_rows(members: pd.DataFrame, member: np.ndarray, taus: np.ndarray, array
 
 def ar_rows(plan: Plan, e: Estimate, member: np.ndarray) -> pd.DataFrame:
     """Tidy AR rows of the estimation window and the union of the event windows, ``part`` being
-    ``estimation``, ``estimation-excluded`` (inside another event's window) or ``event``."""
+    ``estimation``, ``estimation-excluded`` (inside another event's window) or ``event``.
+
+    Parameters
+    ----------
+    plan : Plan
+        The study's plan (its windows).
+    e : Estimate
+        A fitted estimate.
+    member : ndarray of int, shape (N,)
+        Position of each of ``e``'s members in the results' ``members``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`AR_COLUMNS` (:func:`tidy_rows`): per member its estimation rows, then its
+        event-window rows.
+    """
     panel = e.panel
     est_cols = np.arange(e.est_cols.start, e.est_cols.stop)
     evt_cols = np.unique(np.concatenate([panel.cols(w) for w in plan.windows]))
@@ -187,7 +249,22 @@ def excluded_days(e: Estimate) -> pd.DataFrame:
 def iter_estimates(prepared: Prepared, members: pd.DataFrame) -> Iterator[tuple[np.ndarray, Estimate]]:
     """``(positions, estimate)`` of ``members`` (the study's fitted members), block by block (at
     most :data:`CELLS_PER_BLOCK` panel cells each): what the on-demand views and the writer use,
-    whichever engine fitted the study."""
+    whichever engine fitted the study.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared study (plan, returns, event-window days).
+    members : DataFrame
+        The members to estimate, in order.
+
+    Yields
+    ------
+    positions : ndarray of int
+        Positions in ``members`` of the block's members.
+    estimate : Estimate
+        Their :func:`estimate`, from a panel of the block's tickers and benchmarks only.
+    """
     plan = prepared.plan
     width = (plan.taus[1] - plan.taus[0] + 1) * (1 + len(plan.factors))
     size = max(1, CELLS_PER_BLOCK // width)

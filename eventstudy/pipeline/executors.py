@@ -32,6 +32,21 @@ _UNITS = {"": 1, "B": 1, "K": 1e3, "KB": 1e3, "KIB": 1024, "M": 1e6, "MB": 1e6, 
 def parse_memory(value: int | float | str | None, *, argument: str = "memory") -> int:
     """Bytes from ``2_000_000_000``, ``"2GB"``, ``"1.5 GiB"`` or ``"500MB"`` (None: 2 GiB).
 
+    Units are case-insensitive; K, M, G, T (with or without B) are powers of 1000, KiB, MiB, GiB,
+    TiB powers of 1024; spaces are ignored.
+
+    Parameters
+    ----------
+    value : int, float, str or None
+        The size; None gives :data:`DEFAULT_MEMORY`.
+    argument : str
+        Name of the option, for the error message.
+
+    Returns
+    -------
+    int
+        The size in bytes (truncated).
+
     Raises
     ------
     SpecificationError
@@ -126,6 +141,7 @@ class Progress:
         print(message, file=sys.stderr, flush=True)
 
     def step(self, members: int) -> None:
+        """Count one finished block of ``members`` members and report it (elapsed time, peak RSS)."""
         self.done += 1
         if self.fn:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -149,6 +165,22 @@ class LocalExecutor:
         self._maps: dict = {}
 
     def run(self, plan, blocks: list) -> tuple[list[dict], list]:
+        """Pass A of every block, one after the other, with each block's heavy arrays spilled.
+
+        Parameters
+        ----------
+        plan : Plan
+            The study's plan.
+        blocks : list of Block
+            The blocks; one without returns gets its tickers' rows of ``self.rets`` (if set).
+
+        Returns
+        -------
+        lights : list of dict
+            Each block's light results (:func:`~eventstudy.pipeline.blocks.run_block`).
+        handles : list of dict
+            Each block's heavy arrays as ``{name: path of its .npy file}``.
+        """
         lights, handles = [], []
         bar = Progress(self.progress, len(blocks), "chunked")
         for b in blocks:
@@ -185,6 +217,19 @@ class LocalExecutor:
             mm.madvise(mmap.MADV_DONTNEED)
 
     def grank(self, requests: list) -> list:
+        """GRANK column sums of some members of each block (the ``block_grank`` function).
+
+        Parameters
+        ----------
+        requests : list of (handle, args)
+            A block's handle from :meth:`run` and the arguments after ``heavy``:
+            ``(rows, window, g, k, convention)``.
+
+        Returns
+        -------
+        list of (u_sum, n_t)
+            One per request, in order.
+        """
         out = []
         for h, args in requests:
             out.append(self._grank(self._open(h), *args))
@@ -192,6 +237,18 @@ class LocalExecutor:
         return out
 
     def gather_rows(self, requests: list) -> list:
+        """Estimation rows of some members of each block (the ``block_rows`` function).
+
+        Parameters
+        ----------
+        requests : list of (handle, rows, windows)
+            A block's handle from :meth:`run`, rows of its kept members and the windows.
+
+        Returns
+        -------
+        list of dict
+            One per request, in order: ``est_ar``, ``est_dates`` and each window's event dates.
+        """
         out = []
         for h, rows, windows in requests:
             out.append(self._rows(self._open(h), rows, windows))
@@ -199,6 +256,7 @@ class LocalExecutor:
         return out
 
     def close(self) -> None:
+        """Drop the memory maps and remove the spill directory."""
         self._maps.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -236,9 +294,26 @@ class DaskExecutor:
 
     @property
     def n_workers(self) -> int:
+        """Number of workers of the cluster (at least 1)."""
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def run(self, plan, blocks: list) -> tuple[list[dict], list]:
+        """Pass A of every block as a task; the heavy arrays stay on the workers.
+
+        Parameters
+        ----------
+        plan : Plan
+            The study's plan (scattered to every worker once).
+        blocks : list of Block
+            The blocks; each worker reads its block's tickers from the block's price source.
+
+        Returns
+        -------
+        lights : list of dict
+            Each block's light results, gathered to the client.
+        handles : list of Future
+            Each block's heavy arrays, as futures on the workers.
+        """
         from distributed import as_completed
 
         c = self.client
@@ -255,14 +330,39 @@ class DaskExecutor:
         return out, self._heavy
 
     def gather_rows(self, requests: list) -> list:
+        """Estimation rows of some members of each block, computed on the worker holding it.
+
+        Parameters
+        ----------
+        requests : list of (handle, rows, windows)
+            A block's future from :meth:`run`, rows of its kept members and the windows.
+
+        Returns
+        -------
+        list of dict
+            One per request, in order (the ``block_rows`` function).
+        """
         c = self.client
         return c.gather([c.submit(self._rows, h, rows, windows, pure=False) for h, rows, windows in requests])
 
     def grank(self, requests: list) -> list:
+        """GRANK column sums of some members of each block, computed on the worker holding it.
+
+        Parameters
+        ----------
+        requests : list of (handle, args)
+            A block's future from :meth:`run` and ``(rows, window, g, k, convention)``.
+
+        Returns
+        -------
+        list of (u_sum, n_t)
+            One per request, in order (the ``block_grank`` function).
+        """
         c = self.client
         return c.gather([c.submit(self._grank, h, *args, pure=False) for h, args in requests])
 
     def close(self) -> None:
+        """Release the heavy futures; close the client and cluster if this executor made them."""
         self._heavy = []
         if self._own_client:
             self.client.close()

@@ -56,7 +56,21 @@ class BatteryInputs:
         self.exact = {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows} if model.k > 2 else None
 
     def panel(self, idx: np.ndarray, w: Window) -> Panel:
-        """The battery's :class:`~eventstudy.inference.Panel` of members ``idx`` over window ``w``."""
+        """The battery's :class:`~eventstudy.inference.Panel` of members ``idx`` over window ``w``.
+
+        Parameters
+        ----------
+        idx : ndarray of int
+            Rows of the estimate's members (N of them).
+        w : Window
+            The event window; one of the plan's windows for a factor model (its exact factors).
+
+        Returns
+        -------
+        Panel
+            Estimation ARs (N, M) with the excluded days missing, the window's ARs (N, L), market
+            returns (market model), dates, and ``fe``/``car_fe`` for a factor model.
+        """
         panel, ar = self.e.panel, self.e.ar
         cols = panel.cols(w)
         extra = {"fe": self.exact[w][0][idx], "car_fe": self.exact[w][1][idx]} if self.exact else {}
@@ -69,7 +83,24 @@ class BatteryInputs:
 
 
 def run_battery(plan: Plan, panel, group: str, w: Window) -> pd.DataFrame:
-    """The battery of one group and window on a battery panel, labelled for ``tests.csv``."""
+    """The battery of one group and window on a battery panel, labelled for ``tests.csv``.
+
+    Parameters
+    ----------
+    plan : Plan
+        The study's plan (tests, convention, seed, draws).
+    panel : Panel or ReducedPanel
+        The group's battery panel over ``w``.
+    group : str
+        The group's name.
+    w : Window
+        The event window.
+
+    Returns
+    -------
+    DataFrame
+        :data:`TEST_COLUMNS`: the battery's rows with ``group`` and ``window`` (``w.label``) first.
+    """
     df = battery(panel, tests=plan.tests or ALL_TESTS, convention=plan.convention, seed=plan.seed,
                  n_boot=plan.n_boot)
     df.insert(0, "window", w.label)

@@ -197,8 +197,20 @@ def prepare(spec) -> Prepared:
 
 
 def exclude_short(prepared: Prepared, short: list[tuple[int, str]]) -> pd.DataFrame:
-    """The prepared exclusions followed by the members the estimation step left out
-    (``short``: (position in ``prepared.members``, reason), in member order)."""
+    """The prepared exclusions followed by the members the estimation step left out.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared study (its members and exclusions so far).
+    short : list of (int, str)
+        (position in ``prepared.members``, reason) of each member left out, in member order.
+
+    Returns
+    -------
+    DataFrame
+        :data:`EXCLUSION_COLUMNS` (``event_id, asset, reason``), with a fresh index.
+    """
     extra = pd.DataFrame({"event_id": prepared.members["event_id"].to_numpy()[[i for i, _ in short]],
                           "asset": prepared.members["asset"].to_numpy()[[i for i, _ in short]],
                           "reason": [r for _, r in short]}, columns=EXCLUSION_COLUMNS) if short else None
@@ -217,6 +229,18 @@ def no_member_left(plan: Plan) -> EstimationWindowError:
 
 
 def member_positions(members: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
-    """Positions in ``members`` of the (event_id, asset) pairs in ``keys`` (-1 where absent)."""
+    """Positions in ``members`` of the (event_id, asset) pairs in ``keys`` (-1 where absent).
+
+    Parameters
+    ----------
+    members : DataFrame
+        ``event_id, asset`` of the members, one row each.
+    keys : DataFrame
+        ``event_id, asset`` of the pairs to look up.
+
+    Returns
+    -------
+    ndarray of int, shape (len(keys),)
+    """
     idx = pd.MultiIndex.from_frame(members[["event_id", "asset"]])
     return idx.get_indexer(pd.MultiIndex.from_frame(keys[["event_id", "asset"]]))

@@ -46,7 +46,22 @@ class PriceSource(Protocol):
         start: str | pd.Timestamp | None = None,
         end: str | pd.Timestamp | None = None,
     ) -> pd.DataFrame:
-        """Daily closes of ``tickers`` between ``start`` and ``end`` (inclusive session dates)."""
+        """Daily closes of ``tickers`` between ``start`` and ``end`` (inclusive session dates).
+
+        Parameters
+        ----------
+        tickers : sequence of str
+            Yahoo-style symbols, e.g. ``["SPY", "^N225"]``.
+        start : str or pandas.Timestamp, optional
+            First session date to return (inclusive); None for the first the source has.
+        end : str or pandas.Timestamp, optional
+            Last session date to return (inclusive); None for the last the source has.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The daily frame described in the module docstring (``ticker, date, close, adj_close``).
+        """
         ...
 
     def intraday(
@@ -56,12 +71,52 @@ class PriceSource(Protocol):
         end: str | pd.Timestamp,
         interval: str = "1m",
     ) -> pd.DataFrame:
-        """Intraday bars of ``ticker`` starting in ``[start, end]`` (tz-aware instants)."""
+        """Intraday bars of ``ticker`` starting in ``[start, end]`` (tz-aware instants).
+
+        Parameters
+        ----------
+        ticker : str
+            Yahoo-style symbol, e.g. ``"ES=F"``.
+        start : str or pandas.Timestamp
+            Earliest bar start (inclusive); tz-aware.
+        end : str or pandas.Timestamp
+            Latest bar start (inclusive); tz-aware.
+        interval : str, default "1m"
+            Bar length, e.g. ``"1m"``, ``"15m"``, ``"1h"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The intraday frame described in the module docstring
+            (``ticker, time, open, high, low, close, volume``; ``time`` the UTC bar start).
+        """
         ...
 
 
 def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Validate and normalise a daily frame; raise :class:`PriceSourceError` naming ``source``."""
+    """Validate and normalise a daily frame; raise :class:`PriceSourceError` naming ``source``.
+
+    Keeps only the columns ``ticker, date, close, adj_close``; casts ``ticker`` to str, ``date`` to
+    naive ``datetime64[ns]`` and the prices to float64 (unparsable prices become NaN).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A daily frame as read from a source; extra columns are dropped.
+    source : str
+        Description of where the frame came from, put at the start of every error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame, sorted by ticker then date (stable), with a fresh index.
+
+    Raises
+    ------
+    PriceSourceError
+        If a column is missing, ``date`` is tz-aware or carries a time of day, a (ticker, date) pair
+        appears twice, or an ``adj_close`` is missing, non-finite or not positive.
+    """
     missing = [c for c in DAILY_COLUMNS if c not in df.columns]
     if missing:
         raise PriceSourceError(f"{source}: daily frame lacks column(s) {missing}; expected {DAILY_COLUMNS}")
@@ -96,7 +151,28 @@ def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def check_intraday_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Validate and normalise an intraday frame (tz-aware UTC bar-start instants)."""
+    """Validate and normalise an intraday frame (tz-aware UTC bar-start instants).
+
+    Keeps only the columns ``ticker, time, open, high, low, close, volume``; converts ``time`` to
+    UTC and the prices and volume to float64 (unparsable values become NaN).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        An intraday frame as read from a source; ``time`` must be tz-aware (any zone).
+    source : str
+        Description of where the frame came from, put at the start of every error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame, sorted by ticker then time (stable), with a fresh index.
+
+    Raises
+    ------
+    PriceSourceError
+        If a column is missing, ``time`` is naive, or a (ticker, time) bar appears twice.
+    """
     missing = [c for c in INTRADAY_COLUMNS if c not in df.columns]
     if missing:
         raise PriceSourceError(f"{source}: intraday frame lacks column(s) {missing}; expected {INTRADAY_COLUMNS}")
@@ -118,7 +194,28 @@ def check_intraday_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def coerce_bound(value: str | pd.Timestamp | None, name: str) -> pd.Timestamp | None:
-    """Parse a daily ``start``/``end`` bound into a naive date (None passes through)."""
+    """Parse a daily ``start``/``end`` bound into a naive date (None passes through).
+
+    A tz-aware value keeps its local wall time with the zone dropped; the time of day is then
+    dropped (normalized to midnight).
+
+    Parameters
+    ----------
+    value : str or pandas.Timestamp or None
+        The bound, e.g. ``"2025-05-12"``.
+    name : str
+        Argument name, used in the error message (``"start"``, ``"end"``).
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        Naive midnight of the date, or None if ``value`` is None.
+
+    Raises
+    ------
+    PriceSourceError
+        If ``value`` cannot be parsed as a timestamp.
+    """
     if value is None:
         return None
     try:
@@ -131,7 +228,25 @@ def coerce_bound(value: str | pd.Timestamp | None, name: str) -> pd.Timestamp | 
 
 
 def coerce_instant(value: str | pd.Timestamp, name: str) -> pd.Timestamp:
-    """Parse an intraday bound into a tz-aware UTC instant; a naive value is an error."""
+    """Parse an intraday bound into a tz-aware UTC instant; a naive value is an error.
+
+    Parameters
+    ----------
+    value : str or pandas.Timestamp
+        The instant, with a UTC offset or zone, e.g. ``"2025-10-24T16:00:00-04:00"``.
+    name : str
+        Argument name, used in the error messages (``"start"``, ``"end"``).
+
+    Returns
+    -------
+    pandas.Timestamp
+        The same instant, converted to UTC.
+
+    Raises
+    ------
+    PriceSourceError
+        If ``value`` cannot be parsed or has no time zone.
+    """
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:

@@ -27,6 +27,12 @@ def safe_name(ticker: str) -> str:
 
 
 def data_dir() -> Path:
+    """The directory of the bundled snapshot inside the installed package (``eventstudy/data``).
+
+    Returns
+    -------
+    pathlib.Path
+    """
     return Path(str(resources.files("eventstudy") / "data"))
 
 
@@ -40,6 +46,7 @@ class BundledSource:
 
     @cached_property
     def manifest(self) -> dict:
+        """The snapshot's ``snapshot.json`` (read once); :class:`PriceSourceError` if it is missing."""
         path = self.root / "snapshot.json"
         if not path.is_file():
             raise PriceSourceError(f"bundled snapshot manifest {path} is missing; rebuild it with "
@@ -48,9 +55,35 @@ class BundledSource:
 
     @property
     def tickers(self) -> list[str]:
+        """Tickers with daily closes in the snapshot, in manifest order."""
         return list(self.manifest["daily"])
 
     def daily(self, tickers: Sequence[str] | None = None, start=None, end=None) -> pd.DataFrame:
+        """Daily closes from the snapshot's CSV files, between ``start`` and ``end`` inclusive.
+
+        Parameters
+        ----------
+        tickers : sequence of str, optional
+            Tickers to read; None for every ticker of the snapshot (:attr:`tickers`).
+        start : str or pandas.Timestamp, optional
+            First session date (inclusive), see :func:`~eventstudy.prices.base.coerce_bound`;
+            None for no lower bound.
+        end : str or pandas.Timestamp, optional
+            Last session date (inclusive); None for no upper bound.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Daily frame ``ticker, date, close, adj_close``, checked by
+            :func:`~eventstudy.prices.base.check_daily_frame`.
+
+        Raises
+        ------
+        UnknownTickerError
+            If a ticker is not in the snapshot.
+        PriceSourceError
+            If the manifest ``snapshot.json`` is missing, a bound cannot be parsed or the data fail the check.
+        """
         tickers = self.tickers if tickers is None else list(tickers)
         lo, hi = coerce_bound(start, "start"), coerce_bound(end, "end")
         frames = []
@@ -77,6 +110,30 @@ class BundledSource:
         return pd.DataFrame(rows)
 
     def intraday(self, ticker: str, start, end, interval: str = "1m") -> pd.DataFrame:
+        """Intraday bars from the snapshot starting in ``[start, end]`` (both inclusive).
+
+        Parameters
+        ----------
+        ticker : str
+            The ticker, e.g. ``"SPY"``.
+        start : str or pandas.Timestamp
+            Earliest bar start, tz-aware (see :func:`~eventstudy.prices.base.coerce_instant`).
+        end : str or pandas.Timestamp
+            Latest bar start, tz-aware.
+        interval : str, default "1m"
+            ``"1m"``/``"1min"``, ``"15m"``/``"15min"`` or ``"1h"``/``"60m"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Intraday frame ``ticker, time, open, high, low, close, volume`` (``time`` the UTC bar start).
+
+        Raises
+        ------
+        PriceSourceError
+            If a bound is naive or unparsable, the snapshot has no bars of that ticker and interval,
+            or none start in the range.
+        """
         lo, hi = coerce_instant(start, "start"), coerce_instant(end, "end")
         iv = _INTERVAL_ALIASES.get(interval)
         match = [v for v in self.manifest["intraday"].values() if v["ticker"] == ticker and v["interval"] == iv]

@@ -77,9 +77,35 @@ class CSVSource:
 
     @property
     def tickers(self) -> list[str]:
+        """Tickers of the file, in sorted order (the frame is sorted by ticker when read)."""
         return list(dict.fromkeys(self._frame["ticker"]))
 
     def daily(self, tickers: Sequence[str] | None = None, start=None, end=None) -> pd.DataFrame:
+        """Daily closes from the file (read and checked once, when the source was made).
+
+        Parameters
+        ----------
+        tickers : sequence of str, optional
+            Tickers to return; None for every ticker of the file.
+        start : str or pandas.Timestamp, optional
+            First session date (inclusive), see :func:`~eventstudy.prices.base.coerce_bound`;
+            None for no lower bound.
+        end : str or pandas.Timestamp, optional
+            Last session date (inclusive); None for no upper bound.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Daily frame ``ticker, date, close, adj_close``, sorted by ticker then date. ``close`` is
+            NaN for a long file without a ``close`` column; in a wide file ``close == adj_close``.
+
+        Raises
+        ------
+        UnknownTickerError
+            If a requested ticker is not in the file.
+        PriceSourceError
+            If a bound cannot be parsed as a date.
+        """
         df = self._frame
         if tickers is not None:
             unknown = [t for t in tickers if t not in set(self.tickers)]
@@ -94,5 +120,21 @@ class CSVSource:
         return df.reset_index(drop=True)
 
     def intraday(self, ticker, start, end, interval="1m") -> pd.DataFrame:
+        """Not available: a CSV source holds daily prices only; this always raises.
+
+        Parameters
+        ----------
+        ticker : str
+            Ignored.
+        start, end : str or pandas.Timestamp
+            Ignored.
+        interval : str, default "1m"
+            Ignored.
+
+        Raises
+        ------
+        PriceSourceError
+            Always; intraday bars come from the bundled snapshot or yfinance.
+        """
         raise PriceSourceError(f"{self.path} is a daily price file; intraday bars come from the bundled "
                                "snapshot or yfinance")

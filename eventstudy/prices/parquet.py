@@ -61,12 +61,41 @@ class ParquetSource:
 
     @property
     def tickers(self) -> list[str]:
+        """Tickers in the file, in order of first appearance (reads the ``ticker`` column)."""
         import pyarrow.parquet as pq
 
         col = pq.read_table(self.path, columns=["ticker"]).column("ticker").to_pandas()
         return list(dict.fromkeys(col.astype(str)))
 
     def daily(self, tickers: Sequence[str] | None = None, start=None, end=None) -> pd.DataFrame:
+        """Daily closes read from the Parquet path, only the requested tickers' rows.
+
+        The ticker filter is pushed down to pyarrow; the date bounds are applied after reading. A
+        missing ``close`` column becomes NaN, a missing ``adj_close`` a copy of ``close``.
+
+        Parameters
+        ----------
+        tickers : sequence of str, optional
+            Tickers to read (duplicates ignored); None for every ticker of the file.
+        start : str or pandas.Timestamp, optional
+            First session date (inclusive), see :func:`~eventstudy.prices.base.coerce_bound`;
+            None for no lower bound.
+        end : str or pandas.Timestamp, optional
+            Last session date (inclusive); None for no upper bound.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Daily frame ``ticker, date, close, adj_close``, sorted by ticker then date.
+
+        Raises
+        ------
+        UnknownTickerError
+            If a requested ticker has no rows in the file.
+        PriceSourceError
+            If the file cannot be read, a bound cannot be parsed, or the data fail
+            :func:`~eventstudy.prices.base.check_daily_frame`.
+        """
         filters = None
         if tickers is not None:
             tickers = list(dict.fromkeys(map(str, tickers)))
@@ -91,13 +120,53 @@ class ParquetSource:
         return df.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
 
     def intraday(self, ticker, start, end, interval="1m") -> pd.DataFrame:
+        """Not available: a Parquet source holds daily prices only; this always raises.
+
+        Parameters
+        ----------
+        ticker : str
+            Ignored.
+        start, end : str or pandas.Timestamp
+            Ignored.
+        interval : str, default "1m"
+            Ignored.
+
+        Raises
+        ------
+        PriceSourceError
+            Always; intraday bars come from the bundled snapshot or yfinance.
+        """
         raise PriceSourceError(f"{self.path} holds daily prices; intraday bars come from the bundled snapshot "
                                "or yfinance")
 
     @staticmethod
     def write(prices, path: str | os.PathLike, *, row_group_tickers: int = 64) -> ParquetSource:
         """Write a daily frame (or a source's ``daily()``) to ``path`` sorted by ticker and date,
-        ``row_group_tickers`` tickers per row group so that a worker's ticker filter skips the rest."""
+        ``row_group_tickers`` tickers per row group so that a worker's ticker filter skips the rest.
+
+        Parameters
+        ----------
+        prices : pandas.DataFrame or PriceSource
+            A daily frame, or a source whose ``daily()`` (all its tickers) is written. It is checked
+            with :func:`~eventstudy.prices.base.check_daily_frame` first.
+        path : str or os.PathLike
+            Local file to write; its parent directories are created.
+        row_group_tickers : int, default 64
+            Tickers per row group (at least 1); the row group size is the row count of the largest
+            such block of tickers.
+
+        Returns
+        -------
+        ParquetSource
+            A source reading the written file.
+
+        Raises
+        ------
+        MissingDependencyError
+            If pyarrow is not installed.
+        PriceSourceError
+            If the prices fail the daily-frame check.
+        """
         _need_pyarrow("ParquetSource.write")
         import pyarrow as pa
         import pyarrow.parquet as pq

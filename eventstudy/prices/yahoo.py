@@ -118,7 +118,36 @@ class YFinanceSource:
         start: str | pd.Timestamp | None = None,
         end: str | pd.Timestamp | None = None,
     ) -> pd.DataFrame:
-        """Daily frame (raw ``close``, ``adj_close``) for session dates in ``[start, end]``."""
+        """Daily frame (raw ``close``, ``adj_close``) for session dates in ``[start, end]``.
+
+        Each ticker is read from its cache file for exactly this range when there is one (and
+        ``refresh`` is False), else downloaded with one ``yfinance`` call and cached. Rows without a
+        close are dropped (logged), as they are not sessions of the ticker.
+
+        Parameters
+        ----------
+        tickers : sequence of str
+            Yahoo symbols (a single str is taken as one ticker); upper-cased, duplicates dropped.
+        start : str or pandas.Timestamp, optional
+            First session date (inclusive; a time of day is dropped). None means 1900-01-01, before
+            any Yahoo series.
+        end : str or pandas.Timestamp, optional
+            Last session date (inclusive). None means tomorrow's UTC date by ``clock``, so that the
+            latest session of a market east of UTC is included.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Daily frame ``ticker, date, close, adj_close``, sorted by ticker then date.
+
+        Raises
+        ------
+        PriceSourceError
+            If a ticker is empty, a bound cannot be parsed, ``start`` is after ``end``, the download
+            fails or returns no prices, or a cache file cannot be written.
+        MissingDependencyError
+            If a download is needed and yfinance is not installed.
+        """
         lo, hi = self._daily_range(start, end)
         frames = [self._daily_one(t, lo, hi)[0] for t in self._symbols(tickers)]
         out = pd.concat(frames) if frames else pd.DataFrame(columns=DAILY_COLUMNS)
@@ -131,7 +160,39 @@ class YFinanceSource:
         end: str | pd.Timestamp,
         interval: str = "1m",
     ) -> pd.DataFrame:
-        """Intraday frame of bars starting in ``[start, end]`` (tz-aware bounds; UTC bar starts)."""
+        """Intraday frame of bars starting in ``[start, end]`` (tz-aware bounds; UTC bar starts).
+
+        Read from the cache file for exactly this range when there is one (and ``refresh`` is
+        False), else downloaded (1-minute bars in 7-day chunks) and cached. A cached range stays
+        readable after Yahoo stops serving it.
+
+        Parameters
+        ----------
+        ticker : str
+            Yahoo symbol; upper-cased.
+        start : str or pandas.Timestamp
+            Earliest bar start (inclusive); must be tz-aware.
+        end : str or pandas.Timestamp
+            Latest bar start (inclusive); must be tz-aware.
+        interval : str, default "1m"
+            One of ``"1m"``, ``"2m"``, ``"5m"``, ``"15m"``, ``"30m"``, ``"1h"``, ``"60m"``, ``"90m"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Intraday frame ``ticker, time, open, high, low, close, volume``, ``time`` the bar start
+            as ``datetime64[ns, UTC]``, sorted by time.
+
+        Raises
+        ------
+        PriceSourceError
+            If the interval is not a Yahoo intraday interval, a bound is naive or unparsable,
+            ``start`` is after ``end``, ``start`` is older than Yahoo serves that interval (1m: 30
+            days, 1h/60m: 730 days, the others 60 days, counted back from ``clock``), the download
+            fails or returns no bars, or the cache file cannot be written.
+        MissingDependencyError
+            If a download is needed and yfinance is not installed.
+        """
         return self._intraday_one(self._symbols([ticker])[0], start, end, interval)[0]
 
     def fetch(
@@ -141,7 +202,34 @@ class YFinanceSource:
         end: str | pd.Timestamp | None,
         interval: str = "1d",
     ) -> dict[str, Path]:
-        """Populate the cache (honouring ``refresh``); return ticker -> cache file path."""
+        """Populate the cache (honouring ``refresh``); return ticker -> cache file path.
+
+        Parameters
+        ----------
+        tickers : sequence of str
+            Yahoo symbols (a single str is taken as one ticker); upper-cased, duplicates dropped.
+        start : str or pandas.Timestamp or None
+            For ``"1d"``, the first session date (inclusive; None: 1900-01-01). For an intraday
+            interval, the earliest bar start, a tz-aware instant (required).
+        end : str or pandas.Timestamp or None
+            For ``"1d"``, the last session date (inclusive; None: tomorrow's UTC date). For an
+            intraday interval, the latest bar start, a tz-aware instant (required).
+        interval : str, default "1d"
+            ``"1d"`` for daily closes (as :meth:`daily`), else an intraday interval (as :meth:`intraday`).
+
+        Returns
+        -------
+        dict of str to pathlib.Path
+            Upper-cased ticker -> the cache file holding its frame.
+
+        Raises
+        ------
+        PriceSourceError
+            If an intraday interval is given without both ``start`` and ``end``, or for any reason
+            :meth:`daily` or :meth:`intraday` raise it.
+        MissingDependencyError
+            If a download is needed and yfinance is not installed.
+        """
         if interval == "1d":
             lo, hi = self._daily_range(start, end)
             return {t: self._daily_one(t, lo, hi)[1] for t in self._symbols(tickers)}

@@ -168,11 +168,37 @@ def _event_meta(res) -> pd.DataFrame:
 def car_path_data(res, *, events=None, assets=None, window=(-5, 5), level: float = 0.95) -> pd.DataFrame:
     """The numbers :func:`car_paths` draws, tidy: one row per (event, asset, tau).
 
-    Columns: event_id, asset, member, tau, n (days accumulated, 1 at the window's first tau), ar,
-    car (sum of AR from the first tau through tau), s (estimation-window residual sd of the member,
-    ``sqrt(sum AR^2 / (M - k))``, ``res.params["sigma"]``), m_est (M), half_width
-    (``z * s * sqrt(n)``), lower, upper, z. ``events``/``assets`` None = all; an unknown name raises
-    a ``DataError`` listing the valid ones.
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    events : str or sequence of str, optional
+        Event ids to include; None for all.
+    assets : str or sequence of str, optional
+        Markets (tickers) to include; None for all.
+    window : Window or tuple of (int, int) or str, default (-5, 5)
+        Taus of the path, inclusive at both ends; clipped to the taus the study's event windows
+        cover (the contiguous run holding tau 0, else the longest one; see the module docstring).
+        None for all of them.
+    level : float, default 0.95
+        Coverage of the band, strictly between 0 and 1; ``z`` is the two-sided normal quantile.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: event_id, asset, member, tau, n (days accumulated, 1 at the window's first tau), ar,
+        car (sum of AR from the first tau through tau; a missing AR leaves the rest of the path NaN),
+        s (estimation-window residual sd of the member, ``sqrt(sum AR^2 / (M - k))``,
+        ``res.params["sigma"]``), m_est (M), half_width (``z * s * sqrt(n)``), lower, upper, z.
+        Returns are decimal fractions, not percent.
+
+    Raises
+    ------
+    DataError
+        If an event or asset name is unknown (the message lists the valid ones), the selection is
+        empty, ``level`` is not inside (0, 1), or ``window`` holds none of the study's taus.
+    SpecificationError
+        If ``window`` cannot be parsed.
     """
     z = _z(level)
     members = res.members
@@ -238,11 +264,40 @@ def car_paths(res, *, events=None, assets=None, window=(-5, 5), level: float = 0
               path=None):
     """Cumulative abnormal return paths over event time, one panel per event, a line per market.
 
-    Default ``events``: all of them up to :data:`MAX_EVENTS`, else those with the largest mean
-    |CAR| (said in the caption). Default ``assets``: all of them up to :data:`MAX_ASSETS`, else the
-    first (said in the caption). ``window`` is clipped to the taus the
-    study covers (see the module docstring). Band: ``+- z * s_i * sqrt(n)`` (n = days accumulated).
-    Panels have their own y scales (one event's moves can be ten times another's).
+    Band: ``+- z * s_i * sqrt(n)`` (n = days accumulated). Panels have their own y scales (one
+    event's moves can be ten times another's). The numbers are those of :func:`car_path_data`.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    events : str or sequence of str, optional
+        Event ids to draw. Default: all of them up to :data:`MAX_EVENTS`, else those with the
+        largest mean |CAR| (said in the caption).
+    assets : str or sequence of str, optional
+        Markets to draw. Default: all of them up to :data:`MAX_ASSETS`, else the first (said in the
+        caption).
+    window : Window or tuple of (int, int) or str, default (-5, 5)
+        Taus to draw, clipped to the taus the study covers (see the module docstring; the caption
+        says so).
+    level : float, default 0.95
+        Coverage of the band, strictly between 0 and 1; ``z`` is the two-sided normal quantile.
+    ncols : int, optional
+        Panels per row; default 5 for 13 or more events, 4 for 7 or more, else up to 3.
+    path : str or pathlib.Path, optional
+        Also save the figure there (parent folders created; PNG at 150 dpi unless the suffix says
+        otherwise).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    DataError
+        As for :func:`car_path_data`.
     """
     need_matplotlib()
     from matplotlib.lines import Line2D
@@ -361,6 +416,34 @@ def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.
     ``se`` = cross-sectional sd of CAR_i(tau) / sqrt(N) over the members with a complete path;
     ``groups`` are groups of the study (:meth:`EventStudyResults.groups`: ``"all"``, values of its
     group column, events).
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    groups : str or sequence of str, optional
+        Groups to include; default the values of the study's group column (up to
+        :data:`MAX_GROUPS`), else ``["all"]``.
+    window : Window or tuple of (int, int) or str, optional
+        Taus of the path, inclusive, clipped to the taus the study covers; None for all of them.
+    level : float, default 0.95
+        Coverage of the band, strictly between 0 and 1; ``z`` is the two-sided normal quantile.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group, tau). ``caar`` is the mean CAR (from the first tau through tau) of the
+        N members with a finite AR at every tau (``n`` = N); ``se`` uses the sample sd (ddof 1) and
+        is NaN for N < 2, ``caar`` NaN for N = 0; ``half_width = z * se``, ``lower``/``upper`` =
+        caar -/+ half_width. Decimal fractions, not percent.
+
+    Raises
+    ------
+    DataError
+        If a group is unknown or none is selected, ``level`` is not inside (0, 1), or ``window``
+        holds none of the study's taus.
+    SpecificationError
+        If ``window`` cannot be parsed.
     """
     z = _z(level)
     gm = res.groups()
@@ -386,9 +469,35 @@ def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.
 def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=None):
     """CAAR path over event time per group with a band of ``+- z`` cross-sectional standard errors.
 
-    Default groups: the values of the study's group column (up to :data:`MAX_GROUPS`), else ``all``.
     N (members with a complete path) is in the legend. The naive band assumes independent members;
-    see the caption and ``res.tests`` for the robust statistics.
+    see the caption and ``res.tests`` for the robust statistics. The numbers are those of
+    :func:`caar_path_data`.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    groups : str or sequence of str, optional
+        Groups to draw. Default: the values of the study's group column (up to
+        :data:`MAX_GROUPS`), else ``all``.
+    window : Window or tuple of (int, int) or str, optional
+        Taus to draw, clipped to the taus the study covers; None for all of them.
+    level : float, default 0.95
+        Coverage of the band, strictly between 0 and 1; ``z`` is the two-sided normal quantile.
+    path : str or pathlib.Path, optional
+        Also save the figure there (parent folders created; PNG at 150 dpi unless the suffix says
+        otherwise).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    DataError
+        As for :func:`caar_path_data`.
     """
     need_matplotlib()
     data = caar_path_data(res, groups=groups, window=window, level=level)
@@ -460,17 +569,53 @@ def intraday_move(bars: pd.DataFrame, event_time, *, title: str | None = None, t
                   gap_width: float | None = None, path=None):
     """Price line of intraday bars around an event instant, trading halts compressed.
 
-    ``bars``: a frame like :meth:`BundledSource.intraday` returns (``time`` = bar start, tz-aware;
-    ``open``, ``close``; optional ``ticker``). ``event_time``: tz-aware instant. The x axis is the
-    market's local time (``tz``; default the ticker's exchange zone from the registry, else UTC), or
-    with ``xaxis="relative"`` hours/minutes from the event. Each pause between bars longer than
-    ``min_gap`` is shaded and drawn ``gap_width`` bars wide (default 6 % of the bars), with its true
-    length in the label, so a weekend does not swallow the chart.
+    The x axis is the market's local time, or with ``xaxis="relative"`` hours/minutes from the
+    event. Each pause between bars longer than ``min_gap`` is shaded and drawn ``gap_width`` bars
+    wide, with its true length in the label, so a weekend does not swallow the chart.
 
-    Annotated: *before* = the close of the bar starting at ``before_at`` (default: the last bar
-    starting before the event), *after* = the open of the first bar starting at or after the event,
-    and the move between them in %. The caption names the last trade before the halt when it is not
-    the *before* bar.
+    Annotated: *before* = the close of the last bar starting at or before ``before_at`` (default:
+    the last bar starting before the event), *after* = the open of the first bar starting at or
+    after the event, and the move between them in %. The caption names the last trade before the
+    halt when it is not the *before* bar.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        A frame like :meth:`BundledSource.intraday` returns (``time`` = bar start, tz-aware;
+        ``open``, ``close``; optional ``ticker``). Rows without a close are dropped.
+    event_time : str or pandas.Timestamp
+        The event instant, tz-aware; it must lie between the first bar's start and the last bar's
+        start plus one bar length (the median spacing of the bars).
+    title : str, optional
+        Figure title; default ``"<ticker> around <local date and time> <zone>"``.
+    tz : str, optional
+        Time zone of the x axis and labels; default the ticker's exchange zone from the registry
+        when ``bars`` hold one ticker, else UTC.
+    before_at : str or pandas.Timestamp, optional
+        Tz-aware instant choosing the *before* bar; must pick a bar before the *after* bar.
+    xaxis : {"local", "relative"}, default "local"
+        Tick labels in local clock time or as the time from the event.
+    min_gap : str or pandas.Timedelta, default "15min"
+        A step between consecutive bar starts longer than this is a halt and is compressed.
+    gap_width : float, optional
+        Width of each compressed halt, in bars; default 10 % of the number of bars, at least 10.
+    path : str or pathlib.Path, optional
+        Also save the figure there (parent folders created; PNG at 150 dpi unless the suffix says
+        otherwise).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    DataError
+        If ``xaxis`` is not ``"local"``/``"relative"``, ``bars`` lack ``time``, ``open`` or
+        ``close`` or hold no prices, ``time``, ``event_time`` or ``before_at`` is naive, the event
+        lies outside the bars, no bar starts before or at/after the event, or ``before_at`` is not
+        before the event.
     """
     need_matplotlib()
     from matplotlib.patches import FancyArrowPatch
@@ -611,6 +756,18 @@ def intraday_move(bars: pd.DataFrame, event_time, *, title: str | None = None, t
 
 
 def interval_label(step: pd.Timedelta) -> str:
+    """A bar length in words: ``"15-minute"`` below an hour, else ``"1-hour"``, ``"2-hour"`` ...
+
+    Parameters
+    ----------
+    step : pandas.Timedelta
+        The bar length.
+
+    Returns
+    -------
+    str
+        Minutes or hours rounded to a whole number.
+    """
     minutes = step / pd.Timedelta("1min")
     return f"{minutes:.0f}-minute" if minutes < 60 else f"{minutes / 60:.0f}-hour"
 
@@ -655,7 +812,32 @@ def placebo_null(placebo: pd.DataFrame, *, groups=None, window: str | None = Non
     """Histogram of the placebo CAARs (:func:`eventstudy.placebo.placebo_test`) per group, the
     observed CAAR as a line and the 95 % placebo band shaded. Default: the groups of the frame
     other than ``all`` (the study's group values, up to :data:`MAX_GROUPS`), else ``all``; the
-    first window."""
+    first window.
+
+    Parameters
+    ----------
+    placebo : pandas.DataFrame
+        The frame :func:`~eventstudy.placebo.placebo_test` returned, with the draws in
+        ``placebo.attrs["draws"]`` (keyed by (group, window)).
+    groups : sequence of str, optional
+        Groups to draw, one panel each; default as above.
+    window : str, optional
+        Window label, e.g. ``"-1:1"``; default the window of the frame's first row.
+    path : str or pathlib.Path, optional
+        Also save the figure there (parent folders created; PNG at 150 dpi unless the suffix says
+        otherwise).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    ValueError
+        If the frame carries no draws, or none for a requested group and the window.
+    """
     need_matplotlib()
     draws = placebo.attrs.get("draws")
     if not draws:

@@ -22,13 +22,45 @@ ALPHA = 0.05
 
 
 def stars(p: float) -> str:
+    """Significance stars of a p-value: ``***`` below 0.01, ``**`` below 0.05, ``*`` below 0.10.
+
+    Parameters
+    ----------
+    p : float
+        The p-value.
+
+    Returns
+    -------
+    str
+        The stars, or ``""`` for ``p >= 0.10`` or a non-finite ``p``.
+    """
     if not np.isfinite(p):
         return ""
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
 
 
-def headline(car: pd.DataFrame, tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
-    """One row per (group, window): N, CAAR, robust statistics, then the naive t, and a note."""
+def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
+    """One row per (group, window): N, CAAR, robust statistics, then the naive t, and a note.
+
+    Per-asset groups (``asset:...``) are left out: the battery runs per group and event, not per
+    asset. The statistics are those of the whole window (rows of ``tests`` whose ``tau`` is empty).
+
+    Parameters
+    ----------
+    tests : pandas.DataFrame
+        The test battery (``group, window, tau, test, statistic, pvalue, ...``).
+    caar : pandas.DataFrame
+        Mean CAR per group and window (``group, window, caar, n``), whose row order the table keeps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, window, N, CAAR %`` (CAAR in percent), then ``<test> stat`` and
+        ``<test> p`` for each of :data:`ROBUST_FIRST` and :data:`NAIVE` that the battery has, and
+        ``note``: ``"naive t significant, robust tests not"`` when the naive p is below
+        :data:`ALPHA` (0.05) and no robust p is, ``"robust tests significant, naive t not"`` when
+        every robust p is below it (at least one present) and the naive p is not, else empty.
+    """
     win = tests[tests["tau"].isna()]
     rows = []
     caar = caar[~caar["group"].str.startswith(ASSET_PREFIX)]  # the battery runs per group and event, not per asset
@@ -94,11 +126,24 @@ class Summary:
         return out
 
     def as_text(self) -> str:
+        """Plain text: the title, the formatted table (no index, no row limit) and the conventions.
+
+        Returns
+        -------
+        str
+        """
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
             body = self._fmt().to_string(index=False)
         return f"{self.title}\n\n{body}\n\n{self.conventions}"
 
     def as_markdown(self) -> str:
+        """Markdown: the title in bold, the formatted table as a pipe table, then the conventions.
+
+        Returns
+        -------
+        str
+            Ends with a newline.
+        """
         return f"**{self.title}**\n\n{markdown_table(self._fmt())}\n\n{self.conventions}\n"
 
     def as_latex(self) -> str:
@@ -115,9 +160,25 @@ class Summary:
                 + _tex(self.conventions) + "}\n\\end{table}\n")
 
     def as_csv(self) -> str:
+        """CSV of the unformatted table (no index; floats with up to 10 significant digits).
+
+        Title and conventions are not included.
+
+        Returns
+        -------
+        str
+        """
         return self.table.to_csv(index=False, float_format="%.10g")
 
     def as_html(self) -> str:
+        """HTML: the title in bold, the formatted table (no index) and the conventions in small print.
+
+        Title and conventions are HTML-escaped.
+
+        Returns
+        -------
+        str
+        """
         import html
 
         return (f"<p><b>{html.escape(self.title)}</b></p>" + self._fmt().to_html(index=False)

@@ -19,6 +19,22 @@ NAIVE_TESTS = frozenset({"t_cs", "bmp", "patell", "bw1980", "rank", "mrank", "si
 
 
 def conventions(res) -> str:
+    """The footnote stating the conventions of a fitted study.
+
+    Names the model (and benchmark), the return kind, the estimation window (and whether other
+    events' window days or bars were excluded from it), the event windows, the day-0 rule (bar 0 for
+    an intraday study; with the date-only policy for a daily one) and the variance convention; for
+    a daily study also the number of excluded (event, asset) pairs, if any.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+
+    Returns
+    -------
+    str
+    """
     o = res.options
     if o.get("frequency"):
         return (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o.get("market") else "") +
@@ -39,7 +55,27 @@ def conventions(res) -> str:
 
 def car_by_event(res, window: str) -> Summary:
     """Wide table: one row per event, one column per market, cells 'CAR % (t) stars'; the day-0
-    session of each market is in the long CSV (car.csv) and the alignment table."""
+    session of each market is in the long CSV (car.csv) and the alignment table.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    window : str
+        Window label as in the study, e.g. ``"-1:1"``.
+
+    Returns
+    -------
+    Summary
+        Columns ``event_id``, ``first day 0`` (the earliest day-0 session across markets,
+        ``YYYY-MM-DD``) and one per market, events and markets in the order of ``res.members``; a
+        cell is empty where there is no finite CAR. CAR in percent with 2 decimals, t with 2.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not a window of the study.
+    """
     car = res.car[res.car["window"] == window]
     if car.empty:
         raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
@@ -60,7 +96,26 @@ def car_by_event(res, window: str) -> Summary:
 
 def car_long(res, window: str) -> Summary:
     """One row per event and market: the market's own day-0 session, CAR and its standard error in %,
-    t, p with stars, BHAR and the status (exclusions and stale quotes are named there)."""
+    t, p with stars, BHAR and the status (exclusions and stale quotes are named there).
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    window : str
+        Window label as in the study, e.g. ``"-1:1"``.
+
+    Returns
+    -------
+    Summary
+        Columns ``event_id, market, day 0, CAR %, SE %, t stat, t p, BHAR %, status``, in the order
+        of ``res.car``; percentages rounded to 3 decimals.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not a window of the study.
+    """
     car = res.car[res.car["window"] == window]
     if car.empty:
         raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
@@ -79,11 +134,33 @@ def caar_table(res) -> Summary:
     note = (conventions(res) + " Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
             "bw1985 = Brown-Warner 1985 portfolio t, bootstrap = estimation-window resampling; t_cs = naive "
             "cross-sectional t shown beside them. * p<0.10, ** p<0.05, *** p<0.01.")
-    return Summary(headline(res.car, res.tests, res.caar), "Cumulative average abnormal returns", note)
+    return Summary(headline(res.tests, res.caar), "Cumulative average abnormal returns", note)
 
 
 def battery_table(res, group: str = "all", window: str | None = None) -> Summary:
-    """Every test of the battery for one group and window (CAR statistics), robust ones first."""
+    """Every test of the battery for one group and window (CAR statistics), robust ones first.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    group : str, default "all"
+        Group name as in ``res.tests`` (``"all"``, a group value or an event id).
+    window : str, optional
+        Window label, e.g. ``"-1:1"``; None for the study's first window.
+
+    Returns
+    -------
+    Summary
+        Columns ``test``, ``robust to common dates`` (``yes``/``no``), ``statistic stat``,
+        ``p-value p``, ``N`` and ``distribution``, tests in the order of :data:`BATTERY_ORDER`
+        (tests not listed there last).
+
+    Raises
+    ------
+    ValueError
+        If the battery has no whole-window test for that group and window.
+    """
     window = window or res.plan.windows[0].label
     t = res.tests[(res.tests["group"] == group) & (res.tests["window"] == window) & res.tests["tau"].isna()]
     if t.empty:
@@ -103,6 +180,20 @@ def battery_table(res, group: str = "all", window: str | None = None) -> Summary
 
 
 def alignment_table(res) -> Summary:
+    """Day 0 of each event on each market (bar 0 on each instrument for an intraday study).
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+
+    Returns
+    -------
+    Summary
+        Daily study: ``event_id, asset, event time (market local), precision, day 0`` (session
+        date, or ``outside data``). Intraday study: ``event_id, asset, event time (UTC), precision,
+        bar 0 ends (UTC)`` (or ``excluded (exclusions.csv)``).
+    """
     a = res.alignment
     if res.is_intraday:  # an intraday study: bar 0 is an instant
         out = pd.DataFrame({
@@ -164,11 +255,31 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
 
     Tables: the headline ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table
     per value of the study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per
-    window, and ``claims`` / ``placebo`` when given.
+    window, and ``claims`` / ``placebo`` when given. In the file names a window ``-1:1`` is written
+    ``m1_1`` (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``,
+    ``-`` and ``_``. Each table is written as ``<name>.md``, ``.tex``, ``.csv`` and ``.html``;
+    existing files are overwritten.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    out : str or pathlib.Path
+        Output directory; created (with its parents) if missing.
+    claims : pandas.DataFrame, optional
+        Result of :func:`eventstudy.claims.check_claims`; adds the ``claims`` table.
+    placebo : pandas.DataFrame, optional
+        Result of :func:`eventstudy.placebo.placebo_test`; adds the ``placebo`` table.
 
     Returns
     -------
     list of Path
+        The files written, four per table.
+
+    Raises
+    ------
+    ValueError
+        If a battery table has no tests for its group and the first window (see :func:`battery_table`).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

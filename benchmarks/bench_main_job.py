@@ -1,0 +1,55 @@
+"""Benchmark of what a new user meets first (not a test): ``import eventstudy`` and the main job.
+
+    python benchmarks/bench_main_job.py            # import 7 times, the main job 3 times
+    python benchmarks/bench_main_job.py --runs 5
+
+Each run is a fresh process (so nothing is cached in memory between runs); the script prints the
+median and the range of the wall times and the peak resident memory of the child processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def report(name: str, times: list[float]) -> None:
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{name}: median {statistics.median(times):.2f} s wall (min {min(times):.2f}, max {max(times):.2f}, "
+          f"{len(times)} runs), peak RSS of the children so far {peak:,.0f} MiB", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3, help="main-job runs (import: twice as many plus one)")
+    a = ap.parse_args()
+    py = sys.executable
+    import_in_process = [py, "-c", "import time; t = time.perf_counter(); import eventstudy; "
+                                   "print(time.perf_counter() - t)"]
+    inside = []
+    for _ in range(2 * a.runs + 1):
+        out = subprocess.run(import_in_process, check=True, capture_output=True, text=True).stdout
+        inside.append(float(out))
+    report("import eventstudy (inside the interpreter)", inside)
+    report("python -c 'import eventstudy' (whole process)", [timed([py, "-c", "import eventstudy"])
+                                                             for _ in range(2 * a.runs + 1)])
+    cli = str(Path(py).with_name("eventstudy"))
+    with tempfile.TemporaryDirectory() as tmp:
+        report("eventstudy run (the main job, bundled data)",
+               [timed([cli, "run", "--out", str(Path(tmp) / "results")]) for _ in range(a.runs)])
+
+
+if __name__ == "__main__":
+    main()
