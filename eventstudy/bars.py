@@ -26,8 +26,8 @@ The price at an instant ``t``
     first price after ``t`` (Globex reopening Sunday 18:00 ET after weekend news).
 
 ``move(..., price_at="close")`` applies one rule to both ends; a pair such as
-``price_at=("close", "open")`` gives the rule of the start and of the end. The weekend jump of ES
-after the Kuala Lumpur framework, Friday 2025-10-24 16:00 ET to the Sunday 18:00 ET reopen::
+``price_at=("close", "open")`` gives the rule of the start and of the end. A weekend jump of ES on
+the bundled minute bars, Friday 2025-10-24 16:00 ET to the Sunday 18:00 ET reopen::
 
     >>> m = move("ES=F", "2025-10-24T16:00:00-04:00", "2025-10-26T18:00:00-04:00",
     ...          price_at=("close", "open"))                                  # doctest: +SKIP

@@ -375,11 +375,14 @@ def _benchmarks(text: str):
     return _pairs(text, "--market") if ":" in text else text
 
 
-def _window(text: str):
-    try:
-        return Window.parse(text)
-    except EventStudyError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _window_option(option: str):
+    """An argparse type that parses a window and names ``option`` in its error."""
+    def parse(text: str):
+        try:
+            return Window.parse(text, argument=option)
+        except EventStudyError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -445,8 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lags", type=int, default=0,
                     help="Dimson leads and lags of each factor for --model factor (default 0)")
     sp.add_argument("--returns", choices=["simple", "log"], default="simple")
-    sp.add_argument("--estimation", type=_window, help="estimation window START:END in sessions (default -250:-11)")
-    sp.add_argument("--window", type=_window, action="append",
+    sp.add_argument("--estimation", type=_window_option("--estimation"),
+                    help="estimation window START:END in sessions (default -250:-11)")
+    sp.add_argument("--window", type=_window_option("--window"), action="append",
                     help="event window START:END, inclusive; repeat for several (default: -1:1 and 0:0 with "
                          "--prices; 0:0, 0:1 and -1:1 for the bundled study)")
     sp.add_argument("--min-estimation", type=int, default=60, help="fewest estimation observations (default 60)")

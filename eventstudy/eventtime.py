@@ -170,6 +170,32 @@ def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str],
     return r
 
 
+def rows_of(returns: pd.DataFrame, tickers, index: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The rows of ``returns`` whose ticker is one of ``tickers``, in the frame's order (every
+    engine, the on-demand views and the placebo test cut their blocks' returns with this).
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        A return frame with a ``ticker`` column.
+    tickers : iterable of str
+        Tickers to keep; those the frame lacks are ignored.
+    index : mapping of str to ndarray, optional
+        ``returns.groupby("ticker").indices``, when the caller cuts many blocks from one frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame itself when every ticker is kept, else a slice of it.
+    """
+    index = returns.groupby("ticker", sort=False).indices if index is None else index
+    parts = [index[t] for t in dict.fromkeys(tickers) if t in index]
+    if not parts:
+        return returns.iloc[:0]
+    rows = np.sort(np.concatenate(parts))
+    return returns if rows.size == len(returns) else returns.iloc[rows]
+
+
 def build_panel(
     returns: pd.DataFrame,
     members: pd.DataFrame,
@@ -277,8 +303,8 @@ def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days
     event windows of the study's members on each asset. A member's own event window never overlaps
     its own estimation window (the study requires the estimation window to end before the first
     event offset), so on the estimation columns the mask marks exactly the days inside *other*
-    events' windows on the same asset: the 2025 trade talks are weeks apart, so their windows fall
-    inside each other's estimation windows. Every engine and the placebo test use this function.
+    events' windows on the same asset: events days or weeks apart have their windows inside each
+    other's estimation windows. Every engine and the placebo test use this function.
 
     Parameters
     ----------

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .bars import bar_end_ns, bar_length, trading_stops
-from .errors import DataError
+from .errors import DataError, SpecificationError
 from .events import expand_assets, load_events
+from .models import NormalReturnModel, get_model
 from .pipeline.executors import Execution
 from .prices.base import check_intraday_frame
 from .windows import Window, parse_windows
@@ -123,7 +124,8 @@ def bar_ends(bars: pd.DataFrame, interval: str | Mapping[str, str]) -> pd.Series
 
 
 def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: str | Mapping[str, str] = "1m",
-                   assets: Sequence[str] | None = None, market: str | None = None, model: str = "constant-mean",
+                   assets: Sequence[str] | None = None, market: str | Mapping[str, str] | None = None,
+                   model: str | NormalReturnModel = "constant-mean",
                    estimation: Window | tuple[int, int] | str = (-120, -11),
                    windows: Sequence[Window | tuple[int, int] | str] = ((0, 0), (0, 5)), **options):
     """Fit an event study on intraday bars: bar 0 is the first bar ending after the event.
@@ -164,12 +166,14 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     run = {k: options.pop(k) for k in list(options) if k in {f.name for f in dataclasses.fields(Execution)}}
     execution = Execution(**run)
     if execution.backend == "dask":
-        raise DataError("backend='dask' reads daily Parquet prices on the workers; run intraday studies with "
-                        "backend='memory' or 'chunked'")
+        raise SpecificationError("backend='dask' reads daily Parquet prices on the workers; run intraday studies "
+                                 "with backend='memory' or 'chunked'")
     for key in ("date_only", "calendars"):
         if key in options:
-            raise DataError(f"{key}= does not apply to an intraday study: bar 0 is the first bar ending after the "
-                            "event instant, on each instrument's own bars")
+            raise SpecificationError(f"{key}= does not apply to an intraday study: bar 0 is the first bar ending after "
+                                     "the event instant, on each instrument's own bars")
+    model = get_model(model)
+    factors = list(getattr(model, "factors", ()))
     if "time" in bars.columns and getattr(pd.to_datetime(bars["time"]).dt, "tz", None) is None:
         raise DataError("bars: 'time' is naive; localize it to the vendor's zone first (tz_localize), a naive "
                         "bar time would silently be read as UTC")
@@ -183,12 +187,19 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
         raise DataError(f"bars: {len(axis.ends):,} distinct bar instants, more than {MAX_BARS:,} fit the stand-in "
                         "axis; split the study into periods")
     have = list(pd.unique(b["ticker"]))
-    for name, tickers in (("market", [market] if market else []), ("assets", list(assets or []))):
+    benchmarks = list(market.values()) if isinstance(market, Mapping) else [market] if market else []
+    for name, tickers in (("market", benchmarks + (list(market) if isinstance(market, Mapping) else [])),
+                          ("factors", factors), ("assets", list(assets or []))):
         missing = [t for t in tickers if t not in have]
         if missing:
-            raise DataError(f"{name}={missing}: no bars for them; the bars hold {have}")
-    assets = list(assets) if assets is not None else [t for t in have if t != market]
+            raise DataError(f"{name}: {missing} have no bars; the bars hold {have}")
+    not_assets = (set(benchmarks) - (set(market) if isinstance(market, Mapping) else set())) | set(factors)
+    assets = list(assets) if assets is not None else [t for t in have if t not in not_assets]
     stand = {t: t + SUFFIX for t in have}
+    if factors:  # the model reads its factors under the stand-in names the engine sees
+        model = dataclasses.replace(model, factors=tuple(stand[f] for f in factors))
+    market = ({stand[a]: stand[m] for a, m in market.items()} if isinstance(market, Mapping) else
+              stand[market] if market else None)
     real = {v: k for k, v in stand.items()}
     prices = pd.DataFrame({"ticker": b["ticker"].map(stand), "date": axis.label(ends), "close": b["close"],
                            "adj_close": b["close"]})
@@ -216,7 +227,8 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
         align.append({"event_id": r.event_id, "asset": r.asset,
                       "event_time_utc": pd.Timestamp(when[i]).tz_localize("UTC"),
                       "time_precision": r.time_precision, "rule": "first bar ending strictly after the event instant",
-                      "calendar": f"{r.asset} {interval} bars", "day0": pd.NaT if reason else pd.Timestamp(e[k])})
+                      "calendar": f"{r.asset} {_interval_of(interval, r.asset)} bars",
+                      "day0": pd.NaT if reason else pd.Timestamp(e[k])})
         if reason:
             excluded.append({"event_id": r.event_id, "asset": r.asset, "reason": reason})
             continue
@@ -234,8 +246,7 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     std_events = keep[["event_id", *meta]].assign(
         asset=keep["asset"].map(stand).to_numpy(), date=label.strftime("%Y-%m-%d"), time_precision="date-only",
         event_time_utc=label.tz_localize("UTC"), utc_offset="+00:00", event_date=label)
-    spec = EventStudy(std_events, prices, assets=[stand[a] for a in assets], model=model,
-                      market=stand[market] if market else None,
+    spec = EventStudy(std_events, prices, assets=[stand[a] for a in assets], model=model, market=market,
                       estimation=Window.parse(estimation, argument="estimation"),
                       windows=parse_windows(windows), date_only="session-date", **options)
     res = spec.run(execution)
@@ -309,10 +320,15 @@ def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: 
                                                   reason=res.exclusions["reason"].map(relabel.text))],
                            ignore_index=True)
     params = relabel.frame(res.params, dates=("est_first", "est_last"))
+    params.columns = [relabel.text(c) for c in params.columns]  # beta[MKT [bars]] -> beta[MKT]
     alignment = alignment.assign(day0=pd.to_datetime(alignment["day0"]).dt.tz_localize("UTC"))
     return dataclasses.replace(res, members=members, car=car, exclusions=exclusions, alignment=alignment,
                                params=params, event_rows=relabel.frame(res.event_rows), frequency=interval,
                                relabel=relabel, extra={"bars": len(axis.ends)})
+
+
+def _interval_of(interval: str | Mapping[str, str], ticker: str) -> str:
+    return interval.get(ticker, "") if isinstance(interval, Mapping) else interval
 
 
 def _real_label(text: str, axis: BarAxis) -> str:

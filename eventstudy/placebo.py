@@ -54,7 +54,7 @@ import pandas as pd
 
 from .assets import data_calendars
 from .errors import DataError, EstimationWindowError, SpecificationError, require
-from .eventtime import build_panel, window_day_mask
+from .eventtime import build_panel, rows_of, window_day_mask
 from .groups import ALL, define_groups
 from .inference.resampling import empirical_pvalue
 from .pipeline.prepare import Plan
@@ -182,11 +182,6 @@ def _chunk_task(source, assets: list[str], plan: Plan, windows: Sequence[Window]
 # study inputs
 
 
-def _select(rets: pd.DataFrame, groups: dict, tickers: Sequence[str]) -> pd.DataFrame:
-    idx = [groups[t] for t in dict.fromkeys(tickers) if t in groups]
-    return rets.iloc[np.concatenate(idx)] if idx else rets.iloc[:0]
-
-
 def _window_days(results, assets: Sequence[str]) -> pd.DataFrame | None:
     """The study's event-window days (its clean-estimation mask) of ``assets``; None when the
     study keeps those days in its estimation windows."""
@@ -255,6 +250,12 @@ def _check_client(results, client):
     return src
 
 
+def _daily_only(results) -> None:
+    if results.is_intraday:
+        raise SpecificationError("placebo dates are sessions, and an intraday study's events have instants; run the "
+                                 "placebo test on the daily study of the same events")
+
+
 def _study_returns(results, tickers: Sequence[str]) -> tuple[pd.DataFrame, dict]:
     """The study's own returns (as its fit computed them) and their rows per ticker."""
     rets = results.inputs.returns
@@ -289,6 +290,7 @@ def rolling_cars(results, assets: Sequence[str] | None = None, windows=None) -> 
     DataFrame
         ``asset, date, window, car, n_est`` (``date`` is day 0; NaN ``car`` where no CAR exists).
     """
+    _daily_only(results)
     win = _windows(results, windows)
     plan = results.plan
     assets = list(dict.fromkeys(assets if assets is not None else results.members["asset"]))
@@ -296,7 +298,7 @@ def rolling_cars(results, assets: Sequence[str] | None = None, windows=None) -> 
     parts = []
     for c in range(0, len(assets), CHUNK):
         chunk = assets[c:c + CHUNK]
-        cars = _asset_cars(_select(rets, groups, chunk + _extra(plan, chunk)), chunk, plan, win,
+        cars = _asset_cars(rows_of(rets, chunk + _extra(plan, chunk), groups), chunk, plan, win,
                            _window_days(results, chunk))
         inside = np.arange(cars.days.shape[1])[None, :] < cars.lens[:, None]
         names = np.repeat(np.asarray(chunk, dtype=object), cars.lens)
@@ -347,9 +349,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     The procedure and its basis (Brown & Warner 1980; Kolari & Pynnoenen 2010) are in the
     module docstring.
     """
-    if results.is_intraday:
-        raise DataError("placebo_test works on daily studies: pseudo dates are sessions, and an intraday study's "
-                        "events have instants; run the placebo test on the daily study of the same events")
+    _daily_only(results)
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise SpecificationError(f"n_draws={n_draws!r}: pass a positive number of placebo draws, e.g. n_draws=5000")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
@@ -405,7 +405,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
                 client.close()
     else:
         rets, rgroups = _study_returns(results, assets)
-        parts = [_chunk_sums(_select(rets, rgroups, ch + _extra(plan, ch)), ch, plan, win, _window_days(results, ch),
+        parts = [_chunk_sums(rows_of(rets, ch + _extra(plan, ch), rgroups), ch, plan, win, _window_days(results, ch),
                              member[:, cc]) for ch, cc in zip(chunks, cols)]
     grid = np.unique(np.concatenate([p[0] for p in parts]))
     n_w = len(win)

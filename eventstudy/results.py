@@ -57,6 +57,7 @@ import pandas as pd
 
 from . import __version__
 from .alignment import to_csv_frame
+from .errors import DataError
 from .groups import define_groups
 from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
 from .pipeline.prepare import Plan, Prepared
@@ -79,7 +80,7 @@ class Relabel(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EventStudyResults:
     """Immutable results of :meth:`eventstudy.EventStudy.fit` (schema in the module docstring)."""
 
@@ -109,7 +110,8 @@ class EventStudyResults:
 
     def _estimates(self):
         if self.inputs is None:
-            raise ValueError("these results carry no inputs to recompute rows from")
+            raise DataError("these results carry no prepared inputs to recompute the estimation rows from; "
+                            "fit the study again (EventStudy.fit) to get them")
         return iter_estimates(self.inputs, self.inputs.members.iloc[self.fitted].reset_index(drop=True))
 
     @cached_property
@@ -179,7 +181,8 @@ class EventStudyResults:
         market = {real(a): real(b) for a, b in market.items()} if isinstance(market, Mapping) else \
             (real(market) if market else market)
         out = {
-            "model": plan.model.name, "factors": list(plan.factors), "lags": getattr(plan.model, "lags", 0),
+            "model": plan.model.name, "factors": [real(f) for f in plan.factors],
+            "lags": getattr(plan.model, "lags", 0),
             "tests": list(plan.tests or []), "calendars": dict(plan.calendars or {}), "market": market,
             "returns": plan.returns, "estimation": plan.estimation.label,
             "windows": [w.label for w in plan.windows], "min_estimation": plan.min_estimation,
@@ -188,8 +191,9 @@ class EventStudyResults:
             "assets": [real(a) for a in (self.inputs.assets if self.inputs is not None else [])],
         }
         out.update(self.execution)
-        if self.is_intraday:
+        if self.is_intraday:  # bar 0 follows the instant: no date-only policy applies
             out["frequency"] = self.frequency
+            out.pop("date_only")
         out.update(self.extra)
         return out
 

@@ -21,14 +21,14 @@ from .calendars import DateOnlyPolicy, check_policy
 from .errors import EstimationWindowError, SpecificationError
 from .inference.battery import ALL_TESTS
 from .inference.panel import CONVENTIONS, Convention
-from .models import NormalReturnModel, get_model
+from .models import ModelName, NormalReturnModel, get_model
 from .pipeline.executors import Backend, Execution, Partition
 from .results import EventStudyResults
 from .returns import RETURN_KINDS, ReturnKind
 from .windows import Window, parse_windows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EventStudy:
     """What to estimate: data first, every option keyword-only; :meth:`fit` does the work.
 
@@ -79,7 +79,7 @@ class EventStudy:
     prices: object
     _: KW_ONLY
     assets: Sequence[str] | None = None
-    model: str | NormalReturnModel = "market"
+    model: ModelName | NormalReturnModel = "market"
     market: str | Mapping[str, str] | None = None
     returns: ReturnKind = "simple"
     estimation: Window | tuple[int, int] | str = (-250, -11)

@@ -12,6 +12,7 @@ constructor, a CLI option), and travels as a :class:`Window` from then on; its t
 
 from __future__ import annotations
 
+from numbers import Integral
 from operator import itemgetter
 
 from .errors import SpecificationError
@@ -125,7 +126,7 @@ def parse_windows(values, *, argument: str = "windows") -> tuple[Window, ...]:
         In the order given, duplicates removed.
     """
     if isinstance(values, (str, Window)) or (isinstance(values, tuple) and len(values) == 2
-                                             and all(isinstance(v, int) for v in values)):
+                                             and all(isinstance(v, Integral) for v in values)):
         values = [values]
     out = tuple(dict.fromkeys(Window.parse(v, argument=argument) for v in values))
     if not out:

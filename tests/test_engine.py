@@ -203,7 +203,7 @@ def test_memory_budget_parsing_and_errors(data):
             parse_memory(bad)
     prices, events = data
     spec = es.EventStudy(events, prices, **KW)
-    with pytest.raises(DataError, match="too small"):
+    with pytest.raises(SpecificationError, match="too small"):
         spec.fit(backend="chunked", memory="1MB")
     with pytest.raises(SpecificationError, match="backend="):
         spec.fit(backend="spark")

@@ -151,13 +151,13 @@ def test_clear_errors():
     ev = events_at([times[500]])
     with pytest.raises(DataError, match="naive"):
         intraday_study(ev, bars.assign(time=bars["time"].dt.tz_localize(None)), interval="1m")
-    with pytest.raises(DataError, match="dask"):
+    with pytest.raises(es.SpecificationError, match="dask"):
         intraday_study(ev, bars, interval="1m", backend="dask")
     with pytest.raises(DataError, match="no bars"):
         intraday_study(ev, bars, interval="1m", market="SPY", model="market")
     with pytest.raises(DataError, match="interval="):
         intraday_study(ev, bars, interval="soon")
-    with pytest.raises(DataError, match="date_only"):
+    with pytest.raises(es.SpecificationError, match="date_only"):
         intraday_study(ev, bars, interval="1m", date_only="end-of-day")
     late = events_at([times[-1] + pd.Timedelta(days=2)])
     with pytest.raises(DataError, match="after the last bar"):
@@ -199,5 +199,22 @@ def test_reasons_name_real_instants_and_placebo_refuses_bars():
     res = intraday_study(ev, bars, interval="1m", estimation=(-200, -11), windows=((0, 0),), n_boot=100)
     reasons = " ".join(res.exclusions["reason"])
     assert "1678" not in reasons and "[bars]" not in reasons and "needs a bar before it" in reasons
-    with pytest.raises(DataError, match="daily"):
+    with pytest.raises(es.SpecificationError, match="daily"):
         es.placebo_test(res, n_draws=100)
+
+
+def test_factor_model_and_a_benchmark_per_asset_on_bars():
+    """Factors and per-asset benchmarks are read under the engine's stand-in names and reported
+    under the real ones (params columns, options)."""
+    bars, times = minute_bars(n_assets=3)
+    ev = events_at([times[600] + pd.Timedelta(seconds=5)])
+    fm = intraday_study(ev, bars, interval="1m", model=es.FactorModel(("MKT",), lags=1), estimation=(-300, -11),
+                        windows=((0, 0),), n_boot=50)
+    assert set(fm.car["asset"]) == {"S0", "S1", "S2"}
+    assert {"beta[MKT,-1]", "beta[MKT,+0]", "beta[MKT,+1]", "dimson_beta[MKT]"} <= set(fm.params.columns)
+    assert fm.options["factors"] == ["MKT"] and "[bars]" not in " ".join(map(str, fm.options.values()))
+    # the beta is recovered: S2 has beta 1.5 on MKT (SE of one slope ~0.0008 / (0.0005 sqrt(290)) = 0.09)
+    assert fm.params.set_index("asset").loc["S2", "beta[MKT,+0]"] == pytest.approx(1.5, abs=0.3)
+    per = intraday_study(ev, bars, interval="1m", model="market", market={"S0": "MKT", "S1": "S0"}, assets=["S0", "S1"],
+                         estimation=(-300, -11), windows=((0, 0),), n_boot=50)
+    assert set(per.car["asset"]) == {"S0", "S1"} and per.options["market"] == {"S0": "MKT", "S1": "S0"}

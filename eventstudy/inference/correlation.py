@@ -81,7 +81,7 @@ def mean_cross_correlation(
     standardized residuals give the same r̄.
 
     Kolari and Pynnönen define r̄ for members sharing one event date. In a pooled sample of events
-    on different dates (the same index in Geneva and in Busan, say) two members' estimation
+    on different dates (the same index hit by two events months apart, say) two members' estimation
     residuals can be almost perfectly correlated while their event-day abnormal returns fall on
     different days and are independent. With ``evt_dates``, a pair whose event windows share no
     calendar date therefore enters r̄ with correlation 0; pairs that share event days keep their

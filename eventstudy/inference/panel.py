@@ -17,6 +17,9 @@ from ..errors import DataError, EstimationWindowError
 from . import _nan
 
 Convention = Literal["clm", "estudy2"]
+MIN_ROWS_BEYOND_K = 3
+"""A member needs at least k + 3 estimation rows: Patell's variance (M - k)/(M - k - 2) needs
+M - k > 2. The study's minimum (:func:`eventstudy.models.minimum_observations`) uses this rule."""
 CONVENTIONS: tuple[str, ...] = ("clm", "estudy2")
 
 
@@ -233,7 +236,7 @@ class Panel(_Stats):
         for i in np.flatnonzero(lw == 0):
             raise DataError(f"{self.member(int(i))}: every event-window abnormal return is NaN; "
                             "drop the member or supply its returns")
-        need = self.k + 3
+        need = self.k + MIN_ROWS_BEYOND_K
         for i in np.flatnonzero(m_i < need):
             raise EstimationWindowError(
                 f"{self.member(int(i))}: only {int(m_i[i])} non-missing estimation rows; with k={self.k} estimated "

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from ..errors import EstimationWindowError, SpecificationError
+from ..inference.panel import MIN_ROWS_BEYOND_K
 from ..windows import Window
 
 COND_MAX = 1e12
@@ -75,7 +76,7 @@ def minimum_observations(model: NormalReturnModel, min_estimation: int) -> int:
     -------
     int
     """
-    return max(int(min_estimation), model.k + 3)
+    return max(int(min_estimation), model.k + MIN_ROWS_BEYOND_K)
 
 
 @dataclass(frozen=True)
@@ -560,6 +561,15 @@ class FactorModel(NormalReturnModel):
 
 
 MODELS: dict[str, type[NormalReturnModel]] = {c.name: c for c in (ConstantMean, MarketAdjusted, MarketModel)}
+ModelName = Literal["constant-mean", "market-adjusted", "market"]
+
+
+def textbook_form(model: NormalReturnModel) -> bool:
+    """Whether the test battery derives the model's prediction-error factors itself from k and the
+    market returns (exactly the constant-mean, market-adjusted and market models). Every other
+    model -- a factor model, a user's subclass, even one of :class:`MarketModel` -- hands the battery
+    its exact factors (:func:`eventstudy.abnormal.forecast_factors`)."""
+    return type(model) in (ConstantMean, MarketAdjusted, MarketModel)
 """Models constructible from a name alone; :class:`FactorModel` needs its factors (pass an instance)."""
 
 

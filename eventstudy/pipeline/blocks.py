@@ -27,6 +27,7 @@ measured cost per member and panel row (:data:`BYTES_PER_CELL`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..assets import data_calendars
-from ..errors import DataError
+from ..errors import DataError, SpecificationError
 from ..eventtime import build_panel, with_interval_returns
 from ..groups import define_groups
 from ..inference import ALL_TESTS
@@ -100,11 +101,11 @@ def make_blocks(members: pd.DataFrame, *, partition: str, capacity: int) -> list
 
     Raises
     ------
-    DataError
+    SpecificationError
         An unknown ``partition``.
     """
     if partition not in PARTITIONS:
-        raise DataError(f"partition={partition!r}: use 'event' (whole events per block) or 'asset'")
+        raise SpecificationError(f"partition={partition!r}: use 'event' (whole events per block) or 'asset'")
     key = "event_id" if partition == "event" else "asset"
     units = list(members.groupby(key, sort=False).indices.values())
     blocks, cur, size = [], [], 0
@@ -332,24 +333,25 @@ def capacity(prepared: Prepared, budget: int, *, dask: bool) -> int:
 
     Raises
     ------
-    DataError
-        When the budget cannot hold even one member next to what the process already holds.
+    SpecificationError
+        When the budget cannot hold even one member next to what the process already holds; the
+        message says how much would hold 1,000 members per block.
     """
     plan = prepared.plan
     t = plan.taus[1] - plan.taus[0] + 1
     per_member = BYTES_PER_CELL * t * (1 + len(plan.factors))
     n = len(prepared.members)
-    if dask:  # a worker holds one block at a time; the client keeps the results
-        base = 0
-    else:
-        base = rss_bytes() + (RESULT_BYTES * len(plan.windows) + RESULT_BYTES_MEMBER) * n
-    free = budget - base
+    # a Dask worker holds one block at a time (the client keeps the results); one process holds all
+    held = 0 if dask else rss_bytes()
+    kept = 0 if dask else (RESULT_BYTES * len(plan.windows) + RESULT_BYTES_MEMBER) * n
+    free = budget - held - kept
     if free < per_member:
-        raise DataError(
-            f"memory={budget / 1e6:,.0f} MB is too small: this process already holds {rss_bytes() / 1e6:,.0f} MB "
-            f"(prices, returns, alignment) and the results of {n:,} members take about "
-            f"{(base - rss_bytes()) / 1e6:,.0f} MB; give at least {(base + 1000 * per_member) / 1e6:,.0f} MB "
-            "(1,000 members per block)")
+        what = ("a task's block" if dask else
+                f"this process already holds {held / 1e6:,.0f} MB (prices, returns, alignment) and the results "
+                f"of {n:,} members take about {kept / 1e6:,.0f} MB")
+        raise SpecificationError(
+            f"memory={budget / 1e6:,.0f} MB is too small for {what}; give at least "
+            f"{(held + kept + 1000 * per_member) / 1e6:,.0f} MB (1,000 members per block)")
     return max(1, int(free // per_member))
 
 
@@ -376,9 +378,10 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
 
     Raises
     ------
+    SpecificationError
+        The budget cannot hold one member.
     DataError
-        The budget cannot hold one member, or Dask is given prices other than a Parquet or
-        bundled source.
+        Dask is given prices other than a Parquet or bundled source.
     EstimationWindowError
         Every member fails the minimum-observations rule.
     """
@@ -388,7 +391,8 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
     source = _worker_source(spec.prices) if dask else None
     if not dask:  # benchmark returns over each row's interval, compounded once (not per block), in
         # place of the plain returns (before the budget is measured); each block's slice is cut as it runs
-        prepared.returns = with_interval_returns(prepared.returns, plan.market, plan.factors, plan.returns)
+        prepared = dataclasses.replace(
+            prepared, returns=with_interval_returns(prepared.returns, plan.market, plan.factors, plan.returns))
     cap = capacity(prepared, execution.memory, dask=dask)
     if dask:
         executor = DaskExecutor(run_block, block_rows, block_grank, execution.client, execution.progress)

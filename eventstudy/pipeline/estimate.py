@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..abnormal import abnormal, car_table
-from ..eventtime import EventTimePanel, build_panel, window_day_mask
+from ..eventtime import EventTimePanel, build_panel, rows_of, window_day_mask
 from ..models import Fit
 from .prepare import Plan, Prepared
 
@@ -269,11 +269,10 @@ def iter_estimates(prepared: Prepared, members: pd.DataFrame) -> Iterator[tuple[
     width = (plan.taus[1] - plan.taus[0] + 1) * (1 + len(plan.factors))
     size = max(1, CELLS_PER_BLOCK // width)
     rets = prepared.returns
-    by_ticker = rets.groupby("ticker", sort=False).indices
+    index = rets.groupby("ticker", sort=False).indices
     for lo in range(0, len(members), size):
         block = members.iloc[lo:lo + size].reset_index(drop=True)
         assets = list(pd.unique(block["asset"]))
-        tickers = [t for t in dict.fromkeys([*assets, *sorted(plan.benchmarks(assets))]) if t in by_ticker]
-        sub = rets.iloc[np.concatenate([by_ticker[t] for t in tickers])] if len(tickers) < len(by_ticker) else rets
+        sub = rows_of(rets, [*assets, *sorted(plan.benchmarks(assets))], index)
         panel = build_panel(sub, block, plan.taus, market=plan.market, factors=plan.factors, kind=plan.returns)
         yield np.arange(lo, lo + len(block)), estimate(plan, block, panel, prepared.window_days)

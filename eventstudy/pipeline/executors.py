@@ -19,6 +19,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from ..errors import SpecificationError, require
+from ..eventtime import rows_of
 
 Backend = Literal["memory", "chunked", "dask"]
 Partition = Literal["event", "asset"]
@@ -161,6 +162,7 @@ class LocalExecutor:
         self.dir = Path(tempfile.mkdtemp(prefix="eventstudy-spill-", dir=spill_dir))
         self.progress = progress
         self.rets = None
+        self._index = None
         self._run, self._rows, self._grank = run_block, block_rows, block_grank
         self._maps: dict = {}
 
@@ -182,10 +184,12 @@ class LocalExecutor:
             Each block's heavy arrays as ``{name: path of its .npy file}``.
         """
         lights, handles = [], []
+        if self.rets is not None:
+            self._index = self.rets.groupby("ticker", sort=False).indices
         bar = Progress(self.progress, len(blocks), "chunked")
         for b in blocks:
             if b.rets is None and self.rets is not None:
-                b.rets = self.rets[self.rets["ticker"].isin(b.tickers)]
+                b.rets = rows_of(self.rets, b.tickers, self._index)
             light, heavy = self._run(plan, b)
             b.rets = None
             paths = {}

@@ -17,6 +17,7 @@ import pandas as pd
 from ..abnormal import forecast_factors
 from ..inference import ALL_TESTS, battery
 from ..inference.panel import Panel
+from ..models import textbook_form
 from ..windows import Window
 from .estimate import Estimate
 from .prepare import Plan
@@ -40,20 +41,22 @@ class MemberLabels:
 
 class BatteryInputs:
     """The battery's arrays of an estimate: estimation-window ARs with the excluded days missing,
-    market returns, dates, and (factor models) the exact forecast-error factors per window."""
+    market returns, dates, and (every model but the three textbook ones,
+    :func:`~eventstudy.models.textbook_form`) the exact forecast-error factors per window."""
 
     def __init__(self, plan: Plan, e: Estimate) -> None:
         model, panel, ar, est_cols, mask = plan.model, e.panel, e.ar, e.est_cols, e.mask
         self.plan, self.e = plan, e
         est_ar = ar[:, est_cols]
-        self.est_mkt = panel.mkt[:, est_cols] if model.needs_market and model.k == 2 else None
+        textbook = textbook_form(model)
+        self.est_mkt = panel.mkt[:, est_cols] if textbook and model.k == 2 else None
         if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
             est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
         self.est_ar = est_ar
         self.est_dates = panel.dates[:, est_cols]
-        # a model beyond the three the battery knows (a factor model) hands over its exact
-        # prediction-error factors; the battery derives them itself for k <= 2
-        self.exact = {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows} if model.k > 2 else None
+        # a model beyond the three the battery knows (a factor model, a user's subclass) hands over its
+        # exact prediction-error factors; the battery derives them itself for the textbook three
+        self.exact = None if textbook else {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows}
 
     def panel(self, idx: np.ndarray, w: Window) -> Panel:
         """The battery's :class:`~eventstudy.inference.Panel` of members ``idx`` over window ``w``.

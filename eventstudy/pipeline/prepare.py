@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..alignment import align
 from ..assets import data_calendars
-from ..errors import DataError, EstimationWindowError
+from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
 from ..eventtime import event_window_days
 from ..groups import check_group_names
@@ -62,13 +61,24 @@ class Plan:
         """Fewest usable estimation rows (:func:`eventstudy.models.minimum_observations`)."""
         return minimum_observations(self.model, self.min_estimation)
 
-    def benchmarks(self, assets) -> set[str]:
-        """Tickers besides ``assets`` whose returns the assets' panel rows need."""
+    def benchmark_of(self, asset: str) -> str | None:
+        """The benchmark ticker of ``asset`` (None without one)."""
         if isinstance(self.market, Mapping):
-            out = {self.market[a] for a in assets if a in self.market}
-        else:
-            out = {self.market} if self.market else set()
+            return self.market.get(asset)
+        return self.market or None
+
+    def benchmarks(self, assets) -> set[str]:
+        """Tickers whose returns the panel rows of ``assets`` need: their benchmarks and the factors."""
+        out = {self.benchmark_of(a) for a in assets} - {None}
         return out | set(self.factors)
+
+    def regressors(self) -> tuple[set[str], set[str]]:
+        """(every benchmark and factor ticker of the study, those that are not also assets): a
+        benchmark that has a benchmark of its own in a per-asset mapping is studied too."""
+        market = self.market
+        used = set(market.values()) if isinstance(market, Mapping) else ({market} if market else set())
+        mapped = set(market) if isinstance(market, Mapping) else set()
+        return used | set(self.factors), (used - mapped) | set(self.factors)
 
 
 @dataclass
@@ -140,27 +150,21 @@ def prepare(spec) -> Prepared:
     events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
     prices = daily_prices(spec.prices)
     have = list(pd.unique(prices["ticker"]))
-    market = plan.market
-    if isinstance(market, Mapping):
-        benchmarks = set(market.values())
-        not_assets = benchmarks - set(market)  # a benchmark that has its own benchmark is also an asset
-    else:
-        benchmarks = not_assets = {market} if market else set()
     factors = plan.factors
-    not_assets = not_assets | set(factors)
-    missing_b = sorted(benchmarks - set(have))
+    regressors, not_assets = plan.regressors()
+    missing_b = sorted(regressors - set(factors) - set(have))
     if missing_b:
         raise DataError(f"market {missing_b[0]!r} has no prices; the price data hold {have}")
     missing_f = [f for f in factors if f not in have]
     if missing_f:
         raise DataError(f"factor(s) {missing_f} have no prices; the price data hold {have}")
     assets = list(spec.assets) if spec.assets is not None else [t for t in have if t not in not_assets]
-    own = [a for a in assets if (market.get(a) if isinstance(market, Mapping) else market) == a or a in factors]
+    own = [a for a in assets if plan.benchmark_of(a) == a or a in factors]
     if own and (model.needs_market or factors):
         raise DataError(f"asset(s) {own} would be regressed on themselves (their own benchmark or factor); "
                         "drop them from assets or give them another benchmark")
-    if isinstance(market, Mapping) and model.needs_market:
-        unmapped = [a for a in assets if a not in market]
+    if isinstance(plan.market, Mapping) and model.needs_market:
+        unmapped = [a for a in assets if plan.benchmark_of(a) is None]
         if unmapped:
             raise DataError(f"market= maps no benchmark to {unmapped}; give every asset one (or pass one ticker)")
     pairs = expand_assets(events, assets)
@@ -168,7 +172,7 @@ def prepare(spec) -> Prepared:
     if no_prices:
         raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
     if plan.group and plan.group not in pairs.columns and plan.group != "group":
-        raise DataError(f"group={plan.group!r} is not a column of the events; it has {list(events.columns)}")
+        raise SpecificationError(f"group={plan.group!r} is not a column of the events; it has {list(events.columns)}")
     sessions = data_calendars(prices, plan.calendars)
     alignment = align(events, assets, date_only=spec.date_only, sessions=sessions, outside="report")
     rets = compute_returns(prices, plan.returns, sessions=sessions)
@@ -226,21 +230,3 @@ def no_member_left(plan: Plan) -> EstimationWindowError:
     return EstimationWindowError(
         f"every (event, asset) pair has fewer than {plan.min_estimation} estimation observations in "
         f"{plan.estimation.label}; shorten min_estimation or move the window")
-
-
-def member_positions(members: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
-    """Positions in ``members`` of the (event_id, asset) pairs in ``keys`` (-1 where absent).
-
-    Parameters
-    ----------
-    members : DataFrame
-        ``event_id, asset`` of the members, one row each.
-    keys : DataFrame
-        ``event_id, asset`` of the pairs to look up.
-
-    Returns
-    -------
-    ndarray of int, shape (len(keys),)
-    """
-    idx = pd.MultiIndex.from_frame(members[["event_id", "asset"]])
-    return idx.get_indexer(pd.MultiIndex.from_frame(keys[["event_id", "asset"]]))

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..bars import market_tz
-from ..errors import DataError, require
+from ..errors import DataError, SpecificationError, require
 from ..groups import ALL, value_groups
 from ..windows import Window
 
@@ -63,7 +63,7 @@ _DPI = 150
 
 def _z(level: float) -> float:
     if not 0 < level < 1:
-        raise DataError(f"level={level!r} must lie strictly between 0 and 1 (e.g. 0.95)")
+        raise SpecificationError(f"level={level!r} must lie strictly between 0 and 1 (e.g. 0.95)")
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
@@ -93,9 +93,9 @@ def _select(kind: str, wanted, valid: Sequence[str]) -> list[str]:
     wanted = list(wanted)
     unknown = [w for w in wanted if w not in set(valid)]
     if unknown:
-        raise DataError(f"unknown {kind}(s) {unknown}; the results hold: {', '.join(map(str, valid))}")
+        raise SpecificationError(f"unknown {kind}(s) {unknown}; the results hold: {', '.join(map(str, valid))}")
     if not wanted:
-        raise DataError(f"no {kind} selected; choose from: {', '.join(map(str, valid))}")
+        raise SpecificationError(f"no {kind} selected; choose from: {', '.join(map(str, valid))}")
     return list(dict.fromkeys(wanted))
 
 
@@ -621,7 +621,7 @@ def intraday_move(bars: pd.DataFrame, event_time, *, title: str | None = None, t
     from matplotlib.patches import FancyArrowPatch
 
     if xaxis not in ("local", "relative"):
-        raise DataError(f"xaxis={xaxis!r}: use 'local' or 'relative'")
+        raise SpecificationError(f"xaxis={xaxis!r}: use 'local' or 'relative'")
     need = {"time", "open", "close"}
     if not isinstance(bars, pd.DataFrame) or not need <= set(bars.columns):
         raise DataError(f"bars must be a frame with columns {sorted(need)} (as BundledSource.intraday returns)")

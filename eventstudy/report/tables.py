@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..groups import value_groups
+from ..windows import Window
 from .summary import ROBUST_FIRST, Summary, headline, stars
 
 BATTERY_ORDER = ("kp_bmp", "kp_patell", "bw1985", "bootstrap", "grank", "t_cs", "bmp", "patell", "bw1980",
@@ -53,7 +54,7 @@ def conventions(res) -> str:
     return text
 
 
-def car_by_event(res, window: str) -> Summary:
+def car_by_event(res, window: str | Window) -> Summary:
     """Wide table: one row per event, one column per market, cells 'CAR % (t) stars'; the day-0
     session of each market is in the long CSV (car.csv) and the alignment table.
 
@@ -76,6 +77,7 @@ def car_by_event(res, window: str) -> Summary:
     ValueError
         If ``window`` is not a window of the study.
     """
+    window = Window.parse(window).label
     car = res.car[res.car["window"] == window]
     if car.empty:
         raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
@@ -94,7 +96,7 @@ def car_by_event(res, window: str) -> Summary:
     return Summary(wide, f"Cumulative abnormal returns by event and market, window {window}", note)
 
 
-def car_long(res, window: str) -> Summary:
+def car_long(res, window: str | Window) -> Summary:
     """One row per event and market: the market's own day-0 session, CAR and its standard error in %,
     t, p with stars, BHAR and the status (exclusions and stale quotes are named there).
 
@@ -116,6 +118,7 @@ def car_long(res, window: str) -> Summary:
     ValueError
         If ``window`` is not a window of the study.
     """
+    window = Window.parse(window).label
     car = res.car[res.car["window"] == window]
     if car.empty:
         raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
@@ -137,7 +140,7 @@ def caar_table(res) -> Summary:
     return Summary(headline(res.tests, res.caar), "Cumulative average abnormal returns", note)
 
 
-def battery_table(res, group: str = "all", window: str | None = None) -> Summary:
+def battery_table(res, group: str = "all", window: str | Window | None = None) -> Summary:
     """Every test of the battery for one group and window (CAR statistics), robust ones first.
 
     Parameters
@@ -161,7 +164,7 @@ def battery_table(res, group: str = "all", window: str | None = None) -> Summary
     ValueError
         If the battery has no whole-window test for that group and window.
     """
-    window = window or res.plan.windows[0].label
+    window = Window.parse(window).label if window is not None else res.plan.windows[0].label
     t = res.tests[(res.tests["group"] == group) & (res.tests["window"] == window) & res.tests["tau"].isna()]
     if t.empty:
         raise ValueError(f"no tests for group {group!r}, window {window!r}; groups: {sorted(set(res.tests['group']))}")
