@@ -15,20 +15,20 @@ import numpy as np
 import pandas as pd
 
 from .assets import DEFAULT_ASSETS, sessions_for
-from .calendars import DateOnlyPolicy, SessionTable, check_policy, first_close_after, first_session_on_or_after
+from .calendars import DateOnlyPolicy, SessionTable, check_policy, first_price_after, first_session_on_or_after
 from .errors import AlignmentError
 from .events import expand_assets
 
 ALIGN_COLUMNS = [
     "event_id", "asset", "event_time_utc", "time_precision", "rule", "calendar", "market_tz",
-    "event_time_market", "day0", "day0_open_utc", "day0_close_utc",
+    "event_time_market", "day0", "day0_open_utc", "day0_close_utc", "day0_price_utc", "price_fixed",
 ]
 
 _RULES = {
-    "instant": "first session closing strictly after the event instant",
+    "instant": "first session whose daily price is fixed strictly after the event instant",
     "session-date": "date-only: first session on or after the event date",
-    "start-of-day": "date-only: first session closing after 00:00 of the event date",
-    "end-of-day": "date-only: first session closing after 24:00 of the event date",
+    "start-of-day": "date-only: first session whose daily price is fixed after 00:00 of the event date",
+    "end-of-day": "date-only: first session whose daily price is fixed after 24:00 of the event date",
 }
 
 
@@ -88,7 +88,7 @@ def align(
         timed = rows["time_precision"].ne("date-only").to_numpy()
         inst = pd.DatetimeIndex(rows["event_time_utc"])
         probe = inst.where(timed, inst + pd.Timedelta(days=1)) if policy == "end-of-day" else inst
-        pos = first_close_after(table, probe)
+        pos = first_price_after(table, probe)
         if policy == "session-date" and not timed.all():
             pos = np.where(timed, pos, first_session_on_or_after(table, rows["event_date"]))
         bad = _check_bounds(rows, pos, table, ticker, raise_=outside == "raise")
@@ -117,6 +117,8 @@ def align(
         "day0": pd.DatetimeIndex(take("sessions")),
         "day0_open_utc": pd.DatetimeIndex(take("opens")),
         "day0_close_utc": pd.DatetimeIndex(take("closes")),
+        "day0_price_utc": pd.DatetimeIndex(take("price_instants")),
+        "price_fixed": np.repeat([t.fixing for t, _ in tables], [k for _, k in tables]),
         "_order": idx,
     })
     local = pd.Series("", index=out.index, dtype=object)
@@ -154,12 +156,13 @@ def to_csv_frame(aligned: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        A copy with ``event_time_utc``, ``day0_open_utc`` and ``day0_close_utc`` (where present) as
+        A copy with ``event_time_utc``, ``day0_open_utc``, ``day0_close_utc`` and ``day0_price_utc``
+        (where present) as
         ``YYYY-MM-DDTHH:MM:SSZ`` and ``day0`` as ``YYYY-MM-DD``, or as ``YYYY-MM-DDTHH:MM:SSZ`` when it
         is tz-aware (a bar-end instant); NaT becomes NaN.
     """
     out = aligned.copy()
-    for col in ("event_time_utc", "day0_open_utc", "day0_close_utc"):
+    for col in ("event_time_utc", "day0_open_utc", "day0_close_utc", "day0_price_utc"):
         if col in out.columns:
             out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     # a session date, or (intraday studies) the bar-end instant in UTC

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -31,11 +32,16 @@ class Asset:
     currency: str
     region: str
     notes: str = ""
+    price_fixed: str | None = None
+    """Local time (the calendar's zone) at which the daily price is fixed when it is not the
+    session's close: the settlement of futures. Day 0 is the first session whose daily price is
+    fixed strictly after the event (:mod:`eventstudy.alignment`)."""
 
     @property
     def sessions(self) -> SessionTable:
-        """Sessions of the asset's exchange calendar (:func:`~eventstudy.calendars.exchange_sessions`)."""
-        return exchange_sessions(self.calendar)
+        """Sessions of the asset's exchange calendar (:func:`~eventstudy.calendars.exchange_sessions`),
+        with the daily price fixed at :attr:`price_fixed` when the asset has one."""
+        return _fixed_sessions(self.calendar, self.price_fixed)
 
     @property
     def tz(self) -> str:
@@ -43,8 +49,21 @@ class Asset:
         return self.sessions.tz
 
 
-def _a(ticker, name, kind, calendar, currency, region, notes=""):
-    return ticker, Asset(ticker, name, kind, calendar, currency, region, notes)
+@cache
+def _fixed_sessions(calendar: str, price_fixed: str | None) -> SessionTable:
+    table = exchange_sessions(calendar)
+    return table if price_fixed is None else table.fixed_at(price_fixed)
+
+
+# CME equity-index futures settle daily at 15:00 CT (16:00 ET), an hour before the 17:00 ET end of
+# the trade date; Yahoo's daily close of ES=F, NQ=F and YM=F is that settlement (in the bundled ES
+# minute bars the daily close is nearest the 15:59-16:00 ET bar: tests/test_calendars.py). CBOT
+# soybeans settle at 13:15 CT, five minutes before their close (CME rule; no bundled bars to check).
+CME_SETTLEMENT, CBOT_SETTLEMENT = "16:00", "13:15"
+
+
+def _a(ticker, name, kind, calendar, currency, region, notes="", price_fixed=None):
+    return ticker, Asset(ticker, name, kind, calendar, currency, region, notes, price_fixed)
 
 
 REGISTRY: Mapping[str, Asset] = dict(
@@ -61,19 +80,22 @@ REGISTRY: Mapping[str, Asset] = dict(
         _a("^HSI", "Hang Seng index", "index", "XHKG", "HKD", "Hong Kong"),
         _a("000001.SS", "SSE Composite (Shanghai)", "index", "XSHG", "CNY", "China"),
         _a("ES=F", "E-mini S&P 500 futures (continuous)", "future", "CME_EQUITY", "USD", "US",
-           "Globex 18:00 ET previous evening to 17:00 ET; roll jumps in the continuous series"),
+           "Globex 18:00 ET previous evening to 17:00 ET; daily price = 16:00 ET settlement; roll jumps in "
+           "the continuous series", CME_SETTLEMENT),
         _a("NQ=F", "E-mini Nasdaq-100 futures (continuous)", "future", "CME_EQUITY", "USD", "US",
-           "Globex 18:00 ET previous evening to 17:00 ET"),
+           "Globex 18:00 ET previous evening to 17:00 ET; daily price = 16:00 ET settlement", CME_SETTLEMENT),
         _a("YM=F", "E-mini Dow ($5) futures (continuous)", "future", "CME_EQUITY", "USD", "US",
-           "Globex 18:00 ET previous evening to 17:00 ET"),
+           "Globex 18:00 ET previous evening to 17:00 ET; daily price = 16:00 ET settlement", CME_SETTLEMENT),
         _a("ACWI", "iShares MSCI ACWI ETF (world benchmark)", "etf", "XNAS", "USD", "World",
            "dividend-adjusted; raw close not recoverable from the source"),
         _a("VT", "Vanguard Total World Stock ETF (world benchmark)", "etf", "XNYS", "USD", "World",
            "dividend-adjusted; raw close not recoverable from the source"),
         _a("CNY=X", "US dollar in Chinese yuan (USD/CNY)", "fx", "24/5", "CNY", "China",
-           "Yahoo FX: a row per weekday; a rise is a weaker yuan"),
+           "Yahoo FX: a row per weekday; a rise is a weaker yuan; the instant Yahoo fixes its daily close is "
+           "not documented and no bundled bars can check it: the 24/5 calendar's 24:00 UTC is used"),
         _a("ZS=F", "CBOT soybean futures (continuous, US cents/bushel)", "commodity", "CBOT_GRAIN", "USc", "US",
-           "trade date opens 19:00 CT previous evening, closes 13:20 CT"),
+           "trade date opens 19:00 CT previous evening, closes 13:20 CT; daily price = 13:15 CT settlement",
+           CBOT_SETTLEMENT),
     ]
 )
 

@@ -24,6 +24,7 @@ see :data:`DateOnlyPolicy`.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from datetime import time
@@ -101,13 +102,42 @@ def calendar_library():
 
 @dataclass(frozen=True)
 class SessionTable:
-    """Sessions of one market: naive session dates with their UTC open and close instants."""
+    """Sessions of one market: naive session dates with their UTC open and close instants, and the
+    instant each session's daily price is fixed (``fixes``: the close, unless the instrument's
+    daily price is a settlement fixed earlier, as for CME equity futures at 16:00 ET)."""
 
     calendar: str
     tz: str
     sessions: pd.DatetimeIndex  # naive dates
     opens: pd.DatetimeIndex  # tz-aware UTC
     closes: pd.DatetimeIndex  # tz-aware UTC
+    fixes: pd.DatetimeIndex | None = None  # tz-aware UTC; None: the closes
+    fixing: str = "close"  # what fixes the daily price, in words
+
+    @property
+    def price_instants(self) -> pd.DatetimeIndex:
+        """The instant each session's daily price is fixed (UTC): :attr:`fixes`, else the closes."""
+        return self.closes if self.fixes is None else self.fixes
+
+    def fixed_at(self, local_time: str) -> SessionTable:
+        """This table with each session's daily price fixed at ``local_time`` in its zone, or at
+        the close when the session closes earlier (an early close).
+
+        Parameters
+        ----------
+        local_time : str
+            ``"HH:MM"`` in the calendar's time zone, e.g. ``"16:00"`` for CME equity-index
+            futures, whose daily settlement price is fixed at 15:00 CT.
+
+        Returns
+        -------
+        SessionTable
+        """
+        hh, mm = (int(x) for x in local_time.split(":"))
+        at = (self.sessions + pd.Timedelta(hours=hh, minutes=mm)).tz_localize(self.tz).tz_convert("UTC")
+        fixes = pd.DatetimeIndex(np.minimum(at.asi8, self.closes.asi8)).tz_localize("UTC")
+        return dataclasses.replace(self, fixes=fixes.astype("datetime64[ns, UTC]"),
+                                   fixing=f"settlement at {local_time} {self.tz} (or the close if earlier)")
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -211,11 +241,12 @@ def data_sessions(dates, *, tz: str = "UTC", name: str = "data") -> SessionTable
     return SessionTable(calendar=f"{name} ({tz}, close assumed 24:00)", tz=tz, sessions=d, opens=opens, closes=closes)
 
 
-def first_close_after(table: SessionTable, instants_utc: pd.DatetimeIndex) -> np.ndarray:
-    """Positions in ``table`` of the first session whose close is strictly after each instant.
+def first_price_after(table: SessionTable, instants_utc: pd.DatetimeIndex) -> np.ndarray:
+    """Positions in ``table`` of the first session whose daily price is fixed strictly after each
+    instant (:attr:`SessionTable.price_instants`: the close, or a futures settlement).
 
-    This is the day-0 rule for timed events: an event at exactly a session's close belongs to the
-    next session.
+    This is the day-0 rule for timed events: an event at exactly that instant belongs to the next
+    session.
 
     Parameters
     ----------
@@ -227,11 +258,11 @@ def first_close_after(table: SessionTable, instants_utc: pd.DatetimeIndex) -> np
     Returns
     -------
     numpy.ndarray of int
-        One position per instant. ``len(table)`` where no session closes after the instant (the
-        caller reports it).
+        One position per instant. ``len(table)`` where no session's price is fixed after the
+        instant (the caller reports it).
     """
-    closes = table.closes.asi8
-    return np.searchsorted(closes, pd.DatetimeIndex(instants_utc).tz_convert("UTC").asi8, side="right")
+    fixes = table.price_instants.asi8
+    return np.searchsorted(fixes, pd.DatetimeIndex(instants_utc).tz_convert("UTC").asi8, side="right")
 
 
 def first_session_on_or_after(table: SessionTable, dates) -> np.ndarray:

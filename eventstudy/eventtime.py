@@ -372,3 +372,91 @@ def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Seq
     if not out_a:
         return pd.DataFrame({"asset": pd.Series([], dtype=object), "date": pd.Series([], dtype="datetime64[ns]")})
     return pd.DataFrame({"asset": np.concatenate(out_a), "date": np.concatenate(out_d).astype("datetime64[ns]")})
+
+
+def event_offsets(dates: np.ndarray, day0: np.ndarray) -> np.ndarray:
+    """Each row's offset from its member's day 0 in days of the member's own week: business days
+    for a member whose rows fall on weekdays only (a holiday is a skipped day, not a shift: a New
+    York and a Tokyo market stay aligned day by day across each other's holidays), calendar days
+    for one with weekend rows (a seven-day market, an intraday study's bar labels).
+
+    The test battery aligns the members' estimation rows on these offsets ("event time"), so a
+    day of one market meets the same day of another wherever the two calendars differ.
+
+    Parameters
+    ----------
+    dates : ndarray of datetime64, shape (N, M)
+        Calendar dates of the rows, NaT where a row does not exist.
+    day0 : ndarray of datetime64, shape (N,)
+        Each member's day-0 date.
+
+    Returns
+    -------
+    ndarray of int64, shape (N, M)
+        Offsets (negative before day 0); :data:`NO_OFFSET` where the date is NaT.
+    """
+    d = np.asarray(dates).astype("datetime64[D]")
+    d0 = np.asarray(day0).astype("datetime64[D]")
+    nat = np.isnat(d)
+    safe = np.where(nat, d0[:, None], d)
+    weekday = (safe.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
+    weekend = ((weekday >= 5) & ~nat).any(axis=1)
+    out = (safe - d0[:, None]).astype(np.int64)  # calendar days
+    if (~weekend).any():
+        rows = ~weekend
+        out[rows] = -np.busday_count(safe[rows], np.broadcast_to(d0[rows, None], safe[rows].shape))
+    out[nat] = NO_OFFSET
+    return out
+
+
+NO_OFFSET = np.iinfo(np.int64).min
+"""The offset of a row that does not exist (:func:`event_offsets`)."""
+
+
+def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Window) -> tuple[int, int]:
+    """The range of estimation-row offsets (:func:`event_offsets`) over all members, without
+    building the panel: the columns every engine lays the battery's estimation rows on.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        ``ticker, date`` of every return row.
+    members : pandas.DataFrame
+        ``asset, day0`` of the members (day 0 a return row of the asset).
+    estimation : Window
+        The estimation window in sessions.
+
+    Returns
+    -------
+    (lo, hi)
+        The smallest and largest offset of any member's estimation rows (``estimation`` itself
+        when no member has a row there).
+    """
+    r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
+    groups = r.groupby("ticker", sort=False).indices
+    rdates = r["date"].to_numpy().astype("datetime64[D]")
+    lo, hi = [], []
+    for asset, idx in members.groupby("asset", sort=False).indices.items():
+        rows = groups.get(asset)
+        if rows is None:
+            continue
+        d = rdates[rows]
+        d0 = pd.to_datetime(members["day0"].to_numpy()[idx]).to_numpy().astype("datetime64[D]")
+        pos0 = np.searchsorted(d, d0)
+        first = np.clip(pos0 + estimation.start, 0, d.size - 1)
+        last = np.clip(pos0 + estimation.end, 0, d.size - 1)
+        ok = (pos0 + estimation.end >= 0) & (pos0 + estimation.start < d.size)
+        if not ok.any():
+            continue
+        # whether each member's window has a weekend row: a running count of weekend dates
+        weekend = np.concatenate([[0], np.cumsum(((d.astype(np.int64) + 3) % 7) >= 5)])
+        has_weekend = (weekend[last + 1] - weekend[first]) > 0
+        ends = event_offsets(np.column_stack([d[first], d[last]]), d0)
+        cal = has_weekend[:, None]
+        days = np.column_stack([(d[first] - d0).astype(np.int64), (d[last] - d0).astype(np.int64)])
+        ends = np.where(cal, days, ends)
+        lo.append(ends[ok, 0].min())
+        hi.append(ends[ok, 1].max())
+    if not lo:
+        return estimation.start, estimation.end
+    return int(min(lo)), int(max(hi))

@@ -15,6 +15,7 @@ Facts used (2025):
   17:00 ET on D; on 2025-01-09 they traded and closed at 09:30 ET.
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -27,8 +28,16 @@ ANSWERS = [
     ("2025-05-06T20:00:00-04:00", {"SPY": "2025-05-07", "^GSPC": "2025-05-07", "^N225": "2025-05-07",
                                    "^KS11": "2025-05-07", "^HSI": "2025-05-07", "000001.SS": "2025-05-07",
                                    "ES=F": "2025-05-07", "YM=F": "2025-05-07"}),
-    # Between the 16:00 cash close and the 17:00 futures close: futures react the same trade date.
-    ("2025-05-06T16:30:00-04:00", {"SPY": "2025-05-07", "ES=F": "2025-05-06", "^N225": "2025-05-07"}),
+    # Between the 16:00 cash close and the 17:00 futures close: the futures' daily price (the 16:00 ET
+    # settlement, test_es_daily_close_is_the_1600_settlement) is already fixed: next trade date.
+    ("2025-05-06T16:30:00-04:00", {"SPY": "2025-05-07", "ES=F": "2025-05-07", "^N225": "2025-05-07"}),
+    ("2025-05-06T15:59:00-04:00", {"SPY": "2025-05-06", "ES=F": "2025-05-06"}),
+    # Liberation Day, 16:15 ET, and the 100 % tariff post, Friday 16:50 ET: next trade date on futures.
+    ("2025-04-02T16:15:00-04:00", {"SPY": "2025-04-03", "ES=F": "2025-04-03", "NQ=F": "2025-04-03"}),
+    ("2025-10-10T16:50:00-04:00", {"SPY": "2025-10-13", "ES=F": "2025-10-13", "YM=F": "2025-10-13"}),
+    # CBOT soybeans settle at 13:15 CT: an event at 13:17 CT (before the 13:20 close) is the next day's.
+    ("2025-05-06T13:17:00-05:00", {"ZS=F": "2025-05-07"}),
+    ("2025-05-06T13:14:00-05:00", {"ZS=F": "2025-05-06"}),
     # Sunday 2025-10-26 (Kuala Lumpur framework, afternoon in KL): Monday everywhere.
     ("2025-10-26T14:00:00+08:00", {"SPY": "2025-10-27", "^N225": "2025-10-27", "^KS11": "2025-10-27",
                                    "^HSI": "2025-10-27", "000001.SS": "2025-10-27", "ES=F": "2025-10-27",
@@ -155,3 +164,26 @@ def test_bundled_catalog_aligns_on_every_default_asset():
     out = align(ev)
     assert len(out) == len(ev) * 16
     assert out.groupby("event_id").size().eq(16).all()
+
+
+def test_es_daily_close_is_the_1600_settlement(bundled):
+    """Yahoo's daily ES=F close is the settlement fixed at 16:00 ET, not the 17:00 ET end of the
+    trade date: over the bundled minute bars (Sep-Nov 2025) the daily close is a point or so from
+    the close of the 15:59-16:00 ET bar and several points from that of 16:59-17:00 ET."""
+    bars = bundled.intraday("ES=F", "2025-09-01T00:00:00Z", "2025-11-22T00:00:00Z", "1m")
+    daily = bundled.daily(["ES=F"], "2025-09-02", "2025-11-20").set_index("date")["close"]
+    local = bars.set_index(bars["time"].dt.tz_convert("America/New_York"))["close"]
+
+    def gap(hhmm):
+        out = []
+        for day, close in daily.items():
+            start = pd.Timestamp(f"{day:%Y-%m-%d} {hhmm}", tz="America/New_York") - pd.Timedelta(minutes=1)
+            if start in local.index:
+                out.append(abs(close - local[start]))
+        return np.array(out)
+
+    at16, at17 = gap("16:00"), gap("17:00")
+    assert len(at16) > 40 and np.median(at16) <= 1.25 and np.median(at17) >= 5
+    import eventstudy as es
+
+    assert es.REGISTRY["ES=F"].sessions.fixing.startswith("settlement at 16:00 America/New_York")

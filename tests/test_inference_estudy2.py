@@ -135,15 +135,17 @@ def test_event_time_equals_calendar_for_clustered_sample():
     assert np.allclose(a, b, rtol=1e-12, equal_nan=True)
 
 
-def test_clustered_r_bar_uses_calendar_dates():
-    """E3 is staggered: with dates, only overlapping calendar dates enter r̄; on row position the
-    (unrelated) days of different events would be paired."""
+def test_staggered_r_bar_by_calendar_date_or_event_time():
+    """E3 is staggered: by calendar date only overlapping dates enter r̄; in event time (what the
+    battery uses) the rows of different events are paired, which says their event-day returns
+    fall on unrelated days."""
     p = estudy2_panel("simple", "sim", "E3", "0_0")
     from eventstudy.inference import mean_cross_correlation
 
     by_date = mean_cross_correlation(p.est_ar, p.est_dates)
     by_row = mean_cross_correlation(p.est_ar)
-    assert by_date.aligned_on == "calendar date" and by_row.aligned_on == "row position"
+    assert by_date.aligned_on == "calendar date" and by_row.aligned_on == "event time"
+    assert abs(by_row.rbar) < 0.15 and by_row.n_pairs == 3
     assert not math.isclose(by_date.rbar, by_row.rbar)
     # A6 (2024-10-16) and A8 (2025-05-07) estimation windows do not overlap at all
     assert by_date.n_pairs < 3

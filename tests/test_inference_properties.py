@@ -78,16 +78,38 @@ def test_scale_invariance(seed, c, convention):
         assert np.isclose(x.statistic, y.statistic, rtol=1e-7, atol=1e-9, equal_nan=True), (x, y)
 
 
-def test_bootstrap_reproducible_for_fixed_seed():
-    p = market_panel(3, 4, 200, shock=0.02, rho=0.5)
-    a = battery(p, tests=["bootstrap"], seed=11, n_boot=999)
-    b = battery(p, tests=["bootstrap"], seed=11, n_boot=999)
-    c = battery(p, tests=["bootstrap"], seed=12, n_boot=999)
-    pd.testing.assert_frame_equal(a, b)
-    assert not np.allclose(a.statistic, c.statistic)
-    assert ((a.pvalue > 0) & (a.pvalue <= 1)).all()
+def test_bootstrap_enumerates_small_nulls_and_samples_large_ones_reproducibly():
+    small = market_panel(3, 4, 200, shock=0.02, rho=0.5)  # 200 rows: every row (block) is the null
+    a = battery(small, tests=["bootstrap"], seed=11, n_boot=999)
+    pd.testing.assert_frame_equal(a, battery(small, tests=["bootstrap"], seed=12, n_boot=999))  # no sampling
     day0 = a[a.tau == 0].iloc[0]
-    assert day0.pvalue <= 2 / 1000 + 1e-12 and day0.distribution == "bootstrap(999)"
+    assert day0.pvalue <= 2 / 201 + 1e-12 and day0.distribution == "resampling, all 200"
+    big = market_panel(3, 4, 800, shock=0.02, rho=0.5)  # 800 rows > ENUMERATE_MAX: n_boot draws
+    b = battery(big, tests=["bootstrap"], seed=11, n_boot=999)
+    pd.testing.assert_frame_equal(b, battery(big, tests=["bootstrap"], seed=11, n_boot=999))
+    assert not np.allclose(b.statistic, battery(big, tests=["bootstrap"], seed=12, n_boot=999).statistic)
+    assert (b.distribution == "resampling, 999 draws").all() and ((b.pvalue > 0) & (b.pvalue <= 1)).all()
+
+
+def test_bootstrap_window_null_uses_complete_blocks_only():
+    """Rows missing for every member (days inside another event's window) are no draws: the window
+    null is the sums over the complete blocks, computed here by hand, and the 0:0 window equals
+    its own day-0 row."""
+    p = market_panel(8, 5, 150, rho=0.3)
+    est = p.est_ar.copy()
+    est[:, 60:70] = np.nan  # ten positions empty for all members
+    q = Panel(est, p.evt_ar, p.taus, p.est_mkt, p.evt_mkt, k=2)
+    have = ~np.isnan(est)
+    aar_est = np.divide(np.nansum(est, axis=0), have.sum(axis=0), out=np.full(150, np.nan), where=have.any(axis=0))
+    sums = [aar_est[s:s + 5].sum() for s in range(150 - 5 + 1) if np.isfinite(aar_est[s:s + 5]).all()]
+    assert len(sums) == 150 - 5 + 1 - 14  # starts 56..69 touch the hole
+    car = battery(q, tests=["bootstrap"]).query("tau.isna()", engine="python").iloc[0]
+    caar = np.nanmean(q.evt_ar, axis=0).sum()
+    assert car.statistic == pytest.approx((caar - np.mean(sums)) / np.std(sums, ddof=1), rel=1e-12)
+    assert car.distribution == f"resampling, all {len(sums)}"
+    one = Panel(est, p.evt_ar[:, 2:3], np.array([0]), p.est_mkt, p.evt_mkt[:, 2:3], k=2)
+    rows = battery(one, tests=["bootstrap"])
+    assert rows["pvalue"].iloc[0] == rows["pvalue"].iloc[1] and rows["statistic"].iloc[0] == rows["statistic"].iloc[1]
 
 
 def test_battery_frame_shape_and_unpacking():

@@ -21,7 +21,8 @@ def _ref_rank_sums(p: Panel):
 
 
 def _ref_grank(est_sar, gs):
-    """The former GRANK: scipy ranks of each member's estimation values with g appended."""
+    """GRANK from Kolari and Pynnönen (2011), written from the paper: scipy ranks of each member's
+    estimation values with g appended, T = the positions where some member has a value."""
     n, m = est_sar.shape
     sd = _nan.nstd(gs, axis=0)
     g = np.divide(gs, sd, out=np.full(gs.shape, np.nan), where=sd > 0)
@@ -33,9 +34,10 @@ def _ref_grank(est_sar, gs):
         u = k / t1[:, None] - 0.5
         n_t = (~np.isnan(u)).sum(axis=0)
         ubar = np.nansum(u, axis=0) / n_t
-        s2 = np.nansum((n_t / n) * ubar ** 2) / (m + 1)
+        big_t = int((n_t > 0).sum())
+        s2 = np.nansum((n_t / n) * ubar ** 2) / big_t
         z = ubar[-1] / math.sqrt(s2)
-        out.append(z * math.sqrt((m - 1) / (m - z * z)))
+        out.append(z * math.sqrt((big_t - 2) / (big_t - 1 - z * z)))
     return np.array(out)
 
 
@@ -105,3 +107,19 @@ def test_panel_keeps_float_inputs_without_copy_and_read_only():
     assert est.flags.writeable  # the caller's array is untouched
     q = Panel(est.astype(np.float32), evt.tolist(), np.array([0, 1]))
     assert q.est_ar.dtype == float and q.evt_ar.dtype == float
+
+
+@pytest.mark.parametrize("empty", [1, 12])
+def test_grank_ignores_positions_no_member_has(empty):
+    """A day of the estimation window on which no member has a residual (inside another event's
+    window for all of them) is no observation: adding such empty positions changes neither the
+    GRANK t nor its degrees of freedom (Kolari and Pynnönen 2011 rank over the days each member has)."""
+    p = _panel(5, nan=True)
+    holes = np.full((p.n, empty), np.nan)
+    q = Panel(np.hstack([p.est_ar[:, :20], holes, p.est_ar[:, 20:]]), p.evt_ar, p.taus,
+              np.hstack([p.est_mkt[:, :20], holes, p.est_mkt[:, 20:]]), p.evt_mkt, k=2)
+    a = battery(p, tests=["grank"])
+    b = battery(q, tests=["grank"])
+    np.testing.assert_allclose(b["statistic"], a["statistic"], rtol=1e-12)
+    np.testing.assert_array_equal(b["df"], a["df"])
+    assert (a["df"] == 49).all()  # 50 positions with data (estimation) + the event one, minus 2

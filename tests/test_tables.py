@@ -103,7 +103,7 @@ def test_cli_benchmark_per_asset_syntax():
 
 
 def test_first_day0_is_the_earliest_across_markets():
-    res = us_china.study(assets=("SPY", "ES=F"), n_boot=50).fit()
+    res = us_china.study(assets=("SPY", "^N225"), n_boot=50).fit()
     tab = car_by_event(res, "0:0").table.set_index("event_id")
-    # ES=F trades until 17:00 ET: the 16:15 ET Liberation Day announcement is its day 0 on 04-02
-    assert tab.loc["2025-04-02-liberation-day", "first day 0"] == "2025-04-02"
+    # the post at 10:57 ET on Friday 2025-10-10: New York reacts that day, Tokyo on Tuesday 10-14
+    assert tab.loc["2025-10-10-trump-hostile-post", "first day 0"] == "2025-10-10"

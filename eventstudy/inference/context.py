@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .correlation import CrossCorrelation, DesignEffect, design_effect, mean_cross_correlation
+from .correlation import CrossCorrelation, DesignEffect, design_effect, event_time_correlation
 from .panel import Convention, Panel
 from .results import Alternative, TestResult, pvalue
 
@@ -105,12 +105,21 @@ class Context:
     @cached_property
     def cc(self) -> CrossCorrelation:
         """Kolari-Pynnönen r̄ of the panel: the one a reduced panel brings, else
-        :func:`~eventstudy.inference.correlation.mean_cross_correlation` of its estimation rows."""
+        :func:`~eventstudy.inference.correlation.mean_cross_correlation` of its estimation rows
+        aligned in EVENT TIME (row k of every member is its k-th session before its own day 0).
+
+        This is Kolari and Pynnönen's r̄: the correlation of two members' abnormal returns on
+        their event days is the correlation of their residuals at the same event-time offset.
+        Members hit on one calendar day align day by day; a US market and an Asian one whose day 0
+        falls a session later align lead to lag, which is how news of the US day reaches Asia the
+        next morning; members of events months apart align unrelated days and their correlation
+        is about zero, as that of their event-day returns is. Every pair with ``min_overlap``
+        common rows enters the mean (the denominator counts all of them)."""
         p = self.panel
         given = getattr(p, "cc", None)  # a ReducedPanel brings r̄ (a function: computed when first asked)
         if given is not None:
             return given() if callable(given) else given
-        return mean_cross_correlation(p.est_ar, p.est_dates, evt_dates=p.evt_dates, min_overlap=self.min_overlap)
+        return event_time_correlation(p.est_ar, min_overlap=self.min_overlap)
 
     @cached_property
     def deff(self) -> DesignEffect:

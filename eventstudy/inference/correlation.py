@@ -25,7 +25,7 @@ class CrossCorrelation:
     rbar: float
     n_pairs: int  # pairs with enough overlapping rows
     n_possible: int  # N (N - 1) / 2
-    aligned_on: str  # "calendar date" or "row position"
+    aligned_on: str  # "calendar date" or "event time" (row position)
     min_overlap: int
     approximate: bool = False
 
@@ -64,6 +64,25 @@ def for_all_members(sub: CrossCorrelation, n: int) -> CrossCorrelation:
         and ``approximate=True``.
     """
     return CrossCorrelation(sub.rbar, sub.n_pairs, n * (n - 1) // 2, sub.aligned_on, sub.min_overlap, True)
+
+
+def event_time_correlation(est_ar: np.ndarray, *, min_overlap: int = 20) -> CrossCorrelation:
+    """Kolari-Pynnönen r̄ of members whose estimation rows are aligned in event time (row k of
+    each member is its k-th session before its own day 0): what the test battery uses.
+
+    Parameters
+    ----------
+    est_ar : ndarray, shape (N, M)
+        Estimation-window residuals, NaN where missing.
+    min_overlap : int, default 20
+        Fewest common rows for a pair to enter r̄.
+
+    Returns
+    -------
+    CrossCorrelation
+        Aligned on ``"event time"``; see :func:`mean_cross_correlation` for the computation.
+    """
+    return mean_cross_correlation(est_ar, None, min_overlap=min_overlap)
 
 
 def mean_cross_correlation(
@@ -145,7 +164,7 @@ def mean_cross_correlation(
     ok = ~np.isnan(a)
     if est_dates is None:
         col = np.broadcast_to(np.arange(a.shape[1]), a.shape)
-        aligned = "row position"
+        aligned = "event time"
     else:
         d = np.asarray(est_dates, dtype="datetime64[D]")
         if d.shape != a.shape:

@@ -278,24 +278,36 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _grank_stat(u_sum: np.ndarray, n_t: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GRANK t, its degrees of freedom and N of the event 'day', for each row j of the column sums.
+
+    T counts only the positions that hold data (N_t > 0): an estimation position where no member
+    has a residual (a day inside another event's window for all of them, say) is not an
+    observation (Kolari and Pynnönen 2011 rank over the days each member has), so it enters neither
+    S_Ū² = (1/T) Σ_t (N_t/N) Ū_t² nor the t(T - 2) reference.
+    """
     n_days = u_sum.shape[0]
-    big_t = m + 1
     stat = np.full(n_days, np.nan)
+    df = np.full(n_days, np.nan)
     for j in range(n_days):
-        ubar = np.divide(u_sum[j], n_t[j], out=np.full(big_t, np.nan), where=n_t[j] > 0)
-        s2 = np.nansum((n_t[j] / n) * ubar ** 2) / big_t
+        have = n_t[j] > 0
+        big_t = int(have.sum())
+        ubar = np.divide(u_sum[j], n_t[j], out=np.full(m + 1, np.nan), where=have)
+        s2 = np.nansum((n_t[j] / n) * ubar ** 2) / big_t if big_t else 0.0
         z = float(ubar[-1] / math.sqrt(s2)) if s2 > 0 else math.nan
         stat[j] = z * math.sqrt((big_t - 2) / (big_t - 1 - z * z)) if big_t - 1 - z * z > 0 else math.nan
-    return stat, np.full(n_days, float(big_t - 2)), n_t[:, m]
+        df[j] = big_t - 2
+    return stat, df, n_t[:, m]
 
 
 def grank(ctx: Context) -> list[TestResult]:
     """Generalized rank test, Kolari & Pynnönen (2011, J. Empirical Finance 18(5):953-971).
 
     GSAR_it = SAR_it on the M estimation days and SCAR*_i = SCAR_i / sd_i(SCAR) on the collapsed
-    event day (T = M + 1 rows); U_it = rank/(T_i + 1) - 1/2; Z = Ū_0 / S_Ū with
-    S_Ū^2 = (1/T) Σ_t (N_t/N) Ū_t^2; t = Z sqrt((T-2)/(T-1-Z^2)) ~ t(T-2). Daily: the event 'day' is
-    tau itself (SCAR = SAR_tau). Robust to event-induced variance and cross-correlation.
+    event day (M + 1 positions); U_it = rank/(T_i + 1) - 1/2 over the T_i = M_i + 1 values member i
+    has; Z = Ū_0 / S_Ū with S_Ū^2 = (1/T) Σ_t (N_t/N) Ū_t^2 over the T positions where some member
+    has a value (N_t > 0; a position empty for every member is no observation); t = Z
+    sqrt((T-2)/(T-1-Z^2)) ~ t(T-2). Daily: the event 'day' is tau itself (SCAR = SAR_tau). Robust
+    to event-induced variance and cross-correlation.
     """
     p = ctx.panel
     g = np.column_stack([ctx.sar, ctx.scar])

@@ -126,16 +126,17 @@ class Panel(_Stats):
         they give the market term of the forecast-error correction (Patell 1976; CLM 1997 §4.4).
     k : number of estimated normal-return parameters: 2 market model, 1 constant mean,
         0 market-adjusted.
-    est_dates : optional (N, M) datetime64 calendar dates of the estimation rows; the
-        Kolari-Pynnönen r̄ aligns residuals on these (else on row position).
-    evt_dates : optional (N, L) datetime64 calendar dates of the event-window rows; with them,
-        pairs of members whose event windows share no calendar date count as uncorrelated in r̄
-        (their event-day abnormal returns fall on different days).
+    est_dates, evt_dates : optional (N, M) and (N, L) datetime64 calendar dates of the rows, carried
+        for the caller (validated, not used by the tests: the Kolari-Pynnönen r̄ aligns the
+        residuals in event time, :meth:`Context.cc`).
     labels : optional member names used in error messages.
     fe, car_fe : optional exact forecast-error factors from the fitted model, for models beyond
         the three above (a factor model with k > 2): ``fe`` (N, L) is 1 + x_t'(X'X)^{-1}x_t of each
         event row, ``car_fe`` (N,) is L + g'(X'X)^{-1}g of the window, so that
         Var(AR_it) = s_i^2 fe_it and Var(CAR_i) = s_i^2 car_fe_i.
+    cc : optional r̄ of these members (a :class:`~eventstudy.inference.CrossCorrelation` or a
+        function returning one, computed when first asked): the pipeline computes a group's r̄
+        once and shares it between the group's windows.
     """
 
     est_ar: np.ndarray
@@ -150,6 +151,7 @@ class Panel(_Stats):
     fe: np.ndarray | None = None
     car_fe: np.ndarray | None = None
     check: bool = True  # False: the members were validated already (rows of a validated panel)
+    cc: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         est = _as2d("est_ar", self.est_ar)

@@ -45,8 +45,21 @@ def empirical_pvalue(obs: float, null: np.ndarray, alternative: str) -> float:
     return min(1.0, 2 * min(p_hi, p_lo))
 
 
+ENUMERATE_MAX = 500
+"""Up to this many candidate rows (daily) or complete blocks (window), the null distribution is
+all of them, exactly, and the result does not depend on the seed; beyond, ``n_boot`` draws."""
+
+
+def _null(values: np.ndarray, seed: int, n_boot: int) -> tuple[np.ndarray, str]:
+    """The null draws from ``values`` (one per candidate row or block) and how they were made."""
+    if values.size <= ENUMERATE_MAX:
+        return values, f"resampling, all {values.size}"
+    pick = np.random.default_rng(seed).choice(values.size, size=n_boot, replace=True)
+    return values[pick], f"resampling, {n_boot} draws"
+
+
 def bootstrap(ctx: Context) -> list[TestResult]:
-    """Estimation-window resampling test (id ``bootstrap``), seeded with ``np.random.default_rng(seed)``.
+    """Estimation-window resampling test (id ``bootstrap``).
 
     What it does, exactly:
 
@@ -54,38 +67,59 @@ def bootstrap(ctx: Context) -> list[TestResult]:
       event-time rows, so row s is the SAME trading-day offset for every member; for members that
       share an event date it is the same calendar day, which keeps their cross-sectional
       correlation in the null distribution (a member-wise resample would destroy it).
-    * Daily: ``n_boot`` rows s are drawn uniformly with replacement from the rows with data; the
-      null distribution is {AAR_s}. Observed value: AAR_tau.
-    * Window: ``n_boot`` start rows s are drawn uniformly from 0..M-L; the resampled CAAR is
-      Σ_{j<L} AAR_{s+j} over L consecutive rows (keeps serial correlation). Observed: CAAR.
-    * p-value: equal-tailed, 2 min(P⁺, P⁻) with P⁺ = (1 + #{null >= obs}) / (n_boot + 1) (no
+    * Daily: the null distribution is {AAR_s} over the rows s with data. Observed value: AAR_tau.
+    * Window: the null is the sum Σ_{j<L} AAR_{s+j} over every block of L consecutive rows that
+      all have data (a block with a missing row -- a day inside another event's window for every
+      member -- is no draw: counting it as a zero would shrink the null). Observed: CAAR.
+    * Up to :data:`ENUMERATE_MAX` candidate rows (blocks) the null is all of them, exactly, so the
+      window 0:0 gives the daily tau-0 result; beyond, ``n_boot`` draws with replacement from
+      ``np.random.default_rng(seed)`` (the same stream for the daily and the window draws).
+    * p-value: equal-tailed, 2 min(P⁺, P⁻) with P⁺ = (1 + #{null >= obs}) / (B + 1) (no
       centring needed); one-sided with ``alternative``.
     * Statistic: (obs - mean(null)) / sd(null), a resampling z (the note gives obs and the 2.5/97.5 %
-      resampled quantiles). Daily draws come first, then the window draws, from one generator, so the
-      result is reproducible for a fixed seed.
+      resampled quantiles).
 
     The null is "the event rows behave like ordinary estimation rows"; with M ≈ 120-250 rows the
-    window test has at most M - L + 1 distinct resampled windows.
+    window test has at most M - L + 1 distinct blocks.
+
+    Parameters
+    ----------
+    ctx : Context
+        The run's shared inputs: panel (``aar_est``, ``evt_ar``), alternative, seed, n_boot.
+
+    Returns
+    -------
+    list of TestResult
+        One per tau of the event window, then the window (CAR) result.
+
+    Raises
+    ------
+    EstimationWindowError
+        When fewer than two estimation rows have data, or no block of L consecutive rows does.
     """
     p = ctx.panel
-    rng = np.random.default_rng(ctx.seed)
     aar_est = p.aar_est
-    rows = np.flatnonzero(np.isfinite(aar_est))
+    finite = np.isfinite(aar_est)
     big_l = p.n_evt
-    if rows.size < max(big_l, 2) + 1:
+    if finite.sum() < max(big_l, 2) + 1:
         raise EstimationWindowError(
-            f"bootstrap needs more estimation rows with data ({rows.size}) than event-window rows ({big_l}); "
-            "lengthen the estimation window")
+            f"bootstrap needs more estimation rows with data ({int(finite.sum())}) than event-window rows "
+            f"({big_l}); lengthen the estimation window")
     aar = _nan.nmean(p.evt_ar, axis=0)
-    null_d = aar_est[rng.choice(rows, size=ctx.n_boot, replace=True)]
+    null_d, how_d = _null(aar_est[finite], ctx.seed, ctx.n_boot)
     mu, sd = float(null_d.mean()), float(null_d.std(ddof=1))
     stat = (aar - mu) / sd
     pv = [empirical_pvalue(float(o), null_d, ctx.alternative) for o in aar]
-    # Window: consecutive blocks of L rows (missing rows count as 0 abnormal return).
-    filled = np.where(np.isfinite(aar_est), aar_est, 0.0)
-    csum = np.concatenate([[0.0], np.cumsum(filled)])
-    starts = rng.integers(0, p.n_est - big_l + 1, size=ctx.n_boot)
-    null_w = csum[starts + big_l] - csum[starts]
+    # Window: blocks of L consecutive rows that all have data
+    csum = np.concatenate([[0.0], np.cumsum(np.where(finite, aar_est, 0.0))])
+    full = np.concatenate([[0], np.cumsum(finite)])
+    starts = np.arange(p.n_est - big_l + 1)
+    complete = starts[(full[starts + big_l] - full[starts]) == big_l]
+    if complete.size < 2:
+        raise EstimationWindowError(
+            f"bootstrap needs blocks of {big_l} consecutive estimation rows with data; only {complete.size} "
+            "exist (too many rows inside other events' windows); lengthen the estimation window")
+    null_w, how_w = _null(csum[complete + big_l] - csum[complete], ctx.seed, ctx.n_boot)
     ok = np.isfinite(aar)
     caar = float(aar[ok].sum())
     mw, sw = float(null_w.mean()), float(null_w.std(ddof=1))
@@ -94,10 +128,9 @@ def bootstrap(ctx: Context) -> list[TestResult]:
     n_t = _nan.count(p.evt_ar, axis=0)
     qd = np.quantile(null_d, [0.025, 0.975])
     qw = np.quantile(null_w, [0.025, 0.975])
-    dist = f"bootstrap({ctx.n_boot})"
-    note = f"resampled estimation-window AAR, seed={ctx.seed}, 95% null band [{qd[0]:.3g}, {qd[1]:.3g}]"
-    car_note = (f"resampled CAAR over {big_l} consecutive estimation rows, seed={ctx.seed}, observed CAAR={caar:.6g}, "
+    note = f"estimation-window AAR, {how_d} rows with data, 95% null band [{qd[0]:.3g}, {qd[1]:.3g}]"
+    car_note = (f"CAAR of {big_l} consecutive estimation rows, {how_w} complete blocks, observed CAAR={caar:.6g}, "
                 f"95% null band [{qw[0]:.3g}, {qw[1]:.3g}]")
     return make_results(ctx, "bootstrap", "event rows behave like estimation rows", stat, n_t, None, car,
                         p.n, None, note=note, car_note=car_note, daily_p=pv, car_p=cp,
-                        dist=[dist] * big_l, car_dist=dist)
+                        dist=[how_d] * big_l, car_dist=how_w)

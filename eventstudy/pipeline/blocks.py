@@ -40,7 +40,7 @@ from ..eventtime import build_panel, with_interval_returns
 from ..groups import define_groups
 from ..inference import ALL_TESTS
 from ..inference.context import Context
-from ..inference.correlation import for_all_members, mean_cross_correlation, member_subset
+from ..inference.correlation import event_time_correlation, for_all_members, member_subset
 from ..inference.nonparametric import corrado_rank_sums, estimation_ranks, grank_partial_sums
 from ..inference.panel import Panel, ReducedPanel
 from ..results import assemble
@@ -149,8 +149,8 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
         (per-member battery inputs, ``common`` and per ``window``), ``sums`` (per spanning group)
         and ``evt`` (:func:`~eventstudy.pipeline.estimate.event_rows`).
     heavy : dict
-        Arrays of the kept members for pass B: ``est_ar``, ``est_dates`` (N, M), ``evt_ar``,
-        ``evt_dates`` (N, L), ``evt_taus`` (L,) over the union of the windows, and with ranks
+        Arrays of the kept members for pass B: ``est_ar`` (N, M), ``evt_ar`` (N, L) and
+        ``evt_taus`` (L,) over the union of the windows, and with ranks
         ``est_rank``, ``fix_rows``, ``fix_vals``; empty when no member is kept.
     """
     rets = block.rets
@@ -210,9 +210,7 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     light["sums"] = sums
     light["evt"] = event_rows(plan, e)  # event-window rows for the views (estimation rows stay behind)
     evt_cols = np.unique(np.concatenate([e.panel.cols(w) for w in plan.windows]))
-    heavy = {"est_ar": np.ascontiguousarray(inputs.est_ar),
-             "est_dates": inputs.est_dates.astype("datetime64[D]"),
-             "evt_ar": e.ar[:, evt_cols], "evt_dates": e.panel.dates[:, evt_cols].astype("datetime64[D]"),
+    heavy = {"est_ar": np.ascontiguousarray(inputs.est_ar), "evt_ar": e.ar[:, evt_cols],
              "evt_taus": e.panel.taus[evt_cols]}
     if ranks is not None:
         fix_rows = np.array(sorted(ranks[2]), dtype=np.int64)
@@ -243,8 +241,8 @@ def _taus_cols(taus: np.ndarray, w) -> np.ndarray:
     return np.flatnonzero((taus >= w[0]) & (taus <= w[1]))
 
 
-def block_rows(heavy: Mapping, rows: np.ndarray, windows: list) -> dict:
-    """Estimation ARs and dates of some members of a block, and their event-window dates.
+def block_rows(heavy: Mapping, rows: np.ndarray) -> np.ndarray:
+    """Estimation ARs (R, M) of some members of a block (for r̄, aligned in event time).
 
     Parameters
     ----------
@@ -252,20 +250,12 @@ def block_rows(heavy: Mapping, rows: np.ndarray, windows: list) -> dict:
         The block's heavy arrays (:func:`run_block`), in memory or memory-mapped.
     rows : ndarray of int
         Rows of the block's kept members to gather (R of them).
-    windows : list of Window
-        Windows whose event-window dates to gather.
 
     Returns
     -------
-    dict
-        ``est_ar`` (R, M), ``est_dates`` (R, M) and, under each window's label, its (R, L_w)
-        event-window dates.
+    ndarray
     """
-    out = {"est_ar": np.asarray(heavy["est_ar"][rows]), "est_dates": np.asarray(heavy["est_dates"][rows])}
-    taus = np.asarray(heavy["evt_taus"])
-    for w in windows:
-        out[w.label] = np.asarray(heavy["evt_dates"][rows][:, _taus_cols(taus, w)])
-    return out
+    return np.asarray(heavy["est_ar"][rows])
 
 
 def block_grank(heavy: Mapping, rows: np.ndarray, w: Window, g: np.ndarray, k: int,
@@ -571,7 +561,7 @@ class GroupReducer:
             var_est=common["var_est"][idx], row_sumsq=common["row_sumsq"][idx], fe_factor=per_w["fe"][idx],
             car_factor=per_w["car_factor"][idx], aar_est=aar_est, est_pos=common["est_pos"][idx],
             est_has_nan=bool((m_i < est_sum.size).any()), has_market_term=has_market_term, rank_sums=rank,
-            cc=lambda: self._cc(w), grank=lambda g: self._grank(w, g),
+            cc=self._cc, grank=lambda g: self._grank(w, g),
             labels=MemberLabels(self.members, idx))
 
     def _by_block(self, positions: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -584,24 +574,21 @@ class GroupReducer:
             out.append((int(blk), r[sel], sel))
         return out
 
-    def _cc(self, w: Window):
-        n = self.idx.size
-        pick = member_subset(n)
-        positions = np.arange(n) if pick is None else pick
-        if "rows" not in self._rows_cache:
+    def _cc(self):
+        """r̄ of the group (the same for every window): its members' estimation rows, aligned in
+        event time, gathered from their blocks (only the seeded subset's above MEMBER_MAX)."""
+        if "cc" not in self._rows_cache:
+            n = self.idx.size
+            pick = member_subset(n)
+            positions = np.arange(n) if pick is None else pick
             parts = self._by_block(positions)
-            got = self.executor.gather_rows([(self.handles[b], rows, self.plan.windows) for b, rows, _ in parts])
-            self._rows_cache["rows"] = (parts, got)
-        parts, got = self._rows_cache["rows"]
-        m = got[0]["est_ar"].shape[1]
-        le = got[0][w.label].shape[1]
-        est = np.empty((positions.size, m))
-        dates = np.empty((positions.size, m), dtype="datetime64[D]")
-        evd = np.empty((positions.size, le), dtype="datetime64[D]")
-        for (_, _, sel), gr in zip(parts, got):
-            est[sel], dates[sel], evd[sel] = gr["est_ar"], gr["est_dates"], gr[w.label]
-        cc = mean_cross_correlation(est, dates, evt_dates=evd)
-        return cc if pick is None else for_all_members(cc, n)
+            got = self.executor.gather_rows([(self.handles[b], rows) for b, rows, _ in parts])
+            est = np.empty((positions.size, got[0].shape[1]))
+            for (_, _, sel), rows in zip(parts, got):
+                est[sel] = rows
+            cc = event_time_correlation(est)
+            self._rows_cache["cc"] = cc if pick is None else for_all_members(cc, n)
+        return self._rows_cache["cc"]
 
     def _grank(self, w: Window, g: np.ndarray):
         parts = self._by_block(np.arange(self.idx.size))

@@ -245,17 +245,17 @@ class LocalExecutor:
 
         Parameters
         ----------
-        requests : list of (handle, rows, windows)
-            A block's handle from :meth:`run`, rows of its kept members and the windows.
+        requests : list of (handle, rows)
+            A block's handle from :meth:`run` and rows of its kept members.
 
         Returns
         -------
-        list of dict
-            One per request, in order: ``est_ar``, ``est_dates`` and each window's event dates.
+        list of ndarray
+            One (R, M) array of estimation ARs per request, in order.
         """
         out = []
-        for h, rows, windows in requests:
-            out.append(self._rows(self._open(h), rows, windows))
+        for h, rows in requests:
+            out.append(self._rows(self._open(h), rows))
             self._release(h)
         return out
 
@@ -338,16 +338,16 @@ class DaskExecutor:
 
         Parameters
         ----------
-        requests : list of (handle, rows, windows)
-            A block's future from :meth:`run`, rows of its kept members and the windows.
+        requests : list of (handle, rows)
+            A block's future from :meth:`run` and rows of its kept members.
 
         Returns
         -------
-        list of dict
-            One per request, in order (the ``block_rows`` function).
+        list of ndarray
+            One (R, M) array of estimation ARs per request, in order (the ``block_rows`` function).
         """
         c = self.client
-        return c.gather([c.submit(self._rows, h, rows, windows, pure=False) for h, rows, windows in requests])
+        return c.gather([c.submit(self._rows, h, rows, pure=False) for h, rows in requests])
 
     def grank(self, requests: list) -> list:
         """GRANK column sums of some members of each block, computed on the worker holding it.

@@ -9,13 +9,17 @@ same inputs for the groups that lie inside one block.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..abnormal import forecast_factors
+from ..errors import DataError
+from ..eventtime import NO_OFFSET, event_offsets
 from ..inference import ALL_TESTS, battery
+from ..inference.correlation import CrossCorrelation, event_time_correlation
 from ..inference.panel import Panel
 from ..models import textbook_form
 from ..windows import Window
@@ -39,6 +43,44 @@ class MemberLabels:
         return f"{row['event_id']}/{row['asset']}"
 
 
+def on_grid(grid: tuple[int, int], dates: np.ndarray, day0: np.ndarray, *arrays):
+    """Rows placed on the columns of their offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`),
+    ``grid[0]`` to ``grid[1]``; NaN where a member has no row. Every member's estimation row of a
+    given day then sits in that day's column, whatever holidays each market keeps.
+
+    Parameters
+    ----------
+    grid : (int, int)
+        First and last offset (the plan's).
+    dates : ndarray of datetime64, shape (N, M)
+        Dates of the rows.
+    day0 : ndarray of datetime64, shape (N,)
+        Day 0 of each member.
+    *arrays : ndarray (N, M) or None
+        Arrays to place (None passes through).
+
+    Returns
+    -------
+    tuple
+        The arrays on the grid, shape (N, grid[1] - grid[0] + 1).
+    """
+    off = event_offsets(dates, day0)
+    have = off != NO_OFFSET
+    ii, jj = np.nonzero(have)
+    cols = off[ii, jj] - grid[0]
+    if cols.size and (cols.min() < 0 or cols.max() > grid[1] - grid[0]):
+        raise DataError("an estimation row lies outside the estimation grid; refit the study (prepare sets it)")
+    out = []
+    for a in arrays:
+        if a is None:
+            out.append(None)
+            continue
+        g = np.full((a.shape[0], grid[1] - grid[0] + 1), np.nan)
+        g[ii, cols] = a[ii, jj]
+        out.append(g)
+    return tuple(out)
+
+
 class BatteryInputs:
     """The battery's arrays of an estimate: estimation-window ARs with the excluded days missing,
     market returns, dates, and (every model but the three textbook ones,
@@ -52,13 +94,20 @@ class BatteryInputs:
         self.est_mkt = panel.mkt[:, est_cols] if textbook and model.k == 2 else None
         if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
             est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
+        if plan.grid is not None:  # estimation rows aligned in event time: day offsets from each day 0
+            est_ar, self.est_mkt = on_grid(plan.grid, panel.dates[:, est_cols], panel.members["day0"].to_numpy(),
+                                           est_ar, self.est_mkt)
         self.est_ar = est_ar
-        self.est_dates = panel.dates[:, est_cols]
         # a model beyond the three the battery knows (a factor model, a user's subclass) hands over its
         # exact prediction-error factors; the battery derives them itself for the textbook three
         self.exact = None if textbook else {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows}
 
-    def panel(self, idx: np.ndarray, w: Window) -> Panel:
+    def correlation(self, idx: np.ndarray) -> Callable[[], CrossCorrelation]:
+        """r̄ of members ``idx`` (aligned in event time), computed when first asked and then
+        shared by every window of the group: it depends on their estimation rows only."""
+        return functools.cache(lambda: event_time_correlation(self.est_ar[idx]))
+
+    def panel(self, idx: np.ndarray, w: Window, cc=None) -> Panel:
         """The battery's :class:`~eventstudy.inference.Panel` of members ``idx`` over window ``w``.
 
         Parameters
@@ -67,6 +116,8 @@ class BatteryInputs:
             Rows of the estimate's members (N of them).
         w : Window
             The event window; one of the plan's windows for a factor model (its exact factors).
+        cc : callable or CrossCorrelation, optional
+            The members' r̄ (:meth:`correlation`) when the caller shares it between windows.
 
         Returns
         -------
@@ -81,8 +132,7 @@ class BatteryInputs:
             est_ar=self.est_ar[idx], evt_ar=ar[np.ix_(idx, cols)], taus=panel.taus[cols],
             est_mkt=self.est_mkt[idx] if self.est_mkt is not None else None,
             evt_mkt=panel.mkt[np.ix_(idx, cols)] if self.est_mkt is not None else None,
-            k=self.plan.model.k, est_dates=self.est_dates[idx], evt_dates=panel.dates[np.ix_(idx, cols)],
-            labels=MemberLabels(panel.members, idx), **extra)
+            k=self.plan.model.k, labels=MemberLabels(panel.members, idx), cc=cc, **extra)
 
 
 def run_battery(plan: Plan, panel, group: str, w: Window) -> pd.DataFrame:
@@ -135,6 +185,7 @@ def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
     rows = {}
     for g, idx in groups.items():
         idx = np.asarray(idx)
+        cc = inputs.correlation(idx)
         for w in plan.windows:
-            rows[(g, w.label)] = run_battery(plan, inputs.panel(idx, w), g, w)
+            rows[(g, w.label)] = run_battery(plan, inputs.panel(idx, w, cc), g, w)
     return rows

@@ -10,6 +10,7 @@ mask is made from.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from ..alignment import align
 from ..assets import data_calendars
 from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
-from ..eventtime import event_window_days
+from ..eventtime import estimation_grid, event_window_days
 from ..groups import check_group_names
 from ..models import NormalReturnModel, minimum_observations
 from ..prices.base import check_daily_frame
@@ -55,6 +56,9 @@ class Plan:
     group: str | None
     by_event: bool
     calendars: Mapping[str, str] | None
+    grid: tuple[int, int] | None = None
+    """Offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`) spanned by the members'
+    estimation rows: the columns of the battery's estimation rows (set by :func:`prepare`)."""
 
     @property
     def min_obs(self) -> int:
@@ -197,6 +201,7 @@ def prepare(spec) -> Prepared:
                                                                           exclusions["asset"][:5])))
     check_group_names(members, plan.group, by_event=plan.by_event)
     window_days = event_window_days(rets, members, plan.windows) if plan.clean_estimation else None
+    plan = dataclasses.replace(plan, grid=estimation_grid(rets, members, plan.estimation))
     return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days)
 
 
