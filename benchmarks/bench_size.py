@@ -59,7 +59,7 @@ def simulate(design: str, seed: int, effect: float):
         ny = es.exchange_sessions("XNYS")
         tk = es.exchange_sessions("XTKS")
         days = pd.bdate_range(START, periods=N_DAYS)
-        f = pd.Series(rng.normal(0, sd_f, len(days)), index=days)  # the common factor of each US day
+        cum_f = np.concatenate([[0.0], np.cumsum(rng.normal(0, sd_f, len(days)))])  # the factor of each US day
         ny_days = ny.sessions[(ny.sessions >= days[0]) & (ny.sessions <= days[-1])]
         tk_days = tk.sessions[(tk.sessions > days[0]) & (tk.sessions <= days[-1])]
         ev_pos = _dates(rng, N_EVENTS, 400, len(ny_days) - 40, 30)
@@ -68,9 +68,10 @@ def simulate(design: str, seed: int, effect: float):
         for i in range(N_MARKETS):
             name, cal = (f"NY{i}", "XNYS") if i < N_MARKETS // 2 else (f"TK{i}", "XTKS")
             sess = ny_days if cal == "XNYS" else tk_days
-            # New York: that day's factor; Tokyo: the factor of the US days since its last session
-            prev = np.searchsorted(days, sess) - (0 if cal == "XNYS" else 1)
-            r = f.to_numpy()[prev] + rng.normal(0, sd_e, len(sess))
+            # a close carries the factor of every US day since the market's previous close: New York
+            # through that day, Tokyo through the US day before (it closes before New York opens)
+            through = np.searchsorted(days, sess) + (1 if cal == "XNYS" else 0)
+            r = np.diff(cum_f[np.concatenate([[through[0] - 1], through])]) + rng.normal(0, sd_e, len(sess))
             if effect:
                 for d in ev_days:
                     j = np.searchsorted(sess, d, side="left" if cal == "XNYS" else "right")

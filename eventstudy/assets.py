@@ -151,9 +151,10 @@ def sessions_for(ticker: str, data_dates: Iterable | None = None, *, tz: str = "
 def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = None) -> dict[str, SessionTable]:
     """Session tables for the tickers of a daily price frame that the registry lacks.
 
-    A ticker named in ``calendars`` (``{"AAPL": "XNYS"}``) gets that exchange calendar; the others
-    get the dates of their own data, each closing at 24:00 UTC, and tickers with identical dates
-    share one table (a universe of 1,000 stocks usually has one calendar).
+    A ticker named in ``calendars`` (``{"AAPL": "XNYS"}``) gets that exchange calendar, or with
+    ``"data"`` the dates of its own data even when the registry knows it; the others get the dates
+    of their own data, each closing at 24:00 UTC, and tickers with identical dates share one table
+    (a universe of 1,000 stocks usually has one calendar).
 
     Parameters
     ----------
@@ -174,11 +175,12 @@ def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = N
     AlignmentError
         If a calendar name in ``calendars`` is unknown.
     """
-    out: dict[str, SessionTable] = {t: exchange_sessions(c) for t, c in (calendars or {}).items()}
+    named = dict(calendars or {})
+    out: dict[str, SessionTable] = {t: exchange_sessions(c) for t, c in named.items() if c != DATA_CALENDAR}
     dates = prices["date"].to_numpy().astype("datetime64[ns]")
     shared: dict[bytes, SessionTable] = {}
     for t, ix in prices.groupby("ticker", sort=False).indices.items():
-        if t in REGISTRY or t in out:
+        if t in out or (t in REGISTRY and named.get(t) != DATA_CALENDAR):
             continue
         d = np.unique(dates[ix])
         key = d.tobytes()
@@ -186,6 +188,43 @@ def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = N
             shared[key] = data_sessions(d, name="data dates")
         out[t] = shared[key]
     return out
+
+
+DATA_CALENDAR = "data"
+"""The calendar name that gives a ticker the dates of its own data as sessions (``calendars=``)."""
+
+
+def calendar_conflicts(prices: pd.DataFrame, sessions: Mapping[str, SessionTable]) -> pd.DataFrame:
+    """Price rows on days that a ticker's exchange calendar does not trade.
+
+    A vendor series named after a registered ticker (or given a calendar by ``calendars=``) whose
+    rows include, say, Good Friday would otherwise be placed on the exchange's sessions while its
+    own row still sits in the return series: day 0 and the window would disagree with the data.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Daily prices (``ticker, date``).
+    sessions : mapping of str to SessionTable
+        The session tables given to the study (:func:`data_calendars`); registered tickers not in
+        it use their exchange calendar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ticker, calendar, date``: one row per price date that is not a session; empty when the
+        data agree with every calendar. Tickers on the dates of their own data cannot conflict.
+    """
+    rows = []
+    for t, grp in prices.groupby("ticker", sort=False):
+        table = sessions.get(t) or (REGISTRY[t].sessions if t in REGISTRY else None)
+        if table is None or table.from_data:
+            continue
+        dates = pd.DatetimeIndex(grp["date"])
+        inside = dates[(dates >= table.sessions[0]) & (dates <= table.sessions[-1])]
+        extra = inside.difference(table.sessions)
+        rows += [(t, table.calendar, d) for d in extra]
+    return pd.DataFrame(rows, columns=["ticker", "calendar", "date"])
 
 
 def parse_tickers(text: str | Iterable[str] | None, *, argument: str = "--assets") -> list[str]:

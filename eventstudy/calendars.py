@@ -113,6 +113,7 @@ class SessionTable:
     closes: pd.DatetimeIndex  # tz-aware UTC
     fixes: pd.DatetimeIndex | None = None  # tz-aware UTC; None: the closes
     fixing: str = "close"  # what fixes the daily price, in words
+    from_data: bool = False  # the sessions are the dates of a price series (no exchange calendar)
 
     @property
     def price_instants(self) -> pd.DatetimeIndex:
@@ -238,7 +239,8 @@ def data_sessions(dates, *, tz: str = "UTC", name: str = "data") -> SessionTable
     d = d.astype("datetime64[ns]")
     opens = d.tz_localize(tz).tz_convert("UTC")
     closes = (d + pd.Timedelta(days=1)).tz_localize(tz).tz_convert("UTC")
-    return SessionTable(calendar=f"{name} ({tz}, close assumed 24:00)", tz=tz, sessions=d, opens=opens, closes=closes)
+    return SessionTable(calendar=f"{name} ({tz}, close assumed 24:00)", tz=tz, sessions=d, opens=opens, closes=closes,
+                        from_data=True)
 
 
 def first_price_after(table: SessionTable, instants_utc: pd.DatetimeIndex) -> np.ndarray:

@@ -19,6 +19,7 @@ from .assets import REGISTRY, data_calendars, parse_tickers
 from .calendars import DATE_ONLY_POLICIES
 from .errors import EventStudyError, require
 from .events import load_events
+from .overlaps import OVERLAP_POLICIES
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .prices.parquet import ParquetSource
@@ -223,6 +224,8 @@ def cmd_run(args) -> int:
         options["assets"] = tuple(parse_tickers(args.assets))
     if args.group:
         options["group"] = args.group
+    if args.overlap:
+        options["overlap"] = args.overlap
     if args.scheduler and args.backend != "dask":
         raise EventStudyError("--scheduler goes with --backend dask")
     if args.backend == "memory" and args.memory:
@@ -474,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-by-event", action="store_true",
                     help="pooled statistics only (no test battery per event; large universes)")
     sp.add_argument("--group", help="column of the events to pool by (default: group)")
+    sp.add_argument("--overlap", choices=OVERLAP_POLICIES,
+                    help="events within each other's windows on a market: merge (default: the same day 0 "
+                         "counted once), keep, drop-later or drop; all are listed in overlaps.csv")
     sp.add_argument("--claims", help="claims CSV to check against the same prices (default: the bundled "
                                      "study's claims.csv without --prices; none with --prices)")
     sp.set_defaults(func=cmd_run)

@@ -320,10 +320,13 @@ def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: 
                                                   reason=res.exclusions["reason"].map(relabel.text))],
                            ignore_index=True)
     params = relabel.frame(res.params, dates=("est_first", "est_last"))
+    overlaps = relabel.frame(res.overlaps.rename(columns={"market": "asset"}), dates=("day0_a", "day0_b"))
+    overlaps = overlaps.rename(columns={"asset": "market"})
     params.columns = [relabel.text(c) for c in params.columns]  # beta[MKT [bars]] -> beta[MKT]
     alignment = alignment.assign(day0=pd.to_datetime(alignment["day0"]).dt.tz_localize("UTC"))
     return dataclasses.replace(res, members=members, car=car, exclusions=exclusions, alignment=alignment,
                                params=params, event_rows=relabel.frame(res.event_rows), frequency=interval,
+                               overlaps=overlaps,
                                relabel=relabel, extra={"bars": len(axis.ends)})
 
 

@@ -30,6 +30,10 @@ Schema (column by column)
     pvalue, n, distribution, df, note``; groups as in :mod:`eventstudy.groups`.
 ``exclusions``
     ``event_id, asset, reason``: every pair that was not estimated.
+``overlaps``
+    ``market, event_a, event_b, day0_a, day0_b, sessions_shared, same_day0``: every pair of
+    events whose windows share sessions on a market (:mod:`eventstudy.overlaps`), whatever the
+    policy did about them.
 ``alignment``
     day 0 of every pair (:func:`eventstudy.align`), estimated or not.
 ``abnormal_returns`` (view)
@@ -59,6 +63,7 @@ from . import __version__
 from .alignment import to_csv_frame
 from .errors import DataError
 from .groups import define_groups
+from .overlaps import OVERLAP_COLUMNS
 from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
 from .pipeline.prepare import Plan, Prepared
 
@@ -95,6 +100,7 @@ class EventStudyResults:
     event_rows: pd.DataFrame = field(repr=False)
     """The event-window rows of :attr:`abnormal_returns` (kept by every engine for the views)."""
     execution: Mapping = field(default_factory=dict)
+    overlaps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OVERLAP_COLUMNS), repr=False)
     inputs: Prepared | None = field(default=None, repr=False, compare=False)
     fitted: np.ndarray | None = field(default=None, repr=False, compare=False)
     """Positions of :attr:`members` in ``inputs.members``."""
@@ -188,6 +194,7 @@ class EventStudyResults:
             "windows": [w.label for w in plan.windows], "min_estimation": plan.min_estimation,
             "clean_estimation": plan.clean_estimation, "date_only": spec.date_only, "group": plan.group,
             "convention": plan.convention, "seed": plan.seed, "n_boot": plan.n_boot, "by_event": plan.by_event,
+            "overlap": plan.overlap,
             "assets": [real(a) for a in (self.inputs.assets if self.inputs is not None else [])],
         }
         out.update(self.execution)
@@ -210,7 +217,7 @@ class EventStudyResults:
 
         Files: ``abnormal_returns.csv`` and ``estimation_exclusions.csv`` (written block by block,
         so a chunked study's estimation rows never sit in memory at once), ``car.csv``,
-        ``params.csv``, ``tests.csv``, ``exclusions.csv``, ``alignment.csv`` and
+        ``params.csv``, ``tests.csv``, ``exclusions.csv``, ``overlaps.csv``, ``alignment.csv`` and
         ``manifest.json`` (version, options, input hashes, the day-0 mapping, conventions).
 
         Parameters
@@ -244,7 +251,10 @@ class EventStudyResults:
         files = [out / name for name in streamed]
         params = self.params.assign(est_first=self.params["est_first"].dt.strftime(fmt),
                                     est_last=self.params["est_last"].dt.strftime(fmt))
+        overlaps = self.overlaps.assign(day0_a=pd.to_datetime(self.overlaps["day0_a"]).dt.strftime(fmt),
+                                        day0_b=pd.to_datetime(self.overlaps["day0_b"]).dt.strftime(fmt))
         for name, frame in [("car.csv", self.car[CAR_COLUMNS]), ("params.csv", params), ("tests.csv", self.tests),
+                            ("overlaps.csv", overlaps),
                             ("exclusions.csv", self.exclusions), ("alignment.csv", to_csv_frame(self.alignment))]:
             frame.to_csv(out / name, index=False, float_format="%.15g")
             files.append(out / name)
@@ -256,7 +266,8 @@ class EventStudyResults:
                                                   "day0"]].to_dict(orient="records"),
             "conventions": {
                 "windows": "session offsets relative to day 0, inclusive at both ends",
-                "day0": "first session of the market whose close is strictly after the event instant",
+                "day0": "first session of the market whose daily price (close, or futures settlement) is "
+                        "fixed strictly after the event instant",
                 "returns": "on each instrument's own sessions, dated by the later session",
             } if not self.is_intraday else {
                 "windows": f"bar offsets ({self.frequency} bars) relative to bar 0, inclusive at both ends",
@@ -298,5 +309,5 @@ def assemble(spec, prepared: Prepared, fitted: np.ndarray, exclusions: pd.DataFr
     rows = tidy_rows(members, np.arange(len(members)), evt["taus"], evt, "event")
     return EventStudyResults(spec=spec, plan=prepared.plan, alignment=prepared.alignment, members=members,
                              exclusions=exclusions.reset_index(drop=True), params=params, car=car, tests=tests,
-                             event_rows=rows, execution=dict(execution), inputs=prepared,
+                             event_rows=rows, execution=dict(execution), overlaps=prepared.overlaps, inputs=prepared,
                              fitted=np.asarray(fitted, dtype=np.int64))

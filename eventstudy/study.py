@@ -22,6 +22,7 @@ from .errors import EstimationWindowError, SpecificationError
 from .inference.battery import ALL_TESTS
 from .inference.panel import CONVENTIONS, Convention
 from .models import ModelName, NormalReturnModel, get_model
+from .overlaps import OVERLAP_POLICIES, OverlapPolicy
 from .pipeline.executors import Backend, Execution, Partition
 from .results import EventStudyResults
 from .returns import RETURN_KINDS, ReturnKind
@@ -73,6 +74,10 @@ class EventStudy:
         ``"clm"`` (Campbell-Lo-MacKinlay variances, default) or ``"estudy2"`` (R estudy2 0.10.0).
     seed, n_boot
         Seed and draws of the estimation-window resampling test (``bootstrap``).
+    overlap
+        What to do with events that hit a market within each other's windows
+        (:mod:`eventstudy.overlaps`): ``"merge"`` (default: the same day 0 counted once),
+        ``"keep"``, ``"drop-later"`` or ``"drop"``. Every overlap is reported either way.
     """
 
     events: pd.DataFrame | str | Path
@@ -94,6 +99,7 @@ class EventStudy:
     convention: Convention = "clm"
     seed: int = 0
     n_boot: int = 2000
+    overlap: OverlapPolicy = "merge"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -103,6 +109,9 @@ class EventStudy:
         if self.returns not in RETURN_KINDS:
             raise SpecificationError(f"returns={self.returns!r}: pass one of {list(RETURN_KINDS)}")
         check_policy(self.date_only)
+        if self.overlap not in OVERLAP_POLICIES:
+            raise SpecificationError(f"overlap={self.overlap!r}: use one of {', '.join(OVERLAP_POLICIES)} "
+                                     "(eventstudy.overlaps says what each does)")
         if self.convention not in CONVENTIONS:
             raise SpecificationError(f"convention={self.convention!r}: use 'clm' (Campbell-Lo-MacKinlay, default) "
                                      "or 'estudy2'")

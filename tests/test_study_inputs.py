@@ -160,6 +160,8 @@ def test_custom_group_column_is_pooled(prices):
 
 
 def test_gap_inside_the_window_is_flagged(prices):
+    nyse = es.exchange_sessions("XNYS").sessions
+    prices = prices[prices["date"].isin(nyse)]  # the exchange's sessions only (its holidays have no row)
     gap = prices[~((prices["ticker"] == "AAA") & (prices["date"] == pd.Timestamp("2024-09-30")))]
     # on its bare data dates a missing day is simply not a session; with its exchange calendar it is a gap
     res = study(events([["x", "2024-10-01"]]), gap, calendars={"AAA": "XNYS", "BBB": "XNYS"}).fit()
@@ -176,10 +178,23 @@ def test_unregistered_ticker_with_a_named_calendar():
     px = pd.concat([pd.DataFrame({"ticker": t, "date": dates, "close": p, "adj_close": p})
                     for t, p in (("MKT", 100 * np.cumprod(1 + rng.normal(0, 0.01, len(dates)))),
                                  ("AAPL", 100 * np.cumprod(1 + rng.normal(0, 0.01, len(dates)))))])
-    px = px[~px["date"].isin(pd.to_datetime(["2025-01-01", "2025-01-09", "2025-01-20", "2025-02-17", "2025-04-18",
-                                             "2025-05-26", "2024-12-25", "2024-11-28"]))]
+    px = px[px["date"].isin(es.exchange_sessions("XNYS").sessions)]  # no row on NYSE holidays
     ev = es.load_events(frame=pd.DataFrame({"event_id": ["g"], "timestamp": ["2025-05-06T18:05:00-04:00"]}))
     bare = es.EventStudy(ev, px, market="MKT", n_boot=20, min_estimation=30).fit()
     named = es.EventStudy(ev, px, market="MKT", calendars={"AAPL": "XNYS"}, n_boot=20, min_estimation=30).fit()
     assert bare.car["day0"].iloc[0] == "2025-05-06" and "close assumed 24:00" in bare.alignment["calendar"].iloc[0]
     assert named.car["day0"].iloc[0] == "2025-05-07" and named.alignment["calendar"].iloc[0] == "XNYS"
+
+
+def test_prices_on_days_the_calendar_does_not_trade_are_an_error_or_the_sessions(prices):
+    """A series named SPY with rows on NYSE holidays (New Year, MLK day, Good Friday 2024-03-29,
+    Thanksgiving 2024-11-28 ...) contradicts the NYSE calendar: a clear error naming the ticker, the
+    dates and both fixes; with calendars={'SPY': 'data'} its own dates are its sessions (the
+    Thanksgiving row is day 0 of an event dated that day)."""
+    spy = prices.assign(ticker=prices["ticker"].replace({"AAA": "SPY"}))
+    with pytest.raises(es.DataError, match=r"SPY has \d+ price row\(s\) on days its calendar XNYS does not trade "
+                                           r"\(2024-01-01, 2024-01-15, 2024-02-19, 2024-03-29.*--calendar SPY:data"):
+        study(events([["tg", "2024-11-28"]]), spy).fit()
+    res = study(events([["tg", "2024-11-28"]]), spy, calendars={"SPY": "data"}).fit()
+    row = res.car.set_index("asset").loc["SPY"]
+    assert row["day0"] == "2024-11-28" and "data dates" in res.alignment.set_index("asset").loc["SPY", "calendar"]

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..alignment import align
-from ..assets import data_calendars
+from ..assets import DATA_CALENDAR, calendar_conflicts, data_calendars
 from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
 from ..eventtime import estimation_grid, event_window_days
 from ..groups import check_group_names
 from ..models import NormalReturnModel, minimum_observations
+from ..overlaps import OverlapPolicy, apply_policy, find_overlaps
 from ..prices.base import check_daily_frame
 from ..returns import compute_returns
 from ..windows import Window
@@ -56,6 +57,7 @@ class Plan:
     group: str | None
     by_event: bool
     calendars: Mapping[str, str] | None
+    overlap: OverlapPolicy = "merge"
     grid: tuple[int, int] | None = None
     """Offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`) spanned by the members'
     estimation rows: the columns of the battery's estimation rows (set by :func:`prepare`)."""
@@ -103,6 +105,7 @@ class Prepared:
     members: pd.DataFrame
     exclusions: pd.DataFrame
     window_days: pd.DataFrame | None
+    overlaps: pd.DataFrame
 
 
 def daily_prices(prices) -> pd.DataFrame:
@@ -126,7 +129,7 @@ def make_plan(spec) -> Plan:
                 returns=spec.returns, min_estimation=int(spec.min_estimation), clean_estimation=spec.clean_estimation,
                 tests=tuple(spec.tests) if spec.tests else None, convention=spec.convention, seed=spec.seed,
                 n_boot=spec.n_boot, group=spec.group, by_event=spec.by_event,
-                calendars=dict(spec.calendars) if spec.calendars else None)
+                calendars=dict(spec.calendars) if spec.calendars else None, overlap=spec.overlap)
 
 
 def prepare(spec) -> Prepared:
@@ -178,6 +181,9 @@ def prepare(spec) -> Prepared:
     if plan.group and plan.group not in pairs.columns and plan.group != "group":
         raise SpecificationError(f"group={plan.group!r} is not a column of the events; it has {list(events.columns)}")
     sessions = data_calendars(prices, plan.calendars)
+    conflicts = calendar_conflicts(prices, sessions)
+    if len(conflicts):
+        raise DataError(conflict_message(conflicts))
     alignment = align(events, assets, date_only=spec.date_only, sessions=sessions, outside="report")
     rets = compute_returns(prices, plan.returns, sessions=sessions)
 
@@ -199,10 +205,29 @@ def prepare(spec) -> Prepared:
         raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
                                     "; ".join(f"{e}/{a}" for e, a in zip(exclusions["event_id"][:5],
                                                                           exclusions["asset"][:5])))
-    check_group_names(members, plan.group, by_event=plan.by_event)
+    # every real event's window is kept out of the others' estimation windows, even an event the
+    # overlap policy merges or drops
     window_days = event_window_days(rets, members, plan.windows) if plan.clean_estimation else None
+    overlaps = find_overlaps(rets, members, plan.windows)
+    members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
+    if len(removed):
+        exclusions = pd.concat([exclusions, removed], ignore_index=True) if len(exclusions) else removed
+    check_group_names(members, plan.group, by_event=plan.by_event)
     plan = dataclasses.replace(plan, grid=estimation_grid(rets, members, plan.estimation))
-    return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days)
+    return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps)
+
+
+def conflict_message(conflicts: pd.DataFrame) -> str:
+    """The error for price rows on days a ticker's exchange calendar does not trade, naming the
+    ticker, the calendar, the first dates and the two ways out."""
+    parts = []
+    for (ticker, cal), grp in conflicts.groupby(["ticker", "calendar"], sort=False):
+        dates = ", ".join(f"{d:%Y-%m-%d}" for d in grp["date"][:5]) + (" ..." if len(grp) > 5 else "")
+        parts.append(f"{ticker} has {len(grp)} price row(s) on days its calendar {cal} does not trade ({dates})")
+    first = conflicts["ticker"].iloc[0]
+    return ("; ".join(parts) + ". Day 0 would follow the exchange's sessions while those rows stay in the "
+            f"returns. Either take the sessions from the data, calendars={{{first!r}: {DATA_CALENDAR!r}}} "
+            f"(CLI --calendar {first}:{DATA_CALENDAR}), or remove those rows from the prices")
 
 
 def exclude_short(prepared: Prepared, short: list[tuple[int, str]]) -> pd.DataFrame:

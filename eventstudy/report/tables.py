@@ -47,11 +47,33 @@ def conventions(res) -> str:
             f"; {o['returns']} returns; estimation window {o['estimation']} sessions"
             + (" excluding other events' window days" if o["clean_estimation"] else "") +
             f"; event windows {', '.join(o['windows'])} (session offsets from day 0, inclusive). Day 0 = first "
-            "session of each market closing strictly after the event instant (date-only events: "
+            "session of each market whose daily price (the close, or a futures settlement) is fixed strictly after the "
+            "event instant (date-only events: "
             f"{o['date_only']}). Variance convention {o['convention']}.")
     if len(res.exclusions):
         text += f" {len(res.exclusions)} (event, asset) pair(s) excluded (exclusions.csv)."
-    return text
+    return text + overlap_note(res)
+
+
+def overlap_note(res) -> str:
+    """A warning when events share sessions of their windows on a market (:mod:`eventstudy.overlaps`).
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+
+    Returns
+    -------
+    str
+        Empty when no events overlap.
+    """
+    ov = res.overlaps
+    if ov is None or not len(ov):
+        return ""
+    same = int(ov["same_day0"].sum())
+    return (f" Warning: {len(ov)} pair(s) of events share sessions of their windows on a market ({same} of them "
+            f"the same day 0), listed in overlaps.csv; overlap policy '{res.plan.overlap}'.")
 
 
 def car_by_event(res, window: str | Window) -> Summary:
@@ -211,7 +233,8 @@ def alignment_table(res) -> Summary:
         "event_id": a["event_id"], "asset": a["asset"], "event time (market local)": a["event_time_market"],
         "precision": a["time_precision"], "day 0": a["day0"].dt.strftime("%Y-%m-%d").fillna("outside data"),
     })
-    note = ("Day 0 = first session of the market closing strictly after the event instant; date-only events: "
+    note = ("Day 0 = first session of the market whose daily price (the close, or a futures settlement) is "
+            "fixed strictly after the event instant; date-only events: "
             f"{res.options['date_only']}. Each market on its own exchange calendar.")
     return Summary(out, "Day 0 of each event on each market", note)
 

@@ -1,0 +1,155 @@
+"""Events that overlap on a market, and what the study does about them.
+
+Two members overlap when their events hit the same market within each other's event windows: the
+windows (the union of the study's windows, in sessions of that market) share at least one
+session. The strongest case is the same day 0: two news items of one evening (the Geneva talks
+on a Sunday and their joint statement on Monday morning in Asia) give the market one reaction,
+and counting it twice inflates N and every test.
+
+Policies (``EventStudy(overlap=...)``, CLI ``--overlap``):
+
+``"merge"`` (default)
+    Members with the same (market, day 0) become one member, named ``A+B`` (the events in
+    catalog order); its group value, category and direction are the events' common value, or
+    none when they differ (it is then pooled only in ``all``). The reaction is counted once and
+    kept. Members whose windows only partly overlap are kept and reported.
+``"keep"``
+    Every member as it is (each overlap is still reported).
+``"drop-later"``
+    On each market, a member whose window overlaps that of an earlier kept member is excluded.
+``"drop"``
+    Every member that overlaps another is excluded: McWilliams and Siegel (1997, Academy of
+    Management Journal 40(3)) recommend dropping observations confounded by other events.
+
+Every overlap is listed in ``overlaps.csv`` (:func:`find_overlaps`) and counted in the table
+notes, whatever the policy; every member a policy removes is in ``exclusions.csv`` with the
+reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from .windows import Window
+
+OverlapPolicy = Literal["merge", "keep", "drop-later", "drop"]
+OVERLAP_POLICIES: tuple[str, ...] = get_args(OverlapPolicy)
+OVERLAP_COLUMNS = ["market", "event_a", "event_b", "day0_a", "day0_b", "sessions_shared", "same_day0"]
+MERGE_SEPARATOR = "+"
+
+
+def find_overlaps(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
+    """Every pair of members whose event windows share a session on their market.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        ``ticker, date`` of every return row (sessions are rows of each asset's own series).
+    members : pandas.DataFrame
+        ``event_id, asset, day0`` (day 0 a return row of the asset), in catalog order.
+    windows : sequence of Window
+        The study's event windows; their span (first to last offset) is the window compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OVERLAP_COLUMNS`: the market, the two events (the earlier first), their day 0s, the
+        number of sessions their windows share and whether the day 0 is the same.
+    """
+    lo = min(w.start for w in windows)
+    hi = max(w.end for w in windows)
+    span = hi - lo + 1
+    r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
+    groups = r.groupby("ticker", sort=False).indices
+    rdates = r["date"].to_numpy().astype("datetime64[D]")
+    rows = []
+    for asset, idx in members.groupby("asset", sort=False).indices.items():
+        if len(idx) < 2 or asset not in groups:
+            continue
+        d = rdates[groups[asset]]
+        day0 = pd.to_datetime(members["day0"].to_numpy()[idx]).to_numpy().astype("datetime64[D]")
+        pos = np.searchsorted(d, day0)
+        order = np.lexsort((idx, pos))  # by day 0, then catalog order
+        pos, idx, day0 = pos[order], np.asarray(idx)[order], day0[order]
+        for a in range(len(idx)):
+            b = a + 1
+            while b < len(idx) and pos[b] - pos[a] < span:
+                rows.append((asset, members["event_id"].iat[idx[a]], members["event_id"].iat[idx[b]],
+                             pd.Timestamp(day0[a]), pd.Timestamp(day0[b]), int(span - (pos[b] - pos[a])),
+                             bool(pos[a] == pos[b])))
+                b += 1
+    return pd.DataFrame(rows, columns=OVERLAP_COLUMNS)
+
+
+def apply_policy(members: pd.DataFrame, overlaps: pd.DataFrame, policy: OverlapPolicy,
+                 meta: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The members that remain under ``policy``, and the ones it removes with the reason.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        The members (``event_id, asset, day0`` and catalog columns), in catalog order.
+    overlaps : pandas.DataFrame
+        :func:`find_overlaps` of these members.
+    policy : {"merge", "keep", "drop-later", "drop"}
+        See the module docstring.
+    meta : sequence of str
+        Catalog columns carried on members (group, category, direction, title ...): a merged
+        member keeps the events' common value of each, or none.
+
+    Returns
+    -------
+    (members, exclusions)
+        The remaining members (index reset, catalog order) and ``event_id, asset, reason`` of
+        those removed.
+    """
+    empty = pd.DataFrame(columns=["event_id", "asset", "reason"])
+    if policy == "keep" or overlaps.empty:
+        return members.reset_index(drop=True), empty
+    key = pd.MultiIndex.from_frame(members[["event_id", "asset"]])
+    a = key.get_indexer(pd.MultiIndex.from_arrays([overlaps["event_a"], overlaps["market"]]))
+    b = key.get_indexer(pd.MultiIndex.from_arrays([overlaps["event_b"], overlaps["market"]]))
+    drop: dict[int, str] = {}
+    out = members.copy()
+    if policy == "drop":
+        for i, j, m in zip(a, b, overlaps["market"]):
+            drop.setdefault(int(i), f"its window overlaps that of {members['event_id'].iat[j]} on {m} (overlap='drop')")
+            drop.setdefault(int(j), f"its window overlaps that of {members['event_id'].iat[i]} on {m} (overlap='drop')")
+    elif policy == "drop-later":
+        for i, j, m in zip(a, b, overlaps["market"]):  # rows are in day-0 order per market
+            if int(i) not in drop:
+                drop.setdefault(int(j), f"its window overlaps that of {members['event_id'].iat[i]} on {m}, which "
+                                        "comes first (overlap='drop-later')")
+    else:  # merge: the same (market, day 0) is one member
+        same = overlaps["same_day0"].to_numpy()
+        parent = {}
+        for i, j in zip(a[same], b[same]):
+            root = parent.get(int(i), int(i))
+            parent[int(j)] = root
+        clusters: dict[int, list[int]] = {}
+        for j, root in parent.items():
+            clusters.setdefault(root, [root]).append(j)
+        for rows in clusters.values():
+            rows = sorted(set(rows))  # catalog order
+            name = MERGE_SEPARATOR.join(str(members["event_id"].iat[r]) for r in rows)
+            keep = rows[0]
+            out.at[out.index[keep], "event_id"] = name
+            for col in meta:
+                if col not in out.columns:
+                    continue
+                values = members[col].iloc[rows]
+                if col == "title":
+                    out.at[out.index[keep], col] = " + ".join(str(v) for v in values)
+                elif values.nunique(dropna=False) > 1:
+                    out.at[out.index[keep], col] = pd.NA
+            for r in rows[1:]:
+                drop[r] = f"merged into {name}: the same day 0 on {members['asset'].iat[r]} (overlap='merge')"
+    keep_rows = [r for r in range(len(out)) if r not in drop]
+    excluded = pd.DataFrame({"event_id": members["event_id"].to_numpy()[sorted(drop)],
+                             "asset": members["asset"].to_numpy()[sorted(drop)],
+                             "reason": [drop[r] for r in sorted(drop)]})
+    return out.iloc[keep_rows].reset_index(drop=True), excluded if len(excluded) else empty
