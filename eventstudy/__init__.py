@@ -26,7 +26,7 @@ from .groups import define_groups
 from .intraday import intraday_study
 from .models import MODELS, ConstantMean, FactorModel, MarketAdjusted, MarketModel, NormalReturnModel
 from .pipeline.executors import Execution
-from .placebo import placebo_test, rolling_cars
+from .placebo import placebo_test, pseudo_day0s, rolling_cars
 from .prices import PriceSource
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
@@ -43,5 +43,5 @@ __all__ = [
     "NormalReturnModel", "ParquetSource", "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable",
     "SpecificationError", "UnknownTickerError", "Window", "__version__", "align", "bundled_events_path",
     "compute_returns", "data_sessions", "define_groups", "exchange_sessions", "expand_assets", "get_asset",
-    "intraday_study", "load_events", "placebo_test", "rolling_cars", "session_gaps",
+    "intraday_study", "load_events", "placebo_test", "pseudo_day0s", "rolling_cars", "session_gaps",
 ]

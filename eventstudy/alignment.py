@@ -85,12 +85,8 @@ def align(
         idx = np.concatenate([ix for _, ix in members])
         ticker = members[0][0] if len(members) == 1 else f"{members[0][0]} and {len(members) - 1} more"
         rows = pairs.iloc[idx]
-        timed = rows["time_precision"].ne("date-only").to_numpy()
-        inst = pd.DatetimeIndex(rows["event_time_utc"])
-        probe = inst.where(timed, inst + pd.Timedelta(days=1)) if policy == "end-of-day" else inst
-        pos = first_price_after(table, probe)
-        if policy == "session-date" and not timed.all():
-            pos = np.where(timed, pos, first_session_on_or_after(table, rows["event_date"]))
+        pos = day0_positions(table, pd.DatetimeIndex(rows["event_time_utc"]), rows["event_date"],
+                             rows["time_precision"].ne("date-only").to_numpy(), policy)
         bad = _check_bounds(rows, pos, table, ticker, raise_=outside == "raise")
         pos = np.where(bad, -1, pos)
         order.append(idx)
@@ -127,6 +123,39 @@ def align(
     out["event_time_market"] = local.to_numpy()
     out = out.sort_values("_order", kind="mergesort")
     return out.drop(columns="_order").reset_index(drop=True)[ALIGN_COLUMNS]
+
+
+def day0_positions(table: SessionTable, instants_utc: pd.DatetimeIndex, dates, timed: np.ndarray,
+                   policy: DateOnlyPolicy) -> np.ndarray:
+    """The day-0 rule: positions in ``table`` of each event's day 0 (``len(table)`` past its end).
+
+    A timed event's day 0 is the first session whose daily price is fixed strictly after its
+    instant; a date-only one follows ``policy``. :func:`align` places the catalog's events with it,
+    the placebo-date test its pseudo events.
+
+    Parameters
+    ----------
+    table : SessionTable
+        The market's sessions.
+    instants_utc : pandas.DatetimeIndex
+        Event instants (date-only events: 00:00 UTC of their date, as :func:`load_events` gives).
+    dates : array-like of datetime64
+        Event dates (naive), used by the ``session-date`` policy.
+    timed : ndarray of bool
+        Which events have a time of day.
+    policy : {"session-date", "start-of-day", "end-of-day"}
+        The date-only policy.
+
+    Returns
+    -------
+    ndarray of int
+    """
+    inst = pd.DatetimeIndex(instants_utc)
+    probe = inst.where(timed, inst + pd.Timedelta(days=1)) if policy == "end-of-day" else inst
+    pos = first_price_after(table, probe)
+    if policy == "session-date" and not np.all(timed):
+        pos = np.where(timed, pos, first_session_on_or_after(table, dates))
+    return pos
 
 
 def _check_bounds(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, ticker: str, *, raise_: bool) -> np.ndarray:

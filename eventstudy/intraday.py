@@ -33,6 +33,7 @@ from .bars import bar_end_ns, bar_length, trading_stops
 from .errors import DataError, SpecificationError
 from .events import expand_assets, load_events
 from .models import NormalReturnModel, get_model
+from .overlaps import first_event
 from .pipeline.executors import Execution
 from .prices.base import check_intraday_frame
 from .windows import Window, parse_windows
@@ -311,6 +312,12 @@ def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: 
     relabel = BarRelabel(axis, real)
     members = res.members.assign(asset=res.members["asset"].map(relabel.ticker),
                                  day0=pd.DatetimeIndex(axis.instant(res.members["day0"].to_numpy())).tz_localize("UTC"))
+    real_events = alignment.set_index(["event_id", "asset"])  # the real instants, not the stand-in dates
+    ids = set(alignment["event_id"])
+    first = [first_event(e, ids) for e in members["event_id"]]  # a merged A+B keeps A's instant
+    at = real_events.index.get_indexer(pd.MultiIndex.from_arrays([first, members["asset"]]))
+    members["event_time_utc"] = real_events["event_time_utc"].to_numpy()[at]
+    members["time_precision"] = real_events["time_precision"].to_numpy()[at]
     # an unchanged price from one bar to the next is ordinary on minute bars, not a stale daily quote
     status = res.car["status"].str.replace(r"; unchanged price on tau [^;]*\(stale quote\?\)", "", regex=True)
     car = res.car.assign(asset=res.car["asset"].map(relabel.ticker), status=status,

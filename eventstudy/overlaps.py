@@ -85,6 +85,27 @@ def find_overlaps(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequenc
     return pd.DataFrame(rows, columns=OVERLAP_COLUMNS)
 
 
+def first_event(event_id: str, catalog_ids) -> str:
+    """The first catalog event of a member's ``event_id`` (itself, or the first of a merged
+    ``A+B``): the event whose instant and day 0 the member keeps.
+
+    Parameters
+    ----------
+    event_id : str
+        A member's event id.
+    catalog_ids : collection of str
+        The event ids of the catalog.
+
+    Returns
+    -------
+    str
+    """
+    if event_id in catalog_ids:
+        return event_id
+    heads = [e for e in catalog_ids if event_id.startswith(str(e) + MERGE_SEPARATOR)]
+    return max(heads, key=len) if heads else event_id
+
+
 def apply_policy(members: pd.DataFrame, overlaps: pd.DataFrame, policy: OverlapPolicy,
                  meta: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The members that remain under ``policy``, and the ones it removes with the reason.

@@ -1,42 +1,48 @@
-"""Placebo-date permutation inference for the CAAR: the same events placed on pseudo-dates.
+"""Placebo-date permutation inference for the CAAR: the same events placed on pseudo dates.
 
 With a handful of markets sharing one event date, the honest null distribution of a CAAR is the
 distribution of the same statistic computed for the same events placed on dates where nothing
 happened. This is randomization (permutation) inference over event dates: Brown & Warner (1980,
-1985) judged event-study tests by exactly this design -- events put on randomly drawn pseudo-dates
+1985) judged event-study tests by exactly this design -- events put on randomly drawn pseudo dates
 of real return series, the full procedure re-run on each -- and here the pseudo-event CAARs are the
-reference distribution itself. Keeping every asset of an event on one pseudo-date keeps the
-cross-sectional correlation of event-date clustering (Kolari & Pynnoenen 2010, RFS 23(11)) in the
+reference distribution itself. Keeping what ties the members of the news together keeps the
+cross-sectional correlation of event-date clustering (Kolari & Pynnönen 2010, RFS 23(11)) in the
 null, which member-wise resampling and the naive cross-sectional t ignore.
 
 The procedure (:func:`placebo_test`), for draws b = 1..B:
 
-* every real event e gets one pseudo day 0, d_{b,e}, drawn uniformly and independently from the
-  eligible grid dates (below); all assets of the event share it;
-* each member (e, a) gets the CAR an event on d_{b,e} would get from the engine: day 0 is the
-  asset's first return row dated on or after d_{b,e} (a date-only event under the session-date
-  policy), the same model is fitted on the same estimation rows relative to that day 0 in the
-  asset's own return series (:meth:`~eventstudy.models.NormalReturnModel.fit_all_dates`, the
-  models' own all-dates fit, so any model works), with the same ``min_estimation`` rule
-  (:func:`~eventstudy.models.minimum_observations`), the same clean-estimation mask
-  (:func:`~eventstudy.eventtime.window_day_mask`: rows inside a real event window on that asset are
-  not used), and the same missing-row rule for the window (a window row without an abnormal
-  return, or past the data, leaves the CAR undefined);
+* the events are cut into **clusters**: events whose windows overlap on any market (two news items
+  of one day, a talk and its statement two sessions later) move together; a lone event is a
+  cluster of its own;
+* each cluster c gets one **shift** s_{b,c}, a whole number of weeks drawn uniformly from its
+  eligible shifts (below), and every member (e, a) of the cluster is placed at its real event
+  instant plus that shift and **aligned on its market as real events are** (the day-0 rule of
+  :func:`eventstudy.alignment.day0_positions`): whole weeks keep the weekday and the time of day,
+  so a New York evening event keeps its Asian day 0 a session later, and two events of one day
+  stay on one day;
+* each member gets the CAR an event at that pseudo instant would get from the engine: the same
+  model fitted on the same estimation rows relative to that day 0 in the asset's own return series
+  (:meth:`~eventstudy.models.NormalReturnModel.fit_all_dates`, the models' own all-dates fit, so any
+  model works), with the same ``min_estimation`` rule (:func:`~eventstudy.models.minimum_observations`),
+  the same clean-estimation mask (:func:`~eventstudy.eventtime.window_day_mask`: rows inside a real
+  event window on that asset are not used), and the same missing-row rule for the window (a window
+  row without an abnormal return, or past the data, or a pseudo day 0 without a price, leaves the
+  CAR undefined);
 * the placebo CAAR of a group is the mean of the defined pseudo CARs of its members (undefined
   ones are left out of that draw, and the mean count per draw is reported).
 
-The p-value is equal-tailed, 2 min(P+, P-) with P+ = (1 + #{null >= observed}) / (B + 1)
-(:func:`eventstudy.inference.resampling.empirical_pvalue`). Eligible pseudo-dates are the dates of the
-grid (the union of the assets' return dates) whose widest study window, widened by one session
-on each side, holds no real day 0 (``exclude_real=True``) and at which the event's assets have at
-least one defined CAR in every window tested.
+A shift is eligible for a cluster when every one of its events has a defined pseudo CAR on some
+market in every window tested and (``exclude_real=True``) no member's pseudo window, widened by one
+session on each side, shares a session with a real event's window on its market. The p-value is
+equal-tailed, 2 min(P+, P-) with P+ = (1 + #{null >= observed}) / (B + 1)
+(:func:`eventstudy.inference.resampling.empirical_pvalue`).
 
 How it is fast: for every asset, the CAR of an event on *every* row of its return series is
-computed at once from cumulative sums (the models' all-dates fit). These are added over the
-assets of each event's asset set into SUM_S[w][g] and CNT_S[w][g] over grid dates g, so that a
-draw costs one gather per event: B x E lookups, no loop over draws or members. With a
-``distributed.Client`` the per-asset part runs on the workers in asset chunks, each reading its
-tickers from the study's Parquet prices.
+computed at once from cumulative sums (the models' all-dates fit); each member's pseudo day 0 for
+every shift is one search in its market's sessions; the CARs are summed per group, cluster and
+shift, so that a draw costs one gather per cluster: B x C lookups, no loop over draws or members.
+With a ``distributed.Client`` the per-asset part runs on the workers in asset chunks, each reading
+its tickers from the study's Parquet prices.
 
 Compared with the estimation-window resampling test of the battery (id ``bootstrap``, which draws
 estimation-window rows of the fitted members), each placebo member here is re-estimated on its own
@@ -52,22 +58,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .alignment import day0_positions
 from .assets import data_calendars
 from .errors import DataError, EstimationWindowError, SpecificationError, require
 from .eventtime import build_panel, rows_of, window_day_mask
 from .groups import ALL, define_groups
 from .inference.resampling import empirical_pvalue
+from .overlaps import find_overlaps
 from .pipeline.prepare import Plan
 from .returns import compute_returns
 from .windows import Window
 
-__all__ = ["placebo_test", "rolling_cars"]
+__all__ = ["placebo_test", "pseudo_day0s", "rolling_cars"]
 
 MIN_DATES = 20
-"""Fewest eligible pseudo-dates an event may have: below this the placebo distribution is too coarse."""
+"""Fewest eligible shifts a cluster may have: below this the placebo distribution is too coarse."""
 
 CHUNK = 256
 """Assets per chunk of the rolling computation (memory ~ chunk x rows x a dozen float arrays)."""
+
+WEEK = pd.Timedelta(days=7)
 
 _COLUMNS = ["group", "window", "caar", "n_members", "n_placebo", "null_mean", "null_sd", "q025", "q975", "z",
             "pvalue", "n_draws", "n_dates", "note"]
@@ -129,53 +139,126 @@ def _asset_cars(rets: pd.DataFrame, assets: Sequence[str], plan: Plan, windows: 
     return _Cars(days, lens, car, fit.n_est)
 
 
-def _positions(days: np.ndarray, lens: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """(A, G): each asset's first row dated on or after each target day (``lens[a]`` if none),
-    one searchsorted for all assets (each row of ``days`` sorted, padded with int64 max)."""
-    n_assets, width = days.shape
-    inside = np.arange(width)[None, :] < lens[:, None]
-    if not n_assets or not inside.any() or not targets.size:
-        return np.broadcast_to(lens[:, None], (n_assets, targets.size)).copy()
-    base = min(int(days[inside].min()), int(targets.min()))
-    top = max(int(days[inside].max()), int(targets.max())) - base + 1
-    rel = np.where(inside, days, base) - base
-    rel[~inside] = top  # padding sorts after every target
-    stride = top + 1
-    off = np.arange(n_assets, dtype=np.int64)[:, None]
-    flat = (rel + off * stride).ravel()
-    q = (targets - base)[None, :] + off * stride
-    return np.searchsorted(flat, q.ravel()).reshape(n_assets, targets.size) - off * width
-
-
 def _chunk_sums(rets: pd.DataFrame, assets: Sequence[str], plan: Plan, windows: Sequence[Window],
-                window_days: pd.DataFrame | None, member: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For a chunk of assets: the union of their return dates U and, per asset set s (rows of the
-    0/1 matrix ``member``, (S, A)), window and date u in U, the sum and count of the defined CARs of
-    an event whose pseudo date is u (each asset's first row on or after u)."""
+                window_days: pd.DataFrame | None, rows: np.ndarray, asset_of: np.ndarray,
+                incidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For a chunk of assets: the sum and count of the defined pseudo CARs per unit (rows of the
+    0/1 ``incidence``, (U, M): a (group, cluster) pair or an event), shift and window.
+
+    ``rows`` (M, K): each member's pseudo day-0 row in its asset's return series per shift (-1:
+    none); ``asset_of`` (M,): each member's asset, a position in ``assets``.
+    """
     cars = _asset_cars(rets, assets, plan, windows, window_days)
-    inside = np.arange(cars.days.shape[1])[None, :] < cars.lens[:, None]
-    udays = np.unique(cars.days[inside])
-    pos = _positions(cars.days, cars.lens, udays)
-    has = pos < cars.lens[:, None]
-    pos = np.minimum(pos, cars.days.shape[1] - 1)
-    n_sets, n_w = member.shape[0], len(windows)
-    sums = np.empty((n_sets, n_w, udays.size))
-    cnts = np.empty((n_sets, n_w, udays.size))
-    for k in range(n_w):
-        v = np.take_along_axis(cars.car[k], pos, axis=1)
-        f = np.isfinite(v) & has
-        sums[:, k] = member @ np.where(f, v, 0.0)
-        cnts[:, k] = member @ f.astype(float)
-    return udays, sums, cnts
+    n_units, k = incidence.shape[0], rows.shape[1]
+    sums = np.zeros((n_units, k, len(windows)))
+    cnts = np.zeros((n_units, k, len(windows)))
+    have = rows >= 0
+    safe = np.where(have, rows, 0)
+    for w in range(len(windows)):
+        v = cars.car[w][asset_of[:, None], safe]  # (M, K)
+        ok = have & np.isfinite(v)
+        sums[:, :, w] = incidence @ np.where(ok, v, 0.0)
+        cnts[:, :, w] = incidence @ ok.astype(float)
+    return sums, cnts
 
 
 def _chunk_task(source, assets: list[str], plan: Plan, windows: Sequence[Window], window_days: pd.DataFrame | None,
-                member: np.ndarray):
+                rows: np.ndarray, asset_of: np.ndarray, incidence: np.ndarray):
     """Dask task: read the chunk's tickers (and their benchmarks/factors) from the Parquet source,
     compute returns as the study does, return the chunk's partial sums."""
     prices = source.daily(list(assets) + _extra(plan, assets))
     rets = compute_returns(prices, plan.returns, sessions=data_calendars(prices, plan.calendars))
-    return _chunk_sums(rets, assets, plan, windows, window_days, member)
+    return _chunk_sums(rets, assets, plan, windows, window_days, rows, asset_of, incidence)
+
+
+# --------------------------------------------------------------------------------------------
+# pseudo events
+
+
+def _clusters(results) -> np.ndarray:
+    """Cluster code of each member: events whose windows overlap on any market are one cluster."""
+    members = results.members
+    codes, names = pd.factorize(members["event_id"])
+    parent = list(range(len(names)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pairs = find_overlaps(results.inputs.returns, members, results.plan.windows)
+    where = {str(n): i for i, n in enumerate(names)}
+    for a, b in zip(pairs["event_a"], pairs["event_b"]):
+        ra, rb = root(where[str(a)]), root(where[str(b)])
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([root(i) for i in range(len(names))])
+    return pd.factorize(roots[codes])[0]
+
+
+def _return_dates(results) -> dict[str, np.ndarray]:
+    """Each asset's return dates (datetime64[D], sorted): the rows the rolling CARs are on."""
+    rets = results.inputs.returns
+    d = rets["date"].to_numpy().astype("datetime64[D]")
+    return {t: np.sort(d[ix]) for t, ix in rets.groupby("ticker", sort=False).indices.items()}
+
+
+def _shift_grid(results, dates: dict[str, np.ndarray]) -> np.ndarray:
+    """Candidate shifts in whole weeks: every shift that puts some event inside the data."""
+    lo = min(d[0] for d in dates.values())
+    hi = max(d[-1] for d in dates.values())
+    t = pd.DatetimeIndex(results.members["event_time_utc"]).tz_convert(None).to_numpy().astype("datetime64[D]")
+    first = int(np.floor((lo - t.max()).astype(np.int64) / 7))
+    last = int(np.ceil((hi - t.min()).astype(np.int64) / 7))
+    return np.arange(first, last + 1)
+
+
+def _pseudo_rows(results, shifts: np.ndarray, dates: dict[str, np.ndarray]) -> np.ndarray:
+    """(M, K) each member's pseudo day-0 row in its asset's return series when its event instant
+    moves by ``shifts`` weeks, placed by the day-0 rule on the asset's sessions (-1: no row)."""
+    members, prepared = results.members, results.inputs
+    policy = results.spec.date_only
+    out = np.full((len(members), shifts.size), -1, dtype=np.int64)
+    inst = pd.DatetimeIndex(members["event_time_utc"])
+    timed = members["time_precision"].ne("date-only").to_numpy()
+    offsets = pd.to_timedelta(shifts * 7, unit="D")
+    for asset, idx in members.groupby("asset", sort=False).indices.items():
+        table = prepared.sessions_of(asset)
+        utc = inst[idx].tz_convert(None).to_numpy()
+        pi = pd.DatetimeIndex((utc[:, None] + offsets.to_numpy()[None, :]).ravel()).tz_localize("UTC")
+        pdates = pi.tz_localize(None).normalize()
+        pos = day0_positions(table, pi, pdates, np.repeat(timed[idx], shifts.size), policy)
+        inside = pos < len(table)
+        day0 = table.sessions.to_numpy().astype("datetime64[D]")[np.minimum(pos, len(table) - 1)]
+        d = dates[asset]
+        row = np.searchsorted(d, day0)
+        hit = inside & (row < d.size) & (d[np.minimum(row, d.size - 1)] == day0)
+        out[idx] = np.where(hit, row, -1).reshape(len(idx), shifts.size)
+    return out
+
+
+def _away_from_real(results, rows: np.ndarray, dates: dict[str, np.ndarray]) -> np.ndarray:
+    """(M, K) whether each member's pseudo window, one session wider on each side, shares no
+    session with the window of a real event on its market (every aligned event, estimated or not)."""
+    members = results.members
+    windows = results.plan.windows
+    lo, hi = min(0, min(w.start for w in windows)), max(0, max(w.end for w in windows))
+    reach = hi - lo + 1  # windows of day-0 rows p and q overlap iff |p - q| <= hi - lo
+    al = results.alignment.dropna(subset=["day0"])
+    real = {a: np.searchsorted(dates[a], pd.to_datetime(g["day0"]).to_numpy().astype("datetime64[D]"))
+            for a, g in al.groupby("asset", sort=False) if a in dates}
+    out = np.ones(rows.shape, dtype=bool)
+    for asset, idx in members.groupby("asset", sort=False).indices.items():
+        q = np.unique(real.get(asset, np.empty(0, dtype=np.int64)))
+        if not q.size:
+            continue
+        p = rows[idx]
+        j = np.searchsorted(q, p)
+        left = np.abs(p - q[np.maximum(j - 1, 0)])
+        right = np.abs(q[np.minimum(j, q.size - 1)] - p)
+        out[idx] = (np.minimum(left, right) > reach) | (p < 0)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,6 +392,41 @@ def rolling_cars(results, assets: Sequence[str] | None = None, windows=None) -> 
     return pd.concat(parts, ignore_index=True)
 
 
+def pseudo_day0s(results, weeks) -> pd.DataFrame:
+    """Where each member's event lands when moved by whole weeks, as :func:`placebo_test` places it.
+
+    For inspection and checks: the pseudo instant is the real one plus ``7 * weeks`` days, placed
+    on the member's market by the day-0 rule (so a New York evening event keeps its Asian day 0 a
+    session later).
+
+    Parameters
+    ----------
+    results
+        A fitted daily study.
+    weeks : int or sequence of int
+        Shifts in whole weeks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``event_id, asset, weeks, day0``: the pseudo day 0 (NaT where that session has no return).
+    """
+    _daily_only(results)
+    shifts = np.atleast_1d(np.asarray(weeks, dtype=np.int64))
+    dates = _return_dates(results)
+    rows = _pseudo_rows(results, shifts, dates)
+    m = results.members
+    day0 = np.full(rows.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    for asset, idx in m.groupby("asset", sort=False).indices.items():
+        r = rows[idx]
+        day0[idx] = np.where(r >= 0, dates[asset][np.maximum(r, 0)], np.datetime64("NaT"))
+    k = shifts.size
+    return pd.DataFrame({"event_id": np.repeat(m["event_id"].to_numpy(), k),
+                         "asset": np.repeat(m["asset"].to_numpy(), k),
+                         "weeks": np.tile(shifts, len(m)),
+                         "day0": day0.ravel().astype("datetime64[ns]")})
+
+
 def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, groups=None, client=None,
                  exclude_real: bool = True, chunk_size: int = CHUNK) -> pd.DataFrame:
     """Placebo-date (pseudo-event) permutation test of each group's CAAR.
@@ -318,7 +436,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     results
         A fitted daily study (:class:`~eventstudy.EventStudyResults`) of any model and engine.
     n_draws
-        B, the number of placebo draws (each: one pseudo day 0 per event).
+        B, the number of placebo draws (each: one shift per cluster of events).
     seed
         Seed of ``np.random.default_rng``: the same seed gives the same frame.
     windows
@@ -331,8 +449,8 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
         workers in chunks of ``chunk_size`` assets, each reading its tickers from the study's
         :class:`~eventstudy.prices.parquet.ParquetSource` (required then); the draws run here.
     exclude_real
-        Pseudo dates whose widest study window (one session wider on each side) holds a real day
-        0 are not drawn, so pseudo windows do not straddle the real news.
+        Shifts that put a member's pseudo window (one session wider on each side) on a real
+        event's window on its market are not drawn, so pseudo windows never straddle real news.
     chunk_size
         Assets per chunk of the rolling computation.
 
@@ -343,10 +461,10 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
         ``n_members`` (members with a CAR), ``n_placebo`` (mean pseudo members with a CAR per
         draw), ``null_mean, null_sd, q025, q975`` of the placebo CAAR, ``z`` = (caar -
         null_mean) / null_sd, ``pvalue`` (equal-tailed two-sided), ``n_draws``, ``n_dates``
-        (eligible pseudo dates; the fewest over the group's events) and ``note``. The placebo
-        CAARs themselves are in ``.attrs["draws"]`` (``{(group, window): array}``).
+        (eligible shifts; the fewest over the group's clusters) and ``note``. The placebo CAARs
+        themselves are in ``.attrs["draws"]`` (``{(group, window): array}``).
 
-    The procedure and its basis (Brown & Warner 1980; Kolari & Pynnoenen 2010) are in the
+    The procedure and its basis (Brown & Warner 1980; Kolari & Pynnönen 2010) are in the
     module docstring.
     """
     _daily_only(results)
@@ -362,43 +480,46 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     if members.empty:
         raise DataError("results has no members; there is nothing to test")
 
-    # events, and the asset set of each (event, group): the units whose CARs are summed
+    # clusters, shifts, and every member's pseudo day 0 under every shift
+    cluster = _clusters(results)
+    n_clusters = int(cluster.max()) + 1
     ev_codes, ev_names = pd.factorize(members["event_id"])
+    dates = _return_dates(results)
+    shifts = _shift_grid(results, dates)
+    rows = _pseudo_rows(results, shifts, dates)
+    if exclude_real:
+        rows = np.where(_away_from_real(results, rows, dates), rows, -1)
+
+    # units whose CARs are summed: (group, cluster) pairs, then the events (for eligibility)
+    unit_of: list[tuple[str, int]] = []
+    inc = []
+    for g, idx in [(ALL, np.arange(len(members))), *gmem.items()]:
+        for c in np.unique(cluster[idx]):
+            sel = idx[cluster[idx] == c]
+            v = np.zeros(len(members))
+            v[sel] = 1.0
+            unit_of.append((g, int(c)))
+            inc.append(v)
+    for e in range(len(ev_names)):
+        inc.append((ev_codes == e).astype(float))
+    incidence = np.vstack(inc)
+
+    # per-asset rolling CARs, summed per unit, shift and window, chunk by chunk of assets
     a_code, assets = pd.factorize(members["asset"])
     assets = list(assets)
-    sets: dict[bytes, int] = {}
-    set_assets: list[np.ndarray] = []
-    units: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # group -> (event codes, set codes)
-    for g, idx in [(ALL, np.arange(len(members))), *gmem.items()]:
-        e, a = ev_codes[idx], a_code[idx]
-        order = np.lexsort((a, e))
-        e, a = e[order], a[order]
-        cut = np.flatnonzero(np.diff(e)) + 1
-        sts = []
-        for chunk in np.split(a, cut):
-            key = np.unique(chunk).tobytes()
-            if key not in sets:
-                sets[key] = len(sets)
-                set_assets.append(np.unique(chunk))
-            sts.append(sets[key])
-        units[g] = (e[np.r_[0, cut]] if e.size else e, np.asarray(sts, dtype=np.int64))
-    member = np.zeros((len(sets), len(assets)))
-    for s, ix in enumerate(set_assets):
-        member[s, ix] = 1.0
-    full_set = np.empty(len(ev_names), dtype=np.int64)
-    full_set[units[ALL][0]] = units[ALL][1]
-
-    # per-asset rolling CARs, summed per asset set over each chunk's dates
     chunks = [assets[c:c + int(chunk_size)] for c in range(0, len(assets), int(chunk_size))]
-    cols = [np.arange(c, min(c + int(chunk_size), len(assets))) for c in range(0, len(assets), int(chunk_size))]
+    parts_in = []
+    for c, ch in enumerate(chunks):
+        sel = np.flatnonzero((a_code >= c * int(chunk_size)) & (a_code < (c + 1) * int(chunk_size)))
+        parts_in.append((ch, rows[sel], a_code[sel] - c * int(chunk_size), incidence[:, sel]))
     if client is not None:
         source = _check_client(results, client)
         own = isinstance(client, str)  # a scheduler address: connect for this test only
         if own:
             client = require("distributed", extra="dask", feature="placebo_test(client=...)").Client(client)
         try:
-            futures = [client.submit(_chunk_task, source, ch, plan, win, _window_days(results, ch), member[:, cc],
-                                     pure=False) for ch, cc in zip(chunks, cols)]
+            futures = [client.submit(_chunk_task, source, ch, plan, win, _window_days(results, ch), r, a, i,
+                                     pure=False) for ch, r, a, i in parts_in]
             parts = client.gather(futures)
         finally:
             if own:
@@ -406,44 +527,36 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     else:
         rets, rgroups = _study_returns(results, assets)
         parts = [_chunk_sums(rows_of(rets, ch + _extra(plan, ch), rgroups), ch, plan, win, _window_days(results, ch),
-                             member[:, cc]) for ch, cc in zip(chunks, cols)]
-    grid = np.unique(np.concatenate([p[0] for p in parts]))
-    n_w = len(win)
-    sums = np.zeros((len(sets), n_w, grid.size))
-    cnts = np.zeros((len(sets), n_w, grid.size))
-    for udays, s, c in parts:  # a grid date maps to the chunk's next date (no chunk row in between)
-        j = np.searchsorted(udays, grid)
-        ok = j < udays.size
-        sums[:, :, ok] += s[:, :, j[ok]]
-        cnts[:, :, ok] += c[:, :, j[ok]]
+                             r, a, i) for ch, r, a, i in parts_in]
+    sums = sum(p[0] for p in parts)
+    cnts = sum(p[1] for p in parts)
+    n_units = len(unit_of)
+    event_cnt = cnts[n_units:]  # (E, K, W)
+    sums, cnts = sums[:n_units], cnts[:n_units]
 
-    # eligible pseudo dates: away from every real day 0, and with CARs for the event's assets
-    away = np.ones(grid.size, dtype=bool)
-    if exclude_real:
-        study_w = plan.windows
-        lo, hi = min(0, min(w.start for w in study_w)), max(0, max(w.end for w in study_w))
-        real_all = _real_days(results)
-        j = np.searchsorted(grid, real_all)
-        diff = np.zeros(grid.size + 1, dtype=np.int64)  # grid i is out when j - hi - 1 <= i <= j - lo + 1
-        np.add.at(diff, np.clip(j - hi - 1, 0, grid.size), 1)
-        np.add.at(diff, np.clip(j - lo + 2, 0, grid.size), -1)
-        away = np.cumsum(diff[:-1]) == 0
-    eligible = {s: np.flatnonzero(away & (cnts[s] > 0).all(axis=0)) for s in np.unique(full_set)}
-    n_elig = np.array([eligible[s].size for s in full_set])
+    # eligible shifts of each cluster: every event of it has a defined CAR in every window
+    defined = (event_cnt > 0).all(axis=2)  # (E, K)
+    ev_cluster = np.zeros(len(ev_names), dtype=np.int64)
+    ev_cluster[ev_codes] = cluster
+    eligible = []
+    for c in range(n_clusters):
+        ok = defined[ev_cluster == c].all(axis=0)
+        eligible.append(np.flatnonzero(ok))
+    n_elig = np.array([e.size for e in eligible])
     if (n_elig < MIN_DATES).any():
-        e = int(np.argmin(n_elig))
+        c = int(np.argmin(n_elig))
+        names = ", ".join(map(str, ev_names[ev_cluster == c][:4]))
         raise EstimationWindowError(
-            f"event {ev_names[e]!r} has {n_elig[e]} eligible pseudo-dates out of {grid.size} "
-            f"({int(away.sum())} away from real day 0s); placebo_test needs at least {MIN_DATES}: use a longer "
-            "price history, a shorter estimation window or min_estimation, or exclude_real=False")
+            f"the cluster of event(s) {names} has {n_elig[c]} eligible pseudo dates (weekly shifts) out of "
+            f"{shifts.size}; placebo_test needs at least {MIN_DATES}: use a longer price history, a shorter "
+            "estimation window or min_estimation, or exclude_real=False")
 
-    # the draws: one pseudo date per event and draw, B x E gathers
+    # the draws: one shift per cluster and draw
     rng = np.random.default_rng(seed)
-    u = rng.integers(0, n_elig[None, :], size=(n_draws, len(ev_names)))
-    gidx = np.empty_like(u)
-    for s, el in eligible.items():
-        e = np.flatnonzero(full_set == s)
-        gidx[:, e] = el[u[:, e]]
+    u = rng.integers(0, n_elig[None, :], size=(n_draws, n_clusters))
+    pick = np.empty_like(u)
+    for c in range(n_clusters):
+        pick[:, c] = eligible[c][u[:, c]]
 
     # observed CARs, one array per window indexed by member
     car = results.car
@@ -453,36 +566,41 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
         v = np.full(len(members), np.nan)
         v[sel["member"].to_numpy(dtype=np.int64)] = sel["car"].to_numpy(dtype=float)
         observed[w] = v
-    rows = []
+    units_of_group: dict[str, list[int]] = {}
+    for j, (g, _) in enumerate(unit_of):
+        units_of_group.setdefault(g, []).append(j)
+    rows_out = []
     draws = {}
     for g, midx in gmem.items():
-        evs, sts = units[g]
-        n_dates = int(n_elig[evs].min())
+        us = np.array(units_of_group[g])
+        cl = np.array([unit_of[j][1] for j in us])
+        n_dates = int(n_elig[cl].min())
+        n_ev = int(np.unique(ev_codes[midx]).size)
         for k, w in enumerate(win):
-            label = w.label
             v = observed[w][midx]
             n_obs = int(np.isfinite(v).sum())
             obs = float(v[np.isfinite(v)].mean()) if n_obs else np.nan
-            tot = sums[sts[None, :], k, gidx[:, evs]].sum(axis=1)
-            cnt = cnts[sts[None, :], k, gidx[:, evs]].sum(axis=1)
+            tot = sums[us[None, :], pick[:, cl], k].sum(axis=1)
+            cnt = cnts[us[None, :], pick[:, cl], k].sum(axis=1)
             null = tot[cnt > 0] / cnt[cnt > 0]
-            draws[(g, label)] = null
+            draws[(g, w.label)] = null
             b = null.size
             mean = float(null.mean()) if b else np.nan
             sd = float(null.std(ddof=1)) if b > 1 else np.nan
             q = np.quantile(null, [0.025, 0.975]) if b else (np.nan, np.nan)
-            note = (f"placebo CAAR: {n_draws} draws of one pseudo day 0 per event ({len(evs)} events) from "
-                    f"{n_dates} eligible dates{' away from real day 0s' if exclude_real else ''}; pseudo members "
-                    f"with a CAR per draw: mean {cnt.mean():.1f} (min {int(cnt.min())}) vs {n_obs} "
-                    f"real; seed={seed}")
+            note = (f"placebo CAAR: {n_draws} draws of one shift (whole weeks) per cluster of events whose windows "
+                    f"overlap ({cl.size} cluster(s), {n_ev} event(s)), each member aligned on its market as the real "
+                    f"event; {n_dates} eligible shifts{' clear of real windows' if exclude_real else ''}; pseudo "
+                    f"members with a CAR per draw: mean {cnt.mean():.1f} (min {int(cnt.min())}) vs {n_obs} real; "
+                    f"seed={seed}")
             if b < n_draws:
                 note += f"; {n_draws - b} draws without any pseudo CAR left out"
-            rows.append({"group": g, "window": label, "caar": obs, "n_members": n_obs,
-                         "n_placebo": float(cnt.mean()), "null_mean": mean, "null_sd": sd,
-                         "q025": float(q[0]), "q975": float(q[1]),
-                         "z": (obs - mean) / sd if sd and np.isfinite(sd) and sd > 0 else np.nan,
-                         "pvalue": empirical_pvalue(obs, null, "two-sided"), "n_draws": b, "n_dates": n_dates,
-                         "note": note})
-    out = pd.DataFrame(rows, columns=_COLUMNS)
+            rows_out.append({"group": g, "window": w.label, "caar": obs, "n_members": n_obs,
+                             "n_placebo": float(cnt.mean()), "null_mean": mean, "null_sd": sd,
+                             "q025": float(q[0]), "q975": float(q[1]),
+                             "z": (obs - mean) / sd if sd and np.isfinite(sd) and sd > 0 else np.nan,
+                             "pvalue": empirical_pvalue(obs, null, "two-sided"), "n_draws": b, "n_dates": n_dates,
+                             "note": note})
+    out = pd.DataFrame(rows_out, columns=_COLUMNS)
     out.attrs["draws"] = draws  # the placebo CAARs themselves, {(group, window): array}, for figures
     return out

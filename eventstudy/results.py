@@ -11,8 +11,9 @@ Schema (column by column)
 -------------------------
 ``members``
     one row per estimated (event, asset) pair: ``event_id, asset, day0`` (the market's day-0
-    session; an instant in UTC for intraday studies) and the catalog columns ``group, category,
-    direction, title`` and the study's group column where the events have them. A member's
+    session; an instant in UTC for intraday studies), ``event_time_utc, time_precision`` (when
+    the news broke, as the catalog says) and the catalog columns ``group, category, direction,
+    title`` and the study's group column where the events have them. A member's
     position in this frame is its ``member`` number in every other table.
 ``car``
     one row per member and window (window-major): ``member, event_id, asset, window`` (``"-1:1"``),

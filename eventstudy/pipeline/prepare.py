@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..alignment import align
-from ..assets import DATA_CALENDAR, calendar_conflicts, data_calendars
+from ..assets import DATA_CALENDAR, calendar_conflicts, data_calendars, sessions_for
+from ..calendars import SessionTable
 from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
 from ..eventtime import estimation_grid, event_window_days
@@ -106,6 +107,12 @@ class Prepared:
     exclusions: pd.DataFrame
     window_days: pd.DataFrame | None
     overlaps: pd.DataFrame
+    sessions: Mapping[str, SessionTable]
+    """Session tables of the tickers the registry lacks (or the study names a calendar for)."""
+
+    def sessions_of(self, ticker: str) -> SessionTable:
+        """The session table the study placed ``ticker``'s events on."""
+        return self.sessions[ticker] if ticker in self.sessions else sessions_for(ticker)
 
 
 def daily_prices(prices) -> pd.DataFrame:
@@ -189,7 +196,7 @@ def prepare(spec) -> Prepared:
 
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
     meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, plan.group) if c and c in pairs.columns))
-    members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc"]].merge(
+    members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc", "time_precision"]].merge(
         pairs[["event_id", "asset", *meta_cols]], on=["event_id", "asset"], how="left", validate="one_to_one")
     have_ret = pd.MultiIndex.from_frame(rets[["ticker", "date"]]).get_indexer(
         pd.MultiIndex.from_arrays([members["asset"], members["day0"]])) >= 0
@@ -200,7 +207,7 @@ def prepare(spec) -> Prepared:
          f"no return on day 0 {r.day0:%Y-%m-%d} (price missing that session or outside the data)"}
         for r in members[~have_ret | outside].itertuples()], columns=EXCLUSION_COLUMNS)
     have_ret &= ~outside
-    members = members[have_ret].drop(columns=["rule", "event_time_utc"]).reset_index(drop=True)
+    members = members[have_ret].drop(columns=["rule"]).reset_index(drop=True)
     if members.empty:
         raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
                                     "; ".join(f"{e}/{a}" for e, a in zip(exclusions["event_id"][:5],
@@ -214,7 +221,7 @@ def prepare(spec) -> Prepared:
         exclusions = pd.concat([exclusions, removed], ignore_index=True) if len(exclusions) else removed
     check_group_names(members, plan.group, by_event=plan.by_event)
     plan = dataclasses.replace(plan, grid=estimation_grid(rets, members, plan.estimation))
-    return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps)
+    return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
 
 
 def conflict_message(conflicts: pd.DataFrame) -> str:
