@@ -11,7 +11,11 @@ window -250:-11, event windows 0:0 and -1:1; under the null there is no event ef
 alternative every member gains +0.5 % on its day 0 (a day's SD is 1 %). Designs:
 
 ``random``       10 event dates drawn at random (at least 30 sessions apart)
-``pairs``        5 dates, two events on each (the news of one day told twice)
+``pairs``        5 dates, two events on each (the news of one day told twice); the default overlap
+                 policy merges each pair into one member per market
+``pairs-kept``   the same simulated studies as ``pairs`` (the same seeds), with ``overlap="keep"``:
+                 both events of a date stay, every market counted twice (what the pooled tests and
+                 the placebo clusters must survive)
 ``clustered``    5 clusters of two events 3 sessions apart (windows close, estimation windows shared)
 ``single-date``  the battery of each event on its own: 14 markets, one date
 ``time-zones``   7 New York and 7 Tokyo markets (their exchange calendars); news during New York
@@ -35,10 +39,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-DESIGNS = ("random", "pairs", "clustered", "single-date", "time-zones")
+DESIGNS = ("random", "pairs", "clustered", "single-date", "time-zones", "pairs-kept")
 N_MARKETS, N_EVENTS, RHO, SD, EFFECT = 14, 10, 0.5, 0.01, 0.005
 START, N_DAYS = "2018-01-01", 1500
 WINDOWS = ((0, 0), (-1, 1))
+SEEDS_OF = {"pairs-kept": "pairs"}  # the same simulated studies, another overlap policy
 
 
 def _dates(rng, n_dates, first, last, gap):
@@ -85,7 +90,7 @@ def simulate(design: str, seed: int, effect: float):
     else:
         days = pd.bdate_range(START, periods=N_DAYS)
         f = rng.normal(0, sd_f, len(days))
-        if design == "pairs":
+        if design in ("pairs", "pairs-kept"):
             pos = np.repeat(_dates(rng, N_EVENTS // 2, 400, N_DAYS - 40, 30), 2)
         elif design == "clustered":
             pos = (_dates(rng, N_EVENTS // 2, 400, N_DAYS - 40, 40)[:, None] + np.array([0, 3])).ravel()
@@ -98,7 +103,7 @@ def simulate(design: str, seed: int, effect: float):
             frames.append(pd.DataFrame({"ticker": f"M{i:02d}", "date": days, "close": 100 * np.cumprod(1 + r)}))
         events = pd.DataFrame({"event_id": [f"E{k}" for k in range(N_EVENTS)],
                                "date": [f"{days[p]:%Y-%m-%d}" for p in pos]})
-        opts = {}
+        opts = {"overlap": "keep"} if design == "pairs-kept" else {}
     prices = pd.concat(frames, ignore_index=True).assign(adj_close=lambda d: d["close"])
     return prices, es.load_events(frame=events), opts
 
@@ -125,7 +130,8 @@ def one_study(args):
 
 
 def run(design: str, studies: int, effect: float, workers: int) -> pd.DataFrame:
-    jobs = [(design, 1_000 * (1 + DESIGNS.index(design)) + s, effect) for s in range(studies)]
+    base = 100_000 * (1 + DESIGNS.index(SEEDS_OF.get(design, design)))
+    jobs = [(design, base + s, effect) for s in range(studies)]
     with mp.get_context("fork").Pool(workers) as pool:
         parts = pool.map(one_study, jobs, chunksize=4)
     rows = []

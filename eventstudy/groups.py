@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .overlaps import constituents
 
 ALL = "all"
 ASSET_PREFIX = "asset:"
@@ -143,3 +144,64 @@ def value_groups(members: pd.DataFrame, column: str | None) -> list[str]:
         equal to ``"all"``.
     """
     return [g for g in define_groups(members, column, by_event=False) if g != ALL]
+
+
+FEW_DATES = 5
+"""Below this many independent dates a pooled result is marked as resting on too few of them."""
+
+SAMPLE_COLUMNS = ["events", "dates", "markets"]
+
+
+def effective_sample(members: pd.DataFrame, groups: dict[str, np.ndarray], car: pd.DataFrame,
+                     catalog_ids=None) -> pd.DataFrame:
+    """What each group's statistics rest on, per window: events, independent dates and markets.
+
+    A group of N members is N observations only if they are independent. Markets hit on one date
+    move together, and events whose windows overlap on a market share their reaction, so the
+    independent evidence is the number of **dates**: the date clusters of the group's events
+    (``members['date_cluster']``, :func:`eventstudy.overlaps.event_clusters`; events whose windows
+    overlap on some market count once). A group resting on fewer than :data:`FEW_DATES` dates is
+    marked in the tables: its tests judge those days' moves against the markets' normal volatility,
+    which is valid for those days, but a handful of dates cannot tell the news apart from anything
+    else that moved markets on them, nor say how the reaction varies from one event to the next
+    (a t over k dates has k - 1 degrees of freedom).
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        The members (``event_id, asset, date_cluster``).
+    groups : dict
+        Group name -> member positions (:func:`define_groups`).
+    car : pandas.DataFrame
+        ``member, window, car``: only members with a finite CAR in a window count for it.
+    catalog_ids : collection of str, optional
+        The catalog's event ids: a merged member ``A+B`` (:mod:`eventstudy.overlaps`) then counts
+        its events A and B (:func:`eventstudy.overlaps.constituents`); without them it counts as one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, window`` and :data:`SAMPLE_COLUMNS` (distinct catalog events, date clusters and
+        assets).
+    """
+    ok = car[np.isfinite(car["car"].to_numpy(dtype=float))]
+    ids = set(map(str, catalog_ids)) if catalog_ids is not None else None
+    names, first = pd.factorize(members["event_id"].astype(str))
+    parts = [constituents(e, ids) if ids is not None else [e] for e in first]  # each name's catalog events
+    codes = pd.factorize(pd.Index([c for p in parts for c in p]))[0]
+    starts = np.cumsum([0] + [len(p) for p in parts])
+    date = (pd.factorize(members["date_cluster"])[0] if "date_cluster" in members.columns
+            else names)  # no clusters known: each event its own date
+    asset = pd.factorize(members["asset"])[0]
+    rows = []
+    for w, sub in ok.groupby("window", sort=False):
+        has = np.zeros(len(members), dtype=bool)
+        has[sub["member"].to_numpy(dtype=np.int64)] = True
+        for g, idx in groups.items():
+            idx = np.asarray(idx, dtype=np.int64)
+            idx = idx[has[idx]]
+            named = np.unique(names[idx])
+            covered = [codes[starts[k]:starts[k + 1]] for k in named]
+            n_events = np.unique(np.concatenate(covered)).size if covered else 0
+            rows.append((g, w, n_events, np.unique(date[idx]).size, np.unique(asset[idx]).size))
+    return pd.DataFrame(rows, columns=["group", "window", *SAMPLE_COLUMNS])

@@ -24,6 +24,11 @@ Policies (``EventStudy(overlap=...)``, CLI ``--overlap``):
 Every overlap is listed in ``overlaps.csv`` (:func:`find_overlaps`) and counted in the table
 notes, whatever the policy; every member a policy removes is in ``exclusions.csv`` with the
 reason.
+
+Overlapping events are also one **date cluster** (:func:`event_clusters`, the members' column
+``date_cluster``): the events whose windows overlap on any market, after the policy, are one
+piece of independent evidence. The effective sample of every test counts these clusters as its
+independent dates, and the placebo test moves each cluster as one.
 """
 
 from __future__ import annotations
@@ -85,9 +90,79 @@ def find_overlaps(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequenc
     return pd.DataFrame(rows, columns=OVERLAP_COLUMNS)
 
 
+def event_clusters(members: pd.DataFrame, overlaps: pd.DataFrame, catalog_ids) -> np.ndarray:
+    """Date cluster of each member: events whose windows overlap on any market form one cluster.
+
+    The clusters are the connected components of the "windows overlap on some market" relation
+    between events: a Sunday talk and the Monday statement that shares its Asian day 0 are one
+    cluster, and so is a chain of events a session or two apart. A merged member ``A+B`` belongs
+    to the cluster of its events.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        The members (``event_id``), after the overlap policy.
+    overlaps : pandas.DataFrame
+        :func:`find_overlaps` of these members.
+    catalog_ids : collection of str
+        The event ids of the catalog (to resolve merged ids, :func:`first_event`).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        A code per member, 0 .. n_clusters - 1, numbered in order of first appearance.
+    """
+    ids = set(map(str, catalog_ids))
+    head = {e: first_event(e, ids) for e in pd.unique(members["event_id"].astype(str))}
+    for e in pd.unique(pd.concat([overlaps["event_a"], overlaps["event_b"]]).astype(str)):
+        head.setdefault(e, first_event(e, ids))
+    nodes = {h: i for i, h in enumerate(dict.fromkeys(head.values()))}
+    parent = list(range(len(nodes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in zip(overlaps["event_a"].astype(str), overlaps["event_b"].astype(str)):
+        ra, rb = root(nodes[head[a]]), root(nodes[head[b]])
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([root(nodes[head[e]]) for e in members["event_id"].astype(str)], dtype=np.int64)
+    return pd.factorize(roots)[0].astype(np.int64)
+
+
+def constituents(event_id: str, catalog_ids) -> list[str]:
+    """The catalog events of a member's ``event_id``: itself, or the events of a merged ``A+B``
+    (in catalog order), resolved against the catalog so that an id may itself contain ``+``.
+
+    Parameters
+    ----------
+    event_id : str
+        A member's event id.
+    catalog_ids : collection of str
+        The event ids of the catalog.
+
+    Returns
+    -------
+    list of str
+        ``[event_id]`` when it is not a merged name of catalog events.
+    """
+    if event_id in catalog_ids:
+        return [event_id]
+    heads = sorted((str(e) for e in catalog_ids if event_id.startswith(str(e) + MERGE_SEPARATOR)), key=len,
+                   reverse=True)
+    for h in heads:  # the longest head whose remainder resolves
+        rest = constituents(event_id[len(h) + len(MERGE_SEPARATOR):], catalog_ids)
+        if all(r in catalog_ids for r in rest):
+            return [h, *rest]
+    return [event_id]
+
+
 def first_event(event_id: str, catalog_ids) -> str:
     """The first catalog event of a member's ``event_id`` (itself, or the first of a merged
-    ``A+B``): the event whose instant and day 0 the member keeps.
+    ``A+B``, :func:`constituents`): the event whose instant and day 0 the member keeps.
 
     Parameters
     ----------
@@ -100,10 +175,7 @@ def first_event(event_id: str, catalog_ids) -> str:
     -------
     str
     """
-    if event_id in catalog_ids:
-        return event_id
-    heads = [e for e in catalog_ids if event_id.startswith(str(e) + MERGE_SEPARATOR)]
-    return max(heads, key=len) if heads else event_id
+    return constituents(event_id, catalog_ids)[0]
 
 
 def apply_policy(members: pd.DataFrame, overlaps: pd.DataFrame, policy: OverlapPolicy,

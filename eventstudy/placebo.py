@@ -64,7 +64,6 @@ from .errors import DataError, EstimationWindowError, SpecificationError, requir
 from .eventtime import build_panel, rows_of, window_day_mask
 from .groups import ALL, define_groups
 from .inference.resampling import empirical_pvalue
-from .overlaps import find_overlaps
 from .pipeline.prepare import Plan
 from .returns import compute_returns
 from .windows import Window
@@ -176,25 +175,9 @@ def _chunk_task(source, assets: list[str], plan: Plan, windows: Sequence[Window]
 
 
 def _clusters(results) -> np.ndarray:
-    """Cluster code of each member: events whose windows overlap on any market are one cluster."""
-    members = results.members
-    codes, names = pd.factorize(members["event_id"])
-    parent = list(range(len(names)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    pairs = find_overlaps(results.inputs.returns, members, results.plan.windows)
-    where = {str(n): i for i, n in enumerate(names)}
-    for a, b in zip(pairs["event_a"], pairs["event_b"]):
-        ra, rb = root(where[str(a)]), root(where[str(b)])
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([root(i) for i in range(len(names))])
-    return pd.factorize(roots[codes])[0]
+    """Cluster code (0..C-1) of each member: its date cluster (events whose windows overlap on any
+    market, :func:`eventstudy.overlaps.event_clusters`)."""
+    return pd.factorize(results.members["date_cluster"])[0]
 
 
 def _return_dates(results) -> dict[str, np.ndarray]:

@@ -12,7 +12,8 @@ Schema (column by column)
 ``members``
     one row per estimated (event, asset) pair: ``event_id, asset, day0`` (the market's day-0
     session; an instant in UTC for intraday studies), ``event_time_utc, time_precision`` (when
-    the news broke, as the catalog says) and the catalog columns ``group, category, direction,
+    the news broke, as the catalog says), ``date_cluster`` (events whose windows overlap on a
+    market share one, :func:`eventstudy.overlaps.event_clusters`) and the catalog columns ``group, category, direction,
     title`` and the study's group column where the events have them. A member's
     position in this frame is its ``member`` number in every other table.
 ``car``
@@ -28,7 +29,10 @@ Schema (column by column)
     a factor's lead, contemporaneous and lag slopes).
 ``tests``
     ``group, window, tau`` (empty for the statistic of the whole window), ``test, statistic,
-    pvalue, n, distribution, df, note``; groups as in :mod:`eventstudy.groups`.
+    pvalue, n, distribution, df, note``, and the group's effective sample in that window
+    (:func:`eventstudy.groups.effective_sample`): ``events``, ``dates`` (independent dates: date
+    clusters, events whose windows overlap on a market counted once) and ``markets``; groups as in
+    :mod:`eventstudy.groups`.
 ``exclusions``
     ``event_id, asset, reason``: every pair that was not estimated.
 ``overlaps``
@@ -63,7 +67,7 @@ import pandas as pd
 from . import __version__
 from .alignment import to_csv_frame
 from .errors import DataError
-from .groups import define_groups
+from .groups import define_groups, effective_sample
 from .overlaps import OVERLAP_COLUMNS
 from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
 from .pipeline.prepare import Plan, Prepared
@@ -304,11 +308,15 @@ def assemble(spec, prepared: Prepared, fitted: np.ndarray, exclusions: pd.DataFr
         What the manifest records of the execution.
     """
     members = prepared.members.iloc[fitted].reset_index(drop=True)
+    plan = prepared.plan
+    sample = effective_sample(members, define_groups(members, plan.group, by_event=plan.by_event), car,
+                              prepared.alignment["event_id"].unique())
+    tests = tests.merge(sample, on=["group", "window"], how="left", validate="many_to_one")
     car = car.copy()
     day0 = pd.DatetimeIndex(pd.to_datetime(members["day0"])).strftime(DAILY_FORMAT).to_numpy()
     car["day0"] = day0[car["member"].to_numpy()]
     rows = tidy_rows(members, np.arange(len(members)), evt["taus"], evt, "event")
-    return EventStudyResults(spec=spec, plan=prepared.plan, alignment=prepared.alignment, members=members,
+    return EventStudyResults(spec=spec, plan=plan, alignment=prepared.alignment, members=members,
                              exclusions=exclusions.reset_index(drop=True), params=params, car=car, tests=tests,
                              event_rows=rows, execution=dict(execution), overlaps=prepared.overlaps, inputs=prepared,
                              fitted=np.asarray(fitted, dtype=np.int64))

@@ -80,3 +80,51 @@ def test_find_overlaps_uses_each_markets_own_sessions():
 def test_policy_is_checked():
     with pytest.raises(es.SpecificationError, match="overlap='twice'"):
         es.EventStudy(catalog(), pd.DataFrame(), market="MKT", overlap="twice")
+
+
+def test_events_whose_windows_overlap_are_one_date_and_the_tests_count_dates(prices):
+    """Hand count: a, b (same day 0) and c (2 sessions after a, windows -1:1 share a session) are one
+    date cluster, d another; so 'all' rests on 2 independent dates, not 4 events' worth."""
+    res = fit(prices, "keep")
+    cl = res.members.groupby("event_id")["date_cluster"].first()
+    assert cl["a"] == cl["b"] == cl["c"] != cl["d"]
+    t = res.tests[res.tests["tau"].isna()].drop_duplicates(["group", "window"]).set_index(["group", "window"])
+    assert t.loc[("all", "-1:1"), ["events", "dates", "markets"]].tolist() == [4, 2, 2]
+    assert t.loc[("up", "-1:1"), ["events", "dates", "markets"]].tolist() == [3, 2, 2]  # a, c, d
+    assert t.loc[("b", "0:0"), ["events", "dates", "markets"]].tolist() == [1, 1, 1]  # b hits AAA only
+    # the merged member a+b sits in a's cluster: still 2 dates
+    merged = fit(prices, "merge")
+    tm = merged.tests[merged.tests["tau"].isna()].drop_duplicates(["group", "window"]).set_index(["group", "window"])
+    assert tm.loc[("all", "-1:1"), ["events", "dates"]].tolist() == [4, 2]  # a+b counts a and b
+    assert merged.members.set_index(["event_id", "asset"]).loc[("a+b", "AAA"), "date_cluster"] == \
+        merged.members.set_index(["event_id", "asset"]).loc[("c", "AAA"), "date_cluster"]
+
+
+def test_results_on_few_dates_are_marked_in_the_headline_and_battery(prices):
+    """Six events months apart: 'all' rests on 6 dates (not marked); each event on 1 (marked)."""
+    pos = [150, 200, 250, 300, 350, 400]
+    ev = es.load_events(frame=pd.DataFrame({"event_id": [f"e{i}" for i in range(6)],
+                                            "date": [f"{DATES[p]:%Y-%m-%d}" for p in pos]}))
+    res = es.EventStudy(ev, prices, market="MKT", estimation=(-120, -11), windows=((-1, 1),), n_boot=50,
+                        by_event=True).fit()
+    head = res.summary().table.set_index("group")
+    assert head.loc["all", "dates"] == 6 and "few dates" not in head.loc["all", "note"]
+    assert head.loc["e0", "dates"] == 1 and "few dates" in head.loc["e0", "note"]
+    assert "dates = independent event dates" in res.summary().conventions
+    assert "1 independent date(s)" in es.report.tables.battery_table(res, "e0").conventions
+    assert "Few dates" not in es.report.tables.battery_table(res, "all").conventions
+    # the Kish design-effect note says when it applies
+    t = res.tests
+    note = t[(t["group"] == "e0") & (t["test"] == "t_cs") & t["tau"].isna()].iloc[0]["note"]
+    assert "extremely conservative for members sharing one date" in note
+
+
+def test_a_merged_name_resolves_to_its_catalog_events_even_when_ids_contain_the_separator():
+    from eventstudy.overlaps import constituents, first_event
+
+    cat = {"a", "b+c", "d"}
+    assert constituents("a+b+c", cat) == ["a", "b+c"]
+    assert constituents("b+c+d", cat) == ["b+c", "d"]
+    assert constituents("b+c", cat) == ["b+c"]
+    assert first_event("a+b+c+d", cat) == "a" and constituents("a+b+c+d", cat) == ["a", "b+c", "d"]
+    assert constituents("zz", cat) == ["zz"]

@@ -165,7 +165,7 @@ def battery(
 
 
 def dependence(panel: Panel, *, min_overlap: int = 20) -> DesignEffect:
-    """r̄ (Kolari-Pynnönen 2010, calendar-date aligned) and the Kish design effect of the panel.
+    """r̄ (Kolari-Pynnönen 2010, aligned in event time) and the Kish design effect of the panel.
 
     Parameters
     ----------

@@ -24,7 +24,7 @@ from ..events import expand_assets, load_events
 from ..eventtime import estimation_grid, event_window_days
 from ..groups import check_group_names
 from ..models import NormalReturnModel, minimum_observations
-from ..overlaps import OverlapPolicy, apply_policy, find_overlaps
+from ..overlaps import OverlapPolicy, apply_policy, event_clusters, find_overlaps
 from ..prices.base import check_daily_frame
 from ..returns import compute_returns
 from ..windows import Window
@@ -219,6 +219,9 @@ def prepare(spec) -> Prepared:
     members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
     if len(removed):
         exclusions = pd.concat([exclusions, removed], ignore_index=True) if len(exclusions) else removed
+    # the events whose windows still overlap on some market are one date cluster (one independent date)
+    members["date_cluster"] = event_clusters(
+        members, find_overlaps(rets, members, plan.windows) if len(removed) else overlaps, events["event_id"])
     check_group_names(members, plan.group, by_event=plan.by_event)
     plan = dataclasses.replace(plan, grid=estimation_grid(rets, members, plan.estimation))
     return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)

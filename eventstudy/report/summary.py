@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..groups import ASSET_PREFIX
+from ..groups import ASSET_PREFIX, FEW_DATES
 
 ROBUST_FIRST: tuple[str, ...] = ("kp_bmp", "bw1985", "bootstrap")
 NAIVE: str = "t_cs"
@@ -55,31 +55,39 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``group, window, N, CAAR %`` (CAAR in percent), then ``<test> stat`` and
-        ``<test> p`` for each of :data:`ROBUST_FIRST` and :data:`NAIVE` that the battery has, and
-        ``note``: ``"naive t significant, robust tests not"`` when the naive p is below
-        :data:`ALPHA` (0.05) and no robust p is, ``"robust tests significant, naive t not"`` when
-        every robust p is below it (at least one present) and the naive p is not, else empty.
+        Columns ``group, window, N, dates`` (independent dates, when ``tests`` has the effective
+        sample, :func:`eventstudy.groups.effective_sample`), ``CAAR %`` (CAAR in percent), then
+        ``<test> stat`` and ``<test> p`` for each of :data:`ROBUST_FIRST` and :data:`NAIVE` that
+        the battery has, and ``note``: ``"few dates"`` when the group rests on fewer than
+        :data:`~eventstudy.groups.FEW_DATES` independent dates; ``"naive t significant, robust
+        tests not"`` when the naive p is below :data:`ALPHA` (0.05) and no robust p is, ``"robust
+        tests significant, naive t not"`` when every robust p is below it (at least one present)
+        and the naive p is not; joined by ``"; "``, else empty.
     """
     win = tests[tests["tau"].isna()]
     rows = []
     caar = caar[~caar["group"].str.startswith(ASSET_PREFIX)]  # the battery runs per group and event, not per asset
     for r in caar.itertuples():
         sub = win[(win["group"] == r.group) & (win["window"] == r.window)].set_index("test")
-        row = {"group": r.group, "window": r.window, "N": r.n, "CAAR %": 100 * r.caar}
+        row = {"group": r.group, "window": r.window, "N": r.n}
+        dates = sub["dates"].iloc[0] if "dates" in sub.columns and len(sub) else None
+        if dates is not None:
+            row["dates"] = int(dates)
+        row["CAAR %"] = 100 * r.caar
         for t in (*ROBUST_FIRST, NAIVE):
             if t in sub.index:
                 row[f"{t} stat"] = sub.at[t, "statistic"]
                 row[f"{t} p"] = sub.at[t, "pvalue"]
         naive_sig = row.get(f"{NAIVE} p", np.nan) < ALPHA
         robust_sig = [row.get(f"{t} p", np.nan) < ALPHA for t in ROBUST_FIRST if f"{t} p" in row]
+        notes = []
+        if dates is not None and dates < FEW_DATES:
+            notes.append("few dates")
         if naive_sig and not any(robust_sig):
-            note = "naive t significant, robust tests not"
+            notes.append("naive t significant, robust tests not")
         elif robust_sig and all(robust_sig) and not naive_sig:
-            note = "robust tests significant, naive t not"
-        else:
-            note = ""
-        row["note"] = note
+            notes.append("robust tests significant, naive t not")
+        row["note"] = "; ".join(notes)
         rows.append(row)
     return pd.DataFrame(rows)
 

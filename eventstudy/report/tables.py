@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..groups import value_groups
+from ..groups import FEW_DATES, value_groups
 from ..windows import Window
 from .summary import ROBUST_FIRST, Summary, headline, stars
 
@@ -154,11 +154,19 @@ def car_long(res, window: str | Window) -> Summary:
     return Summary(out, f"Cumulative abnormal returns per event and market, window {window}", note)
 
 
+def few_dates_note() -> str:
+    """What the ``dates`` column counts and what "few dates" means (:func:`eventstudy.groups.effective_sample`)."""
+    return (f" dates = independent event dates (events whose windows overlap on a market count once); 'few dates' = "
+            f"fewer than {FEW_DATES}: the tests judge those days' moves against normal volatility, but so few dates "
+            "cannot tell the news from anything else that moved markets on them, nor how the reaction varies "
+            "between events.")
+
+
 def caar_table(res) -> Summary:
     """The headline: CAAR per group and window, robust statistics first, naive t beside."""
     note = (conventions(res) + " Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
             "bw1985 = Brown-Warner 1985 portfolio t, bootstrap = estimation-window resampling; t_cs = naive "
-            "cross-sectional t shown beside them. * p<0.10, ** p<0.05, *** p<0.01.")
+            "cross-sectional t shown beside them." + few_dates_note() + " * p<0.10, ** p<0.05, *** p<0.01.")
     return Summary(headline(res.tests, res.caar), "Cumulative average abnormal returns", note)
 
 
@@ -200,7 +208,16 @@ def battery_table(res, group: str = "all", window: str | Window | None = None) -
         "N": t["n"].to_numpy(),
         "distribution": t["distribution"].to_numpy(),
     })
-    note = conventions(res) + " Robust tests allow for cross-correlation of markets hit on the same dates."
+    first = t.iloc[0]
+    sample = ""
+    if "dates" in t.columns:
+        d = int(first["dates"])
+        sample = (f" Effective sample: {int(first['events'])} event(s) on {d} independent date(s) (events whose "
+                  f"windows overlap on a market count once), {int(first['markets'])} market(s)."
+                  + (f" Few dates (fewer than {FEW_DATES}): the tests judge those days' moves against normal "
+                     "volatility, but cannot tell the news from anything else that moved markets on them."
+                     if d < FEW_DATES else ""))
+    note = (conventions(res) + " Robust tests allow for cross-correlation of markets hit on the same dates." + sample)
     return Summary(out, f"Test battery, group {group}, window {window}", note)
 
 
@@ -262,11 +279,17 @@ def placebo_table(placebo: pd.DataFrame) -> Summary:
         "placebo stat": placebo["z"].to_numpy(float), "placebo p": placebo["pvalue"].to_numpy(float),
     })
     first = placebo.iloc[0]
-    note = ("placebo stat = (CAAR - mean of the placebo CAARs) / their SD. Each event is placed on a pseudo day 0 "
-            f"drawn from {int(first['n_dates']):,} dates away from the real "
-            f"news ({int(first['n_draws']):,} draws); all markets of an event share the pseudo date, so the null keeps "
-            "their cross-correlation; every pseudo member re-estimated on its own estimation window. p = "
-            "equal-tailed share of placebo CAARs beyond the observed one; * p<0.10, ** p<0.05, *** p<0.01.")
+    note = ("placebo stat = (CAAR - mean of the placebo CAARs) / their SD. In each of "
+            f"{int(first['n_draws']):,} draws every cluster of events (events whose windows overlap on a market) "
+            "moves by one whole number of weeks, and each member is placed on its own market as the real event "
+            "(the same time of day and weekday, so events of one day stay on one day and an evening event keeps its "
+            "next-morning day 0 in Asia); the markets of an event move together, so the null keeps their "
+            "cross-correlation. "
+            + ("Shifts whose windows touch a real event window are not drawn; "
+               if placebo["note"].str.contains("clear of real windows").all() else "")
+            + f"at least {int(placebo['n_dates'].min()):,} eligible shifts per cluster; every pseudo member is "
+            "re-estimated on its own estimation window. p = equal-tailed share of placebo CAARs beyond the "
+            "observed one; * p<0.10, ** p<0.05, *** p<0.01.")
     return Summary(out, "Placebo-date permutation test of the CAAR", note)
 
 
