@@ -60,6 +60,9 @@ def _fixed_sessions(calendar: str, price_fixed: str | None) -> SessionTable:
 # minute bars the daily close is nearest the 15:59-16:00 ET bar: tests/test_calendars.py). CBOT
 # soybeans settle at 13:15 CT, five minutes before their close (CME rule; no bundled bars to check).
 CME_SETTLEMENT, CBOT_SETTLEMENT = "16:00", "13:15"
+# Yahoo's FX pairs: the chart metadata give exchangeTimezoneName Europe/London and a regular period
+# of 00:00-23:59 London time, so a daily bar is a London day and its close the quote at 23:59 there.
+YAHOO_FX_CLOSE = "23:59 Europe/London"
 
 
 def _a(ticker, name, kind, calendar, currency, region, notes="", price_fixed=None):
@@ -91,8 +94,10 @@ REGISTRY: Mapping[str, Asset] = dict(
         _a("VT", "Vanguard Total World Stock ETF (world benchmark)", "etf", "XNYS", "USD", "World",
            "dividend-adjusted; raw close not recoverable from the source"),
         _a("CNY=X", "US dollar in Chinese yuan (USD/CNY)", "fx", "24/5", "CNY", "China",
-           "Yahoo FX: a row per weekday; a rise is a weaker yuan; the instant Yahoo fixes its daily close is "
-           "not documented and no bundled bars can check it: the 24/5 calendar's 24:00 UTC is used"),
+           "Yahoo FX: a row per weekday; a rise is a weaker yuan; Yahoo's FX day is the London day (its chart "
+           "metadata: exchange time zone Europe/London, regular period 00:00-23:59), so the daily close is the "
+           "last quote at 23:59 London time (22:59 UTC in summer); no bundled bars can check it further",
+           YAHOO_FX_CLOSE),
         _a("ZS=F", "CBOT soybean futures (continuous, US cents/bushel)", "commodity", "CBOT_GRAIN", "USc", "US",
            "trade date opens 19:00 CT previous evening, closes 13:20 CT; daily price = 13:15 CT settlement",
            CBOT_SETTLEMENT),

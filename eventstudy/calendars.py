@@ -128,17 +128,20 @@ class SessionTable:
         ----------
         local_time : str
             ``"HH:MM"`` in the calendar's time zone, e.g. ``"16:00"`` for CME equity-index
-            futures, whose daily settlement price is fixed at 15:00 CT.
+            futures, whose daily settlement price is fixed at 15:00 CT; or ``"HH:MM Area/City"``
+            in another zone, e.g. ``"23:59 Europe/London"`` for Yahoo's FX days.
 
         Returns
         -------
         SessionTable
         """
-        hh, mm = (int(x) for x in local_time.split(":"))
-        at = (self.sessions + pd.Timedelta(hours=hh, minutes=mm)).tz_localize(self.tz).tz_convert("UTC")
+        clock, _, zone = local_time.partition(" ")
+        zone = zone.strip() or self.tz
+        hh, mm = (int(x) for x in clock.split(":"))
+        at = (self.sessions + pd.Timedelta(hours=hh, minutes=mm)).tz_localize(zone).tz_convert("UTC")
         fixes = pd.DatetimeIndex(np.minimum(at.asi8, self.closes.asi8)).tz_localize("UTC")
         return dataclasses.replace(self, fixes=fixes.astype("datetime64[ns, UTC]"),
-                                   fixing=f"settlement at {local_time} {self.tz} (or the close if earlier)")
+                                   fixing=f"daily price fixed at {clock} {zone} (or the close if earlier)")
 
     def __len__(self) -> int:
         return len(self.sessions)

@@ -186,4 +186,22 @@ def test_es_daily_close_is_the_1600_settlement(bundled):
     assert len(at16) > 40 and np.median(at16) <= 1.25 and np.median(at17) >= 5
     import eventstudy as es
 
-    assert es.REGISTRY["ES=F"].sessions.fixing.startswith("settlement at 16:00 America/New_York")
+    assert es.REGISTRY["ES=F"].sessions.fixing.startswith("daily price fixed at 16:00 America/New_York")
+
+
+def test_yuan_day_is_yahoos_london_day():
+    """Yahoo's FX daily bar is the London day (chart metadata: Europe/London, 00:00-23:59), so its
+    close is fixed at 23:59 London: 22:59 UTC in summer, 23:59 UTC in winter. Answers by hand."""
+    import eventstudy as es
+
+    cases = {  # event instant -> CNY=X day 0
+        "2025-07-15T22:30:00+00:00": "2025-07-15",  # 23:30 BST: before the London day ends
+        "2025-07-15T23:30:00+00:00": "2025-07-16",  # 00:30 BST on the 16th: the next London day
+        "2025-01-15T23:30:00+00:00": "2025-01-15",  # 23:30 GMT: still the 15th in London
+        "2025-07-18T23:30:00+00:00": "2025-07-21",  # 00:30 BST Saturday: the next weekday
+    }
+    ev = es.load_events(frame=pd.DataFrame({"event_id": [f"e{i}" for i in range(len(cases))],
+                                            "timestamp": list(cases)}))
+    got = es.align(ev, ["CNY=X"]).set_index("event_id")["day0"].dt.strftime("%Y-%m-%d").tolist()
+    assert got == list(cases.values())
+    assert es.REGISTRY["CNY=X"].sessions.fixing.startswith("daily price fixed at 23:59 Europe/London")
