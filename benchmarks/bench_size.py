@@ -25,6 +25,7 @@ alternative every member gains +0.5 % on its day 0 (a day's SD is 1 %). Designs:
 The script prints, for the CAR statistic of window 0:0 (and -1:1), the share of studies whose
 p-value is below 5 % -- pooled group ``all``, or each event's own group in ``single-date`` --
 under the null (size) and with the effect (power), per test and design.
+``--out FILE.csv`` keeps the table; ``--markdown FILE.csv`` prints the README's tables from it.
 """
 
 from __future__ import annotations
@@ -142,13 +143,46 @@ def run(design: str, studies: int, effect: float, workers: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+VALID = (3.0, 7.0)  # the size band (%) a test must keep at 5 % nominal to be marked valid in a design
+ORDER = ("kp_bmp", "kp_patell", "bw1985", "bootstrap", "placebo", "grank", "rank", "mrank", "t_cs", "bmp", "patell",
+         "bw1980", "sign", "gsign", "wilcoxon")
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The README's tables: size per design (0:0 / -1:1, marked valid when both lie in VALID), then
+    power at 0:0 and -1:1."""
+    designs = [d for d in DESIGNS if d in set(table["design"])]
+    size = table[table["kind"] == "size"].set_index(["test", "design", "window"])["reject"] * 100
+    power = table[table["kind"] == "power"].set_index(["test", "design", "window"])["reject"] * 100
+    tests = [t for t in ORDER if t in set(table["test"])] + sorted(set(table["test"]) - set(ORDER))
+    lines = ["| test | " + " | ".join(designs) + " |", "|---|" + "---|" * len(designs)]
+    for t in tests:
+        cells = []
+        for d in designs:
+            a, b = size.get((t, d, "0:0"), float("nan")), size.get((t, d, "-1:1"), float("nan"))
+            ok = all(VALID[0] <= v <= VALID[1] for v in (a, b))
+            cells.append(f"{a:.1f} / {b:.1f} {'✓' if ok else '✗'}")
+        lines.append(f"| `{t}` | " + " | ".join(cells) + " |")
+    lines += ["", "| test | " + " | ".join(designs) + " |", "|---|" + "---|" * len(designs)]
+    for t in tests:
+        cells = [f"{power.get((t, d, '0:0'), float('nan')):.1f} / {power.get((t, d, '-1:1'), float('nan')):.1f}"
+                 for d in designs]
+        lines.append(f"| `{t}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--studies", type=int, default=500)
     ap.add_argument("--designs", default=",".join(DESIGNS))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", help="also write the table as CSV")
+    ap.add_argument("--markdown", metavar="CSV", help="print the README's Markdown tables from a CSV written by --out "
+                                                    "(no simulation)")
     a = ap.parse_args()
+    if a.markdown:
+        print(markdown(pd.read_csv(a.markdown)))
+        return
     t0 = time.perf_counter()
     frames = []
     for design in a.designs.split(","):

@@ -89,7 +89,8 @@ def cmd_align(args) -> int:
     int
         Exit status 0. Prints the alignment; in ``csv`` format every column of
         :func:`~eventstudy.alignment.to_csv_frame`, else ``event_id, asset, event_time_market,
-        time_precision, day0, day0_close_utc``.
+        time_precision, day0, day0_price_utc`` (when day 0's daily price is fixed: the close, or a
+        futures settlement).
 
     Raises
     ------
@@ -103,7 +104,7 @@ def cmd_align(args) -> int:
     aligned = align(ev, tickers, date_only=args.date_only, sessions=_sessions_from_prices(args.prices, calendars))
     out = to_csv_frame(aligned)
     if args.format != "csv":
-        out = out[["event_id", "asset", "event_time_market", "time_precision", "day0", "day0_close_utc"]]
+        out = out[["event_id", "asset", "event_time_market", "time_precision", "day0", "day0_price_utc"]]
     _print_frame(out, args.format)
     return 0
 

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..bars import market_tz
 from ..errors import DataError, SpecificationError, require
-from ..groups import ALL, value_groups
+from ..groups import ALL, FEW_DATES, value_groups
 from ..windows import Window
 
 __all__ = ["caar_by_group", "caar_path_data", "car_path_data", "car_paths", "intraday_move", "need_matplotlib",
@@ -466,6 +466,19 @@ def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.
     return pd.DataFrame(rows)
 
 
+def _dates_label(res, group: str) -> str:
+    """``", 12 dates"``: the group's independent dates in the study's first window (tests.csv), with
+    ``": few"`` appended below :data:`~eventstudy.groups.FEW_DATES`; empty when unknown."""
+    t = res.tests
+    if "dates" not in t.columns:
+        return ""
+    row = t[(t["group"] == group) & (t["window"] == res.plan.windows[0].label)]
+    if row.empty:
+        return ""
+    d = int(row["dates"].iloc[0])
+    return f", {d} date{'s' if d != 1 else ''}" + (": few" if d < FEW_DATES else "")
+
+
 def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=None):
     """CAAR path over event time per group with a band of ``+- z`` cross-sectional standard errors.
 
@@ -518,7 +531,7 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=No
                         np.resize(d["upper"].to_numpy(dtype=float), len(xb)), color=c, alpha=0.15, lw=0,
                         zorder=2, gid=f"band {g}")
         ax.plot(x, d["caar"].to_numpy(dtype=float), color=c, lw=2, marker="o", ms=5, zorder=3,
-                label=f"{g} (N = {int(d['n'].iloc[0])})", gid=f"caar {g}")
+                label=f"{g} (N = {int(d['n'].iloc[0])}{_dates_label(res, g)})", gid=f"caar {g}")
         last = d.iloc[-1]
         ax.annotate(f"{last['caar']:+.2%}", (last["tau"], last["caar"]), xytext=(8, 0), textcoords="offset points",
                     va="center", fontsize=8.5, color=c)
@@ -848,7 +861,7 @@ def placebo_null(placebo: pd.DataFrame, *, groups=None, window: str | None = Non
     missing = [g for g in groups if (g, window) not in draws]
     if missing:
         raise ValueError(f"no placebo draws for group(s) {missing} and window {window!r}; it has {sorted(draws)[:6]}")
-    fig = _figure(7.2, 2.4 * len(groups) + 0.9)
+    fig = _figure(7.2, 2.4 * len(groups) + 1.2)
     axes = np.atleast_1d(fig.subplots(len(groups), 1, sharex=True))
     colors = _group_colors(groups)
     for ax, g in zip(axes, groups):
@@ -861,7 +874,8 @@ def placebo_null(placebo: pd.DataFrame, *, groups=None, window: str | None = Non
         right = row["caar"] > np.median(null)  # label on the side facing the distribution
         ax.annotate(f"observed {row['caar']:+.2%}\np = {row['pvalue']:.4f}", (row["caar"], 0.95),
                     xycoords=("data", "axes fraction"), xytext=(-6 if right else 6, 0), textcoords="offset points",
-                    va="top", ha="right" if right else "left", fontsize=8.5, color=c)
+                    va="top", ha="right" if right else "left", fontsize=8.5, color=c,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
         ax.set_ylabel("draws")
         ax.set_axisbelow(True)
         ax.set_title(f"{g}: {int(row['n_members'])} members, {int(row['n_draws']):,} placebo draws", fontsize=9.5,
@@ -870,16 +884,19 @@ def placebo_null(placebo: pd.DataFrame, *, groups=None, window: str | None = Non
     from matplotlib.ticker import PercentFormatter
 
     axes[-1].xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    lo = min(min(np.min(draws[(g, window)]) for g in groups), placebo["caar"].min())
-    hi = max(max(np.max(draws[(g, window)]) for g in groups), placebo["caar"].max())
+    shown = placebo[placebo["group"].isin(groups) & (placebo["window"] == window)]["caar"]
+    lo = min(min(np.min(draws[(g, window)]) for g in groups), shown.min())
+    hi = max(max(np.max(draws[(g, window)]) for g in groups), shown.max())
     pad = 0.06 * (hi - lo)
     axes[-1].set_xlim(lo - pad, hi + pad)
     axes[-1].set_xlabel(f"CAAR over {window} (sessions from day 0)")
     fig.suptitle("Placebo-date test: the same events on dates without news", fontsize=11, fontweight="bold",
                  x=0.01, ha="left")
-    fig.text(0.01, 0.005, "Grey: CAARs of the events placed on pseudo dates (all markets of an event on one date); "
-             "shaded: their 2.5-97.5 % band.", fontsize=7.5, ha="left", va="bottom", color="0.25")
-    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
+    fig.text(0.01, 0.005, "Grey: CAARs of the events moved to pseudo dates (each cluster of overlapping events by "
+             "whole weeks,\nevery market with it); shaded: their 2.5-97.5 % band.", fontsize=7.5, ha="left",
+             va="bottom", color="0.25")
+    height = 2.4 * len(groups) + 1.2  # inches: 0.5 for the title above, 0.45 for the caption below
+    fig.get_layout_engine().set(rect=(0, 0.45 / height, 1, 1 - 0.5 / height))
     _save(fig, path)
     return fig
 
