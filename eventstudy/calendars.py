@@ -114,6 +114,14 @@ class SessionTable:
     fixes: pd.DatetimeIndex | None = None  # tz-aware UTC; None: the closes
     fixing: str = "close"  # what fixes the daily price, in words
     from_data: bool = False  # the sessions are the dates of a price series (no exchange calendar)
+    fixing_tz: str | None = None  # the zone the fixing time is set in, when not :attr:`tz`
+
+    @property
+    def price_tz(self) -> str:
+        """The time zone whose wall clock fixes the daily price: :attr:`tz`, or the fixing's own
+        zone (Yahoo's FX days: Europe/London). Whole weeks in this zone keep an event on the same
+        side of the fixing across daylight-saving changes (the placebo-date test shifts by them)."""
+        return self.fixing_tz or self.tz
 
     @property
     def price_instants(self) -> pd.DatetimeIndex:
@@ -141,7 +149,8 @@ class SessionTable:
         at = (self.sessions + pd.Timedelta(hours=hh, minutes=mm)).tz_localize(zone).tz_convert("UTC")
         fixes = pd.DatetimeIndex(np.minimum(at.asi8, self.closes.asi8)).tz_localize("UTC")
         return dataclasses.replace(self, fixes=fixes.astype("datetime64[ns, UTC]"),
-                                   fixing=f"daily price fixed at {clock} {zone} (or the close if earlier)")
+                                   fixing=f"daily price fixed at {clock} {zone} (or the close if earlier)",
+                                   fixing_tz=None if zone == self.tz else zone)
 
     def __len__(self) -> int:
         return len(self.sessions)

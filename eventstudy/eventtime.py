@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -374,11 +375,22 @@ def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Seq
     return pd.DataFrame({"asset": np.concatenate(out_a), "date": np.concatenate(out_d).astype("datetime64[ns]")})
 
 
-def event_offsets(dates: np.ndarray, day0: np.ndarray) -> np.ndarray:
-    """Each row's offset from its member's day 0 in days of the member's own week: business days
-    for a member whose rows fall on weekdays only (a holiday is a skipped day, not a shift: a New
-    York and a Tokyo market stay aligned day by day across each other's holidays), calendar days
-    for one with weekend rows (a seven-day market, an intraday study's bar labels).
+class OffsetGrid(NamedTuple):
+    """The event-time grid of a study's estimation rows: offsets ``lo`` .. ``hi`` from day 0, in
+    business days, or in calendar days when some member has weekend rows (``calendar_days``). One
+    convention for every member, so a column of the grid is the same distance from day 0 for all."""
+
+    lo: int
+    hi: int
+    calendar_days: bool = False
+
+
+def event_offsets(dates: np.ndarray, day0: np.ndarray, calendar_days: bool = False) -> np.ndarray:
+    """Each row's offset from its member's day 0: business days (a holiday is a skipped day, not a
+    shift: a New York and a Tokyo market stay aligned day by day across each other's holidays,
+    and a Tokyo day 0 one session after New York's stays one business day after it across a
+    weekend), or calendar days when the study has weekend rows (a seven-day market, an intraday
+    study's bar labels; :func:`estimation_grid` decides once for the whole study).
 
     The test battery aligns the members' estimation rows on these offsets ("event time"), so a
     day of one market meets the same day of another wherever the two calendars differ.
@@ -389,22 +401,31 @@ def event_offsets(dates: np.ndarray, day0: np.ndarray) -> np.ndarray:
         Calendar dates of the rows, NaT where a row does not exist.
     day0 : ndarray of datetime64, shape (N,)
         Each member's day-0 date.
+    calendar_days : bool, default False
+        Count calendar days instead of business days.
 
     Returns
     -------
     ndarray of int64, shape (N, M)
         Offsets (negative before day 0); :data:`NO_OFFSET` where the date is NaT.
+
+    Raises
+    ------
+    DataError
+        A weekend row when counting business days (it has no business-day offset).
     """
     d = np.asarray(dates).astype("datetime64[D]")
     d0 = np.asarray(day0).astype("datetime64[D]")
     nat = np.isnat(d)
     safe = np.where(nat, d0[:, None], d)
-    weekday = (safe.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
-    weekend = ((weekday >= 5) & ~nat).any(axis=1)
-    out = (safe - d0[:, None]).astype(np.int64)  # calendar days
-    if (~weekend).any():
-        rows = ~weekend
-        out[rows] = -np.busday_count(safe[rows], np.broadcast_to(d0[rows, None], safe[rows].shape))
+    if calendar_days:
+        out = (safe - d0[:, None]).astype(np.int64)
+    else:
+        weekday = (safe.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
+        if ((weekday >= 5) & ~nat).any():
+            raise DataError("a weekend row cannot be placed on a business-day grid; the study's grid counts calendar "
+                            "days when its members have weekend rows (estimation_grid)")
+        out = -np.busday_count(safe, np.broadcast_to(d0[:, None], safe.shape))
     out[nat] = NO_OFFSET
     return out
 
@@ -413,9 +434,14 @@ NO_OFFSET = np.iinfo(np.int64).min
 """The offset of a row that does not exist (:func:`event_offsets`)."""
 
 
-def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Window) -> tuple[int, int]:
-    """The range of estimation-row offsets (:func:`event_offsets`) over all members, without
+def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Window) -> OffsetGrid:
+    """The grid of estimation-row offsets (:func:`event_offsets`) over all members, without
     building the panel: the columns every engine lays the battery's estimation rows on.
+
+    The convention is decided once for the study: business days, unless some member's estimation
+    window has a weekend row (a seven-day market, a stray weekend row in a user's file, an
+    intraday study's bar labels); then calendar days for every member. Mixing the two would put
+    different calendar distances from day 0 in one column.
 
     Parameters
     ----------
@@ -428,14 +454,14 @@ def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Wi
 
     Returns
     -------
-    (lo, hi)
+    OffsetGrid
         The smallest and largest offset of any member's estimation rows (``estimation`` itself
-        when no member has a row there).
+        when no member has a row there) and the convention.
     """
     r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[D]")
-    lo, hi = [], []
+    spans, calendar = [], False
     for asset, idx in members.groupby("asset", sort=False).indices.items():
         rows = groups.get(asset)
         if rows is None:
@@ -448,15 +474,12 @@ def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Wi
         ok = (pos0 + estimation.end >= 0) & (pos0 + estimation.start < d.size)
         if not ok.any():
             continue
-        # whether each member's window has a weekend row: a running count of weekend dates
+        # whether a member's window has a weekend row: a running count of weekend dates
         weekend = np.concatenate([[0], np.cumsum(((d.astype(np.int64) + 3) % 7) >= 5)])
-        has_weekend = (weekend[last + 1] - weekend[first]) > 0
-        ends = event_offsets(np.column_stack([d[first], d[last]]), d0)
-        cal = has_weekend[:, None]
-        days = np.column_stack([(d[first] - d0).astype(np.int64), (d[last] - d0).astype(np.int64)])
-        ends = np.where(cal, days, ends)
-        lo.append(ends[ok, 0].min())
-        hi.append(ends[ok, 1].max())
-    if not lo:
-        return estimation.start, estimation.end
-    return int(min(lo)), int(max(hi))
+        calendar |= bool(((weekend[last + 1] - weekend[first]) > 0)[ok].any())
+        spans.append((d[first][ok], d[last][ok], d0[ok]))
+    if not spans:
+        return OffsetGrid(estimation.start, estimation.end, calendar)
+    lo = min(int(event_offsets(f[:, None], z, calendar).min()) for f, _, z in spans)
+    hi = max(int(event_offsets(la[:, None], z, calendar).max()) for _, la, z in spans)
+    return OffsetGrid(lo, hi, calendar)

@@ -194,9 +194,9 @@ def effective_sample(members: pd.DataFrame, groups: dict[str, np.ndarray], car: 
             else names)  # no clusters known: each event its own date
     asset = pd.factorize(members["asset"])[0]
     rows = []
-    for w, sub in ok.groupby("window", sort=False):
+    for w in pd.unique(car["window"]):  # every window, also one without any finite CAR
         has = np.zeros(len(members), dtype=bool)
-        has[sub["member"].to_numpy(dtype=np.int64)] = True
+        has[ok.loc[ok["window"] == w, "member"].to_numpy(dtype=np.int64)] = True
         for g, idx in groups.items():
             idx = np.asarray(idx, dtype=np.int64)
             idx = idx[has[idx]]

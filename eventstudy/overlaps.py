@@ -95,8 +95,8 @@ def event_clusters(members: pd.DataFrame, overlaps: pd.DataFrame, catalog_ids) -
 
     The clusters are the connected components of the "windows overlap on some market" relation
     between events: a Sunday talk and the Monday statement that shares its Asian day 0 are one
-    cluster, and so is a chain of events a session or two apart. A merged member ``A+B`` belongs
-    to the cluster of its events.
+    cluster, and so is a chain of events a session or two apart. A merged member ``A+B`` ties A
+    and B together (on every market, wherever the two events are apart).
 
     Parameters
     ----------
@@ -113,10 +113,9 @@ def event_clusters(members: pd.DataFrame, overlaps: pd.DataFrame, catalog_ids) -
         A code per member, 0 .. n_clusters - 1, numbered in order of first appearance.
     """
     ids = set(map(str, catalog_ids))
-    head = {e: first_event(e, ids) for e in pd.unique(members["event_id"].astype(str))}
-    for e in pd.unique(pd.concat([overlaps["event_a"], overlaps["event_b"]]).astype(str)):
-        head.setdefault(e, first_event(e, ids))
-    nodes = {h: i for i, h in enumerate(dict.fromkeys(head.values()))}
+    names = pd.unique(pd.concat([members["event_id"], overlaps["event_a"], overlaps["event_b"]]).astype(str))
+    parts = {e: constituents(e, ids) for e in names}
+    nodes = {c: i for i, c in enumerate(dict.fromkeys(c for p in parts.values() for c in p))}
     parent = list(range(len(nodes)))
 
     def root(i: int) -> int:
@@ -125,11 +124,17 @@ def event_clusters(members: pd.DataFrame, overlaps: pd.DataFrame, catalog_ids) -
             i = parent[i]
         return i
 
-    for a, b in zip(overlaps["event_a"].astype(str), overlaps["event_b"].astype(str)):
-        ra, rb = root(nodes[head[a]]), root(nodes[head[b]])
+    def union(a: str, b: str) -> None:
+        ra, rb = root(nodes[a]), root(nodes[b])
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([root(nodes[head[e]]) for e in members["event_id"].astype(str)], dtype=np.int64)
+
+    for p in parts.values():  # a merged member ties its events together
+        for c in p[1:]:
+            union(p[0], c)
+    for a, b in zip(overlaps["event_a"].astype(str), overlaps["event_b"].astype(str)):
+        union(parts[a][0], parts[b][0])
+    roots = np.array([root(nodes[parts[e][0]]) for e in members["event_id"].astype(str)], dtype=np.int64)
     return pd.factorize(roots)[0].astype(np.int64)
 
 

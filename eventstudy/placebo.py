@@ -17,9 +17,10 @@ The procedure (:func:`placebo_test`), for draws b = 1..B:
 * each cluster c gets one **shift** s_{b,c}, a whole number of weeks drawn uniformly from its
   eligible shifts (below), and every member (e, a) of the cluster is placed at its real event
   instant plus that shift and **aligned on its market as real events are** (the day-0 rule of
-  :func:`eventstudy.alignment.day0_positions`): whole weeks keep the weekday and the time of day,
-  so a New York evening event keeps its Asian day 0 a session later, and two events of one day
-  stay on one day;
+  :func:`eventstudy.alignment.day0_positions`): the shift is whole weeks of the market's wall
+  clock (the zone that fixes its daily price), which keep the weekday and the local time of day
+  across daylight-saving changes, so a New York evening event keeps its Asian day 0 a session
+  later, and two events of one day stay on one day; a date-only event moves its own date;
 * each member gets the CAR an event at that pseudo instant would get from the engine: the same
   model fitted on the same estimation rows relative to that day 0 in the asset's own return series
   (:meth:`~eventstudy.models.NormalReturnModel.fit_all_dates`, the models' own all-dates fit, so any
@@ -198,19 +199,28 @@ def _shift_grid(results, dates: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _pseudo_rows(results, shifts: np.ndarray, dates: dict[str, np.ndarray]) -> np.ndarray:
-    """(M, K) each member's pseudo day-0 row in its asset's return series when its event instant
-    moves by ``shifts`` weeks, placed by the day-0 rule on the asset's sessions (-1: no row)."""
+    """(M, K) each member's pseudo day-0 row in its asset's return series when its event moves by
+    ``shifts`` weeks, placed by the day-0 rule on the asset's sessions (-1: no row).
+
+    A timed event moves by whole weeks of its market's wall clock (the zone that fixes the daily
+    price, :attr:`~eventstudy.calendars.SessionTable.price_tz`), so a 16:15 New York event stays at
+    16:15 New York time, after the close, across daylight-saving changes; a date-only event moves
+    its own date by whole weeks."""
     members, prepared = results.members, results.inputs
     policy = results.spec.date_only
     out = np.full((len(members), shifts.size), -1, dtype=np.int64)
     inst = pd.DatetimeIndex(members["event_time_utc"])
     timed = members["time_precision"].ne("date-only").to_numpy()
-    offsets = pd.to_timedelta(shifts * 7, unit="D")
+    event_date = pd.to_datetime(members["event_date"]).to_numpy().astype("datetime64[D]")
+    offsets = (shifts * 7).astype("timedelta64[D]")
     for asset, idx in members.groupby("asset", sort=False).indices.items():
         table = prepared.sessions_of(asset)
-        utc = inst[idx].tz_convert(None).to_numpy()
-        pi = pd.DatetimeIndex((utc[:, None] + offsets.to_numpy()[None, :]).ravel()).tz_localize("UTC")
-        pdates = pi.tz_localize(None).normalize()
+        zone = table.price_tz
+        wall = inst[idx].tz_convert(zone).tz_localize(None).to_numpy()
+        moved = pd.DatetimeIndex((wall[:, None] + offsets[None, :].astype("timedelta64[ns]")).ravel())
+        pi = moved.tz_localize(zone, nonexistent="shift_forward",
+                               ambiguous=np.ones(len(moved), dtype=bool)).tz_convert("UTC")
+        pdates = (event_date[idx, None] + offsets[None, :]).ravel().astype("datetime64[ns]")
         pos = day0_positions(table, pi, pdates, np.repeat(timed[idx], shifts.size), policy)
         inside = pos < len(table)
         day0 = table.sessions.to_numpy().astype("datetime64[D]")[np.minimum(pos, len(table) - 1)]
@@ -470,13 +480,12 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     dates = _return_dates(results)
     shifts = _shift_grid(results, dates)
     rows = _pseudo_rows(results, shifts, dates)
-    if exclude_real:
-        rows = np.where(_away_from_real(results, rows, dates), rows, -1)
+    clear = _away_from_real(results, rows, dates) if exclude_real else None
 
     # units whose CARs are summed: (group, cluster) pairs, then the events (for eligibility)
     unit_of: list[tuple[str, int]] = []
     inc = []
-    for g, idx in [(ALL, np.arange(len(members))), *gmem.items()]:
+    for g, idx in gmem.items():
         for c in np.unique(cluster[idx]):
             sel = idx[cluster[idx] == c]
             v = np.zeros(len(members))
@@ -524,6 +533,8 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     eligible = []
     for c in range(n_clusters):
         ok = defined[ev_cluster == c].all(axis=0)
+        if clear is not None:  # no member of the cluster lands next to real news on its market
+            ok &= clear[cluster == c].all(axis=0)
         eligible.append(np.flatnonzero(ok))
     n_elig = np.array([e.size for e in eligible])
     if (n_elig < MIN_DATES).any():

@@ -128,3 +128,33 @@ def test_a_merged_name_resolves_to_its_catalog_events_even_when_ids_contain_the_
     assert constituents("b+c", cat) == ["b+c"]
     assert first_event("a+b+c+d", cat) == "a" and constituents("a+b+c+d", cat) == ["a", "b+c", "d"]
     assert constituents("zz", cat) == ["zz"]
+
+
+def test_a_merged_member_ties_its_events_into_one_date(bundled):
+    """A at 10:00 and B at 20:00 New York time on one day: on SPY they are a session apart (0:0
+    windows do not overlap), in Tokyo both are the next morning's news and merge into A+B. The
+    merge ties A and B: one date cluster, one independent date."""
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["A", "B"],
+                                            "timestamp": ["2025-06-03T10:00:00-04:00", "2025-06-03T20:00:00-04:00"]}))
+    res = es.EventStudy(ev, bundled.daily(["SPY", "^N225"]), assets=["SPY", "^N225"], model="constant-mean",
+                        estimation=(-250, -11), windows=((0, 0),), tests=["t_cs"], by_event=False).fit()
+    m = res.members.set_index(["event_id", "asset"])
+    assert ("A+B", "^N225") in m.index and ("B", "SPY") in m.index and ("A", "SPY") in m.index
+    assert m["date_cluster"].nunique() == 1
+    t = res.tests[res.tests["tau"].isna() & (res.tests["group"] == "all")].iloc[0]
+    assert (t["events"], t["dates"], t["markets"]) == (2, 1, 2)
+
+
+def test_a_window_past_the_data_has_an_empty_sample_and_the_headline_says_so(prices):
+    """Events three sessions before the data end: window 0:5 has no CAR; its effective sample is
+    zero (not missing) and the headline still renders."""
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["late", "early"],
+                                            "date": [f"{DATES[-3]:%Y-%m-%d}", f"{DATES[300]:%Y-%m-%d}"]}))
+    res = es.EventStudy(ev, prices, market="MKT", estimation=(-120, -11), windows=((0, 0), (0, 5)), n_boot=50,
+                        by_event=True).fit()
+    t = res.tests[res.tests["tau"].isna()].drop_duplicates(["group", "window"]).set_index(["group", "window"])
+    assert t.loc[("late", "0:5"), ["events", "dates", "markets"]].tolist() == [0, 0, 0]
+    assert t.loc[("late", "0:0"), ["events", "dates", "markets"]].tolist() == [1, 1, 2]
+    head = res.summary().table.set_index(["group", "window"])
+    assert head.loc[("late", "0:5"), "dates"] == 0 and "few dates" in head.loc[("late", "0:5"), "note"]
+    assert str(res.summary())  # renders

@@ -339,10 +339,12 @@ def test_pseudo_events_are_aligned_on_each_market_as_real_ones(bundled):
     prices = bundled.daily(["SPY", "^N225", "ES=F"])
     res = es.EventStudy(ev, prices, assets=["SPY", "^N225", "ES=F"], model="constant-mean", estimation=(-250, -11),
                         windows=((0, 0),), tests=["t_cs"], by_event=False).fit()
-    weeks = [-30, -17, -4, 6]
+    weeks = [-30, -26, -17, -4, 6, 33]  # -26 and 33: New York on winter time
     got = es.pseudo_day0s(res, weeks).set_index(["asset", "weeks"])["day0"]
     for k in weeks:
-        shifted = ev.assign(timestamp=(pd.Timestamp("2025-05-06T20:00:00-04:00") + pd.Timedelta(weeks=k)).isoformat())
+        # the same New York wall-clock time k weeks away (20:00 EST in winter, not 19:00)
+        wall = pd.Timestamp("2025-05-06T20:00:00", tz="America/New_York") + pd.DateOffset(weeks=k)
+        shifted = ev.assign(timestamp=wall.isoformat())
         want = es.align(es.load_events(frame=shifted[["event_id", "timestamp"]]), ["SPY", "^N225", "ES=F"])
         for r in want.itertuples():
             assert got[(r.asset, k)] == r.day0, (r.asset, k)
@@ -365,3 +367,48 @@ def test_events_on_the_same_dates_move_together_and_keep_the_size():
     p = np.asarray(p)
     assert (p < 0.05).sum() <= 7  # binomial(60, 0.05): P(>7) < 1.2 %; at 16.7 % the expected count is 10
     assert stats.kstest(p, "uniform").pvalue > 0.001
+
+
+def test_whole_weeks_keep_the_local_time_across_daylight_saving(bundled):
+    """Liberation Day, 16:15 New York time, after the NYSE close and the ES settlement: moved into
+    winter it is still 16:15 there (21:15 UTC, not 20:15 UTC, which is before the close), so SPY and
+    ES keep their day 0 on the next session, the same session as Tokyo's (hand-worked: 2024-11-13
+    is a Wednesday; day 0 is Thursday 11-14 on all three)."""
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["lib"], "timestamp": ["2025-04-02T16:15:00-04:00"]}))
+    assets = ["SPY", "^N225", "ES=F"]
+    res = es.EventStudy(ev, bundled.daily(assets), assets=assets, model="constant-mean", estimation=(-250, -11),
+                        windows=((0, 0),), tests=["t_cs"], by_event=False).fit()
+    got = es.pseudo_day0s(res, [-20]).set_index("asset")["day0"]
+    assert (got == pd.Timestamp("2024-11-14")).all(), got
+
+
+def test_date_only_events_move_their_own_date(bundled):
+    """A date-only event of 2025-05-02 in Beijing (+08:00, 05-01 16:00 UTC): shift 0 is the real
+    day 0 (05-02, a Friday, on every market) and one week later is Friday 05-09, not the Thursday
+    a UTC date would give."""
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["mofcom"], "timestamp": ["2025-05-02T00:00:00+08:00"],
+                                            "time_precision": ["date-only"]}))
+    assets = ["SPY", "^HSI"]
+    res = es.EventStudy(ev, bundled.daily(assets), assets=assets, model="constant-mean", estimation=(-250, -11),
+                        windows=((0, 0),), tests=["t_cs"], by_event=False).fit()
+    got = es.pseudo_day0s(res, [0, 1]).set_index(["asset", "weeks"])["day0"]
+    real = res.members.set_index("asset")["day0"]
+    for a in assets:
+        assert got[(a, 0)] == real[a] == pd.Timestamp("2025-05-02")
+        assert got[(a, 1)] == pd.Timestamp("2025-05-09")
+
+
+def test_a_shift_that_lands_one_member_on_real_news_is_not_drawn():
+    """e0 hits five markets, r only A0, 100 sessions later. A shift that puts e0's A0 window next
+    to r's is ruled out for the whole cluster, so every draw keeps all five pseudo members (the
+    cross-section of the real event) rather than silently using four."""
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["e0", "r"],
+                                            "date": [f"{DATES[300]:%Y-%m-%d}", f"{DATES[400]:%Y-%m-%d}"],
+                                            "assets": ["A0;A1;A2;A3;A4", "A0"]}))
+    res = fit(ev, make_prices(1), model="constant-mean")
+    f = placebo_test(res, n_draws=2000, seed=1, groups=["e0"], windows="-1:1")
+    assert "min 5)" in f["note"].item() and f["n_placebo"].item() == 5.0
+    f_all = placebo_test(res, n_draws=500, seed=1, groups="all", windows="-1:1")
+    # 'all' counted once: 6 real members, 6 pseudo members per draw, two clusters
+    assert f_all["n_members"].item() == 6 and f_all["n_placebo"].item() == 6.0
+    assert "(2 cluster(s), 2 event(s))" in f_all["note"].item()

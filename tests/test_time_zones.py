@@ -58,3 +58,26 @@ def test_event_time_rbar_sees_the_lead_lag_correlation(study):
     wide = est.pivot_table(index="date", columns="asset", values="ar")
     assert abs(wide["NY1"].corr(wide["TK1"])) < 0.15
     assert wide["NY1"].corr(wide["NY2"]) > 0.4
+
+
+def test_a_seven_day_market_meets_weekday_markets_on_one_grid():
+    """A seven-day series (crypto) and a weekday market share a factor on every weekday. With one
+    convention for the study (calendar days, because one member has weekend rows) the pair's
+    event-time residuals meet day by day and r̄ finds the correlation; mixing business days for
+    one member with calendar days for the other would pair a Friday with a Sunday."""
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2022-01-01", periods=900, freq="D")
+    f = rng.normal(0, SD * np.sqrt(RHO), len(days))
+    wk = days.day_of_week < 5
+    week = pd.DataFrame({"ticker": "WK", "date": days[wk],
+                         "close": 100 * np.cumprod(1 + f[wk] + rng.normal(0, SD * np.sqrt(1 - RHO), wk.sum()))})
+    seven = pd.DataFrame({"ticker": "SEVEN", "date": days,
+                          "close": 100 * np.cumprod(1 + f + rng.normal(0, SD * np.sqrt(1 - RHO), len(days)))})
+    prices = pd.concat([week, seven], ignore_index=True).assign(adj_close=lambda d: d["close"])
+    ev = es.load_events(frame=pd.DataFrame({"event_id": ["news"], "date": [f"{days[800]:%Y-%m-%d}"]}))
+    res = es.EventStudy(ev, prices, model="constant-mean", estimation=(-250, -11), windows=((0, 0),),
+                        n_boot=50).fit()
+    assert res.plan.grid.calendar_days
+    note = res.tests[(res.tests["test"] == "kp_bmp") & res.tests["tau"].isna()]["note"].iloc[0]
+    rbar = float(re.search(r"r̄=(-?[0-9.]+)", note).group(1))
+    assert 0.35 < rbar < 0.65, note

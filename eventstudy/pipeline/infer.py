@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..abnormal import forecast_factors
 from ..errors import DataError
-from ..eventtime import NO_OFFSET, event_offsets
+from ..eventtime import NO_OFFSET, OffsetGrid, event_offsets
 from ..inference import ALL_TESTS, battery
 from ..inference.correlation import CrossCorrelation, event_time_correlation
 from ..inference.panel import Panel
@@ -43,15 +43,15 @@ class MemberLabels:
         return f"{row['event_id']}/{row['asset']}"
 
 
-def on_grid(grid: tuple[int, int], dates: np.ndarray, day0: np.ndarray, *arrays):
+def on_grid(grid: OffsetGrid, dates: np.ndarray, day0: np.ndarray, *arrays):
     """Rows placed on the columns of their offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`),
-    ``grid[0]`` to ``grid[1]``; NaN where a member has no row. Every member's estimation row of a
+    ``grid.lo`` to ``grid.hi``; NaN where a member has no row. Every member's estimation row of a
     given day then sits in that day's column, whatever holidays each market keeps.
 
     Parameters
     ----------
-    grid : (int, int)
-        First and last offset (the plan's).
+    grid : OffsetGrid
+        First and last offset and their convention (the plan's).
     dates : ndarray of datetime64, shape (N, M)
         Dates of the rows.
     day0 : ndarray of datetime64, shape (N,)
@@ -62,20 +62,20 @@ def on_grid(grid: tuple[int, int], dates: np.ndarray, day0: np.ndarray, *arrays)
     Returns
     -------
     tuple
-        The arrays on the grid, shape (N, grid[1] - grid[0] + 1).
+        The arrays on the grid, shape (N, grid.hi - grid.lo + 1).
     """
-    off = event_offsets(dates, day0)
+    off = event_offsets(dates, day0, grid.calendar_days)
     have = off != NO_OFFSET
     ii, jj = np.nonzero(have)
-    cols = off[ii, jj] - grid[0]
-    if cols.size and (cols.min() < 0 or cols.max() > grid[1] - grid[0]):
+    cols = off[ii, jj] - grid.lo
+    if cols.size and (cols.min() < 0 or cols.max() > grid.hi - grid.lo):
         raise DataError("an estimation row lies outside the estimation grid; refit the study (prepare sets it)")
     out = []
     for a in arrays:
         if a is None:
             out.append(None)
             continue
-        g = np.full((a.shape[0], grid[1] - grid[0] + 1), np.nan)
+        g = np.full((a.shape[0], grid.hi - grid.lo + 1), np.nan)
         g[ii, cols] = a[ii, jj]
         out.append(g)
     return tuple(out)

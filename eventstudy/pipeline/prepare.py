@@ -21,7 +21,7 @@ from ..assets import DATA_CALENDAR, calendar_conflicts, data_calendars, sessions
 from ..calendars import SessionTable
 from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
-from ..eventtime import estimation_grid, event_window_days
+from ..eventtime import OffsetGrid, estimation_grid, event_window_days
 from ..groups import check_group_names
 from ..models import NormalReturnModel, minimum_observations
 from ..overlaps import OverlapPolicy, apply_policy, event_clusters, find_overlaps
@@ -59,9 +59,10 @@ class Plan:
     by_event: bool
     calendars: Mapping[str, str] | None
     overlap: OverlapPolicy = "merge"
-    grid: tuple[int, int] | None = None
+    grid: OffsetGrid | None = None
     """Offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`) spanned by the members'
-    estimation rows: the columns of the battery's estimation rows (set by :func:`prepare`)."""
+    estimation rows, and their convention: the columns of the battery's estimation rows (set by
+    :func:`prepare`)."""
 
     @property
     def min_obs(self) -> int:
@@ -197,7 +198,8 @@ def prepare(spec) -> Prepared:
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
     meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, plan.group) if c and c in pairs.columns))
     members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc", "time_precision"]].merge(
-        pairs[["event_id", "asset", *meta_cols]], on=["event_id", "asset"], how="left", validate="one_to_one")
+        pairs[["event_id", "asset", "event_date", *meta_cols]], on=["event_id", "asset"], how="left",
+        validate="one_to_one")
     have_ret = pd.MultiIndex.from_frame(rets[["ticker", "date"]]).get_indexer(
         pd.MultiIndex.from_arrays([members["asset"], members["day0"]])) >= 0
     outside = members["day0"].isna().to_numpy()

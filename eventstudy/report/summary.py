@@ -71,8 +71,10 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
         sub = win[(win["group"] == r.group) & (win["window"] == r.window)].set_index("test")
         row = {"group": r.group, "window": r.window, "N": r.n}
         dates = sub["dates"].iloc[0] if "dates" in sub.columns and len(sub) else None
-        if dates is not None:
+        if dates is not None and pd.notna(dates):
             row["dates"] = int(dates)
+        else:
+            dates = None
         row["CAAR %"] = 100 * r.caar
         for t in (*ROBUST_FIRST, NAIVE):
             if t in sub.index:
