@@ -65,6 +65,7 @@ from .errors import DataError, EstimationWindowError, SpecificationError, requir
 from .eventtime import build_panel, rows_of, window_day_mask
 from .groups import ALL, define_groups
 from .inference.resampling import empirical_pvalue
+from .overlaps import constituents
 from .pipeline.prepare import Plan
 from .returns import compute_returns
 from .windows import Window
@@ -475,6 +476,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
 
     # clusters, shifts, and every member's pseudo day 0 under every shift
     cluster = _clusters(results)
+    catalog = set(map(str, results.alignment["event_id"]))  # a merged member A+B counts its events
     n_clusters = int(cluster.max()) + 1
     ev_codes, ev_names = pd.factorize(members["event_id"])
     dates = _return_dates(results)
@@ -569,7 +571,7 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
         us = np.array(units_of_group[g])
         cl = np.array([unit_of[j][1] for j in us])
         n_dates = int(n_elig[cl].min())
-        n_ev = int(np.unique(ev_codes[midx]).size)
+        n_ev = len({c for e in np.unique(ev_codes[midx]) for c in constituents(str(ev_names[e]), catalog)})
         for k, w in enumerate(win):
             v = observed[w][midx]
             n_obs = int(np.isfinite(v).sum())
