@@ -158,6 +158,41 @@ def day0_positions(table: SessionTable, instants_utc: pd.DatetimeIndex, dates, t
     return pos
 
 
+def day0_anchors(table: SessionTable, instants_utc: pd.DatetimeIndex, dates, timed: np.ndarray,
+                 policy: DateOnlyPolicy) -> np.ndarray:
+    """The date from which each event's day-0 rule starts on a market: day 0 is the first session
+    on or after it (:func:`day0_positions`), but a holiday of that market can push day 0 later.
+
+    For a timed event it is the event's local date (in the zone that fixes the market's daily
+    price, :attr:`~eventstudy.calendars.SessionTable.price_tz`), or the next date when that date
+    is a session whose price was already fixed at the event instant; for a date-only event under
+    ``session-date``, its date. Whole business days before the anchor are the same news moved
+    back by whole days: the test battery lays every member's estimation rows on business-day
+    offsets from its anchor (:func:`eventstudy.eventtime.event_offsets`), so New York's day and
+    Tokyo's next morning stay paired even when a Tokyo holiday pushes Tokyo's day 0 a day later.
+
+    Parameters
+    ----------
+    table, instants_utc, dates, timed, policy
+        As for :func:`day0_positions`.
+
+    Returns
+    -------
+    ndarray of datetime64[D]
+    """
+    inst = pd.DatetimeIndex(instants_utc)
+    probe = inst.where(timed, inst + pd.Timedelta(days=1)) if policy == "end-of-day" else inst
+    local = probe.tz_convert(table.price_tz).tz_localize(None).normalize().to_numpy().astype("datetime64[D]")
+    sessions = table.sessions.to_numpy().astype("datetime64[D]")
+    pos = np.minimum(np.searchsorted(sessions, local), max(len(sessions) - 1, 0))
+    fixed = (sessions[pos] == local) & (table.price_instants.asi8[pos] <= probe.tz_convert("UTC").asi8)
+    anchor = local + fixed.astype("timedelta64[D]")
+    if policy == "session-date":
+        anchor = np.where(timed, anchor, pd.DatetimeIndex(pd.to_datetime(pd.Index(dates))).to_numpy()
+                          .astype("datetime64[D]"))
+    return anchor
+
+
 def _check_bounds(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, ticker: str, *, raise_: bool) -> np.ndarray:
     """Mask of events beyond the market's sessions; raise naming them unless ``raise_`` is False."""
     after = pos >= len(table)

@@ -385,29 +385,34 @@ class OffsetGrid(NamedTuple):
     calendar_days: bool = False
 
 
-def event_offsets(dates: np.ndarray, day0: np.ndarray, calendar_days: bool = False) -> np.ndarray:
-    """Each row's offset from its member's day 0: business days (a holiday is a skipped day, not a
-    shift: a New York and a Tokyo market stay aligned day by day across each other's holidays,
+def event_offsets(dates: np.ndarray, anchor: np.ndarray, calendar_days: bool = False) -> np.ndarray:
+    """Each row's offset from its member's anchor: business days (a holiday is a skipped day, not
+    a shift: a New York and a Tokyo market stay aligned day by day across each other's holidays,
     and a Tokyo day 0 one session after New York's stays one business day after it across a
     weekend), or calendar days when the study has weekend rows (a seven-day market, an intraday
     study's bar labels; :func:`estimation_grid` decides once for the whole study).
 
-    The test battery aligns the members' estimation rows on these offsets ("event time"), so a
-    day of one market meets the same day of another wherever the two calendars differ.
+    The anchor is the date from which the member's day-0 rule starts
+    (:func:`eventstudy.alignment.day0_anchors`): day 0 itself, unless a holiday of that market
+    pushed day 0 later. Offsets from it pair the rows that the same news, moved back by whole
+    days, would have hit on each market, so a member whose day 0 a holiday delayed is not shifted
+    a day against the others for its whole estimation window.
+
+    The test battery aligns the members' estimation rows on these offsets ("event time").
 
     Parameters
     ----------
     dates : ndarray of datetime64, shape (N, M)
         Calendar dates of the rows, NaT where a row does not exist.
-    day0 : ndarray of datetime64, shape (N,)
-        Each member's day-0 date.
+    anchor : ndarray of datetime64, shape (N,)
+        Each member's anchor (its day 0 when no holiday intervened).
     calendar_days : bool, default False
         Count calendar days instead of business days.
 
     Returns
     -------
     ndarray of int64, shape (N, M)
-        Offsets (negative before day 0); :data:`NO_OFFSET` where the date is NaT.
+        Offsets (negative before the anchor); :data:`NO_OFFSET` where the date is NaT.
 
     Raises
     ------
@@ -415,7 +420,7 @@ def event_offsets(dates: np.ndarray, day0: np.ndarray, calendar_days: bool = Fal
         A weekend row when counting business days (it has no business-day offset).
     """
     d = np.asarray(dates).astype("datetime64[D]")
-    d0 = np.asarray(day0).astype("datetime64[D]")
+    d0 = np.asarray(anchor).astype("datetime64[D]")
     nat = np.isnat(d)
     safe = np.where(nat, d0[:, None], d)
     if calendar_days:
@@ -428,6 +433,12 @@ def event_offsets(dates: np.ndarray, day0: np.ndarray, calendar_days: bool = Fal
         out = -np.busday_count(safe, np.broadcast_to(d0[:, None], safe.shape))
     out[nat] = NO_OFFSET
     return out
+
+
+def member_anchors(members: pd.DataFrame) -> np.ndarray:
+    """The members' anchors (``anchor`` column, set by the prepare step), else their day 0s."""
+    col = members["anchor"] if "anchor" in members.columns else members["day0"]
+    return pd.to_datetime(col.to_numpy()).to_numpy().astype("datetime64[D]")
 
 
 NO_OFFSET = np.iinfo(np.int64).min
@@ -448,7 +459,7 @@ def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Wi
     returns : pandas.DataFrame
         ``ticker, date`` of every return row.
     members : pandas.DataFrame
-        ``asset, day0`` of the members (day 0 a return row of the asset).
+        ``asset, day0`` (day 0 a return row of the asset) and ``anchor`` of the members.
     estimation : Window
         The estimation window in sessions.
 
@@ -462,12 +473,14 @@ def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Wi
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[D]")
     spans, calendar = [], False
+    all_anchors = member_anchors(members)
     for asset, idx in members.groupby("asset", sort=False).indices.items():
         rows = groups.get(asset)
         if rows is None:
             continue
         d = rdates[rows]
         d0 = pd.to_datetime(members["day0"].to_numpy()[idx]).to_numpy().astype("datetime64[D]")
+        anchor = all_anchors[idx]
         pos0 = np.searchsorted(d, d0)
         first = np.clip(pos0 + estimation.start, 0, d.size - 1)
         last = np.clip(pos0 + estimation.end, 0, d.size - 1)
@@ -477,7 +490,7 @@ def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Wi
         # whether a member's window has a weekend row: a running count of weekend dates
         weekend = np.concatenate([[0], np.cumsum(((d.astype(np.int64) + 3) % 7) >= 5)])
         calendar |= bool(((weekend[last + 1] - weekend[first]) > 0)[ok].any())
-        spans.append((d[first][ok], d[last][ok], d0[ok]))
+        spans.append((d[first][ok], d[last][ok], anchor[ok]))
     if not spans:
         return OffsetGrid(estimation.start, estimation.end, calendar)
     lo = min(int(event_offsets(f[:, None], z, calendar).min()) for f, _, z in spans)

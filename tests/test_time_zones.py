@@ -18,8 +18,9 @@ import eventstudy as es
 RHO, SD = 0.5, 0.01
 
 
-@pytest.fixture(scope="module")
-def study():
+def simulate(event_day=None):
+    """Prices of 2 New York and 2 Tokyo markets with the lead-lag factor, and a study of one event
+    at 15:00 UTC (New York hours) on ``event_day`` (default: a session about 600 days in)."""
     rng = np.random.default_rng(8)
     ny, tk = es.exchange_sessions("XNYS"), es.exchange_sessions("XTKS")
     days = pd.bdate_range("2021-01-04", periods=700)
@@ -32,12 +33,23 @@ def study():
         frames.append(pd.DataFrame({"ticker": name, "date": sess, "close": 100 * np.cumprod(1 + r)}))
         calendars[name] = cal
     prices = pd.concat(frames, ignore_index=True).assign(adj_close=lambda d: d["close"])
-    event_day = ny.sessions[(ny.sessions >= days[600])][0]
+    event_day = event_day if event_day is not None else ny.sessions[(ny.sessions >= days[600])][0]
     events = es.load_events(frame=pd.DataFrame({"event_id": ["news"],
                                                 "timestamp": [f"{event_day:%Y-%m-%d}T15:00:00+00:00"]}))
     res = es.EventStudy(events, prices, model="constant-mean", estimation=(-250, -11), windows=((0, 0),),
                         calendars=calendars, n_boot=50).fit()
     return res, event_day, tk
+
+
+def rbar_of(res):
+    note = res.tests[(res.tests["test"] == "kp_bmp") & res.tests["tau"].isna() & (res.tests["group"] == "all")]
+    return float(re.search(r"r̄=(-?[0-9.]+) from (\d+)/(\d+) member pairs aligned on event time",
+                           note["note"].iloc[0]).group(1))
+
+
+@pytest.fixture(scope="module")
+def study():
+    return simulate()
 
 
 def test_tokyo_day0_is_the_next_session(study):
@@ -49,15 +61,40 @@ def test_tokyo_day0_is_the_next_session(study):
 
 def test_event_time_rbar_sees_the_lead_lag_correlation(study):
     res, _, _ = study
-    note = res.tests[(res.tests["test"] == "kp_bmp") & res.tests["tau"].isna() & (res.tests["group"] == "all")]
-    rbar = float(re.search(r"r̄=(-?[0-9.]+) from (\d+)/(\d+) member pairs aligned on event time",
-                           note["note"].iloc[0]).group(1))
+    rbar = rbar_of(res)
     assert 0.4 < rbar < 0.6  # every pair, New York with Tokyo included, shares one US day's factor
     # on calendar dates the New York and Tokyo residuals share no factor: the old rule's zero
     est = res.abnormal_returns[res.abnormal_returns["part"] == "estimation"]
     wide = est.pivot_table(index="date", columns="asset", values="ar")
     assert abs(wide["NY1"].corr(wide["TK1"])) < 0.15
     assert wide["NY1"].corr(wide["NY2"]) > 0.4
+
+
+def test_a_tokyo_holiday_that_delays_day0_does_not_shift_tokyo_for_the_whole_window():
+    """News on Friday 2022-01-07 in New York hours: Tokyo's next morning is Monday 01-10, a
+    Japanese holiday (Coming of Age Day), so Tokyo's day 0 is Tuesday 01-11, two business days
+    after New York's. Offsets from each market's anchor (the Saturday the rule starts from, for
+    Tokyo) still pair New York's Thursday with Tokyo's Friday; offsets from day 0 would pair it
+    with Tokyo's Thursday all through the estimation window, and r̄ fell to about 0.2."""
+    res, event_day, _ = simulate(pd.Timestamp("2022-01-07"))
+    day0 = res.members.set_index("asset")["day0"]
+    assert day0["NY1"] == pd.Timestamp("2022-01-07") and day0["TK1"] == pd.Timestamp("2022-01-11")
+    assert 0.4 < rbar_of(res) < 0.6
+
+
+def test_day0_is_the_first_session_on_or_after_its_anchor(bundled):
+    """The anchor is where the day-0 rule starts: on every bundled market, for every catalog event
+    (timed and date-only), day 0 is the first session on or after it and the anchor is not after
+    day 0."""
+    from eventstudy.examples import us_china
+
+    res = us_china.study().fit()
+    m = res.members
+    for asset, g in m.groupby("asset"):
+        sessions = es.REGISTRY[asset].sessions.sessions
+        first = sessions[np.searchsorted(sessions, pd.DatetimeIndex(g["anchor"]))]
+        assert (first == pd.DatetimeIndex(g["day0"])).all(), asset
+        assert (g["anchor"] <= g["day0"]).all()
 
 
 def test_a_seven_day_market_meets_weekday_markets_on_one_grid():

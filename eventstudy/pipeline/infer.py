@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..abnormal import forecast_factors
 from ..errors import DataError
-from ..eventtime import NO_OFFSET, OffsetGrid, event_offsets
+from ..eventtime import NO_OFFSET, OffsetGrid, event_offsets, member_anchors
 from ..inference import ALL_TESTS, battery
 from ..inference.correlation import CrossCorrelation, event_time_correlation
 from ..inference.panel import Panel
@@ -43,8 +43,9 @@ class MemberLabels:
         return f"{row['event_id']}/{row['asset']}"
 
 
-def on_grid(grid: OffsetGrid, dates: np.ndarray, day0: np.ndarray, *arrays):
-    """Rows placed on the columns of their offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`),
+def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays):
+    """Rows placed on the columns of their offsets from each member's anchor (its day 0 unless a
+    holiday delayed it; :func:`eventstudy.eventtime.event_offsets`),
     ``grid.lo`` to ``grid.hi``; NaN where a member has no row. Every member's estimation row of a
     given day then sits in that day's column, whatever holidays each market keeps.
 
@@ -54,8 +55,8 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, day0: np.ndarray, *arrays):
         First and last offset and their convention (the plan's).
     dates : ndarray of datetime64, shape (N, M)
         Dates of the rows.
-    day0 : ndarray of datetime64, shape (N,)
-        Day 0 of each member.
+    anchor : ndarray of datetime64, shape (N,)
+        Each member's anchor (:func:`eventstudy.eventtime.member_anchors`).
     *arrays : ndarray (N, M) or None
         Arrays to place (None passes through).
 
@@ -64,7 +65,7 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, day0: np.ndarray, *arrays):
     tuple
         The arrays on the grid, shape (N, grid.hi - grid.lo + 1).
     """
-    off = event_offsets(dates, day0, grid.calendar_days)
+    off = event_offsets(dates, anchor, grid.calendar_days)
     have = off != NO_OFFSET
     ii, jj = np.nonzero(have)
     cols = off[ii, jj] - grid.lo
@@ -95,7 +96,7 @@ class BatteryInputs:
         if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
             est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
         if plan.grid is not None:  # estimation rows aligned in event time: day offsets from each day 0
-            est_ar, self.est_mkt = on_grid(plan.grid, panel.dates[:, est_cols], panel.members["day0"].to_numpy(),
+            est_ar, self.est_mkt = on_grid(plan.grid, panel.dates[:, est_cols], member_anchors(panel.members),
                                            est_ar, self.est_mkt)
         self.est_ar = est_ar
         # a model beyond the three the battery knows (a factor model, a user's subclass) hands over its

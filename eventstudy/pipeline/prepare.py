@@ -14,9 +14,10 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from ..alignment import align
+from ..alignment import align, day0_anchors
 from ..assets import DATA_CALENDAR, calendar_conflicts, data_calendars, sessions_for
 from ..calendars import SessionTable
 from ..errors import DataError, EstimationWindowError, SpecificationError
@@ -114,6 +115,31 @@ class Prepared:
     def sessions_of(self, ticker: str) -> SessionTable:
         """The session table the study placed ``ticker``'s events on."""
         return self.sessions[ticker] if ticker in self.sessions else sessions_for(ticker)
+
+
+def member_anchors(members: pd.DataFrame, sessions: Mapping[str, SessionTable], date_only: str) -> np.ndarray:
+    """Each member's day-0 anchor (:func:`eventstudy.alignment.day0_anchors`) on its market's sessions.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        ``asset, event_time_utc, event_date, time_precision``.
+    sessions : mapping
+        Session tables of the tickers the registry lacks (or the study names a calendar for).
+    date_only : str
+        The study's date-only policy.
+
+    Returns
+    -------
+    ndarray of datetime64[ns]
+    """
+    out = np.empty(len(members), dtype="datetime64[D]")
+    for asset, idx in members.groupby("asset", sort=False).indices.items():
+        m = members.iloc[idx]
+        table = sessions[asset] if asset in sessions else sessions_for(asset)
+        out[idx] = day0_anchors(table, pd.DatetimeIndex(m["event_time_utc"]), m["event_date"],
+                                m["time_precision"].ne("date-only").to_numpy(), date_only)
+    return out.astype("datetime64[ns]")
 
 
 def daily_prices(prices) -> pd.DataFrame:
@@ -224,6 +250,7 @@ def prepare(spec) -> Prepared:
     # the events whose windows still overlap on some market are one date cluster (one independent date)
     members["date_cluster"] = event_clusters(
         members, find_overlaps(rets, members, plan.windows) if len(removed) else overlaps, events["event_id"])
+    members["anchor"] = member_anchors(members, sessions, spec.date_only)
     check_group_names(members, plan.group, by_event=plan.by_event)
     plan = dataclasses.replace(plan, grid=estimation_grid(rets, members, plan.estimation))
     return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
