@@ -105,12 +105,41 @@ def _tex(value) -> str:
     return "".join(_TEX.get(ch, ch) for ch in str(value))
 
 
+def cell_text(value) -> str:
+    """A table cell as text: ``""`` for a missing value (NaN, None, pandas NA), else ``str(value)``.
+
+    Parameters
+    ----------
+    value
+        Any cell.
+
+    Returns
+    -------
+    str
+    """
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):  # array-likes: not missing
+        pass
+    return str(value)
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and not pd.isna(value) and bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A pipe table; '|' inside cells is escaped."""
+    """A pipe table; '|' inside cells is escaped, missing cells are empty."""
     cols = [str(c) for c in frame.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for row in frame.astype(str).itertuples(index=False):
-        lines.append("| " + " | ".join(v.replace("|", "\\|") for v in row) + " |")
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(cell_text(v).replace("|", "\\|") for v in row) + " |")
     return "\n".join(lines)
 
 
@@ -129,9 +158,10 @@ class Summary:
         out = self.table.copy()
         for c in out.columns:
             if c.endswith(" p"):
-                out[c] = out[c].map(lambda v: f"{v:.3f}{stars(v)}" if np.isfinite(v) else "")
+                out[c] = out[c].map(lambda v: f"{float(v):.3f}{stars(float(v))}" if _finite(v) else "")
             elif c.endswith(" stat") or c == "CAAR %":
-                out[c] = out[c].map(lambda v: f"{v:.3f}" if np.isfinite(v) else "")
+                out[c] = out[c].map(lambda v: f"{float(v):.3f}" if _finite(v) else "")
+        out = out.astype(object).map(cell_text)  # every cell text; a missing one empty
         paired = ({c[:-2] for c in out.columns if c.endswith(" p")}
                   & {c[:-5] for c in out.columns if c.endswith(" stat")})
         out.columns = [c if any(c.startswith(f"{b} ") for b in paired) else c.removesuffix(" stat").removesuffix(" p")
