@@ -56,7 +56,8 @@ def align(
         override a registered calendar.
     outside
         An event beyond a market's sessions: ``"raise"`` an :class:`AlignmentError`, or
-        ``"report"`` it as a row with ``day0`` NaT and the reason in ``rule``.
+        ``"report"`` it as a row with ``day0`` NaT and the reason in ``rule``. An event in a gap of
+        the sessions (a hole in a ticker's data) is treated the same way.
 
     Returns
     -------
@@ -69,7 +70,8 @@ def align(
     ------
     AlignmentError
         If ``date_only`` is not a policy, or (with ``outside="raise"``) an event falls after a
-        market's last session or more than 7 days before its first.
+        market's last session, more than 7 days before its first, or in a gap of its sessions
+        (day 0 more than :func:`max_day0_delay` days after the event's date).
     UnknownTickerError
         If a ticker is neither registered nor in ``sessions``.
     """
@@ -88,7 +90,8 @@ def align(
         pos = day0_positions(table, pd.DatetimeIndex(rows["event_time_utc"]), rows["event_date"],
                              rows["time_precision"].ne("date-only").to_numpy(), policy)
         bad = _check_bounds(rows, pos, table, ticker, raise_=outside == "raise")
-        pos = np.where(bad, -1, pos)
+        late = _check_gaps(rows, np.where(bad, 0, pos), table, ticker, policy, raise_=outside == "raise") & ~bad
+        pos = np.where(bad, -1, np.where(late, -2, pos))
         order.append(idx)
         tables.append((table, len(idx)))
         positions.append(pos)
@@ -104,10 +107,13 @@ def align(
         "asset": rows["asset"].to_numpy(),
         "event_time_utc": pd.DatetimeIndex(rows["event_time_utc"]),
         "time_precision": rows["time_precision"].to_numpy(),
-        "rule": np.where(np.concatenate(positions) < 0,
-                         np.repeat([f"outside the sessions of {t.calendar}, {t.sessions[0]:%Y-%m-%d} to "
-                                    f"{t.sessions[-1]:%Y-%m-%d}" for t, _ in tables], [k for _, k in tables]),
-                         np.where(timed, _RULES["instant"], _RULES[policy])),
+        "rule": np.select(
+            [np.concatenate(positions) == -1, np.concatenate(positions) == -2],
+            [np.repeat([f"outside the sessions of {t.calendar}, {t.sessions[0]:%Y-%m-%d} to "
+                        f"{t.sessions[-1]:%Y-%m-%d}" for t, _ in tables], [k for _, k in tables]),
+             np.repeat([f"in a gap of the sessions of {t.calendar}: none within {max_day0_delay(t)} days "
+                        "after the event" for t, _ in tables], [k for _, k in tables])],
+            np.where(timed, _RULES["instant"], _RULES[policy])),
         "calendar": np.repeat([t.calendar for t, _ in tables], [k for _, k in tables]),
         "market_tz": np.repeat([t.tz for t, _ in tables], [k for _, k in tables]),
         "day0": pd.DatetimeIndex(take("sessions")),
@@ -191,6 +197,41 @@ def day0_anchors(table: SessionTable, instants_utc: pd.DatetimeIndex, dates, tim
         anchor = np.where(timed, anchor, pd.DatetimeIndex(pd.to_datetime(pd.Index(dates))).to_numpy()
                           .astype("datetime64[D]"))
     return anchor
+
+
+def max_day0_delay(table: SessionTable) -> int:
+    """Calendar days by which day 0 may follow the date its rule starts from
+    (:func:`day0_anchors`) before the event counts as lying in a gap of the sessions: 14, or three
+    times the median spacing of the sessions when that is longer (weekly or monthly data).
+
+    No exchange closes for 14 days (the longest closures, the Lunar New Year and Golden Week in
+    Shanghai, delay day 0 by up to 10), so a longer wait is a hole in the data: the return on
+    that day 0 would span months and be scored as one day.
+    """
+    s = table.sessions.asi8
+    spacing = int(np.median(np.diff(s)) // 86_400_000_000_000) if len(s) > 1 else 1
+    return max(14, 3 * spacing)
+
+
+def _check_gaps(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, ticker: str, policy: DateOnlyPolicy,
+                *, raise_: bool) -> np.ndarray:
+    """Mask of events whose day 0 lies more than :func:`max_day0_delay` days after its anchor."""
+    if not len(rows) or not len(table):
+        return np.zeros(len(rows), dtype=bool)
+    anchor = day0_anchors(table, pd.DatetimeIndex(rows["event_time_utc"]), rows["event_date"],
+                          rows["time_precision"].ne("date-only").to_numpy(), policy)
+    day0 = table.sessions.to_numpy().astype("datetime64[D]")[np.minimum(pos, len(table) - 1)]
+    limit = max_day0_delay(table)
+    late = (day0 - anchor).astype(np.int64) > limit
+    if raise_ and late.any():
+        first = np.flatnonzero(late)[0]
+        ids = ", ".join(dict.fromkeys(rows.loc[late, "event_id"]))
+        raise AlignmentError(
+            f"event(s) {ids} fall in a gap of the sessions of {ticker} ({table.calendar}): the first session "
+            f"after {anchor[first]} is {day0[first]}, more than {limit} days later; supply prices that cover "
+            "the event or drop it for this asset"
+        )
+    return late
 
 
 def _check_bounds(rows: pd.DataFrame, pos: np.ndarray, table: SessionTable, ticker: str, *, raise_: bool) -> np.ndarray:

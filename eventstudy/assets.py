@@ -157,23 +157,28 @@ def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = N
     """Session tables for the tickers of a daily price frame that the registry lacks.
 
     A ticker named in ``calendars`` (``{"AAPL": "XNYS"}``) gets that exchange calendar, or with
-    ``"data"`` the dates of its own data even when the registry knows it; the others get the dates
-    of their own data, each closing at 24:00 UTC, and tickers with identical dates share one table
-    (a universe of 1,000 stocks usually has one calendar).
+    ``"data"`` the dates of its own data even when the registry knows it. Every other ticker the
+    registry lacks gets the sessions of the file: the union of the dates of all those tickers,
+    each closing at 24:00 UTC. A date on which one of them has no price (a blank cell of a wide
+    file, a missing row of a long one) is therefore a gap in that ticker's data, not a day that
+    did not trade: an event on it keeps the file's day 0 (and is excluded when that ticker has no
+    price there), and the ticker's next return says it spans two sessions. Tickers of different
+    markets in one file should be given their calendars, or a holiday of one is a gap of the other.
 
     Parameters
     ----------
     prices : pandas.DataFrame
         Daily prices with at least the columns ``ticker`` and ``date``.
     calendars : mapping of str to str, optional
-        Ticker -> ``exchange_calendars`` name (or ``"CME_EQUITY"``/``"CBOT_GRAIN"``). Every ticker
-        named here gets that calendar, even one that is registered or absent from ``prices``.
+        Ticker -> ``exchange_calendars`` name (or ``"CME_EQUITY"``/``"CBOT_GRAIN"``), or ``"data"``.
+        Every ticker named here gets that calendar, even one that is registered or absent from
+        ``prices``.
 
     Returns
     -------
     dict of str to SessionTable
-        The tickers of ``calendars`` plus every ticker of ``prices`` that is not in :data:`REGISTRY`;
-        registered tickers not named in ``calendars`` are left out.
+        The tickers of ``calendars`` plus every ticker of ``prices`` that is not in :data:`REGISTRY`
+        (these share one table); registered tickers not named in ``calendars`` are left out.
 
     Raises
     ------
@@ -183,15 +188,14 @@ def data_calendars(prices: pd.DataFrame, calendars: Mapping[str, str] | None = N
     named = dict(calendars or {})
     out: dict[str, SessionTable] = {t: exchange_sessions(c) for t, c in named.items() if c != DATA_CALENDAR}
     dates = prices["date"].to_numpy().astype("datetime64[ns]")
-    shared: dict[bytes, SessionTable] = {}
-    for t, ix in prices.groupby("ticker", sort=False).indices.items():
-        if t in out or (t in REGISTRY and named.get(t) != DATA_CALENDAR):
-            continue
-        d = np.unique(dates[ix])
-        key = d.tobytes()
-        if key not in shared:
-            shared[key] = data_sessions(d, name="data dates")
-        out[t] = shared[key]
+    rows = prices.groupby("ticker", sort=False).indices
+    for t in named:
+        if named[t] == DATA_CALENDAR and t in rows:
+            out[t] = data_sessions(np.unique(dates[rows[t]]), name=f"{t} data dates")
+    file_tickers = [t for t in rows if t not in named and t not in REGISTRY]
+    if file_tickers:
+        union = data_sessions(np.unique(dates[np.concatenate([rows[t] for t in file_tickers])]), name="data dates")
+        out.update(dict.fromkeys(file_tickers, union))
     return out
 
 

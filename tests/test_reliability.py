@@ -46,3 +46,48 @@ def test_a_window_past_the_data_gives_nan_with_a_status_and_every_table(capsys, 
     assert "| late | AAA |" in md and "| nan" not in md.lower()
     for ext in ("md", "tex", "csv", "html"):
         assert (tmp_path / "out" / "tables" / f"caar_by_group.{ext}").stat().st_size > 0
+
+
+def test_an_event_inside_a_hole_in_the_data_is_excluded_not_scored_months_later(capsys, tmp_path):
+    """Failure 2: every ticker lacks 100 sessions; an event inside the hole would get a day 0 five
+    months later and a five-month return scored as one day. It is an exclusion with the reason."""
+    prices = tmp_path / "p.csv"
+    write_prices(prices)
+    frame = pd.read_csv(prices)
+    frame = frame.drop(index=range(200, 300))
+    frame.to_csv(prices, index=False)
+    events = write_events(tmp_path / "e.csv", [("hole", f"{DATES[250]:%Y-%m-%d}"), ("fine", f"{DATES[350]:%Y-%m-%d}")])
+    code, out, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT", "--model", "market",
+                         "--window", "0:0", "--estimation", "-120:-11", "--out", tmp_path / "out", "--no-figures")
+    assert code == 0, err
+    car = pd.read_csv(tmp_path / "out" / "car.csv")
+    assert set(car["event_id"]) == {"fine"}
+    ex = pd.read_csv(tmp_path / "out" / "exclusions.csv").set_index("event_id")
+    assert "in a gap of the sessions of data dates" in ex.loc["hole", "reason"]
+    assert "none within 14 days" in ex.loc["hole", "reason"]
+
+
+def test_a_blank_cell_is_a_gap_of_that_asset_not_a_shifted_day_0(capsys, tmp_path):
+    """Failure 2: a blank price of one asset on the event date must not move only that asset's day
+    0 to the next row; the file's dates are the sessions, so the asset has no return on day 0 (an
+    exclusion) and its return over the blank spans two sessions (a flagged CAR)."""
+    rng = np.random.default_rng(3)
+    n = 300
+    a = 100 * np.cumprod(1 + rng.normal(0, 0.01, n))
+    b = 100 * np.cumprod(1 + rng.normal(0, 0.01, n))
+    b_blank = b.copy()
+    b_blank[250] = np.nan
+    prices = write_prices(tmp_path / "p.csv", n=n, BBB=b_blank, CCC=a)
+    events = write_events(tmp_path / "e.csv",
+                          [("blank", f"{DATES[250]:%Y-%m-%d}"), ("before", f"{DATES[249]:%Y-%m-%d}")])
+    code, out, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT", "--model", "market",
+                         "--window", "0:0", "--window", "0:1", "--estimation", "-120:-11", "--out", tmp_path / "out",
+                         "--no-figures")
+    assert code == 0, err
+    align = pd.read_csv(tmp_path / "out" / "alignment.csv")
+    assert set(align.loc[align["event_id"] == "blank", "day0"]) == {f"{DATES[250]:%Y-%m-%d}"}
+    ex = pd.read_csv(tmp_path / "out" / "exclusions.csv")
+    assert ((ex["event_id"] == "blank") & (ex["asset"] == "BBB")).sum() == 1
+    car = pd.read_csv(tmp_path / "out" / "car.csv")
+    row = car[(car["event_id"] == "before") & (car["asset"] == "BBB") & (car["window"] == "0:1")].iloc[0]
+    assert row["status"] != "ok" and "spans 2 sessions" in row["status"]
