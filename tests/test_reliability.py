@@ -3,6 +3,7 @@ tester found, as a regression test through the CLI or the public API."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from eventstudy.cli import main
 
@@ -91,3 +92,55 @@ def test_a_blank_cell_is_a_gap_of_that_asset_not_a_shifted_day_0(capsys, tmp_pat
     car = pd.read_csv(tmp_path / "out" / "car.csv")
     row = car[(car["event_id"] == "before") & (car["asset"] == "BBB") & (car["window"] == "0:1")].iloc[0]
     assert row["status"] != "ok" and "spans 2 sessions" in row["status"]
+
+
+def test_an_asset_identical_or_proportional_to_its_benchmark_is_excluded_not_scored(capsys, tmp_path):
+    """Failure 3: an asset whose prices are the benchmark's (or a multiple) has residuals at
+    rounding level (se ~ 1e-17); its t would be noise marked ok and would enter every pooled test.
+    The fit is degenerate and the pair is excluded with the reason; the other asset is unchanged."""
+    rng = np.random.default_rng(5)
+    mkt = 100 * np.cumprod(1 + rng.normal(0, 0.01, 400))
+    prices = write_prices(tmp_path / "p.csv", MKT=mkt, COPY=mkt.copy(), TWICE=2 * mkt, FLAT=np.full(400, 50.0))
+    events = write_events(tmp_path / "e.csv", [("e1", f"{DATES[300]:%Y-%m-%d}")])
+    code, out, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT", "--model", "market",
+                         "--window", "0:0", "--out", tmp_path / "out", "--no-figures")
+    assert code == 0, err
+    car = pd.read_csv(tmp_path / "out" / "car.csv")
+    assert list(car["asset"]) == ["AAA"]
+    ex = pd.read_csv(tmp_path / "out" / "exclusions.csv").set_index("asset")["reason"]
+    assert ex["COPY"].startswith("degenerate fit: residual SD") and "identical or proportional" in ex["COPY"]
+    assert ex["TWICE"].startswith("degenerate fit: residual SD")
+    assert ex["FLAT"].startswith("degenerate fit: the asset's estimation returns do not vary")
+    # the surviving asset's CAR is its own fit: AR on day 0 = r - (alpha + beta m), by hand
+    frame = pd.read_csv(prices)
+    r = frame["AAA"].pct_change().to_numpy()
+    m = frame["MKT"].pct_change().to_numpy()
+    est = slice(300 - 250, 300 - 10)  # taus -250..-11 of the default estimation window
+    beta, alpha = np.polyfit(m[est], r[est], 1)
+    assert car["car"].iloc[0] == pytest.approx(r[300] - alpha - beta * m[300], abs=1e-12)
+
+
+def test_every_pair_left_out_names_the_reasons(capsys, tmp_path):
+    prices = write_prices(tmp_path / "p.csv")
+    frame = pd.read_csv(prices)
+    frame["AAA"] = frame["MKT"] * 3
+    frame.to_csv(prices, index=False)
+    events = write_events(tmp_path / "e.csv", [("e1", f"{DATES[300]:%Y-%m-%d}")])
+    code, out, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT", "--model", "market",
+                         "--window", "0:0", "--out", tmp_path / "out", "--no-figures")
+    assert code != 0 and "Traceback" not in err
+    assert "no (event, asset) pair could be estimated: 1 x degenerate fit" in err
+
+
+def test_the_minimum_observation_floor_says_it_is_k_plus_3(capsys, tmp_path):
+    """Failure 9: with min_estimation 4 and a market model (k = 2), 4 rows are too few because the
+    floor is k + 3 = 5; the reason says so instead of 'fewer than 4' beside a count of 4."""
+    prices = write_prices(tmp_path / "p.csv")
+    events = write_events(tmp_path / "e.csv", [("early", f"{DATES[15]:%Y-%m-%d}"), ("ok", f"{DATES[300]:%Y-%m-%d}")])
+    code, out, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT", "--model", "market",
+                         "--window", "0:0", "--estimation", "-250:-11", "--min-estimation", "4",
+                         "--out", tmp_path / "out", "--no-figures")
+    assert code == 0, err
+    ex = pd.read_csv(tmp_path / "out" / "exclusions.csv").set_index("event_id")["reason"]
+    assert ex["early"] == ("4 estimation observations in -250:-11 (fewer than 5: a model with 2 parameter(s) needs "
+                           "k + 3 = 5 for the Patell variance, above min_estimation=4)")

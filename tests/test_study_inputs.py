@@ -47,7 +47,9 @@ def test_too_short_estimation_is_excluded_with_reason(prices):
 
 
 def test_everything_excluded_is_an_error(prices):
-    with pytest.raises(es.EstimationWindowError, match="fewer than 60 estimation observations"):
+    with pytest.raises(es.EstimationWindowError,
+                       match=r"could be estimated: 2 x 33 estimation observations in -120:-11 \(min_estimation=60\)\. "
+                             "Shorten min_estimation"):
         study(events([["early", "2024-03-01"]]), prices, min_estimation=60).fit()
 
 

@@ -456,7 +456,7 @@ def _combine(spec, prepared: Prepared, lights, handles, executor, execution: Exe
     blk = np.concatenate([np.full(light["gids"].size, i) for i, light in enumerate(lights)])
     row = np.concatenate([np.arange(light["gids"].size) for light in lights])
     if gids.size == 0:
-        raise no_member_left(plan)
+        raise no_member_left(plan, short)
     order = np.argsort(gids, kind="stable")
     gids, blk, row = gids[order], blk[order], row[order]
     members = members_in.iloc[gids].reset_index(drop=True)

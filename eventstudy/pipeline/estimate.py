@@ -78,23 +78,78 @@ def estimate(plan: Plan, members: pd.DataFrame, panel: EventTimePanel,
     n_usable = usable.sum(axis=1)
     del usable
     short = n_usable < plan.min_obs
-    reasons = [(int(i), f"{int(n_usable[i])} estimation observations in {est.label} "
-                        f"(min_estimation={plan.min_estimation})") for i in np.flatnonzero(short)]
+    need = (f"min_estimation={plan.min_estimation}" if plan.min_obs == plan.min_estimation else
+            f"fewer than {plan.min_obs}: a model with {model.k} parameter(s) needs k + 3 = {plan.min_obs} for the "
+            f"Patell variance, above min_estimation={plan.min_estimation}")
+    reasons = [(int(i), f"{int(n_usable[i])} estimation observations in {est.label} ({need})")
+               for i in np.flatnonzero(short)]
     keep = ~short
     if not keep.any():
         return Estimate(panel, keep, reasons, mask, est_cols, None, None, None, None)
     if short.any():
-        members = members[keep].reset_index(drop=True)
-        panel = dataclasses.replace(
-            panel, members=members, ret=panel.ret[keep], mkt=panel.mkt[keep], dates=panel.dates[keep],
-            factors=None if panel.factors is None else panel.factors[keep],
-            spans=None if panel.spans is None else panel.spans[keep])
-        mask = mask[keep] if mask is not None else None
+        members, panel, mask = _subset(members, panel, mask, keep)
         reg = model.regressors(panel)
     fit = model.fit(panel.ret, reg, est_cols, min_obs=plan.min_obs, exclude=mask)
+    degenerate, why = degenerate_fits(model, panel, reg, est_cols, mask, fit)
+    if degenerate.any():  # drop them and fit the others again (each member's fit is its own)
+        kept = np.flatnonzero(keep)
+        reasons = sorted(reasons + [(int(kept[i]), why[i]) for i in np.flatnonzero(degenerate)])
+        keep[kept[degenerate]] = False
+        if not keep.any():
+            return Estimate(panel, keep, reasons, mask, est_cols, None, None, None, None)
+        members, panel, mask = _subset(members, panel, mask, ~degenerate)
+        reg = model.regressors(panel)
+        fit = model.fit(panel.ret, reg, est_cols, min_obs=plan.min_obs, exclude=mask)
     normal, ar = abnormal(panel, model, fit)
     car = car_table(panel, model, fit, ar, normal, plan.windows, kind=plan.returns)
     return Estimate(panel, keep, reasons, mask, est_cols, fit, normal, ar, car)
+
+
+DEGENERATE_RATIO = 1e-8
+"""A fit whose residual SD is at most this fraction of the SD of the asset's own estimation
+returns is degenerate: the asset moves exactly with its benchmark or factors (an identical or
+proportional price series), or does not move at all, and its residuals are rounding noise."""
+
+
+def degenerate_fits(model, panel: EventTimePanel, reg: np.ndarray, est_cols: slice, mask: np.ndarray | None,
+                    fit: Fit) -> tuple[np.ndarray, list[str]]:
+    """Which members' fits are degenerate (:data:`DEGENERATE_RATIO`), and the reason for each.
+
+    A t statistic divides by the residual SD; at rounding level (1e-17 for an asset identical to
+    its benchmark) it is noise, not evidence, and it would enter every pooled statistic.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (N,)
+    reasons : list of str
+        One per member (empty where not degenerate).
+    """
+    _, _, usable = model.observed(panel.ret, reg, est_cols)
+    if mask is not None:
+        usable &= ~mask
+    y = np.where(usable, panel.ret[:, est_cols], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.nanmean((y - np.nanmean(y, axis=1, keepdims=True)) ** 2, axis=1))
+    sigma = np.sqrt(fit.s2)
+    bad = np.isfinite(sigma) & (sigma <= DEGENERATE_RATIO * np.nan_to_num(sd))
+    reasons = ["" if not b else
+               ("degenerate fit: the asset's estimation returns do not vary (a constant price), so no "
+                "abnormal return can be scaled" if not sd[i] > 0 else
+                f"degenerate fit: residual SD {sigma[i]:.1e} is rounding noise ({sigma[i] / sd[i]:.0e} of the "
+                "return SD): the asset moves exactly with its benchmark or factors (identical or proportional "
+                "prices?), so any t statistic would be noise")
+               for i, b in enumerate(bad)]
+    return bad, reasons
+
+
+def _subset(members: pd.DataFrame, panel: EventTimePanel, mask: np.ndarray | None,
+            keep: np.ndarray) -> tuple[pd.DataFrame, EventTimePanel, np.ndarray | None]:
+    members = members[keep].reset_index(drop=True)
+    panel = dataclasses.replace(
+        panel, members=members, ret=panel.ret[keep], mkt=panel.mkt[keep], dates=panel.dates[keep],
+        factors=None if panel.factors is None else panel.factors[keep],
+        spans=None if panel.spans is None else panel.spans[keep])
+    return members, panel, mask[keep] if mask is not None else None
 
 
 def params_frame(plan: Plan, e: Estimate) -> pd.DataFrame:

@@ -35,7 +35,7 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
                         kind=plan.returns)
     e = estimate(plan, members, panel, prepared.window_days)
     if not e.keep.any():
-        raise no_member_left(plan)
+        raise no_member_left(plan, e.short)
     members = e.panel.members
     car = e.car
     car.insert(0, "member", np.tile(np.arange(len(members)), len(plan.windows)))

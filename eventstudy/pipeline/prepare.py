@@ -294,8 +294,10 @@ def exclude_short(prepared: Prepared, short: list[tuple[int, str]]) -> pd.DataFr
     return pd.concat([prepared.exclusions, extra], ignore_index=True)
 
 
-def no_member_left(plan: Plan) -> EstimationWindowError:
-    """The error when every member failed the minimum-observations rule."""
-    return EstimationWindowError(
-        f"every (event, asset) pair has fewer than {plan.min_estimation} estimation observations in "
-        f"{plan.estimation.label}; shorten min_estimation or move the window")
+def no_member_left(plan: Plan, short: list[tuple[int, str]]) -> EstimationWindowError:
+    """The error when the estimation step left every member out, with its reasons."""
+    reasons = list(dict.fromkeys(r for _, r in short))
+    counts = "; ".join(f"{sum(r == x for _, r in short)} x {x}" for x in reasons[:3])
+    hint = (f" Shorten min_estimation or move the window {plan.estimation.label}."
+            if any("estimation observations" in r for r in reasons) else "")
+    return EstimationWindowError(f"no (event, asset) pair could be estimated: {counts}.{hint}")
