@@ -89,16 +89,17 @@ class FakeDownload:
     """Stands in for ``yf.download``: serves the recorded frames, sliced as yfinance does
     (``start`` inclusive, ``end`` exclusive), and records every call."""
 
-    def __init__(self, fail: BaseException | None = None) -> None:
+    def __init__(self, fail: BaseException | None = None, empty: bool = False) -> None:
         self.calls: list[tuple[Any, dict[str, Any]]] = []
         self.fail = fail
+        self.empty = empty  # what yfinance returns offline: an empty frame, no exception
 
     def __call__(self, tickers: Any, **kwargs: Any) -> pd.DataFrame:
         self.calls.append((tickers, kwargs))
         assert {k: kwargs[k] for k in EXPECTED_KWARGS} == EXPECTED_KWARGS
         if self.fail is not None:
             raise self.fail
-        name, tz = RECORDED.get(tickers.upper(), ("empty_1d.csv", None))
+        name, tz = ("empty_1d.csv", None) if self.empty else RECORDED.get(tickers.upper(), ("empty_1d.csv", None))
         frame = load_recorded(name, tz)
         # daily: 'YYYY-MM-DD' strings (exchange dates); intraday: tz-aware instants
         start, end = pd.Timestamp(kwargs["start"]), pd.Timestamp(kwargs["end"])
@@ -269,8 +270,11 @@ def test_second_call_reads_cache_not_downloader(tmp_path: Path) -> None:
                        check_exact=True)
     assert len(fake.calls) == 3
     assert cache_files(tmp_path) == ["cache/1d/QQQ__2025-05-05__2025-05-13.csv",
+                                     "cache/1d/QQQ__2025-05-05__2025-05-13.csv.sha256",
                                      "cache/1d/^N225__2025-05-05__2025-05-13.csv",
-                                     "cache/1h/SPY__20250505T133000Z__20250506T193000Z.csv"]
+                                     "cache/1d/^N225__2025-05-05__2025-05-13.csv.sha256",
+                                     "cache/1h/SPY__20250505T133000Z__20250506T193000Z.csv",
+                                     "cache/1h/SPY__20250505T133000Z__20250506T193000Z.csv.sha256"]
 
 
 def test_cached_intraday_outlives_yahoo_lookback(tmp_path: Path) -> None:
@@ -323,6 +327,80 @@ def test_failed_write_leaves_cache_unchanged(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(KeyboardInterrupt if isinstance(failure, KeyboardInterrupt) else PriceSourceError):
         source(tmp_path, FakeDownload(), refresh=True).daily(["QQQ"], "2025-05-05", "2025-05-09")
     assert path.read_bytes() == before and cache_files(tmp_path) == files
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+
+
+def _header_only(path: Path) -> None:
+    path.write_text("ticker,date,close,adj_close\n")
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xff\x13garbage,,,\n\"unterminated")
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _no_record(path: Path) -> None:  # a cache written by an older version
+    path.parent.joinpath(path.name + ".sha256").unlink()
+
+
+def _folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+@pytest.mark.parametrize("damage", [_truncate, _header_only, _garbage, _empty, _no_record])
+def test_a_damaged_cache_file_is_downloaded_again_not_read(tmp_path: Path, damage: Any,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 11, failure 4: a truncated file was read as 4 of 64 rows (a -90.9 % return), a
+    header-only one as 0 rows with exit 0, garbage or an empty file gave tracebacks. Each cache
+    file is used only when its recorded checksum and row count match; else it is fetched again."""
+    fake = FakeDownload()
+    whole = source(tmp_path, fake).daily(["QQQ"], "2025-05-05", "2025-05-13")
+    path = tmp_path / "cache" / "1d" / "QQQ__2025-05-05__2025-05-13.csv"
+    damage(path)
+    with caplog.at_level("WARNING", logger="eventstudy.prices.yahoo"):
+        again = source(tmp_path, fake).daily(["QQQ"], "2025-05-05", "2025-05-13")
+    assert len(fake.calls) == 2 and f"cache file {path} was not used" in caplog.text
+    assert_frame_equal(again, whole, check_exact=True)
+    assert_frame_equal(source(tmp_path, fake).daily(["QQQ"], "2025-05-05", "2025-05-13"), whole, check_exact=True)
+    assert len(fake.calls) == 2  # repaired: read from the cache again
+
+
+def test_a_damaged_cache_file_while_offline_is_an_error_naming_it(tmp_path: Path) -> None:
+    source(tmp_path, FakeDownload()).daily(["QQQ"], "2025-05-05", "2025-05-13")
+    path = tmp_path / "cache" / "1d" / "QQQ__2025-05-05__2025-05-13.csv"
+    _truncate(path)
+    offline = source(tmp_path, FakeDownload(fail=ConnectionError("cannot resolve the host")))
+    with pytest.raises(PriceSourceError, match=r"cache file .*QQQ__2025-05-05__2025-05-13.csv was not used: its bytes "
+                                               r"do not match the checksum.*delete it, or reconnect"):
+        offline.daily(["QQQ"], "2025-05-05", "2025-05-13")
+    empty = source(tmp_path, FakeDownload(empty=True))
+    with pytest.raises(PriceSourceError, match="was not used"):
+        empty.daily(["QQQ"], "2025-05-05", "2025-05-13")
+
+
+def test_a_folder_at_the_cache_path_is_a_clear_error(tmp_path: Path) -> None:
+    source(tmp_path, FakeDownload()).daily(["QQQ"], "2025-05-05", "2025-05-13")
+    _folder(tmp_path / "cache" / "1d" / "QQQ__2025-05-05__2025-05-13.csv")
+    with pytest.raises(PriceSourceError, match="cannot write the yfinance cache file .*QQQ__2025-05-05"):
+        source(tmp_path, FakeDownload()).daily(["QQQ"], "2025-05-05", "2025-05-13")
+
+
+def test_temporary_files_of_an_interrupted_write_are_cleaned(tmp_path: Path) -> None:
+    path = source(tmp_path, FakeDownload()).fetch(["QQQ"], "2025-05-05", "2025-05-09")["QQQ"]
+    old = path.parent / f".{path.name}.abc123.tmp"
+    fresh = path.parent / f".{path.name}.def456.tmp"  # a concurrent writer's: left alone
+    old.write_text("half")
+    fresh.write_text("half")
+    os.utime(old, (0, 0))
+    source(tmp_path, FakeDownload()).daily(["QQQ"], "2025-05-05", "2025-05-09")
+    assert not old.exists() and fresh.exists()
 
 
 # --------------------------------------------------------------------------- errors

@@ -12,13 +12,23 @@ Cache layout (one file per ticker, interval and requested range; nothing is merg
 layout. Writes are atomic (temporary file in the same directory, then :func:`os.replace`), so an
 interrupted download or write leaves an existing cache file untouched. Empty results are never
 cached. A range reaching today is cached like any other; pass ``refresh=True`` to re-download it.
+
+Integrity: beside each file ``<name>.csv`` lies ``<name>.csv.sha256``, written after it and
+holding the SHA-256 of its bytes and its number of rows. A cache file is used only when both
+match; a truncated, edited, empty, header-only or unreadable file (or one without its record, as
+the cache of older versions) is logged and downloaded again, and when that download fails too
+the error names the damaged file. Temporary files left by an interrupted write (older than an
+hour) are removed when the entry is next read or written.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,8 +76,29 @@ def _yf_download(tickers: Any, **kwargs: Any) -> pd.DataFrame | None:
     return yf.download(tickers, **kwargs)
 
 
-def _no_prices(ticker: str, span: str) -> PriceSourceError:
-    return PriceSourceError(f"yfinance returned no prices for {ticker!r} {span}: {_FIX}")
+CHECKSUM_SUFFIX = ".sha256"
+"""Suffix of the record beside each cache file: ``<sha256 hex> <rows>``."""
+ORPHAN_AGE_S = 3600
+"""Temporary files of an entry older than this (seconds) are left by an interrupted write."""
+
+
+def _clean_orphans(path: Path) -> None:
+    """Remove the temporary files an interrupted write of ``path`` left (older than an hour, so a
+    concurrent writer's file is never touched)."""
+    if not path.parent.is_dir():
+        return
+    cutoff = time.time() - ORPHAN_AGE_S
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
+def _no_prices(ticker: str, span: str, damage: str | None = None) -> PriceSourceError:
+    lost = f" ({damage}; delete it, or reconnect so it can be downloaded again)" if damage else ""
+    return PriceSourceError(f"yfinance returned no prices for {ticker!r} {span}{lost}: {_FIX}")
 
 
 def _default_cache_dir() -> Path:
@@ -253,15 +284,17 @@ class YFinanceSource:
 
     def _daily_one(self, ticker: str, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DataFrame, Path]:
         path = self._path(ticker, "1d", f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}")
-        if path.exists() and not self.refresh:
-            return check_daily_frame(self._read(path), f"{self.name} cache {path}"), path
+        cached, damage = (None, None) if self.refresh else self._cached(path)
+        if cached is not None:
+            return check_daily_frame(cached, f"{self.name} cache {path}"), path
         # One download per ticker: a multi-ticker call fills NaN rows on dates where only *another*
         # ticker traded, which are not sessions of this one.
         # yfinance's end is exclusive, ours inclusive; its date strings are read in the exchange zone.
         span = f"between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}"
-        raw = self._download(ticker, f"{lo:%Y-%m-%d}", f"{hi + pd.Timedelta(days=1):%Y-%m-%d}", "1d", span)
+        raw = self._download(ticker, f"{lo:%Y-%m-%d}", f"{hi + pd.Timedelta(days=1):%Y-%m-%d}", "1d", span,
+                             damage)
         if raw is None:
-            raise _no_prices(ticker, span)
+            raise _no_prices(ticker, span, damage)
         # Daily index: tz-naive exchange dates in yfinance 1.x; some versions return midnight in the
         # exchange zone, whose wall date is the session date.
         dates = pd.DatetimeIndex(raw.index)
@@ -285,8 +318,9 @@ class YFinanceSource:
         if lo > hi:
             raise PriceSourceError(f"start={lo.isoformat()} is after end={hi.isoformat()}; swap them")
         path = self._path(ticker, interval, f"{lo:%Y%m%dT%H%M%SZ}", f"{hi:%Y%m%dT%H%M%SZ}")
-        if path.exists() and not self.refresh:  # a cached range stays readable after Yahoo drops it
-            return self._intraday_frame(self._read(path), f"{self.name} cache {path}"), path
+        cached, damage = (None, None) if self.refresh else self._cached(path)
+        if cached is not None:  # a cached range stays readable after Yahoo drops it
+            return self._intraday_frame(cached, f"{self.name} cache {path}"), path
         self._check_lookback(lo, interval)
         step = pd.Timedelta(minutes=_INTRADAY[interval][0])
         span = f"between {lo.isoformat()} and {hi.isoformat()} ({interval} bars)"
@@ -294,7 +328,7 @@ class YFinanceSource:
         chunk = lo
         while chunk <= hi:  # one request per [chunk, stop); yfinance's end is exclusive
             stop = min(chunk + _MAX_SPAN.get(interval, hi + step - chunk), hi + step)
-            raw = self._download(ticker, chunk, stop, interval, span)
+            raw = self._download(ticker, chunk, stop, interval, span, damage)
             if raw is not None:  # a chunk may hold no session (weekend); only an empty total is an error
                 # yfinance intraday index: tz-aware in the exchange zone -> UTC bar starts.
                 times = pd.DatetimeIndex(raw.index).tz_convert("UTC")
@@ -302,7 +336,7 @@ class YFinanceSource:
                                             **{c.lower(): raw[c].to_numpy() for c in _BAR_COLUMNS}}))
             chunk = stop
         if not pieces:
-            raise _no_prices(ticker, span)
+            raise _no_prices(ticker, span, damage)
         frame = pd.concat(pieces).drop_duplicates(["ticker", "time"])
         frame = self._drop_missing(frame[(frame["time"] >= lo) & (frame["time"] <= hi)], "time", ticker, span)
         frame = self._intraday_frame(frame, self.name)
@@ -333,7 +367,8 @@ class YFinanceSource:
         return out
 
     # ------------------------------------------------------------------ download, cache
-    def _download(self, ticker: str, start: Any, end: Any, interval: str, span: str) -> pd.DataFrame | None:
+    def _download(self, ticker: str, start: Any, end: Any, interval: str, span: str,
+                  damage: str | None = None) -> pd.DataFrame | None:
         """One ``yf.download`` call for one ticker, flattened to Price columns (None: no rows)."""
         try:
             raw = self.downloader(
@@ -343,8 +378,9 @@ class YFinanceSource:
         except PriceSourceError:
             raise
         except Exception as exc:  # network / HTTP / parsing errors; KeyboardInterrupt propagates as is
+            lost = f" ({damage}; delete it, or reconnect so it can be downloaded again)" if damage else ""
             raise PriceSourceError(
-                f"yfinance failed for {ticker!r} {span} ({type(exc).__name__}: {exc}): {_FIX}"
+                f"yfinance failed for {ticker!r} {span} ({type(exc).__name__}: {exc}){lost}: {_FIX}"
             ) from exc
         # yfinance 1.x returns an empty frame (MultiIndex columns, no rows) when offline or for an
         # unknown symbol, after logging "1 Failed download: ['FOO']: <the cause>".
@@ -383,8 +419,31 @@ class YFinanceSource:
         return self.cache_dir / interval / f"{_safe_name(ticker)}__{lo}__{hi}.csv"
 
     @staticmethod
-    def _read(path: Path) -> pd.DataFrame:
-        return pd.read_csv(path, dtype={"ticker": str}, **CSV_EXACT)
+    def _cached(path: Path) -> tuple[pd.DataFrame | None, str | None]:
+        """The cache file's frame when it is whole (its checksum and row count match its record),
+        else None and why it was not used (None when there is no entry)."""
+        _clean_orphans(path)
+        if not path.exists() and not path.parent.joinpath(path.name + CHECKSUM_SUFFIX).exists():
+            return None, None
+        damage = None
+        try:
+            data = path.read_bytes()
+            record = path.parent.joinpath(path.name + CHECKSUM_SUFFIX).read_text(encoding="utf-8").split()
+            if len(record) != 2 or record[0] != hashlib.sha256(data).hexdigest():
+                damage = "its bytes do not match the checksum recorded when it was written"
+            else:
+                frame = pd.read_csv(io.BytesIO(data), dtype={"ticker": str}, **CSV_EXACT)
+                if len(frame) != int(record[1]) or len(frame) == 0:
+                    damage = f"it holds {len(frame)} rows where {record[1]} were written"
+                else:
+                    return frame, None
+        except FileNotFoundError:
+            damage = "its checksum record is missing (an interrupted write, or a cache of an older version)"
+        except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            damage = f"it cannot be read ({type(exc).__name__}: {exc})"
+        damage = f"cache file {path} was not used: {damage}"
+        log.warning("%s; downloading it again", damage)
+        return None, damage
 
     @staticmethod
     def _write(path: Path, frame: pd.DataFrame) -> None:
@@ -392,12 +451,21 @@ class YFinanceSource:
         tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-                frame.to_csv(fh, index=False)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            _clean_orphans(path)
+            text = io.StringIO()
+            frame.to_csv(text, index=False)
+            data = text.getvalue().encode("utf-8")
+            record = path.parent / (path.name + CHECKSUM_SUFFIX)
+            # the data first, then its record: a crash between the two leaves a mismatch, read as damage
+            for target, payload in ((path, data), (record, f"{hashlib.sha256(data).hexdigest()} {len(frame)}\n"
+                                                   .encode("ascii"))):
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+                tmp = None
         except BaseException as exc:  # KeyboardInterrupt too: never leave a partial file behind
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
