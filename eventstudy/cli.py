@@ -17,8 +17,9 @@ from . import __version__
 from .alignment import align, to_csv_frame
 from .assets import REGISTRY, data_calendars, parse_tickers
 from .calendars import DATE_ONLY_POLICIES
-from .errors import EventStudyError, require
+from .errors import EventStudyError, OutputError, require
 from .events import load_events
+from .outdir import check_target, seal, staged
 from .overlaps import OVERLAP_POLICIES
 from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
@@ -199,7 +200,6 @@ def cmd_run(args) -> int:
     from .examples import us_china
     from .models import FactorModel
     from .report import figures
-    from .report.tables import write_tables
     from .study import EventStudy
 
     if not args.no_figures:
@@ -254,6 +254,22 @@ def cmd_run(args) -> int:
     def step(text: str) -> None:
         print(f"[eventstudy] {text}", file=sys.stderr, flush=True)
 
+    with staged(args.out) as stage:  # the folder is checked and locked before the fit
+        res, files = _run_into(stage, args, spec, title, claims_file, bundled, inputs, step)
+        seal(stage, files)
+    out = Path(args.out)
+    print(res.summary().as_text())
+    step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
+         + ("" if args.no_figures else "; figures/: PNG") + ")")
+    return 0
+
+
+def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inputs: dict, step):
+    """Fit ``spec`` and write every file of the run under ``out`` (a staging folder)."""
+    from .examples import us_china
+    from .report import figures
+    from .report.tables import write_tables
+
     client = None
     if args.backend == "dask" and args.scheduler:  # one connection for the fit and the placebo test
         client = require("distributed", extra="dask", feature="--backend dask").Client(args.scheduler)
@@ -264,7 +280,6 @@ def cmd_run(args) -> int:
                                                       client=client)
         res = spec.fit(backend=args.backend, **kw)
         step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
-        out = Path(args.out)
         files = res.write(out, inputs=inputs)
         checked = None
         if claims_file is not None:
@@ -299,10 +314,7 @@ def cmd_run(args) -> int:
     finally:
         if client is not None:
             client.close()
-    print(res.summary().as_text())
-    step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
-         + ("" if args.no_figures else "; figures/: PNG") + ")")
-    return 0
+    return res, files
 
 
 def cmd_claims(args) -> int:
@@ -340,11 +352,15 @@ def cmd_claims(args) -> int:
         source = YFinanceSource(args.cache_dir)
     else:
         source = BundledSource()
+    out = check_target(Path(args.out), replace=False)  # one file added to the folder
     res = check_claims(claims, source)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     target = out / "claims_check.csv"
-    res.to_csv(target, index=False, lineterminator="\n")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        res.to_csv(target.with_name(".claims_check.csv.tmp"), index=False, lineterminator="\n")
+        os.replace(target.with_name(".claims_check.csv.tmp"), target)  # whole or not at all
+    except OSError as exc:
+        raise OutputError(f"cannot write {target} ({exc.strerror or exc}); choose another --out") from exc
     table = res[["claim_id", "instrument", "basis", "reported_pct", "measured_pct", "diff_pct", "reported_level",
                  "measured_level", "verdict"]].copy()
     for col in ("reported_pct", "measured_pct", "diff_pct"):

@@ -18,6 +18,8 @@ type                       raised when
 ``EstimationWindowError``  an estimation window is too short, outside the data, or the model is not
                            identified on it
 ``MissingDependencyError`` an optional extra is not installed (the message names the extra)
+``OutputError``            an output folder cannot be written (a file in its place, read-only, held
+                           by another run, or holding files eventstudy did not write)
 =========================  ==========================================================================
 """
 
@@ -53,6 +55,11 @@ class AlignmentError(EventStudyError, ValueError):
 
 class EstimationWindowError(EventStudyError, ValueError):
     """An estimation window is too short, falls outside the data, or does not identify the model."""
+
+
+class OutputError(EventStudyError, OSError):
+    """An output folder cannot be written: a file in its place, no permission, another run writing
+    into it, or files in it that eventstudy did not write."""
 
 
 class PriceSourceError(DataError):

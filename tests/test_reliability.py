@@ -1,6 +1,13 @@
 """Reliability under bad input, faults and hostile content (issue 11): each failure a hostile
 tester found, as a regression test through the CLI or the public API."""
 
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,3 +151,105 @@ def test_the_minimum_observation_floor_says_it_is_k_plus_3(capsys, tmp_path):
     ex = pd.read_csv(tmp_path / "out" / "exclusions.csv").set_index("event_id")["reason"]
     assert ex["early"] == ("4 estimation observations in -250:-11 (fewer than 5: a model with 2 parameter(s) needs "
                            "k + 3 = 5 for the Patell variance, above min_estimation=4)")
+
+
+def small_study(tmp_path):
+    prices = write_prices(tmp_path / "p.csv")
+    events = write_events(tmp_path / "e.csv", [("e1", f"{DATES[300]:%Y-%m-%d}"), ("e2", f"{DATES[350]:%Y-%m-%d}")])
+    return ["run", "--prices", prices, "--events", events, "--market", "MKT", "--model", "market",
+            "--n-boot", "50", "--placebo", "0", "--no-figures"]
+
+
+def test_output_problems_are_found_before_the_fit(capsys, tmp_path, monkeypatch):
+    """Failure 8: an --out that is a file, lies under a file, or is a folder of the user's was found
+    only after the whole fit; now before it, with the path and the fix, and nothing is touched."""
+    import eventstudy.study
+
+    def no_fit(*a, **k):
+        raise AssertionError("the study was fitted before the output folder was checked")
+
+    monkeypatch.setattr(eventstudy.study.EventStudy, "fit", no_fit)
+    argv = small_study(tmp_path)
+    (tmp_path / "afile").write_text("keep me")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("keep me too")
+    for out, message in [(tmp_path / "afile", "--out is a file, not a folder"),
+                         (tmp_path / "afile" / "sub", "above --out, is a file"),
+                         (mine, "holds files eventstudy did not write")]:
+        code, _, err = run(capsys, *argv, "--out", out)
+        assert code == 2 and message in err and "Traceback" not in err, err
+    assert (tmp_path / "afile").read_text() == "keep me" and (mine / "thesis.tex").read_text() == "keep me too"
+    assert not list(tmp_path.glob(".*staging*"))
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores folder permissions")
+def test_a_read_only_parent_is_an_error_before_the_fit(capsys, tmp_path):
+    argv = small_study(tmp_path)
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        code, _, err = run(capsys, *argv, "--out", locked / "out")
+    finally:
+        locked.chmod(0o755)
+    assert code == 2 and "cannot be written" in err
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc, where no one can make folders")
+def test_an_output_folder_that_cannot_be_made_is_an_error_before_the_fit(capsys, tmp_path):
+    code, _, err = run(capsys, *small_study(tmp_path), "--out", "/proc/eventstudy-out")
+    assert code == 2 and "output folder /proc/eventstudy-out cannot be written" in err and "Traceback" not in err
+
+
+def test_a_rerun_replaces_the_folder_whole_and_the_manifest_marks_completion(capsys, tmp_path):
+    """Failure 5: a rerun into the same folder leaves no file of the previous run (a window
+    dropped is a table gone), and manifest.json lists every file written, as the last step."""
+    argv = small_study(tmp_path)
+    out = tmp_path / "out"
+    assert run(capsys, *argv, "--window", "0:0", "--window", "0:5", "--out", out)[0] == 0
+    assert (out / "tables" / "car_long_0_5.md").exists()
+    assert run(capsys, *argv, "--window", "0:0", "--out", out)[0] == 0
+    assert not (out / "tables" / "car_long_0_5.md").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert manifest["complete"] is True and set(manifest["files"]) == on_disk
+    assert all((out / f).stat().st_size == n for f, n in manifest["files"].items())
+    assert not list(tmp_path.glob(".out.staging*"))
+
+
+def test_a_run_killed_while_writing_leaves_the_previous_folder_intact(tmp_path):
+    """Failure 5: SIGKILL during the write phase left the old manifest beside a truncated new
+    abnormal_returns.csv. The run now writes into a staging folder; a kill leaves the previous
+    folder byte for byte, and the next run clears the orphaned staging folder."""
+    argv = [str(a) for a in small_study(tmp_path)] + ["--out", str(tmp_path / "out")]
+    assert main(argv) == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    script = (
+        "import os, signal, sys\n"
+        "import eventstudy.report.tables as t\n"
+        "def killed(*a, **k):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "t.write_tables = killed\n"
+        "from eventstudy.cli import main\n"
+        f"main({argv!r})\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
+    assert len(list(tmp_path.glob(".out.staging-*"))) == 1  # the killed run's, holding a partial write
+    assert main(argv) == 0
+    assert not list(tmp_path.glob(".out.staging-*"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX locks")
+def test_a_second_run_into_a_folder_being_written_stops_at_once(capsys, tmp_path):
+    """Failure 5: two concurrent runs into one folder both exited 0 with files from both."""
+    import fcntl
+
+    argv = small_study(tmp_path)
+    with open(tmp_path / ".out.lock", "a+") as held:  # what a running study holds
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, _, err = run(capsys, *argv, "--out", tmp_path / "out")
+    assert code == 2 and "another eventstudy run is writing into" in err
+    assert not (tmp_path / "out").exists()
