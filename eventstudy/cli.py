@@ -25,12 +25,13 @@ from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .prices.parquet import ParquetSource
 from .report.summary import markdown_table
+from .safetext import csv_safe, terminal_safe_output
 from .windows import Window
 
 
 def _print_frame(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        csv_safe(df).to_csv(sys.stdout, index=False, lineterminator="\n")
     elif fmt == "md":
         sys.stdout.write(markdown_table(df) + "\n")
     else:
@@ -287,7 +288,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
 
             step(f"checking the reported market moves ({claims_file.name}) ...")
             checked = check_claims(claims_file, BundledSource() if bundled else spec.prices)
-            checked.to_csv(out / "claims_check.csv", index=False)
+            csv_safe(checked).to_csv(out / "claims_check.csv", index=False)
             files.append(out / "claims_check.csv")
         placebo = None
         if args.placebo:
@@ -299,7 +300,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             except EventStudyError as exc:  # the study's results stand; say why there is no placebo table
                 step(f"placebo test skipped: {exc}")
             else:
-                placebo.to_csv(out / "placebo.csv", index=False, float_format="%.15g")
+                csv_safe(placebo).to_csv(out / "placebo.csv", index=False, float_format="%.15g")
                 files.append(out / "placebo.csv")
         files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
         if not args.no_figures:
@@ -357,7 +358,7 @@ def cmd_claims(args) -> int:
     target = out / "claims_check.csv"
     try:
         out.mkdir(parents=True, exist_ok=True)
-        res.to_csv(target.with_name(".claims_check.csv.tmp"), index=False, lineterminator="\n")
+        csv_safe(res).to_csv(target.with_name(".claims_check.csv.tmp"), index=False, lineterminator="\n")
         os.replace(target.with_name(".claims_check.csv.tmp"), target)  # whole or not at all
     except OSError as exc:
         raise OutputError(f"cannot write {target} ({exc.strerror or exc}); choose another --out") from exc
@@ -549,10 +550,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(_join_negative_values(argv))
     try:
-        return args.func(args)
-    except EventStudyError as exc:
-        print(f"eventstudy {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        with terminal_safe_output():  # ids with ANSI escapes print as text, not as terminal commands
+            try:
+                return args.func(args)
+            except EventStudyError as exc:
+                print(f"eventstudy {args.command}: error: {exc}", file=sys.stderr)
+                return 2
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes it at exit
         return 0

@@ -253,3 +253,51 @@ def test_a_second_run_into_a_folder_being_written_stops_at_once(capsys, tmp_path
         code, _, err = run(capsys, *argv, "--out", tmp_path / "out")
     assert code == 2 and "another eventstudy run is writing into" in err
     assert not (tmp_path / "out").exists()
+
+
+HOSTILE = {"formula": '=HYPERLINK("http://evil.example","click")', "at": "@SUM(1)", "cmd": "+cmd|' /C calc'!A0",
+           "minus": "-2+3+cmd|' /C calc'!A0", "html": "<script>alert(1)</script>", "ansi": "\x1b[31mRED\x1b[0m",
+           "newline": "two\nlines"}
+
+
+def test_hostile_ids_and_groups_are_neutralised_in_every_output(capsys, tmp_path):
+    """Failure 6: ids, groups and titles like '=HYPERLINK(...)', '@SUM(1)', "+cmd|' /C calc'!A0"
+    appeared verbatim in every CSV. CSV cells that a spreadsheet would run get a leading
+    apostrophe (OWASP), numbers and window labels stay as they are, Markdown escapes HTML and line
+    breaks, and no ANSI escape reaches the terminal."""
+    prices = write_prices(tmp_path / "p.csv")
+    ids = list(HOSTILE.values())
+    events = pd.DataFrame({"event_id": ids, "date": [f"{DATES[200 + 20 * i]:%Y-%m-%d}" for i in range(len(ids))],
+                           "kind": ["=1+1", "@x", "-neg", "<b>bold</b>", "\x1b]0;pwned\x07", "plain", "-3"]})
+    events.to_csv(tmp_path / "e.csv", index=False)
+    code, out, err = run(capsys, "run", "--prices", prices, "--events", tmp_path / "e.csv", "--market", "MKT",
+                         "--model", "market", "--window", "-1:1", "--group", "kind", "--n-boot", "50",
+                         "--placebo", "0", "--no-figures", "--out", tmp_path / "out")
+    assert code == 0, err
+    assert "\x1b" not in out + err and "\\x1b[31mRED" in out + err  # shown as text
+    for path in (tmp_path / "out").rglob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in frame.columns:
+            for cell in [col, *frame[col]]:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (path.name, cell)
+                assert not cell.startswith("-") or cell == "-3" or pd.notna(pd.to_numeric(cell, errors="coerce")) \
+                    or ":" in cell, (path.name, cell)
+    car = pd.read_csv(tmp_path / "out" / "car.csv")
+    assert set(car["event_id"]) == {"'" + i if i[0] in "=@+-" else i for i in ids}
+    assert car["car"].dtype == float and set(car["window"]) == {"-1:1"}  # numbers and windows intact
+    tests = pd.read_csv(tmp_path / "out" / "tests.csv")
+    assert {"'=1+1", "'@x", "'-neg", "-3"} <= set(tests["group"]) and tests["statistic"].dtype == float
+    for md in (tmp_path / "out" / "tables").glob("*.md"):
+        text = md.read_text()
+        assert "<script>" not in text and "<b>" not in text and "\x1b" not in text, md.name
+        assert all(line.startswith(("|", "**")) or "|" not in line for line in text.splitlines()), md.name
+
+
+@pytest.mark.parametrize("cell,safe", [
+    ("=1+1", "'=1+1"), ("@SUM(1)", "'@SUM(1)"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-neg", "'-neg"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("-0.52", "-0.52"), ("+1.2%", "+1.2%"), ("-1:1", "-1:1"), ("-1e-05", "-1e-05"),
+    ("-inf", "-inf"), ("plain", "plain"), ("", ""), ("a=b", "a=b")])
+def test_the_owasp_rule_prefixes_formulas_and_leaves_numbers(cell, safe):
+    from eventstudy.safetext import csv_cell
+
+    assert csv_cell(cell) == safe

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..groups import ASSET_PREFIX, FEW_DATES
+from ..safetext import csv_safe, markdown_text, terminal_text
 
 ROBUST_FIRST: tuple[str, ...] = ("kp_bmp", "bw1985", "bootstrap")
 """The statistics the headline leads with: those that keep their size between 3 % and 7 % at 5 %
@@ -98,11 +99,13 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
 
 
 _TEX = {"\\": r"\textbackslash{}", "%": r"\%", "_": r"\_", "&": r"\&", "#": r"\#", "$": r"\$",
-        "^": r"\^{}", "{": r"\{", "}": r"\}", "~": r"\~{}"}
+        "^": r"\^{}", "{": r"\{", "}": r"\}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}",
+        "|": r"\textbar{}"}
 
 
 def _tex(value) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in str(value))
+    text = terminal_text(" ".join(str(value).splitlines()))  # a blank line would end the row; no control bytes
+    return "".join(_TEX.get(ch, ch) for ch in text)
 
 
 def cell_text(value) -> str:
@@ -136,10 +139,10 @@ def _finite(value) -> bool:
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A pipe table; '|' inside cells is escaped, missing cells are empty."""
-    cols = [str(c) for c in frame.columns]
+    cols = [markdown_text(str(c)).replace("|", "\\|") for c in frame.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(cell_text(v).replace("|", "\\|") for v in row) + " |")
+        lines.append("| " + " | ".join(markdown_text(cell_text(v)).replace("|", "\\|") for v in row) + " |")
     return "\n".join(lines)
 
 
@@ -187,7 +190,8 @@ class Summary:
         str
             Ends with a newline.
         """
-        return f"**{self.title}**\n\n{markdown_table(self._fmt())}\n\n{self.conventions}\n"
+        title, notes = markdown_text(self.title), markdown_text(self.conventions)
+        return f"**{title}**\n\n{markdown_table(self._fmt())}\n\n{notes}\n"
 
     def as_latex(self) -> str:
         """A booktabs table (needs \\usepackage{booktabs}); text columns left, numbers right."""
@@ -211,7 +215,7 @@ class Summary:
         -------
         str
         """
-        return self.table.to_csv(index=False, float_format="%.10g")
+        return csv_safe(self.table).to_csv(index=False, float_format="%.10g")
 
     def as_html(self) -> str:
         """HTML: the title in bold, the formatted table (no index) and the conventions in small print.
