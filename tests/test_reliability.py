@@ -301,3 +301,46 @@ def test_the_owasp_rule_prefixes_formulas_and_leaves_numbers(cell, safe):
     from eventstudy.safetext import csv_cell
 
     assert csv_cell(cell) == safe
+
+
+def wide(tmp_path, header, rows):
+    path = tmp_path / "w.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("header,rows,message", [
+    ("date,MKT,AAA,EMPTY", ["2024-01-02,1,2,", "2024-01-03,1.1,2.1,"], "column(s) ['EMPTY'] hold no price in any row"),
+    ("date,AAA,AAA", ["2024-01-02,1,2", "2024-01-03,1.1,2.1"],
+     "column 'AAA' appears twice in the header (columns 2 and 3)"),
+    (",date,AAA", ["0,2024-01-02,1", "1,2024-01-03,1.1"], "column 1 of the header has no name (a pandas index"),
+    ("date,AAA", ["2024-01-02,1,", "2024-01-03,1.1,"], "the header has 2 column(s) but the rows have more fields"),
+    ("date,ticker,close", ["2024-01-02,101.5,99.1", "2024-01-03,101.7,99.0"], "its 'ticker' column holds numbers"),
+])
+def test_a_price_file_never_drops_or_renames_a_column_silently(capsys, tmp_path, header, rows, message):
+    """Failure 7: a column of empty cells vanished from every output, a repeated header became
+    'AAA.1', a pandas index was studied as 'Unnamed: 0', and a wide file with columns named
+    ticker,close was read as long (its error listing prices as tickers)."""
+    prices = wide(tmp_path, header, rows)
+    events = write_events(tmp_path / "e.csv", [("e1", "2024-01-03")])
+    code, _, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT",
+                       "--no-figures", "--out", tmp_path / "out")
+    assert code == 2 and message in err and str(prices) in err and "Traceback" not in err, err
+
+
+def test_a_weekend_row_under_an_exchange_calendar_is_an_error(capsys, tmp_path):
+    """Failure 7: a Saturday price row was used as a session under --calendar AAA:XNYS."""
+    from eventstudy import exchange_sessions
+
+    sessions = exchange_sessions("XNYS").in_range(pd.Timestamp("2023-01-03"), pd.Timestamp("2024-08-30"))
+    prices = tmp_path / "p.csv"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"date": sessions.strftime("%Y-%m-%d"),
+                          "MKT": 100 * np.cumprod(1 + rng.normal(0, 0.01, len(sessions))),
+                          "AAA": 100 * np.cumprod(1 + rng.normal(0, 0.01, len(sessions)))})
+    saturday = pd.DataFrame({"date": ["2023-06-03"], "MKT": [frame["MKT"].iloc[100]], "AAA": [frame["AAA"].iloc[100]]})
+    pd.concat([frame, saturday]).sort_values("date").to_csv(prices, index=False)
+    events = write_events(tmp_path / "e.csv", [("e1", f"{sessions[300]:%Y-%m-%d}")])
+    code, _, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT",
+                       "--calendar", "AAA:XNYS,MKT:XNYS", "--no-figures", "--out", tmp_path / "out")
+    assert code == 2 and "price row(s) on days its calendar XNYS does not trade (2023-06-03)" in err, err

@@ -1,11 +1,15 @@
 """Prices from a user's CSV: wide (``date,SPY,^N225,...``) or long (``date,ticker,close[,adj_close]``).
 
-Wide files may leave a cell empty where a market was closed; that date is then simply not a
-session of that ticker (nothing is filled). Dates must be plain dates (``YYYY-MM-DD``).
+Wide files may leave a cell empty where a market was closed or a price is missing (nothing is
+filled; see :func:`eventstudy.assets.data_calendars` for what that means for day 0). Dates must be
+plain dates (``YYYY-MM-DD``). Nothing is dropped or renamed silently: a header without a name
+(a pandas index written with the file), a header repeated, a column without any price, or a
+long-looking header whose ``ticker`` column holds numbers are errors naming the column.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +39,23 @@ class CSVSource:
             raw = pd.read_csv(self.path, dtype={"ticker": str}, keep_default_na=False, na_values=[""])
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raise PriceSourceError(f"{label}: not a readable CSV ({exc})") from exc
-        raw.columns = [str(c).strip() for c in raw.columns]
+        header = self._header()
+        if len(header) != raw.shape[1] or not isinstance(raw.index, pd.RangeIndex):  # pandas made an index of them
+            raise PriceSourceError(f"{label}: the header has {len(header)} column(s) but the rows have more fields; "
+                                   "give every column a name (or remove trailing commas)")
+        for i, name in enumerate(header):
+            if not name:
+                raise PriceSourceError(
+                    f"{label}: column {i + 1} of the header has no name" + (
+                        " (a pandas index written with the file? write it with to_csv(index=False))" if i == 0 else "")
+                    + "; name every column: date, then one ticker per column (wide) or ticker,close (long)")
+        seen = {}
+        for i, name in enumerate(header):
+            if name.lower() in seen:
+                raise PriceSourceError(f"{label}: column {name!r} appears twice in the header (columns "
+                                       f"{seen[name.lower()] + 1} and {i + 1}); each ticker needs one column")
+            seen[name.lower()] = i
+        raw.columns = header
         lower = {c.lower(): c for c in raw.columns}
         if "date" not in lower:
             raise PriceSourceError(f"{label}: no 'date' column (header: {list(raw.columns)}); "
@@ -51,6 +71,12 @@ class CSVSource:
             if "close" not in lower and "adj_close" not in lower:
                 raise PriceSourceError(f"{label}: a long price file needs a 'close' (or 'adj_close') column beside "
                                        f"'date' and 'ticker'; the header has {list(raw.columns)}")
+            numeric = pd.to_numeric(raw[lower["ticker"]], errors="coerce")
+            if len(raw) and numeric.notna().all():
+                raise PriceSourceError(
+                    f"{label}: the header (date, ticker, close) reads as a long file, but its 'ticker' column holds "
+                    f"numbers ({raw[lower['ticker']].iloc[0]!r}, ...), not symbols; in a wide file rename the "
+                    "columns 'ticker'/'close' after their instruments")
             long = raw.rename(columns={lower["ticker"]: "ticker"})
             close = lower.get("close", lower.get("adj_close"))
             long["close"] = raw[close] if "close" in lower else np.nan  # no raw close given: levels unknown
@@ -65,6 +91,10 @@ class CSVSource:
                 i = int(dup.to_numpy().argmax())
                 raise PriceSourceError(f"{label}, line {i + 2}: date {raw['date'].iloc[i]:%Y-%m-%d} appears twice; "
                                        "a wide file has one row per date")
+            empty = [c for c in value_cols if raw[c].isna().all()]
+            if empty:
+                raise PriceSourceError(f"{label}: column(s) {empty} hold no price in any row; fill them or remove "
+                                       "them (an empty cell means only that one date has no price)")
             long = raw.melt(id_vars="date", var_name="ticker", value_name="close")
             long = long[long["close"].notna()]  # an empty cell = no session for that ticker
             long["adj_close"] = long["close"]
@@ -74,6 +104,11 @@ class CSVSource:
             raise PriceSourceError(f"{label}: {r['ticker']} on {r['date']:%Y-%m-%d} has close {r['adj_close']!r}, "
                                    "not a number; leave the cell empty if the market was closed")
         return check_daily_frame(long, label)
+
+    def _header(self) -> list[str]:
+        """The header's names as written (pandas would rename a repeat 'AAA' to 'AAA.1')."""
+        with open(self.path, newline="", encoding="utf-8-sig") as fh:
+            return [c.strip() for c in next(csv.reader(fh), [])]
 
     @property
     def tickers(self) -> list[str]:
