@@ -265,6 +265,10 @@ def cmd_run(args) -> int:
     return 0
 
 
+SCHEDULER_TIMEOUT_S = 10
+"""Seconds to wait for a Dask scheduler named by --scheduler before giving up with an error."""
+
+
 def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inputs: dict, step):
     """Fit ``spec`` and write every file of the run under ``out`` (a staging folder)."""
     from .examples import us_china
@@ -273,7 +277,13 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
 
     client = None
     if args.backend == "dask" and args.scheduler:  # one connection for the fit and the placebo test
-        client = require("distributed", extra="dask", feature="--backend dask").Client(args.scheduler)
+        distributed = require("distributed", extra="dask", feature="--backend dask")
+        try:
+            client = distributed.Client(args.scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise EventStudyError(f"--scheduler {args.scheduler}: no Dask scheduler answered within "
+                                  f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}: {exc}); start one "
+                                  "(dask scheduler) or check the address, e.g. tcp://host:8786") from exc
     try:
         step(f"{__version__}: {title}")
         step("aligning events, estimating models and running the test battery ...")

@@ -85,6 +85,9 @@ def load_events(
             raise EventCatalogError(f"{label}: no such file; pass --events with the path of your events CSV")
         try:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        except pd.errors.EmptyDataError:
+            raise EventCatalogError(f"{label}: the file is empty; its first line must be the header, e.g. "
+                                    "event_id,date (or event_id,timestamp), then one event per line") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise EventCatalogError(f"{label}: not a readable CSV ({exc}); save it as UTF-8 comma-separated") from exc
     else:
@@ -115,6 +118,15 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
         )
     if "asset" in raw.columns and "assets" in raw.columns:
         bad(None, None, "has both 'asset' and 'assets' columns; keep one (asset: one row per event and asset)")
+    if raw.empty:
+        raise EventCatalogError(f"{label}: the header {list(raw.columns)} is there but no event follows; add one "
+                                "event per line")
+    if "assets" in raw.columns:
+        for i, cell in enumerate(raw["assets"]):
+            listed = [a.strip() for a in str(cell).split(";") if a.strip()]
+            twice = sorted({a for a in listed if listed.count(a) > 1})
+            if twice:
+                bad(i, "assets", f"lists {', '.join(map(repr, twice))} more than once; name each asset once")
 
     n = len(raw)
     utc = [pd.NaT] * n
@@ -136,7 +148,7 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
             if _ISO_DATE.match(ts_text):
                 parsed = _parse_date(ts_text)
                 if parsed is None:
-                    bad(i, "timestamp", f"{ts_text!r} is not a valid date")
+                    bad(i, "timestamp", _date_problem(ts_text))
                     continue
                 if prec and prec != "date-only":
                     bad(i, "time_precision", f"is {prec!r} but the timestamp {ts_text!r} has no time of day; "
@@ -146,13 +158,17 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
                 continue
             try:
                 ts = pd.Timestamp(ts_text)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):
                 bad(i, "timestamp", f"{ts_text!r} is not an ISO 8601 timestamp; write e.g. 2025-05-06T20:00:00-04:00")
                 continue
             if ts.tzinfo is None or not _ISO_OFFSET.search(ts_text):
                 bad(i, "timestamp", f"{ts_text!r} has no UTC offset (a naive time would be read as UTC); "
                     f"write the local time with its offset, e.g. {ts.strftime('%Y-%m-%dT%H:%M:%S')}-04:00 for "
                     "US Eastern summer time, or give only the date and set time_precision to date-only")
+                continue
+            if not YEARS[0] <= ts.year <= YEARS[1]:
+                bad(i, "timestamp", f"{ts_text!r}: the year {ts.year} is outside {YEARS[0]}-{YEARS[1]}, the dates "
+                    "prices and calendars are handled for; check the year")
                 continue
             prec = prec or "exact"
             if prec == "date-only" and (ts.hour, ts.minute, ts.second, ts.microsecond) != (0, 0, 0, 0):
@@ -166,7 +182,7 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
         elif date_text:
             parsed = _parse_date(date_text)
             if parsed is None:
-                bad(i, "date", f"{date_text!r} is not a date; write YYYY-MM-DD")
+                bad(i, "date", _date_problem(date_text))
                 continue
             dates[i], utc[i], offsets[i], precision[i] = parsed, parsed.tz_localize("UTC"), "", "date-only"
         else:
@@ -216,9 +232,23 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
 
 def _parse_date(text: str) -> pd.Timestamp | None:
     try:
-        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
-    except (ValueError, TypeError):
+        date = pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except (ValueError, TypeError, OverflowError):
         return None
+    return date if YEARS[0] <= date.year <= YEARS[1] else None
+
+
+def _date_problem(text: str) -> str:
+    year = text[:4]
+    if _ISO_DATE.match(text) and year.isdigit() and not YEARS[0] <= int(year) <= YEARS[1]:
+        return (f"{text!r}: the year {int(year)} is outside {YEARS[0]}-{YEARS[1]}, the dates prices and calendars are "
+                "handled for; check the year")
+    return f"{text!r} is not a date; write YYYY-MM-DD"
+
+
+YEARS = (1678, 2261)
+"""Years an event may fall in: those of nanosecond timestamps (1677-09-21 to 2262-04-11), which
+prices, sessions and every output use."""
 
 
 def expand_assets(events: pd.DataFrame, default_assets: Iterable[str]) -> pd.DataFrame:

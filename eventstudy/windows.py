@@ -17,6 +17,10 @@ from operator import itemgetter
 
 from .errors import SpecificationError
 
+MAX_OFFSET = 10_000
+"""Largest offset from day 0 a window may reach, either way (a panel of N members holds N x
+the window's length cells: 0:100000 would ask for gigabytes)."""
+
 
 class Window(tuple):
     """Offsets ``(start, end)`` relative to day 0, inclusive at both ends (a 2-tuple of ints).
@@ -29,7 +33,7 @@ class Window(tuple):
     Raises
     ------
     SpecificationError
-        If ``start > end`` or an offset is not an integer.
+        If ``start > end``, an offset is not an integer or lies beyond :data:`MAX_OFFSET`.
     """
 
     __slots__ = ()
@@ -42,6 +46,10 @@ class Window(tuple):
                                      "sessions, e.g. (-1, 1)") from None
         if lo > hi:
             raise SpecificationError(f"{argument}=({lo}, {hi}) starts after it ends; write ({hi}, {lo})")
+        if max(abs(lo), abs(hi)) > MAX_OFFSET:
+            raise SpecificationError(f"{argument}=({lo}, {hi}): offsets beyond +-{MAX_OFFSET:,} sessions (some 40 "
+                                     "years) are not supported; an event window spans days, an estimation window "
+                                     "a year or so")
         return tuple.__new__(cls, (lo, hi))
 
     def __getnewargs__(self) -> tuple[int, int]:  # pickling (Dask ships plans holding windows)
@@ -123,12 +131,21 @@ def parse_windows(values, *, argument: str = "windows") -> tuple[Window, ...]:
     Returns
     -------
     tuple of Window
-        In the order given, duplicates removed.
+        In the order given.
+
+    Raises
+    ------
+    SpecificationError
+        No window, or one given twice (``-1:1`` and ``(-1, 1)`` are the same window).
     """
     if isinstance(values, (str, Window)) or (isinstance(values, tuple) and len(values) == 2
                                              and all(isinstance(v, Integral) for v in values)):
         values = [values]
-    out = tuple(dict.fromkeys(Window.parse(v, argument=argument) for v in values))
+    parsed = [Window.parse(v, argument=argument) for v in values]
+    twice = [w.label for i, w in enumerate(parsed) if w in parsed[:i]]
+    if twice:
+        raise SpecificationError(f"{argument}: window {twice[0]} is given more than once; give each window once")
+    out = tuple(parsed)
     if not out:
         raise SpecificationError(f"{argument}: no window given; pass at least one, e.g. [(-1, 1)]")
     return out

@@ -33,7 +33,10 @@ def write_events(path, rows):
 
 
 def run(capsys, *argv):
-    code = main([str(a) for a in argv])
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse's own errors (exit status 2)
+        code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -344,3 +347,47 @@ def test_a_weekend_row_under_an_exchange_calendar_is_an_error(capsys, tmp_path):
     code, _, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT",
                        "--calendar", "AAA:XNYS,MKT:XNYS", "--no-figures", "--out", tmp_path / "out")
     assert code == 2 and "price row(s) on days its calendar XNYS does not trade (2023-06-03)" in err, err
+
+
+@pytest.mark.parametrize("content,message", [
+    ("", "the file is empty; its first line must be the header"),
+    ("event_id,date\n", "is there but no event follows"),
+    ("event_id,date\ne1,0001-03-01\n", "the year 1 is outside 1678-2261"),
+    ("event_id,date\ne1,1066-10-14\n", "the year 1066 is outside 1678-2261"),
+    ("event_id,date\ne1,2999-03-01\n", "the year 2999 is outside 1678-2261"),
+    ("event_id,timestamp\ne1,9999-03-01T10:00:00-05:00\n", "the year 9999 is outside 1678-2261"),
+    ("event_id,date,assets\ne1,2024-01-03,AAA;AAA\n", "lists 'AAA' more than once"),
+])
+@pytest.mark.parametrize("command", ["run", "align"])
+def test_a_bad_event_file_is_an_error_not_a_traceback(capsys, tmp_path, content, message, command):
+    """Failure 8: an empty events file, a header-only one, years 0001/1066/2999/9999 (in run and in
+    align) and an assets cell 'AAA;AAA' ended in tracebacks."""
+    (tmp_path / "e.csv").write_text(content)
+    argv = (["run", "--prices", write_prices(tmp_path / "p.csv"), "--market", "MKT", "--no-figures",
+             "--out", tmp_path / "out"] if command == "run" else ["align", "--assets", "SPY"])
+    code, _, err = run(capsys, *argv, "--events", tmp_path / "e.csv")
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("options,message", [
+    (["--window", "0:100000"], "offsets beyond +-10,000 sessions"),
+    (["--estimation", "-99999:-11"], "offsets beyond +-10,000 sessions"),
+    (["--window", "-1:1", "--window", "-1,1"], "window -1:1 is given more than once"),
+    (["--seed", "-1"], "seed=-1: pass a non-negative whole number"),
+])
+def test_bad_options_are_errors_not_tracebacks(capsys, tmp_path, options, message):
+    """Failure 8: --window 0:100000 asked for 112 GiB (MemoryError) and a repeated --window was
+    silently merged; each is now an error naming the option."""
+    code, _, err = run(capsys, *small_study(tmp_path), *options, "--out", tmp_path / "out")
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_an_unreachable_scheduler_is_an_error_soon(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    import eventstudy.cli
+
+    monkeypatch.setattr(eventstudy.cli, "SCHEDULER_TIMEOUT_S", 1)
+    code, _, err = run(capsys, *small_study(tmp_path), "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9",
+                       "--out", tmp_path / "out")
+    assert code == 2 and "no Dask scheduler answered within 1 s" in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()
