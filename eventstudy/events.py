@@ -175,6 +175,10 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
                 bad(i, "timestamp", f"{ts_text!r} has a time of day but time_precision is date-only; "
                     "write midnight local time (T00:00:00 with the offset) or set time_precision to approximate")
                 continue
+            if date_text and _parse_date(date_text) != pd.Timestamp(ts.date()):
+                bad(i, "date", f"{date_text!r} is not the date of the timestamp {ts_text!r} ({ts.date()} in its own "
+                    "offset); correct one of them or leave the date empty")
+                continue
             dates[i] = pd.Timestamp(ts.date())
             utc[i] = ts.tz_convert("UTC")
             offsets[i] = ts.strftime("%z")[:3] + ":" + ts.strftime("%z")[3:]

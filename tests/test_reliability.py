@@ -391,3 +391,24 @@ def test_an_unreachable_scheduler_is_an_error_soon(capsys, tmp_path, monkeypatch
                        "--out", tmp_path / "out")
     assert code == 2 and "no Dask scheduler answered within 1 s" in err and "Traceback" not in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_timestamp_and_a_date_that_disagree_are_an_error(capsys, tmp_path):
+    """Failure 9: a timestamp silently overrode a conflicting date in the same row."""
+    (tmp_path / "e.csv").write_text("event_id,timestamp,date\nok,2024-03-01T21:00:00-05:00,2024-03-01\n"
+                                    "bad,2024-03-01T21:00:00-05:00,2024-03-02\n")
+    code, _, err = run(capsys, "align", "--assets", "SPY", "--events", tmp_path / "e.csv")
+    assert code == 2 and "line 3, column date: '2024-03-02' is not the date of the timestamp" in err, err
+
+
+def test_collinear_factors_exclude_the_member_with_the_reason(capsys, tmp_path):
+    """Failure 9: collinear factors stopped the whole fit, naming 'member(s) [0]'; now the member is
+    excluded with a reason that names the factors, and the others are fitted."""
+    rng = np.random.default_rng(2)
+    f1 = 100 * np.cumprod(1 + rng.normal(0, 0.01, 400))
+    prices = write_prices(tmp_path / "p.csv", F1=f1, F2=f1 * 2.0, BBB=100 * np.cumprod(1 + rng.normal(0, 0.01, 400)))
+    events = write_events(tmp_path / "e.csv", [("e1", f"{DATES[300]:%Y-%m-%d}")])
+    code, _, err = run(capsys, "run", "--prices", prices, "--events", events, "--model", "factor", "--factors",
+                       "F1,F2", "--assets", "AAA,BBB", "--window", "0:0", "--out", tmp_path / "out", "--no-figures")
+    assert code != 0 and "Traceback" not in err
+    assert "no (event, asset) pair could be estimated: 2 x model not identified: its regressors (F1, F2" in err, err

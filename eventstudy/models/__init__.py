@@ -90,6 +90,9 @@ class Fit:
     mkt_mean: np.ndarray  # mean market return over the estimation rows (NaN without a market)
     mkt_ssd: np.ndarray  # sum of squared deviations of the market over the estimation rows
     xtx_inv: np.ndarray = field(repr=False)  # (N, p, p)
+    unidentified: np.ndarray | None = field(default=None, repr=False)
+    """(N,) members whose regressors are constant or collinear (``fit(strict=False)``): NaN
+    parameters and variance; None when every member is identified."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ class NormalReturnModel:
 
     def fit(
         self, ret: np.ndarray, reg: np.ndarray, est_cols, *, min_obs: int,
-        exclude: np.ndarray | None = None,
+        exclude: np.ndarray | None = None, strict: bool = True,
     ) -> Fit:
         """Fit every member on its estimation rows ``est_cols``.
 
@@ -230,6 +233,10 @@ class NormalReturnModel:
         exclude
             (N, M) rows to leave out (days inside other events' windows,
             :func:`eventstudy.eventtime.window_day_mask`).
+        strict
+            True: a member whose parameters are not identified is an error. False: its parameters
+            and variance are NaN and :attr:`Fit.unidentified` marks it (the pipeline excludes it
+            with the reason).
 
         Returns
         -------
@@ -238,7 +245,8 @@ class NormalReturnModel:
         Raises
         ------
         EstimationWindowError
-            A member with fewer than ``min_obs`` rows, or whose parameters are not identified.
+            A member with fewer than ``min_obs`` rows, or (``strict``) whose parameters are not
+            identified.
         """
         y, xs, use = self.observed(ret, reg, est_cols)
         if exclude is not None:
@@ -251,6 +259,7 @@ class NormalReturnModel:
             raise EstimationWindowError(
                 f"{short.size} member(s) have fewer than {need} estimation observations: {listed}; lengthen the "
                 "estimation window, lower min_estimation, or drop those (event, asset) pairs")
+        unidentified = None
         yz = np.where(use, y, 0.0)
         xz = [np.where(use, x, 0.0) for x in xs]
         del y, xs
@@ -265,10 +274,14 @@ class NormalReturnModel:
         if p:
             eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
             bad = np.flatnonzero(~identified(eig[:, 0], eig[:, -1]))
-            if bad.size:
+            if bad.size and strict:
                 raise EstimationWindowError(
                     f"member(s) {bad[:5].tolist()}: the regressors are constant or collinear over the estimation "
                     "window, so the model is not identified; use model='constant-mean' or a longer window")
+            if bad.size:
+                unidentified = np.zeros(len(xtx), dtype=bool)
+                unidentified[bad] = True
+                xtx[bad] = np.eye(p)  # any invertible matrix: their results are set to NaN below
             xtx_inv = np.linalg.inv(xtx)
             params = (xtx_inv @ xty[:, :, None])[:, :, 0]
             resid = yz  # in place: the zeros outside `use` stay zero (x is zero there too)
@@ -291,7 +304,11 @@ class NormalReturnModel:
             del mk
         else:
             mkt_mean = mkt_ssd = np.full(len(s2), np.nan)
-        return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv)
+        if unidentified is not None:
+            params[unidentified] = np.nan
+            s2[unidentified] = np.nan
+            xtx_inv[unidentified] = np.nan
+        return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv, unidentified)
 
     def predict(self, fit: Fit, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
         """Normal returns (N, T) of every panel row from the fitted parameters.

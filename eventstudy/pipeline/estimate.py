@@ -89,7 +89,7 @@ def estimate(plan: Plan, members: pd.DataFrame, panel: EventTimePanel,
     if short.any():
         members, panel, mask = _subset(members, panel, mask, keep)
         reg = model.regressors(panel)
-    fit = model.fit(panel.ret, reg, est_cols, min_obs=plan.min_obs, exclude=mask)
+    fit = model.fit(panel.ret, reg, est_cols, min_obs=plan.min_obs, exclude=mask, strict=False)
     degenerate, why = degenerate_fits(model, panel, reg, est_cols, mask, fit)
     if degenerate.any():  # drop them and fit the others again (each member's fit is its own)
         kept = np.flatnonzero(keep)
@@ -113,7 +113,8 @@ proportional price series), or does not move at all, and its residuals are round
 
 def degenerate_fits(model, panel: EventTimePanel, reg: np.ndarray, est_cols: slice, mask: np.ndarray | None,
                     fit: Fit) -> tuple[np.ndarray, list[str]]:
-    """Which members' fits are degenerate (:data:`DEGENERATE_RATIO`), and the reason for each.
+    """Which members' fits are degenerate (:data:`DEGENERATE_RATIO`) or not identified
+    (:attr:`~eventstudy.models.Fit.unidentified`), and the reason for each.
 
     A t statistic divides by the residual SD; at rounding level (1e-17 for an asset identical to
     its benchmark) it is noise, not evidence, and it would enter every pooled statistic.
@@ -132,7 +133,13 @@ def degenerate_fits(model, panel: EventTimePanel, reg: np.ndarray, est_cols: sli
         sd = np.sqrt(np.nanmean((y - np.nanmean(y, axis=1, keepdims=True)) ** 2, axis=1))
     sigma = np.sqrt(fit.s2)
     bad = np.isfinite(sigma) & (sigma <= DEGENERATE_RATIO * np.nan_to_num(sd))
+    if fit.unidentified is not None:
+        bad |= fit.unidentified
+    regressors = ", ".join(getattr(model, "factors", ())) or "the benchmark"
     reasons = ["" if not b else
+               (f"model not identified: its regressors ({regressors}, with the intercept) are constant or "
+                "collinear over the estimation rows; drop a factor, use model='constant-mean' or a longer window")
+               if fit.unidentified is not None and fit.unidentified[i] else
                ("degenerate fit: the asset's estimation returns do not vary (a constant price), so no "
                 "abnormal return can be scaled" if not sd[i] > 0 else
                 f"degenerate fit: residual SD {sigma[i]:.1e} is rounding noise ({sigma[i] / sd[i]:.0e} of the "
