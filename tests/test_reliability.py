@@ -412,3 +412,29 @@ def test_collinear_factors_exclude_the_member_with_the_reason(capsys, tmp_path):
                        "F1,F2", "--assets", "AAA,BBB", "--window", "0:0", "--out", tmp_path / "out", "--no-figures")
     assert code != 0 and "Traceback" not in err
     assert "no (event, asset) pair could be estimated: 2 x model not identified: its regressors (F1, F2" in err, err
+
+
+def test_an_undefined_statistic_says_why(capsys, tmp_path):
+    """Failure 10: with one member, or members whose CARs are identical, the cross-sectional tests
+    were NaN without a reason; the note now gives it."""
+    rng = np.random.default_rng(4)
+    twin = 100 * np.cumprod(1 + rng.normal(0, 0.01, 400))
+    prices = write_prices(tmp_path / "p.csv", T1=twin, T2=twin.copy())
+    events = write_events(tmp_path / "e.csv", [("e1", f"{DATES[300]:%Y-%m-%d}")])
+    code, _, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT", "--window", "0:0",
+                       "--assets", "T1,T2", "--placebo", "0", "--n-boot", "50", "--no-figures",
+                       "--out", tmp_path / "twins")
+    assert code == 0, err
+    tests = pd.read_csv(tmp_path / "twins" / "tests.csv")
+    row = tests[(tests["group"] == "all") & (tests["test"] == "t_cs") & tests["tau"].isna()].iloc[0]
+    assert np.isnan(row["statistic"]) and row["note"].endswith(
+        "undefined: the members' (standardized) abnormal returns are identical, so their cross-sectional SD is 0")
+    code, _, err = run(capsys, "run", "--prices", prices, "--events", events, "--market", "MKT", "--window", "0:0",
+                       "--assets", "AAA", "--placebo", "0", "--n-boot", "50", "--no-figures", "--out", tmp_path / "one")
+    assert code == 0, err
+    tests = pd.read_csv(tmp_path / "one" / "tests.csv")
+    undefined = tests[tests["statistic"].isna()]
+    assert set(undefined["test"]) == {"t_cs", "bmp", "kp_bmp", "grank"}
+    assert undefined["note"].str.contains("undefined: ").all()
+    assert undefined.loc[undefined["test"] == "bmp", "note"].str.endswith(
+        "a cross-sectional SD needs at least 2 members (n=1)").all()

@@ -101,9 +101,40 @@ def run_tests(
     return out
 
 
+CROSS_SECTIONAL_SD = frozenset({"t_cs", "bmp", "kp_bmp"})
+"""Tests whose variance is the cross-sectional SD of the members' (standardized) abnormal returns."""
+
+
+def undefined_reason(test: str, n: int) -> str:
+    """Why ``test`` has no statistic on a sample of ``n`` members (the note of a NaN row).
+
+    Parameters
+    ----------
+    test : str
+        Test id.
+    n : int
+        Members with a value.
+
+    Returns
+    -------
+    str
+    """
+    if test == "grank":
+        return ("undefined: GRANK rescales each standardized CAR by their cross-sectional SD, which needs at "
+                "least 2 members whose standardized CARs differ (and a return on this day)")
+    if n == 0:
+        return "undefined: no member has an abnormal return on this day or in this window"
+    if test in CROSS_SECTIONAL_SD and n < 2:
+        return f"undefined: a cross-sectional SD needs at least 2 members (n={n})"
+    if test in CROSS_SECTIONAL_SD:
+        return "undefined: the members' (standardized) abnormal returns are identical, so their cross-sectional SD is 0"
+    return f"undefined: the test's variance is 0 for this sample (n={n})"
+
+
 def results_frame(results: Sequence[TestResult]) -> pd.DataFrame:
     """TestResults as a DataFrame with columns test, tau (Int64, <NA> for the window row),
-    statistic, pvalue, n, distribution, df, note."""
+    statistic, pvalue, n, distribution, df, note. A row without a statistic says why in its note
+    (:func:`undefined_reason`)."""
     df = pd.DataFrame(
         {
             "test": [r.test for r in results],
@@ -113,7 +144,8 @@ def results_frame(results: Sequence[TestResult]) -> pd.DataFrame:
             "n": [r.n for r in results],
             "distribution": [r.distribution for r in results],
             "df": [float("nan") if r.df is None else r.df for r in results],
-            "note": [r.note for r in results],
+            "note": [r.note if np.isfinite(r.statistic) else
+                     "; ".join(x for x in (r.note, undefined_reason(r.test, r.n)) if x) for r in results],
         },
         columns=COLUMNS,
     )
