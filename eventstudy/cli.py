@@ -287,8 +287,8 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
     try:
         step(f"{__version__}: {title}")
         step("aligning events, estimating models and running the test battery ...")
-        kw = {} if args.backend == "memory" else dict(memory=args.memory, partition=args.partition, progress=True,
-                                                      client=client)
+        kw = dict(progress=True) if args.backend == "memory" else dict(memory=args.memory, partition=args.partition,
+                                                                       progress=True, client=client)
         res = spec.fit(backend=args.backend, **kw)
         step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
         files = res.write(out, inputs=inputs)

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from .errors import EventCatalogError
@@ -133,20 +134,24 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
     offsets = [""] * n
     dates = [pd.NaT] * n
     precision = [""] * n
+    # plain lists, and every YYYY-MM-DD text parsed in one call: a 100,000-event catalog in seconds
+    def column(name: str) -> list[str]:
+        return raw[name].str.strip().tolist() if name in raw.columns else [""] * n
+
+    ids, ts_texts, date_texts, precs = column("event_id"), column("timestamp"), column("date"), column("time_precision")
+    plain_dates = _parse_dates([t if t else d for t, d in zip(ts_texts, date_texts)] +
+                               [d if t else "" for t, d in zip(ts_texts, date_texts)])
+    timed = _parse_timestamps(ts_texts)
     for i in range(n):
-        row = raw.iloc[i]
-        eid = row["event_id"].strip()
-        if not eid:
+        if not ids[i]:
             bad(i, "event_id", "is empty; give every event a unique id")
-        ts_text = row["timestamp"].strip() if has_ts else ""
-        date_text = row["date"].strip() if has_date else ""
-        prec = row["time_precision"].strip() if "time_precision" in raw.columns else ""
+        ts_text, date_text, prec = ts_texts[i], date_texts[i], precs[i]
         if prec and prec not in PRECISIONS:
             bad(i, "time_precision", f"{prec!r} is not one of {list(PRECISIONS)}")
             continue
         if ts_text:
             if _ISO_DATE.match(ts_text):
-                parsed = _parse_date(ts_text)
+                parsed = plain_dates[i]
                 if parsed is None:
                     bad(i, "timestamp", _date_problem(ts_text))
                     continue
@@ -156,35 +161,24 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
                     continue
                 dates[i], utc[i], offsets[i], precision[i] = parsed, parsed.tz_localize("UTC"), "", "date-only"
                 continue
-            try:
-                ts = pd.Timestamp(ts_text)
-            except (ValueError, TypeError, OverflowError):
-                bad(i, "timestamp", f"{ts_text!r} is not an ISO 8601 timestamp; write e.g. 2025-05-06T20:00:00-04:00")
+            got = timed[i] if timed[i] is not None else _parse_timestamp(ts_text)
+            if isinstance(got, str):
+                bad(i, "timestamp", got)
                 continue
-            if ts.tzinfo is None or not _ISO_OFFSET.search(ts_text):
-                bad(i, "timestamp", f"{ts_text!r} has no UTC offset (a naive time would be read as UTC); "
-                    f"write the local time with its offset, e.g. {ts.strftime('%Y-%m-%dT%H:%M:%S')}-04:00 for "
-                    "US Eastern summer time, or give only the date and set time_precision to date-only")
-                continue
-            if not YEARS[0] <= ts.year <= YEARS[1]:
-                bad(i, "timestamp", f"{ts_text!r}: the year {ts.year} is outside {YEARS[0]}-{YEARS[1]}, the dates "
-                    "prices and calendars are handled for; check the year")
-                continue
+            instant, local, offset = got
             prec = prec or "exact"
-            if prec == "date-only" and (ts.hour, ts.minute, ts.second, ts.microsecond) != (0, 0, 0, 0):
+            day = local.normalize()
+            if prec == "date-only" and local != day:
                 bad(i, "timestamp", f"{ts_text!r} has a time of day but time_precision is date-only; "
                     "write midnight local time (T00:00:00 with the offset) or set time_precision to approximate")
                 continue
-            if date_text and _parse_date(date_text) != pd.Timestamp(ts.date()):
-                bad(i, "date", f"{date_text!r} is not the date of the timestamp {ts_text!r} ({ts.date()} in its own "
-                    "offset); correct one of them or leave the date empty")
+            if date_text and plain_dates[n + i] != day:
+                bad(i, "date", f"{date_text!r} is not the date of the timestamp {ts_text!r} ({day:%Y-%m-%d} in its "
+                    "own offset); correct one of them or leave the date empty")
                 continue
-            dates[i] = pd.Timestamp(ts.date())
-            utc[i] = ts.tz_convert("UTC")
-            offsets[i] = ts.strftime("%z")[:3] + ":" + ts.strftime("%z")[3:]
-            precision[i] = prec
+            dates[i], utc[i], offsets[i], precision[i] = day, instant, offset, prec
         elif date_text:
-            parsed = _parse_date(date_text)
+            parsed = plain_dates[i]
             if parsed is None:
                 bad(i, "date", _date_problem(date_text))
                 continue
@@ -234,12 +228,53 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
     return out
 
 
-def _parse_date(text: str) -> pd.Timestamp | None:
+def _parse_timestamp(text: str) -> tuple[pd.Timestamp, pd.Timestamp, str] | str:
+    """``(instant in UTC, local wall time as written (naive), offset '+HH:MM')`` of an ISO 8601
+    timestamp with its UTC offset, or the problem with it."""
     try:
-        date = pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+        ts = pd.Timestamp(text)
     except (ValueError, TypeError, OverflowError):
-        return None
-    return date if YEARS[0] <= date.year <= YEARS[1] else None
+        return f"{text!r} is not an ISO 8601 timestamp; write e.g. 2025-05-06T20:00:00-04:00"
+    if ts.tzinfo is None or not _ISO_OFFSET.search(text):
+        return (f"{text!r} has no UTC offset (a naive time would be read as UTC); write the local time with its "
+                f"offset, e.g. {ts.strftime('%Y-%m-%dT%H:%M:%S')}-04:00 for US Eastern summer time, or give only the "
+                "date and set time_precision to date-only")
+    if not YEARS[0] <= ts.year <= YEARS[1]:
+        return (f"{text!r}: the year {ts.year} is outside {YEARS[0]}-{YEARS[1]}, the dates prices and calendars are "
+                "handled for; check the year")
+    z = ts.strftime("%z")
+    return ts.tz_convert("UTC"), ts.tz_localize(None), z[:3] + ":" + z[3:]
+
+
+def _parse_timestamps(texts: list[str]) -> list[tuple[pd.Timestamp, pd.Timestamp, str] | None]:
+    """:func:`_parse_timestamp` of every timestamp with its offset, in one vectorised call; None
+    where that call cannot vouch for the result (those rows take the one-by-one path, which also
+    words the problem)."""
+    out: list = [None] * len(texts)
+    rows = [i for i, t in enumerate(texts) if t and not _ISO_DATE.match(t) and _ISO_OFFSET.search(t)]
+    if not rows:
+        return out
+    text = pd.Series([texts[i] for i in rows], dtype=object)
+    instant = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    parts = text.str.extract(r"(?:(Z)|([+-])(\d{2}):?(\d{2}))$")
+    minutes = np.where(parts[0].notna(), 0,
+                       np.where(parts[1] == "-", -1, 1) * (parts[2].fillna("0").astype(int) * 60
+                                                           + parts[3].fillna("0").astype(int)))
+    local = instant.dt.tz_localize(None) + pd.to_timedelta(minutes, unit="min")
+    sign = np.where(minutes < 0, "-", "+")
+    labels = [f"{s}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for s, m in zip(sign, minutes.tolist())]
+    for i, t, z, label in zip(rows, instant.tolist(), local.tolist(), labels):
+        if not pd.isna(t) and YEARS[0] <= z.year <= YEARS[1]:
+            out[i] = (t, z, label)
+    return out
+
+
+def _parse_dates(texts: list[str]) -> list[pd.Timestamp | None]:
+    """Each ``YYYY-MM-DD`` text as a date (None when it is not one or its year is outside :data:`YEARS`)."""
+    ok = [bool(_ISO_DATE.match(t)) and YEARS[0] <= int(t[:4]) <= YEARS[1] for t in texts]
+    parsed = pd.to_datetime(pd.Series([t if k else None for t, k in zip(texts, ok)], dtype=object),
+                            format="%Y-%m-%d", errors="coerce")
+    return [None if pd.isna(d) else d for d in parsed.tolist()]
 
 
 def _date_problem(text: str) -> str:

@@ -438,3 +438,40 @@ def test_an_undefined_statistic_says_why(capsys, tmp_path):
     assert undefined["note"].str.contains("undefined: ").all()
     assert undefined.loc[undefined["test"] == "bmp", "note"].str.endswith(
         "a cross-sectional SD needs at least 2 members (n=1)").all()
+
+
+def test_timestamps_parsed_in_bulk_match_their_offsets_by_hand():
+    """Failure 11: validation is vectorised (100,000 events took 47 s); each instant, offset and
+    local date is checked against values worked by hand, including offsets written without a colon,
+    'Z', fractional seconds and a space for the 'T'."""
+    from eventstudy import load_events
+
+    frame = pd.DataFrame({"event_id": list("abcde"), "timestamp": [
+        "2025-05-06T20:00:00-04:00", "2025-05-06T08:15:30.5+0530", "2025-05-06T23:59:59Z",
+        "2025-05-06 20:00-04:00", "2025-11-02T01:30:00-05:00"]})
+    ev = load_events(frame=frame)
+    assert list(ev["event_time_utc"]) == [pd.Timestamp(t, tz="UTC") for t in (
+        "2025-05-07 00:00:00", "2025-05-06 02:45:30.5", "2025-05-06 23:59:59", "2025-05-07 00:00:00",
+        "2025-11-02 06:30:00")]
+    assert list(ev["utc_offset"]) == ["-04:00", "+05:30", "+00:00", "-04:00", "-05:00"]
+    assert list(ev["event_date"]) == [pd.Timestamp("2025-05-06")] * 4 + [pd.Timestamp("2025-11-02")]
+
+
+def test_the_test_battery_reports_progress(tmp_path):
+    """Failure 11: the per-event battery of a large catalog ran for minutes without a word; the
+    fit reports its groups' batteries (every 5 s; here every group)."""
+    import eventstudy.pipeline.infer as infer
+    from eventstudy import CSVSource, EventStudy, load_events
+
+    prices = write_prices(tmp_path / "p.csv")
+    events = write_events(tmp_path / "e.csv", [(f"e{i}", f"{DATES[250 + 10 * i]:%Y-%m-%d}") for i in range(5)])
+    calls = []
+    saved = infer.BATTERY_PROGRESS_S
+    infer.BATTERY_PROGRESS_S = 0.0
+    try:
+        EventStudy(load_events(events), CSVSource(prices), market="MKT", model="market", n_boot=20).fit(
+            progress=lambda done, total, message: calls.append((done, total, message)))
+    finally:
+        infer.BATTERY_PROGRESS_S = saved
+    assert [c[:2] for c in calls] == [(k, 6) for k in range(1, 7)]  # 'all' and the five events
+    assert calls[-1][2].startswith("test battery group 6/6: ")

@@ -90,7 +90,8 @@ class Execution:
         Dask only: a ``distributed.Client`` or a scheduler address (``"tcp://host:8786"``); None
         starts a ``LocalCluster`` for the fit.
     progress
-        Print one line per block to stderr (True), or call ``progress(done, total, message)``.
+        Print one line per block (chunked, Dask), and every 5 s of the groups' test batteries
+        (every engine), to stderr (True), or call ``progress(done, total, message)``.
     spill_dir
         Where the chunked engine keeps estimation rows between its passes (default: a temporary
         directory, removed after the fit).
@@ -131,11 +132,13 @@ def rss_bytes() -> int:
 
 
 class Progress:
-    """One line (or callback) per finished block."""
+    """One line (or callback) per finished block; with ``min_interval``, at most one per that many
+    seconds (none for work that ends sooner), and the last one."""
 
-    def __init__(self, progress, total: int, label: str) -> None:
+    def __init__(self, progress, total: int, label: str, *, unit: str = "block", min_interval: float = 0.0) -> None:
         self.fn = progress if callable(progress) else (self._print if progress else None)
         self.total, self.label, self.t0, self.done = total, label, time.perf_counter(), 0
+        self.unit, self.min_interval, self.last = unit, min_interval, self.t0
 
     @staticmethod
     def _print(done: int, total: int, message: str) -> None:
@@ -144,9 +147,12 @@ class Progress:
     def step(self, members: int) -> None:
         """Count one finished block of ``members`` members and report it (elapsed time, peak RSS)."""
         self.done += 1
-        if self.fn:
+        now = time.perf_counter()
+        due = now - self.last >= self.min_interval or (self.done == self.total and self.last > self.t0)
+        if self.fn and due:
+            self.last = now
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            self.fn(self.done, self.total, f"{self.label} block {self.done}/{self.total}: {members:,} members, "
+            self.fn(self.done, self.total, f"{self.label} {self.unit} {self.done}/{self.total}: {members:,} members, "
                                            f"{time.perf_counter() - self.t0:.1f} s, peak RSS {peak:,.0f} MiB")
 
 

@@ -24,8 +24,11 @@ from ..inference.panel import Panel
 from ..models import textbook_form
 from ..windows import Window
 from .estimate import Estimate
+from .executors import Progress
 from .prepare import Plan
 
+BATTERY_PROGRESS_S = 5.0
+"""Seconds between progress lines of the groups' test batteries."""
 TEST_COLUMNS = ["group", "window", "tau", "test", "statistic", "pvalue", "n", "distribution", "df", "note"]
 
 
@@ -163,7 +166,7 @@ def run_battery(plan: Plan, panel, group: str, w: Window) -> pd.DataFrame:
 
 
 def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
-          inputs: BatteryInputs | None = None) -> dict[tuple[str, str], pd.DataFrame]:
+          inputs: BatteryInputs | None = None, progress=False) -> dict[tuple[str, str], pd.DataFrame]:
     """The test battery per group and window.
 
     Parameters
@@ -176,6 +179,9 @@ def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
         Group name -> member rows of ``e`` (:func:`eventstudy.groups.define_groups`).
     inputs
         The battery inputs of ``e`` if already made.
+    progress
+        As :attr:`~eventstudy.pipeline.executors.Execution.progress`: a line every
+        :data:`BATTERY_PROGRESS_S` seconds of batteries (none for a study that takes less).
 
     Returns
     -------
@@ -184,9 +190,11 @@ def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
     """
     inputs = inputs or BatteryInputs(plan, e)
     rows = {}
+    bar = Progress(progress, len(groups), "test battery", unit="group", min_interval=BATTERY_PROGRESS_S)
     for g, idx in groups.items():
         idx = np.asarray(idx)
         cc = inputs.correlation(idx)
         for w in plan.windows:
             rows[(g, w.label)] = run_battery(plan, inputs.panel(idx, w, cc), g, w)
+        bar.step(len(idx))
     return rows

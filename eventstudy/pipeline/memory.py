@@ -40,6 +40,6 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
     car = e.car
     car.insert(0, "member", np.tile(np.arange(len(members)), len(plan.windows)))
     groups = define_groups(members, plan.group, by_event=plan.by_event)
-    tests = pd.concat(infer(plan, e, groups).values(), ignore_index=True)
+    tests = pd.concat(infer(plan, e, groups, progress=execution.progress).values(), ignore_index=True)
     return assemble(spec, prepared, np.flatnonzero(e.keep), exclude_short(prepared, e.short), params_frame(plan, e),
                     car, tests, event_rows(plan, e), execution.record())
