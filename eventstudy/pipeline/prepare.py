@@ -238,8 +238,9 @@ def prepare(spec) -> Prepared:
     members = members[have_ret].drop(columns=["rule"]).reset_index(drop=True)
     if members.empty:
         raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
-                                    "; ".join(f"{e}/{a}" for e, a in zip(exclusions["event_id"][:5],
-                                                                          exclusions["asset"][:5])))
+                                    "; ".join(f"{e}/{a} ({r})" for e, a, r in zip(exclusions["event_id"][:5],
+                                                                                 exclusions["asset"][:5],
+                                                                                 exclusions["reason"][:5])))
     # every real event's window is kept out of the others' estimation windows, even an event the
     # overlap policy merges or drops
     window_days = event_window_days(rets, members, plan.windows) if plan.clean_estimation else None
