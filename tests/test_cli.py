@@ -67,7 +67,7 @@ def test_run_main_job_writes_outputs(capsys, tmp_path):
     code, out, _ = run(capsys, "run", "--out", str(tmp_path / "res"), "--assets", "SPY,^N225,^KS11", "--n-boot", "200")
     assert code == 0
     assert out.splitlines()[0] == "Cumulative average abnormal returns"
-    assert "kp_bmp" in out.splitlines()[2] and out.splitlines()[2].index("kp_bmp") < out.splitlines()[2].index("t_cs")
+    assert "bw1985" in out.splitlines()[2] and out.splitlines()[2].index("bw1985") < out.splitlines()[2].index("t_cs")
     ar = pd.read_csv(tmp_path / "res" / "abnormal_returns.csv")
     row = ar[(ar["event_id"] == "2025-10-26-kuala-lumpur-framework") & (ar["asset"] == "^N225")
              & (ar["tau"] == 0)].iloc[0]

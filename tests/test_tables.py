@@ -26,11 +26,11 @@ def test_caar_is_the_mean_car_of_the_group(res):
 
 def test_robust_columns_lead_and_naive_t_is_beside(res):
     cols = list(caar_table(res).table.columns)
-    assert (cols.index("kp_bmp stat") < cols.index("bw1985 stat") < cols.index("bootstrap stat")
+    assert (cols.index("bw1985 stat") < cols.index("kp_patell stat") < cols.index("bootstrap stat")
             < cols.index("t_cs stat"))
     b = battery_table(res, "all", "0:0").table
     first_naive = list(b["robust to common dates"]).index("no")
-    assert (b["robust to common dates"].iloc[:first_naive] == "yes").all() and b["test"].iloc[0] == "kp_bmp"
+    assert (b["robust to common dates"].iloc[:first_naive] == "yes").all() and b["test"].iloc[0] == "bw1985"
 
 
 def test_car_cell_formats_the_car_row(res):
@@ -46,13 +46,13 @@ def test_every_format_renders_with_conventions(res, tmp_path):
     files = write_tables(res, tmp_path)
     assert {p.suffix for p in files} == {".md", ".tex", ".csv", ".html"}
     tex = (tmp_path / "caar_by_group.tex").read_text()
-    assert "\\toprule" in tex and "\\bottomrule" in tex and "kp\\_bmp" in tex and "Day 0 = first session" in tex
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "kp\\_patell" in tex and "Day 0 = first session" in tex
     md = (tmp_path / "caar_by_group.md").read_text()
     assert md.startswith("**Cumulative average abnormal returns**") and "session offsets from day 0, inclusive" in md
     html = (tmp_path / "alignment.html").read_text()
     assert "<table" in html and "2025-10-27" in html
     csv = pd.read_csv(tmp_path / "caar_by_group.csv")
-    assert np.isfinite(csv.loc[csv["N"] >= 2, "kp_bmp p"]).all()  # a one-member group has no cross-section
+    assert np.isfinite(csv.loc[csv["N"] >= 2, "bw1985 p"]).all() and np.isfinite(csv["kp_patell p"]).all()
 
 
 def test_alignment_table_has_day0_per_market(res):

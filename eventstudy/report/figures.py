@@ -21,8 +21,8 @@ clipped.
   parameter-estimation error and event-induced variance.
 * :func:`caar_by_group` — ``CAAR(tau) +- z * sd_i(CAR_i(tau)) / sqrt(N)``, the naive cross-sectional
   standard error. Markets reacting to the same event are correlated, so this band is too narrow for
-  pooled events; the clustering-robust statistics are in ``res.tests`` (``kp_bmp``, ``bw1985``,
-  ``bootstrap``).
+  pooled events; the clustering-robust statistics are in ``res.tests``
+  (:data:`~eventstudy.report.summary.ROBUST_FIRST`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from ..bars import market_tz
 from ..errors import DataError, SpecificationError, require
 from ..groups import ALL, FEW_DATES, value_groups
 from ..windows import Window
+from .summary import ROBUST_FIRST
 
 __all__ = ["caar_by_group", "caar_path_data", "car_path_data", "car_paths", "intraday_move", "need_matplotlib",
            "placebo_null", "save_all"]
@@ -547,7 +548,7 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, path=No
     ax.set_title(f"CAAR by group ({res.plan.model.name} model; CAR from τ = {taus[0]})", fontsize=11, fontweight="bold",
                  loc="left")
     caption = ("Band: CAAR ± z·sd(CAR_i)/√N, the naive cross-sectional SE. Markets reacting to the same event\n"
-               "are correlated, so it is too narrow; clustering-robust tests (kp_bmp, bw1985, bootstrap) are in "
+               f"are correlated, so it is too narrow; clustering-robust tests ({', '.join(ROBUST_FIRST)}) are in "
                "res.tests.")
     if clip_note:
         caption += "\n" + "\n".join(textwrap.wrap(clip_note, 110))

@@ -12,10 +12,10 @@ import pandas as pd
 
 from ..groups import FEW_DATES, value_groups
 from ..windows import Window
-from .summary import ROBUST_FIRST, Summary, headline, stars
+from .summary import NAIVE, ROBUST_FIRST, TEST_NAMES, Summary, headline, stars
 
-BATTERY_ORDER = ("kp_bmp", "kp_patell", "bw1985", "bootstrap", "grank", "t_cs", "bmp", "patell", "bw1980",
-                 "rank", "mrank", "gsign", "sign", "wilcoxon")
+BATTERY_ORDER = (*ROBUST_FIRST, "kp_bmp", "grank", "t_cs", "bmp", "patell", "bw1980", "rank", "mrank", "gsign",
+                 "sign", "wilcoxon")
 NAIVE_TESTS = frozenset({"t_cs", "bmp", "patell", "bw1980", "rank", "mrank", "sign", "gsign", "wilcoxon"})
 
 
@@ -164,9 +164,10 @@ def few_dates_note() -> str:
 
 def caar_table(res) -> Summary:
     """The headline: CAAR per group and window, robust statistics first, naive t beside."""
-    note = (conventions(res) + " Statistics for the whole window (CAR). kp_bmp = Kolari-Pynnonen adjusted BMP, "
-            "bw1985 = Brown-Warner 1985 portfolio t, bootstrap = estimation-window resampling; t_cs = naive "
-            "cross-sectional t shown beside them." + few_dates_note() + " * p<0.10, ** p<0.05, *** p<0.01.")
+    names = ", ".join(f"{t} = {TEST_NAMES[t]}" for t in ROBUST_FIRST)
+    note = (conventions(res) + f" Statistics for the whole window (CAR). {names} (the tests that hold their size "
+            f"when news clusters); {NAIVE} = {TEST_NAMES[NAIVE]} shown beside them." + few_dates_note()
+            + " * p<0.10, ** p<0.05, *** p<0.01.")
     return Summary(headline(res.tests, res.caar), "Cumulative average abnormal returns", note)
 
 
