@@ -39,7 +39,7 @@ from .prices.base import check_intraday_frame
 from .windows import Window, parse_windows
 
 BASE = pd.Timestamp("1678-01-01")  # first stand-in label; pandas' nanosecond range ends in 2262
-MAX_BARS = int((pd.Timestamp("2262-04-01") - BASE) / pd.Timedelta(days=1))
+MAX_BARS = int((np.datetime64("2262-04-01") - BASE.to_datetime64().astype("datetime64[D]")).astype(int))
 SUFFIX = " [bars]"  # stand-in tickers are unregistered, so their sessions come from their own bars
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 

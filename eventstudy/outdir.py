@@ -39,6 +39,18 @@ def check_target(out: Path, *, replace: bool = True) -> Path:
     """The absolute output folder, after checking it can be made (and, with ``replace``, replaced
     whole: it holds only what eventstudy wrote), before any work.
 
+    Parameters
+    ----------
+    out : Path
+        The output folder asked for (``--out``).
+    replace : bool, default True
+        Whether the run replaces the folder whole (``eventstudy run``) rather than adding a file
+        to it (``eventstudy claims``).
+
+    Returns
+    -------
+    Path
+
     Raises
     ------
     OutputError
@@ -127,7 +139,16 @@ def staged(out: str | os.PathLike[str]) -> Iterator[Path]:
 
 def seal(folder: Path, files: Sequence[Path]) -> None:
     """Rewrite ``folder/manifest.json`` last, with the list of files written and their sizes: the
-    completion marker of a staged folder (paths relative to it)."""
+    completion marker of a staged folder.
+
+    Parameters
+    ----------
+    folder : Path
+        The staging folder (:func:`staged`).
+    files : sequence of Path
+        Every file written into it (recorded relative to it, with its size in bytes, beside
+        ``"complete": true``).
+    """
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
     manifest["files"] = {str(Path(f).relative_to(folder)): Path(f).stat().st_size

@@ -119,6 +119,21 @@ def degenerate_fits(model, panel: EventTimePanel, reg: np.ndarray, est_cols: sli
     A t statistic divides by the residual SD; at rounding level (1e-17 for an asset identical to
     its benchmark) it is noise, not evidence, and it would enter every pooled statistic.
 
+    Parameters
+    ----------
+    model : NormalReturnModel
+        The study's model.
+    panel : EventTimePanel
+        The members' event-time panel.
+    reg : ndarray
+        The model's regressors on the panel (:meth:`~eventstudy.models.NormalReturnModel.regressors`).
+    est_cols : slice
+        Panel columns of the estimation window.
+    mask : ndarray of bool or None
+        Estimation rows left out (other events' windows).
+    fit : Fit
+        The members' fit (``strict=False``).
+
     Returns
     -------
     mask : ndarray of bool, shape (N,)

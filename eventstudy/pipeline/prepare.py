@@ -296,7 +296,20 @@ def exclude_short(prepared: Prepared, short: list[tuple[int, str]]) -> pd.DataFr
 
 
 def no_member_left(plan: Plan, short: list[tuple[int, str]]) -> EstimationWindowError:
-    """The error when the estimation step left every member out, with its reasons."""
+    """The error when the estimation step left every member out, with its reasons.
+
+    Parameters
+    ----------
+    plan : Plan
+        The study's plan (its estimation window, for the hint).
+    short : list of (int, str)
+        (member position, reason) of every member left out.
+
+    Returns
+    -------
+    EstimationWindowError
+        Naming up to three distinct reasons with their counts.
+    """
     reasons = list(dict.fromkeys(r for _, r in short))
     counts = "; ".join(f"{sum(r == x for _, r in short)} x {x}" for x in reasons[:3])
     hint = (f" Shorten min_estimation or move the window {plan.estimation.label}."
