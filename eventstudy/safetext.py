@@ -52,7 +52,7 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
             col = out[c]
-            if col.map(lambda v: csv_cell(v) is not v, na_action="ignore").fillna(False).astype(bool).any():
+            if any(csv_cell(v) is not v for v in col.tolist()):
                 out[c] = col.map(csv_cell, na_action="ignore")
     out.columns = [csv_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
