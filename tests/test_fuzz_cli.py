@@ -73,7 +73,7 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(study_files())
 def test_cli_never_crashes_nor_marks_a_wrong_number_ok(files):
     frame, events = files
