@@ -25,10 +25,14 @@ see :data:`DateOnlyPolicy`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from datetime import time
 from functools import cache
+from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
@@ -205,6 +209,10 @@ def exchange_sessions(name: str) -> SessionTable:
         For a name exchange_calendars does not know.
     """
     xcals = calendar_library()
+    key = _cache_key(name, xcals.__version__)
+    cached = _read_sessions(key)
+    if cached is not None:
+        return cached
     try:
         with warnings.catch_warnings():
             # exchange_calendars 4.x calls Series.values on tz-aware data, which pandas 3.1
@@ -217,13 +225,83 @@ def exchange_sessions(name: str) -> SessionTable:
             f"unknown exchange calendar {name!r}; use a name from exchange_calendars.get_calendar_names() "
             f"or one of 'CME_EQUITY', 'CBOT_GRAIN'"
         ) from exc
-    return SessionTable(
+    table = SessionTable(
         calendar=name,
         tz=str(cal.tz),
         sessions=pd.DatetimeIndex(sched.index).tz_localize(None).astype("datetime64[ns]"),
         opens=pd.DatetimeIndex(sched["open"]).tz_convert("UTC").astype("datetime64[ns, UTC]"),
         closes=pd.DatetimeIndex(sched["close"]).tz_convert("UTC").astype("datetime64[ns, UTC]"),
     )
+    _write_sessions(key, table)
+    return table
+
+
+def calendar_cache_dir() -> Path | None:
+    """Where session tables are cached between processes: ``$EVENTSTUDY_CALENDAR_CACHE``, else
+    ``~/.cache/eventstudy/calendars``; None (no cache) when that variable is set but empty.
+
+    exchange_calendars builds each calendar's holidays in Python in every process (Seoul's lunar
+    calendar alone takes seconds); a table is the same for a day, so it is kept on disk keyed by
+    the calendar, the exchange_calendars version, the start date, the source of this module (the
+    CME and CBOT calendars are defined here) and the date (its default end is a year from today).
+
+    Returns
+    -------
+    Path or None
+    """
+    env = os.environ.get("EVENTSTUDY_CALENDAR_CACHE")
+    if env is not None:
+        return Path(env) if env else None
+    return Path.home() / ".cache" / "eventstudy" / "calendars"
+
+
+@cache
+def _source_tag() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def _cache_key(name: str, version: str) -> str:
+    today = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
+    return f"{name}__{version}__{CALENDAR_START}__{_source_tag()}__{today}"
+
+
+def _read_sessions(key: str) -> SessionTable | None:
+    folder = calendar_cache_dir()
+    if folder is None:
+        return None
+    try:
+        with np.load(folder / f"{key}.npz", allow_pickle=False) as z:
+            name, tz = (str(x) for x in z["labels"])
+            sessions, opens, closes = z["sessions"], z["opens"], z["closes"]
+        if not (len(sessions) == len(opens) == len(closes)) or not len(sessions):
+            return None
+        return SessionTable(calendar=name, tz=tz, sessions=pd.DatetimeIndex(sessions.astype("datetime64[ns]")),
+                            opens=pd.DatetimeIndex(opens.astype("datetime64[ns]")).tz_localize("UTC"),
+                            closes=pd.DatetimeIndex(closes.astype("datetime64[ns]")).tz_localize("UTC"))
+    except (OSError, ValueError, KeyError, EOFError):  # absent, truncated or foreign: build it again
+        return None
+
+
+def _write_sessions(key: str, table: SessionTable) -> None:
+    folder = calendar_cache_dir()
+    if folder is None:
+        return
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"{key.split('__')[0]}__*.npz"):  # yesterday's tables of this calendar
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, labels=np.array([table.calendar, table.tz]), sessions=table.sessions.asi8,
+                     opens=table.opens.asi8, closes=table.closes.asi8)
+        os.replace(tmp, folder / f"{key}.npz")
+        tmp = None
+    except OSError:  # a read-only home: no cache, the table is still right
+        pass
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def data_sessions(dates, *, tz: str = "UTC", name: str = "data") -> SessionTable:

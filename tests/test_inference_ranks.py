@@ -123,3 +123,21 @@ def test_grank_ignores_positions_no_member_has(empty):
     np.testing.assert_allclose(b["statistic"], a["statistic"], rtol=1e-12)
     np.testing.assert_array_equal(b["df"], a["df"])
     assert (a["df"] == 49).all()  # 50 positions with data (estimation) + the event one, minus 2
+
+
+def test_tied_ranks_equal_scipy_rankdata_with_nan_omitted():
+    """The battery's own average ranks (one sort per row; issue 12) against scipy's rankdata, the
+    independent reference, on rows full of ties and missing values."""
+    from scipy.stats import rankdata
+
+    from eventstudy.inference.nonparametric import _ranks
+
+    rng = np.random.default_rng(12)
+    for _ in range(200):
+        x = rng.integers(0, 6, (5, 30)).astype(float)
+        x[rng.random(x.shape) < 0.2] = np.nan
+        x[0] = np.nan  # a row with nothing to rank
+        expected = rankdata(x, axis=1, nan_policy="omit")
+        got = _ranks(x)
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        assert np.array_equal(got[~np.isnan(got)], expected[~np.isnan(expected)])

@@ -16,10 +16,23 @@ NULL_DAILY = "AR_tau distributed like the estimation-window ARs"
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
-    """Row-wise ranks (ties averaged), NaN kept as NaN."""
-    from scipy.stats import rankdata  # scipy.stats costs ~0.5 s to import: only when ties need it
-
-    return rankdata(x, axis=1, nan_policy="omit")
+    """Row-wise ranks (ties averaged, as ``scipy.stats.rankdata(x, axis=1, nan_policy="omit")``),
+    NaN kept as NaN: one sort per row, each run of equal values given the mean of its positions."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    m = x.shape[1]
+    order = np.argsort(x, axis=1, kind="stable")  # NaN last, so the others rank 1..k among themselves
+    sx = np.take_along_axis(x, order, axis=1)
+    pos = np.broadcast_to(np.arange(m), x.shape)
+    starts = np.ones(x.shape, dtype=bool)
+    starts[:, 1:] = sx[:, 1:] != sx[:, :-1]
+    ends = np.ones(x.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, pos, m)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(x.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=1)
+    ranks[np.isnan(x)] = np.nan
+    return ranks
 
 
 _CHUNK = 2048  # members per chunk of the (members x M) rank work (bounds the temporaries)
