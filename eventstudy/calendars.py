@@ -29,6 +29,7 @@ import hashlib
 import os
 import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import time
 from functools import cache
@@ -278,7 +279,7 @@ def _read_sessions(key: str) -> SessionTable | None:
         return SessionTable(calendar=name, tz=tz, sessions=pd.DatetimeIndex(sessions.astype("datetime64[ns]")),
                             opens=pd.DatetimeIndex(opens.astype("datetime64[ns]")).tz_localize("UTC"),
                             closes=pd.DatetimeIndex(closes.astype("datetime64[ns]")).tz_localize("UTC"))
-    except (OSError, ValueError, KeyError, EOFError):  # absent, truncated or foreign: build it again
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # absent, truncated, foreign: rebuild
         return None
 
 
