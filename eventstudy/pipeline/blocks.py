@@ -48,7 +48,7 @@ from ..returns import compute_returns
 from ..windows import Window
 from .estimate import estimate, event_rows, params_frame
 from .executors import PARTITIONS, DaskExecutor, Execution, LocalExecutor, rss_bytes
-from .infer import BatteryInputs, MemberLabels, infer, run_battery
+from .infer import BatteryInputs, MemberLabels, infer, run_battery, tests_frame
 from .prepare import Plan, Prepared, exclude_short, no_member_left
 
 # Peak bytes per (member, panel row) of a block, measured with benchmarks/bench_scale.py (the
@@ -489,17 +489,18 @@ def _combine(spec, prepared: Prepared, lights, handles, executor, execution: Exe
     done = {}
     for light in lights:
         done.update(light.get("tests", {}))
-    rows = []
+    batteries = {}
     for g, idx in groups.items():
         reduced = None
         for w in windows:
             if (g, w.label) in done:
-                rows.append(done[(g, w.label)])
+                batteries[(g, w.label)] = done[(g, w.label)]
                 continue
             if reduced is None:
                 reduced = GroupReducer(g, idx, blk, row, lights, handles, executor, plan, members)
-            rows.append(run_battery(plan, reduced.panel(w, common, per_w[w.label], has_market_term), g, w))
-    tests = pd.concat(rows, ignore_index=True)
+            batteries[(g, w.label)] = run_battery(plan, reduced.panel(w, common, per_w[w.label], has_market_term),
+                                                  g, w)
+    tests = tests_frame(batteries)
     evt = {k: np.concatenate([x["evt"][k] for x in live])[order] for k in ("dates", "ret", "normal", "ar")}
     evt["taus"] = live[0]["evt"]["taus"]
     return assemble(spec, prepared, gids, exclusions, params, car, tests, evt, execution.record(len(lights)))

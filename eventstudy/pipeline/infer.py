@@ -18,7 +18,7 @@ import pandas as pd
 from ..abnormal import forecast_factors
 from ..errors import DataError
 from ..eventtime import NO_OFFSET, OffsetGrid, event_offsets, member_anchors
-from ..inference import ALL_TESTS, battery
+from ..inference import ALL_TESTS, results_frame, run_tests
 from ..inference.correlation import CrossCorrelation, event_time_correlation
 from ..inference.panel import Panel
 from ..models import textbook_form
@@ -139,8 +139,9 @@ class BatteryInputs:
             k=self.plan.model.k, labels=MemberLabels(panel.members, idx), cc=cc, **extra)
 
 
-def run_battery(plan: Plan, panel, group: str, w: Window) -> pd.DataFrame:
-    """The battery of one group and window on a battery panel, labelled for ``tests.csv``.
+def run_battery(plan: Plan, panel, group: str, w: Window) -> list:
+    """The battery of one group and window on a battery panel (its results; :func:`tests_frame`
+    makes the one ``tests.csv`` frame of every group's at the end).
 
     Parameters
     ----------
@@ -155,18 +156,36 @@ def run_battery(plan: Plan, panel, group: str, w: Window) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame
-        :data:`TEST_COLUMNS`: the battery's rows with ``group`` and ``window`` (``w.label``) first.
+    list of TestResult
+        In the battery's order (:func:`eventstudy.inference.run_tests`).
     """
-    df = battery(panel, tests=plan.tests or ALL_TESTS, convention=plan.convention, seed=plan.seed,
-                 n_boot=plan.n_boot)
-    df.insert(0, "window", w.label)
-    df.insert(0, "group", group)
+    return run_tests(panel, tests=plan.tests or ALL_TESTS, convention=plan.convention, seed=plan.seed,
+                     n_boot=plan.n_boot)
+
+
+def tests_frame(batteries: Mapping[tuple[str, str], list]) -> pd.DataFrame:
+    """The one ``tests.csv`` frame of every group's and window's battery, built once.
+
+    Parameters
+    ----------
+    batteries : mapping
+        ``{(group, window label): [TestResult, ...]}`` in output order (:func:`run_battery`).
+
+    Returns
+    -------
+    DataFrame
+        :data:`TEST_COLUMNS`, the batteries one after the other.
+    """
+    flat = [r for results in batteries.values() for r in results]
+    df = results_frame(flat)
+    sizes = [len(results) for results in batteries.values()]
+    df.insert(0, "window", np.repeat([w for _, w in batteries], sizes).astype(object))
+    df.insert(0, "group", np.repeat([g for g, _ in batteries], sizes).astype(object))
     return df[TEST_COLUMNS]
 
 
 def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
-          inputs: BatteryInputs | None = None, progress=False) -> dict[tuple[str, str], pd.DataFrame]:
+          inputs: BatteryInputs | None = None, progress=False) -> dict[tuple[str, str], list]:
     """The test battery per group and window.
 
     Parameters
@@ -186,7 +205,7 @@ def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
     Returns
     -------
     dict
-        ``{(group, window label): tests frame}`` with :data:`TEST_COLUMNS`.
+        ``{(group, window label): [TestResult, ...]}`` (:func:`tests_frame` makes the frame).
     """
     inputs = inputs or BatteryInputs(plan, e)
     rows = {}

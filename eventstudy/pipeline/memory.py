@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..eventtime import build_panel
 from ..groups import define_groups
 from ..results import assemble
 from .estimate import estimate, event_rows, params_frame
 from .executors import Execution
-from .infer import infer
+from .infer import infer, tests_frame
 from .prepare import Prepared, exclude_short, no_member_left
 
 
@@ -40,6 +39,6 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
     car = e.car
     car.insert(0, "member", np.tile(np.arange(len(members)), len(plan.windows)))
     groups = define_groups(members, plan.group, by_event=plan.by_event)
-    tests = pd.concat(infer(plan, e, groups, progress=execution.progress).values(), ignore_index=True)
+    tests = tests_frame(infer(plan, e, groups, progress=execution.progress))
     return assemble(spec, prepared, np.flatnonzero(e.keep), exclude_short(prepared, e.short), params_frame(plan, e),
                     car, tests, event_rows(plan, e), execution.record())
