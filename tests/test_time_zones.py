@@ -118,3 +118,23 @@ def test_a_seven_day_market_meets_weekday_markets_on_one_grid():
     note = res.tests[(res.tests["test"] == "kp_bmp") & res.tests["tau"].isna()]["note"].iloc[0]
     rbar = float(re.search(r"r̄=(-?[0-9.]+)", note).group(1))
     assert 0.35 < rbar < 0.65, note
+
+
+def test_business_day_offsets_equal_numpy_busday_count():
+    """event_offsets counts business days in integer arithmetic (issue 12: numpy.busday_count on
+    the (N, M) grid took seconds); it must equal -busday_count(date, anchor), the reference, for
+    rows before and after the anchor, anchors on weekends (date-only events) and missing rows."""
+    from eventstudy.eventtime import NO_OFFSET, event_offsets
+
+    rng = np.random.default_rng(3)
+    n, m = 3000, 60
+    anchor = (np.datetime64("2000-01-01") + rng.integers(0, 9000, n)).astype("datetime64[D]")
+    dates = (anchor[:, None] + rng.integers(-300, 30, (n, m))).astype("datetime64[D]")
+    dates = np.where(((dates.astype(np.int64) + 3) % 7) < 5, dates, np.datetime64("NaT"))  # weekdays only
+    dates[rng.random((n, m)) < 0.05] = np.datetime64("NaT")
+    nat = np.isnat(dates)
+    safe = np.where(nat, anchor[:, None], dates)
+    expected = -np.busday_count(safe, np.broadcast_to(anchor[:, None], safe.shape))
+    expected[nat] = NO_OFFSET
+    assert (((anchor.astype(np.int64) + 3) % 7) >= 5).sum() > 500  # weekend anchors are in the sample
+    assert np.array_equal(event_offsets(dates, anchor), expected)

@@ -134,9 +134,13 @@ def member_anchors(members: pd.DataFrame, sessions: Mapping[str, SessionTable], 
     ndarray of datetime64[ns]
     """
     out = np.empty(len(members), dtype="datetime64[D]")
+    by_table: dict[int, tuple[SessionTable, list]] = {}  # one computation per calendar, not per asset
     for asset, idx in members.groupby("asset", sort=False).indices.items():
-        m = members.iloc[idx]
         table = sessions[asset] if asset in sessions else sessions_for(asset)
+        by_table.setdefault(id(table), (table, []))[1].append(idx)
+    for table, parts in by_table.values():
+        idx = np.concatenate(parts)
+        m = members.iloc[idx]
         out[idx] = day0_anchors(table, pd.DatetimeIndex(m["event_time_utc"]), m["event_date"],
                                 m["time_precision"].ne("date-only").to_numpy(), date_only)
     return out.astype("datetime64[ns]")
