@@ -419,8 +419,10 @@ def event_offsets(dates: np.ndarray, anchor: np.ndarray, calendar_days: bool = F
     DataError
         A weekend row when counting business days (it has no business-day offset).
     """
-    d = np.asarray(dates).astype("datetime64[D]")
     d0 = np.asarray(anchor).astype("datetime64[D]")
+    if not calendar_days:
+        return _business_offsets(np.asarray(dates), d0)
+    d = np.asarray(dates).astype("datetime64[D]")
     nat = np.isnat(d)
     safe = np.where(nat, d0[:, None], d)
     if calendar_days:
@@ -438,6 +440,39 @@ def event_offsets(dates: np.ndarray, anchor: np.ndarray, calendar_days: bool = F
         out -= weekend0[:, None] & (safe <= d0[:, None])
     out[nat] = NO_OFFSET
     return out
+
+
+def _business_offsets(dates: np.ndarray, d0: np.ndarray) -> np.ndarray:
+    """:func:`event_offsets` in business days, in integer arithmetic on whole days with few
+    (N, M) temporaries: ``-np.busday_count(date, anchor)``, i.e. the weekdays in [date, anchor)
+    before the anchor and in (anchor, date] after it (which differ only for a weekend anchor)."""
+    # one (N, M) int64 array, worked in place (each fresh array of that size costs more than the
+    # arithmetic); integer division is slow in numpy, so each day is looked up in tables of the range
+    t = dates.astype("datetime64[D]").view(np.int64)
+    nat = t == np.iinfo(np.int64).min
+    a = d0.view(np.int64)
+    if not t.size:
+        return t
+    top = max(int(t.max()), int(a.max()) if a.size else 0)
+    t[nat] = top
+    lo = min(int(t.min()), int(a.min()) if a.size else top)
+    span = np.arange(lo, top + 1).astype("datetime64[D]")
+    t -= lo
+    weekend = np.take(((span.view(np.int64) + 3) % 7) >= 5, t)
+    weekend &= ~nat
+    if weekend.any():
+        raise DataError("a weekend row cannot be placed on a business-day grid; the study's grid counts calendar "
+                        "days when its members have weekend rows (estimation_grid)")
+    del weekend
+    raw = t + lo if a.size and (((a + 3) % 7) >= 5).any() else None  # the dates, for weekend anchors only
+    np.take(weekdays_before(span), t, out=t)  # weekdays before each date (buffered: t is also the index)
+    weekend0 = ((a + 3) % 7) >= 5
+    t -= (weekdays_before(d0) - weekend0)[:, None]
+    for r in np.flatnonzero(weekend0):  # rare: a date-only event on a weekend
+        t[r] -= raw[r] <= a[r]
+    del raw
+    t[nat] = NO_OFFSET
+    return t
 
 
 def weekdays_before(days: np.ndarray) -> np.ndarray:

@@ -68,20 +68,22 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays):
     tuple
         The arrays on the grid, shape (N, grid.hi - grid.lo + 1).
     """
-    off = event_offsets(dates, anchor, grid.calendar_days)
-    have = off != NO_OFFSET
-    ii, jj = np.nonzero(have)
-    cols = off[ii, jj] - grid.lo
-    if cols.size and (cols.min() < 0 or cols.max() > grid.hi - grid.lo):
+    width = grid.hi - grid.lo + 1
+    cols = event_offsets(dates, anchor, grid.calendar_days)  # worked in place into grid columns
+    missing = cols == NO_OFFSET
+    cols[missing] = grid.lo + width  # a spare last column takes the rows that do not exist
+    cols -= grid.lo
+    if cols.size and (cols.min() < 0 or (np.where(missing, 0, cols).max() if missing.any() else cols.max()) >= width):
         raise DataError("an estimation row lies outside the estimation grid; refit the study (prepare sets it)")
+    del missing
     out = []
     for a in arrays:
         if a is None:
             out.append(None)
             continue
-        g = np.full((a.shape[0], grid.hi - grid.lo + 1), np.nan)
-        g[ii, cols] = a[ii, jj]
-        out.append(g)
+        g = np.full((a.shape[0], width + 1), np.nan)
+        np.put_along_axis(g, cols, a, axis=1)  # row by row: no (N x M) row-index array
+        out.append(g[:, :width])
     return tuple(out)
 
 
