@@ -320,23 +320,26 @@ def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days
     -------
     ndarray of bool, shape (N, number of columns).
     """
-    est_dates = panel.dates[:, cols].astype("datetime64[D]")
+    d = panel.dates[:, cols].astype("datetime64[D]").view(np.int64)  # one (N, M) array, worked in place
     assets = pd.Index(pd.unique(panel.members["asset"]))
     code = assets.get_indexer(panel.members["asset"])
     c = assets.get_indexer(window_days["asset"])
     day_code = c[c >= 0]
-    day_date = window_days["date"].to_numpy().astype("datetime64[D]")[c >= 0]
-    nat = np.isnat(est_dates)
+    day_date = window_days["date"].to_numpy().astype("datetime64[D]").view(np.int64)[c >= 0]
+    nat = d == np.iinfo(np.int64).min
     if day_date.size == 0 or nat.all():
-        return np.zeros(est_dates.shape, dtype=bool)
-    first = min(day_date.min(), est_dates[~nat].min())
-    span = int((max(day_date.max(), est_dates[~nat].max()) - first).astype(np.int64)) + 1
+        return np.zeros(d.shape, dtype=bool)
+    last = int(d.max())  # NaT is the smallest int64, so the max is a date
+    d[nat] = last
+    first = min(int(day_date.min()), int(d.min()))
+    span = max(int(day_date.max()), last) - first + 1
     # a table asset x calendar day: True on days inside some event window of that asset
     table = np.zeros((len(assets), span + 1), dtype=bool)  # the extra last column stands for NaT
-    table[day_code, (day_date - first).astype(np.int64)] = True
-    d = (np.where(nat, first, est_dates) - first).astype(np.int64)
+    table[day_code, day_date - first] = True
+    d -= first
     d[nat] = span  # NaT -> the all-False column
-    return table[code[:, None], d]
+    d += (code.astype(np.int64) * (span + 1))[:, None]
+    return np.take(table.ravel(), d)
 
 
 def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
