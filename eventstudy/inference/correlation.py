@@ -322,8 +322,11 @@ def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray,
         kg = k[good]
         v = z.shape[0]
         kk, kinv = np.unique(kg, return_inverse=True)
-        sums = np.zeros((kk.size, t))
-        np.add.at(sums, kinv, z) if kk.size > 1 else sums.__setitem__(0, z.sum(axis=0))
+        if kk.size > 1:  # rows of each class summed in their order (np.add.at is slow on many rows)
+            order = np.argsort(kinv, kind="stable")
+            sums = np.add.reduceat(z[order], np.flatnonzero(np.r_[True, np.diff(kinv[order]) != 0]), axis=0)
+        else:
+            sums = z.sum(axis=0, keepdims=True)
         sh = share[np.ix_(kk, kk)]
         pp = sums @ sums.T
         off = float((pp * (sh & ~np.eye(kk.size, dtype=bool))).sum())  # pairs in different classes
