@@ -10,6 +10,7 @@ cross-sectional t beside them, with a note where the two disagree at the 5 % lev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -163,6 +164,11 @@ class Summary:
     conventions: str
 
     def _fmt(self) -> pd.DataFrame:
+        """The formatted table (:attr:`_formatted`, formatted once per table), a copy for one output."""
+        return self._formatted.copy()
+
+    @cached_property
+    def _formatted(self) -> pd.DataFrame:
         """Numbers formatted for reading: '... p' columns as p-values with stars, '... stat' and
         'CAAR %' with 3 decimals; the suffixes are dropped from the displayed headers when the
         column is not part of a stat/p pair."""
