@@ -427,9 +427,7 @@ def _wilcoxon_cols(x: np.ndarray, alternative: str) -> tuple[np.ndarray, list[fl
 
     x = np.where(x == 0, np.nan, x)
     ax = np.abs(x)
-    from scipy.stats import rankdata
-
-    r = rankdata(ax, axis=0, nan_policy="omit")
+    r = _ranks(ax.T).T  # average ranks within each column, NaN omitted (no scipy.stats import)
     n = (~np.isnan(x)).sum(axis=0)
     w = np.where(x > 0, r, 0.0).sum(axis=0)
     srt = np.sort(ax, axis=0)
