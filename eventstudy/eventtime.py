@@ -427,20 +427,7 @@ def event_offsets(dates: np.ndarray, anchor: np.ndarray, calendar_days: bool = F
         return _business_offsets(np.asarray(dates), d0)
     d = np.asarray(dates).astype("datetime64[D]")
     nat = np.isnat(d)
-    safe = np.where(nat, d0[:, None], d)
-    if calendar_days:
-        out = (safe - d0[:, None]).astype(np.int64)
-    else:
-        weekday = (safe.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
-        if ((weekday >= 5) & ~nat).any():
-            raise DataError("a weekend row cannot be placed on a business-day grid; the study's grid counts calendar "
-                            "days when its members have weekend rows (estimation_grid)")
-        # -np.busday_count(safe, d0): weekdays in [safe, d0) before the anchor, in (d0, safe] after
-        # it; rows are weekdays, so the two differ by one where the anchor is a weekend day
-        weekend0 = ((d0.astype(np.int64) + 3) % 7) >= 5
-        out = weekdays_before(safe)
-        out -= (weekdays_before(d0) - weekend0)[:, None]
-        out -= weekend0[:, None] & (safe <= d0[:, None])
+    out = (np.where(nat, d0[:, None], d) - d0[:, None]).astype(np.int64)
     out[nat] = NO_OFFSET
     return out
 
@@ -467,13 +454,12 @@ def _business_offsets(dates: np.ndarray, d0: np.ndarray) -> np.ndarray:
         raise DataError("a weekend row cannot be placed on a business-day grid; the study's grid counts calendar "
                         "days when its members have weekend rows (estimation_grid)")
     del weekend
-    raw = t + lo if a.size and (((a + 3) % 7) >= 5).any() else None  # the dates, for weekend anchors only
-    np.take(weekdays_before(span), t, out=t)  # weekdays before each date (buffered: t is also the index)
     weekend0 = ((a + 3) % 7) >= 5
+    rows = np.flatnonzero(weekend0)  # rare: date-only events on a weekend
+    on_or_before = t[rows] <= (a[rows] - lo)[:, None]
+    np.take(weekdays_before(span), t, out=t)  # weekdays before each date (buffered: t is also the index)
     t -= (weekdays_before(d0) - weekend0)[:, None]
-    for r in np.flatnonzero(weekend0):  # rare: a date-only event on a weekend
-        t[r] -= raw[r] <= a[r]
-    del raw
+    t[rows] -= on_or_before
     t[nat] = NO_OFFSET
     return t
 

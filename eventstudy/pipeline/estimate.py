@@ -76,7 +76,6 @@ def estimate(plan: Plan, members: pd.DataFrame, panel: EventTimePanel,
     if mask is not None:
         usable &= ~mask
     n_usable = usable.sum(axis=1)
-    del usable
     short = n_usable < plan.min_obs
     need = (f"min_estimation={plan.min_estimation}" if plan.min_obs == plan.min_estimation else
             f"fewer than {plan.min_obs}: a model with {model.k} parameter(s) needs k + 3 = {plan.min_obs} for the "
@@ -88,9 +87,11 @@ def estimate(plan: Plan, members: pd.DataFrame, panel: EventTimePanel,
         return Estimate(panel, keep, reasons, mask, est_cols, None, None, None, None)
     if short.any():
         members, panel, mask = _subset(members, panel, mask, keep)
+        usable = usable[keep]
         reg = model.regressors(panel)
     fit = model.fit(panel.ret, reg, est_cols, min_obs=plan.min_obs, exclude=mask, strict=False)
-    degenerate, why = degenerate_fits(model, panel, reg, est_cols, mask, fit)
+    degenerate, why = degenerate_fits(model, panel, usable, est_cols, fit)
+    del usable
     if degenerate.any():  # drop them and fit the others again (each member's fit is its own)
         kept = np.flatnonzero(keep)
         reasons = sorted(reasons + [(int(kept[i]), why[i]) for i in np.flatnonzero(degenerate)])
@@ -111,8 +112,8 @@ returns is degenerate: the asset moves exactly with its benchmark or factors (an
 proportional price series), or does not move at all, and its residuals are rounding noise."""
 
 
-def degenerate_fits(model, panel: EventTimePanel, reg: np.ndarray, est_cols: slice, mask: np.ndarray | None,
-                    fit: Fit) -> tuple[np.ndarray, list[str]]:
+def degenerate_fits(model, panel: EventTimePanel, usable: np.ndarray, est_cols: slice,
+                    fit: Fit) -> tuple[np.ndarray, dict[int, str]]:
     """Which members' fits are degenerate (:data:`DEGENERATE_RATIO`) or not identified
     (:attr:`~eventstudy.models.Fit.unidentified`), and the reason for each.
 
@@ -125,42 +126,48 @@ def degenerate_fits(model, panel: EventTimePanel, reg: np.ndarray, est_cols: sli
         The study's model.
     panel : EventTimePanel
         The members' event-time panel.
-    reg : ndarray
-        The model's regressors on the panel (:meth:`~eventstudy.models.NormalReturnModel.regressors`).
+    usable : ndarray of bool, shape (N, M)
+        The estimation rows each fit used (observed, outside other events' windows).
     est_cols : slice
         Panel columns of the estimation window.
-    mask : ndarray of bool or None
-        Estimation rows left out (other events' windows).
     fit : Fit
         The members' fit (``strict=False``).
 
     Returns
     -------
     mask : ndarray of bool, shape (N,)
-    reasons : list of str
-        One per member (empty where not degenerate).
+    reasons : dict of int to str
+        The reason of each member the mask marks.
     """
-    _, _, usable = model.observed(panel.ret, reg, est_cols)
-    if mask is not None:
-        usable &= ~mask
-    y = np.where(usable, panel.ret[:, est_cols], np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(np.nanmean((y - np.nanmean(y, axis=1, keepdims=True)) ** 2, axis=1))
     sigma = np.sqrt(fit.s2)
-    bad = np.isfinite(sigma) & (sigma <= DEGENERATE_RATIO * np.nan_to_num(sd))
+    yz = np.where(usable, panel.ret[:, est_cols], 0.0)
+    m = np.maximum(usable.sum(axis=1), 1)
+    # the return SD is at most its root mean square: only the rows below that bound need the SD itself
+    rms = np.sqrt(np.einsum("nt,nt->n", yz, yz) / m)
+    rows = np.flatnonzero(np.isfinite(sigma) & (sigma <= DEGENERATE_RATIO * rms))
+    y = np.where(usable[rows], yz[rows], np.nan)
+    del yz
+    sd = np.full(len(sigma), np.nan)
+    if rows.size:
+        sd[rows] = np.sqrt(np.nanmean((y - np.nanmean(y, axis=1, keepdims=True)) ** 2, axis=1))
+    bad = np.zeros(len(sigma), dtype=bool)
+    bad[rows] = sigma[rows] <= DEGENERATE_RATIO * sd[rows]
     if fit.unidentified is not None:
         bad |= fit.unidentified
     regressors = ", ".join(getattr(model, "factors", ())) or "the benchmark"
-    reasons = ["" if not b else
-               (f"model not identified: its regressors ({regressors}, with the intercept) are constant or "
-                "collinear over the estimation rows; drop a factor, use model='constant-mean' or a longer window")
-               if fit.unidentified is not None and fit.unidentified[i] else
-               ("degenerate fit: the asset's estimation returns do not vary (a constant price), so no "
-                "abnormal return can be scaled" if not sd[i] > 0 else
-                f"degenerate fit: residual SD {sigma[i]:.1e} is rounding noise ({sigma[i] / sd[i]:.0e} of the "
-                "return SD): the asset moves exactly with its benchmark or factors (identical or proportional "
-                "prices?), so any t statistic would be noise")
-               for i, b in enumerate(bad)]
+    reasons = {}
+    for i in np.flatnonzero(bad):
+        if fit.unidentified is not None and fit.unidentified[i]:
+            reasons[i] = (f"model not identified: its regressors ({regressors}, with the intercept) are constant or "
+                          "collinear over the estimation rows; drop a factor, use model='constant-mean' or a longer "
+                          "window")
+        elif not sd[i] > 0:
+            reasons[i] = ("degenerate fit: the asset's estimation returns do not vary (a constant price), so no "
+                          "abnormal return can be scaled")
+        else:
+            reasons[i] = (f"degenerate fit: residual SD {sigma[i]:.1e} is rounding noise ({sigma[i] / sd[i]:.0e} of "
+                          "the return SD): the asset moves exactly with its benchmark or factors (identical or "
+                          "proportional prices?), so any t statistic would be noise")
     return bad, reasons
 
 
