@@ -82,3 +82,37 @@ def test_rbar_components_path_and_subset_estimate(monkeypatch):
     monkeypatch.setattr(C, "CLASS_MAX", 3)
     approx = mean_cross_correlation(est, dates, evt_dates=evt)
     assert approx.approximate and abs(approx.rbar - exact.rbar) < 0.05
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rbar_by_groups_of_masks_equals_pairwise_and_pandas(seed, monkeypatch):
+    """Members sharing date masks (events' windows masked out, a holiday per market) and event-date
+    classes: the grouped closed form, the pair-by-pair loop and pandas' pairwise-complete
+    correlations agree, including a constant member and pairs below the overlap minimum."""
+    import eventstudy.inference.correlation as C
+
+    rng = np.random.default_rng(seed)
+    n, m = 240, 90
+    event = rng.integers(0, 8, n)  # 8 events, a few markets each
+    start = event * 7
+    f = rng.normal(size=200)
+    est = 0.4 * f[start[:, None] + np.arange(m)] + rng.normal(size=(n, m))
+    market = rng.integers(0, 3, n)
+    for e in range(8):  # another event's window inside this event's estimation rows
+        est[(event == e)[:, None] & (np.arange(m) % 17 == e)[None, :]] = np.nan
+    est[(market == 1)[:, None] & (np.arange(m) == 30)[None, :]] = np.nan  # a holiday of market 1
+    est[5] = 0.25  # a constant residual: no correlation with anyone
+    est[6, 20:] = np.nan  # too few rows left for min_overlap=75 with most members
+    dates = np.datetime64("2021-01-01") + start[:, None] + np.arange(m)
+    evt = (dates[:, -1:] + 3).astype("datetime64[D]")
+    grouped = mean_cross_correlation(est, dates, evt_dates=evt, min_overlap=75)
+    monkeypatch.setattr(C, "_GROUPED_MAX", 0)  # the pair-by-pair computation
+    pairwise = mean_cross_correlation(est, dates, evt_dates=evt, min_overlap=75)
+    assert grouped.rbar == pytest.approx(pairwise.rbar, rel=1e-12, abs=1e-15)
+    assert grouped.n_pairs == pairwise.n_pairs
+    # pandas, every pair sharing an event day (one event date for all): Kolari-Pynnönen's own r̄
+    same = np.full_like(evt, np.datetime64("2021-06-01"))
+    rbar, n_pairs = _pandas_rbar(est, dates, 75)
+    monkeypatch.setattr(C, "_GROUPED_MAX", 32_000_000)
+    one = mean_cross_correlation(est, dates, evt_dates=same, min_overlap=75)
+    assert one.rbar == pytest.approx(rbar, rel=1e-10) and one.n_pairs == n_pairs

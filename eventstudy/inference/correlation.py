@@ -198,7 +198,7 @@ def mean_cross_correlation(
     mo = int(min_overlap)
     approximate = False
     if n <= _DENSE_MAX:
-        s, c, _ = _block(data, np.arange(n), cls, share, mo)
+        s, c = _block(data, np.arange(n), cls, share, mo)
     else:
         comp = _components(cls, share)
         s = c = 0.0
@@ -208,11 +208,11 @@ def mean_cross_correlation(
                 continue
             if members.size > COMPONENT_MAX:
                 sub = np.sort(rng.choice(members, size=COMPONENT_MAX, replace=False))
-                bs, bc, _ = _block(data, sub, cls, share, mo)
+                bs, bc = _block(data, sub, cls, share, mo)
                 scale = (members.size * (members.size - 1)) / (sub.size * (sub.size - 1))
                 s, c, approximate = s + bs * scale, c + bc * scale, True
             else:
-                bs, bc, _ = _block(data, members, cls, share, mo)
+                bs, bc = _block(data, members, cls, share, mo)
                 s, c = s + bs, c + bc
         cross, est = _cross_component_pairs(data, comp, mo, rng)
         c += cross
@@ -305,16 +305,67 @@ def _split(labels: np.ndarray) -> list[np.ndarray]:
     return np.split(order, cuts)
 
 
-def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray, mo: int) -> tuple[float, float, float]:
+_GROUPED_MAX = 32_000_000  # (groups^2 x grid) elements of the per-group sums of the grouped computation
+_TINY = 1e-13  # a variance below this fraction of the sum of squares is a constant residual: no correlation
+
+
+def _grouped(x: np.ndarray, mk: np.ndarray, k: np.ndarray, share: np.ndarray, mo: int) -> tuple[float, float] | None:
+    """Σ r_ij and the pair count of :func:`_block` by groups of members with one date mask and one
+    event-date class, without a pair loop; None when the groups are too many for it to pay.
+
+    For members i of group a (mask P_a) and j of group b, the common rows are P_a P_b', so
+    Σx_i = x_i·P_b, Σx_i² = x_i²·P_b and v_i = Σx_i² - (Σx_i)²/n_ab depend on i and b only, and
+    r_ij = (x_i·x_j - Σx_i Σx_j / n_ab) u_i u_j with u_i = v_i^(-1/2). Summed over the group pair,
+    Σ_ij r_ij = (Σ_i u_i x_i)·(Σ_j u_j x_j) - (Σ_i u_i Σx_i)(Σ_j u_j Σx_j) / n_ab: one vector per
+    (group, other group) instead of one correlation per pair. Within a group, the pairs i < j are
+    half of the double sum less its diagonal (each valid member's u_i² v_i = 1). A pair enters
+    when n_ab >= ``mo`` and both variances exceed ``_TINY`` of the sums of squares, as in the
+    pairwise computation (the same numbers up to the order of floating-point sums)."""
+    m, g = x.shape
+    packed = np.packbits(mk > 0, axis=1)
+    _, pid = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(), return_inverse=True)
+    key = pid.ravel().astype(np.int64) * (int(k.max()) + 1) + k
+    _, first, grp = np.unique(key, return_index=True, return_inverse=True)
+    grp = grp.ravel()
+    h = first.size
+    if h * h * g > _GROUPED_MAX:
+        return None
+    pat = mk[first]
+    nu = pat @ pat.T  # (h, h) common rows of two groups
+    sx, sxx = x @ pat.T, (x * x) @ pat.T  # (m, h): member i's sums over its common rows with group b
+    n_ib = nu[grp]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = sxx - sx * sx / n_ib
+        valid = (n_ib >= max(mo, 1)) & (v > _TINY * sxx)
+        u = np.where(valid, 1.0 / np.sqrt(np.where(valid, v, 1.0)), 0.0)
+    order = np.argsort(grp, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(grp[order]) != 0])
+    us = np.empty((h, h, g))  # us[a, b] = Σ_{i in a} u_ib x_i
+    for a, rows in enumerate(np.split(order, starts[1:])):
+        us[a] = u[rows].T @ x[rows]
+    cross = np.einsum("abg,bag->ab", us, us)
+    usx = np.add.reduceat((u * sx)[order], starts, axis=0)  # (h, h): Σ_{i in a} u_ib Σx_ib
+    nv = np.add.reduceat(valid[order].astype(float), starts, axis=0)  # valid members of a against b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sums = np.where(nu > 0, cross - usx * usx.T / np.where(nu > 0, nu, 1.0), 0.0)
+    sh = share[np.ix_(k[first], k[first])]
+    upper = np.triu(np.ones((h, h), dtype=bool), 1)
+    dv = np.diag(nv)
+    s_tot = float(sums[upper & sh].sum()) + float(((np.diag(sums) - dv) / 2.0)[np.diag(sh)].sum())
+    c_tot = float((nv * nv.T)[upper].sum()) + float((dv * (dv - 1.0) / 2.0).sum())
+    return s_tot, c_tot
+
+
+def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray, mo: int) -> tuple[float, float]:
     """Σ r_ij over pairs i < j of ``members`` with a finite correlation (0 for pairs that share no
-    event date), the number of such pairs, and the number of pairs with >= mo common dates."""
+    event date) and the number of such pairs."""
     x, mk = data.dense(members, centred=True)
     k = cls[members]
     m = members.size
     if mk.all():
         t = x.shape[1]
         if t < max(mo, 1):
-            return 0.0, 0.0, 0.0
+            return 0.0, 0.0
         xc = x - x.mean(axis=1, keepdims=True)
         ss = np.einsum("ij,ij->i", xc, xc)
         good = ss > 0
@@ -334,11 +385,14 @@ def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray,
         zz = np.bincount(kinv, weights=np.einsum("ij,ij->i", z, z), minlength=kk.size)
         inner = (size >= 2) & np.diag(sh)  # pairs within a class (none for singletons: exactly 0)
         within = float((np.diag(pp)[inner] - zz[inner]).sum())
-        return (off + within) / 2.0, v * (v - 1) / 2.0, m * (m - 1) / 2.0
+        return (off + within) / 2.0, v * (v - 1) / 2.0
     # pairwise-complete: centre each member on its own mean (correlation unchanged, less cancellation)
     # (x came centred from dense: 0 where missing)
+    grouped = _grouped(x, mk, k, share, mo)
+    if grouped is not None:
+        return grouped
     x2 = x * x
-    s_tot = c_tot = ge_tot = 0.0
+    s_tot = c_tot = 0.0
     # Members share date masks (one per event-date class): the products with a mask need only the
     # distinct masks, n_ij = P P'[pat_i, pat_j], Σx = (X P')[i, pat_j], and Σy is Σx transposed.
     packed = np.packbits(mk > 0, axis=1)
@@ -370,16 +424,14 @@ def _block(data: _Data, members: np.ndarray, cls: np.ndarray, share: np.ndarray,
             # one chunk of the distinct-mask products: Σy, Σy² are Σx, Σx² transposed, so is vy
             vy = vx.T if (by_pattern and lo == 0 and hi == m) else syy - sy * sy / nij
             cov = sxy - sx * sy / nij
-            tiny = 1e-13
-            okv = (nij >= max(mo, 1)) & (vx > tiny * sxx) & (vy > tiny * syy)
+            okv = (nij >= max(mo, 1)) & (vx > _TINY * sxx) & (vy > _TINY * syy)
             r = np.where(okv, cov / np.sqrt(np.where(okv, vx * vy, 1.0)), 0.0)
         upper = np.arange(lo, hi)[:, None] < np.arange(lo, m)[None, :]
         okv &= upper
         sh = share[np.ix_(k[lo:hi], k[lo:])]
         s_tot += float(np.clip(r, -1.0, 1.0)[okv & sh].sum())
         c_tot += float(okv.sum())
-        ge_tot += float(((nij >= max(mo, 1)) & upper).sum())
-    return s_tot, c_tot, ge_tot
+    return s_tot, c_tot
 
 
 def _cross_component_pairs(data: _Data, comp: np.ndarray, mo: int, rng: np.random.Generator) -> tuple[float, bool]:

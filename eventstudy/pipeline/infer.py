@@ -87,6 +87,29 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays):
     return tuple(out)
 
 
+def take_rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[idx]``, as a view (no copy) when ``idx`` is a run of consecutive rows, as the members
+    of a pooled group are: a copy of a (members x rows) array costs as much as the test it feeds.
+
+    Parameters
+    ----------
+    a : ndarray
+        Array whose rows are taken.
+    idx : ndarray of int
+        Row positions, in order.
+
+    Returns
+    -------
+    ndarray
+        The rows ``idx`` of ``a``: a read-only view of ``a`` for consecutive rows, else a copy.
+    """
+    if idx.size and int(idx[-1]) - int(idx[0]) == idx.size - 1 and (idx.size < 2 or bool((np.diff(idx) == 1).all())):
+        view = a[int(idx[0]):int(idx[-1]) + 1]
+        view.flags.writeable = False  # shared by every window and test of the group
+        return view
+    return a[idx]
+
+
 class BatteryInputs:
     """The battery's arrays of an estimate: estimation-window ARs with the excluded days missing,
     market returns, dates, and (every model but the three textbook ones,
@@ -111,7 +134,7 @@ class BatteryInputs:
     def correlation(self, idx: np.ndarray) -> Callable[[], CrossCorrelation]:
         """r̄ of members ``idx`` (aligned in event time), computed when first asked and then
         shared by every window of the group: it depends on their estimation rows only."""
-        return functools.cache(lambda: event_time_correlation(self.est_ar[idx]))
+        return functools.cache(lambda: event_time_correlation(take_rows(self.est_ar, idx)))
 
     def panel(self, idx: np.ndarray, w: Window, cc=None) -> Panel:
         """The battery's :class:`~eventstudy.inference.Panel` of members ``idx`` over window ``w``.
@@ -133,11 +156,12 @@ class BatteryInputs:
         """
         panel, ar = self.e.panel, self.e.ar
         cols = panel.cols(w)
-        extra = {"fe": self.exact[w][0][idx], "car_fe": self.exact[w][1][idx]} if self.exact else {}
+        extra = {"fe": take_rows(self.exact[w][0], idx), "car_fe": take_rows(self.exact[w][1], idx)} \
+            if self.exact else {}
         return Panel(
-            est_ar=self.est_ar[idx], evt_ar=ar[np.ix_(idx, cols)], taus=panel.taus[cols],
-            est_mkt=self.est_mkt[idx] if self.est_mkt is not None else None,
-            evt_mkt=panel.mkt[np.ix_(idx, cols)] if self.est_mkt is not None else None,
+            est_ar=take_rows(self.est_ar, idx), evt_ar=take_rows(ar, idx)[:, cols], taus=panel.taus[cols],
+            est_mkt=take_rows(self.est_mkt, idx) if self.est_mkt is not None else None,
+            evt_mkt=take_rows(panel.mkt, idx)[:, cols] if self.est_mkt is not None else None,
             k=self.plan.model.k, labels=MemberLabels(panel.members, idx), cc=cc, **extra)
 
 
