@@ -93,6 +93,9 @@ class Fit:
     unidentified: np.ndarray | None = field(default=None, repr=False)
     """(N,) members whose regressors are constant or collinear (``fit(strict=False)``): NaN
     parameters and variance; None when every member is identified."""
+    ss_y: np.ndarray | None = field(default=None, repr=False)
+    """(N,) sum of squares of the fitted variable (return less offset) over the rows used: with
+    ``m`` it bounds the SD of the returns (:func:`eventstudy.pipeline.estimate.degenerate_fits`)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,43 @@ class AllDatesFit:
 
     car: np.ndarray
     n_est: np.ndarray
+
+
+ROW_BLOCK = 4096
+"""Members per block of the fit's in-place (N, M) updates: temporaries of a few MB, reused."""
+
+
+def constant_value(x: np.ndarray) -> float | None:
+    """The value of a regressor that is one number broadcast over the panel (the intercept's
+    column of ones, ``np.broadcast_to``), else None: such a column needs no (N, T) array.
+
+    Parameters
+    ----------
+    x : ndarray
+        A column of :meth:`NormalReturnModel.columns` (or a slice of one).
+
+    Returns
+    -------
+    float or None
+    """
+    if x.size and all(st == 0 for st in x.strides):
+        return float(x.flat[0])
+    return None
+
+
+def same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays are the same view of the same memory (same start, shape and strides).
+
+    Parameters
+    ----------
+    a, b : ndarray
+
+    Returns
+    -------
+    bool
+    """
+    return (a.shape == b.shape and a.strides == b.strides
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
 
 
 def _range_sums(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -149,6 +189,12 @@ class NormalReturnModel:
             Zeros here: nothing of the normal return is fixed in the base class.
         """
         return np.zeros_like(ret)
+
+    @property
+    def has_offset(self) -> bool:
+        """Whether the model fixes part of the normal return (it overrides :meth:`offset`); the
+        base class fixes nothing, so its fitted variable is the return itself."""
+        return type(self).offset is not NormalReturnModel.offset
 
     @property
     def param_names(self) -> list[str]:
@@ -201,18 +247,24 @@ class NormalReturnModel:
         Returns
         -------
         y : ndarray, shape (N, C)
-            ``ret - offset`` on the C columns ``cols``.
+            ``ret - offset`` on the C columns ``cols`` (a view of ``ret`` for a model without
+            offset: read it, do not write into it).
         xs : list of ndarray, each (N, C)
             The regressors of the free parameters on those columns (p of them).
         ok : ndarray of bool, shape (N, C)
             Where the row is observed.
         """
-        y = ret[:, cols] - self.offset(ret, reg)[:, cols]
-        xs = [x[:, cols] for x in self.columns(reg)]
+        y = ret[:, cols] - self.offset(ret, reg)[:, cols] if self.has_offset else ret[:, cols]
+        full = self.columns(reg)
+        xs = [x[:, cols] for x in full]
         ok = np.isfinite(y)
         for x in xs:
-            ok &= np.isfinite(x)
-        if self.needs_market and reg.ndim == 2:
+            c = constant_value(x)
+            if c is None:
+                ok &= np.isfinite(x)
+            elif not np.isfinite(c):
+                ok[:] = False
+        if self.needs_market and reg.ndim == 2 and not any(x is reg for x in full):
             ok &= np.isfinite(reg[:, cols])
         return y, xs, ok
 
@@ -261,16 +313,38 @@ class NormalReturnModel:
                 "estimation window, lower min_estimation, or drop those (event, asset) pairs")
         unidentified = None
         yz = np.where(use, y, 0.0)
-        xz = [np.where(use, x, 0.0) for x in xs]
+        consts = [constant_value(x) for x in xs]
+        # a constant column (the intercept) is never materialised: its products are made block by block
+        xz = [np.where(use, x, 0.0) if c is None else None for x, c in zip(xs, consts)]
+        market_col = reg[:, est_cols] if self.needs_market and reg.ndim == 2 else None
+        at_market = next((a for a, x in enumerate(xs) if market_col is not None and consts[a] is None
+                          and same_view(x, market_col)), None)
         del y, xs
         p = len(xz)
+
+        def block(j: int, sl: slice) -> np.ndarray:
+            return xz[j][sl] if consts[j] is None else np.where(use[sl], consts[j], 0.0)
+
+        def product(a: int, b: np.ndarray | int) -> np.ndarray:
+            """Σ_t of column a times ``b`` (an (N, T) array or another column's position) over the
+            rows used; a constant column by blocks of members, as if it were an (N, T) array."""
+            col = isinstance(b, int)
+            if consts[a] is None and (not col or consts[b] is None):
+                return np.einsum("nt,nt->n", xz[a], xz[b] if col else b)
+            out = np.empty(len(yz))
+            for lo in range(0, len(yz), ROW_BLOCK):
+                sl = slice(lo, lo + ROW_BLOCK)
+                out[sl] = np.einsum("nt,nt->n", block(a, sl), block(b, sl) if col else b[sl])
+            return out
+
         # normal equations from (N, T) column products (einsum: no temporaries, no (N, T, p) array)
         xtx = np.empty((len(yz), p, p))
         xty = np.empty((len(yz), p))
         for a in range(p):
-            xty[:, a] = np.einsum("nt,nt->n", xz[a], yz)
+            xty[:, a] = product(a, yz)
             for b in range(a, p):
-                xtx[:, a, b] = xtx[:, b, a] = np.einsum("nt,nt->n", xz[a], xz[b])
+                xtx[:, a, b] = xtx[:, b, a] = product(a, b)
+        ss_y = np.einsum("nt,nt->n", yz, yz)
         if p:
             eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
             bad = np.flatnonzero(~identified(eig[:, 0], eig[:, -1]))
@@ -284,19 +358,23 @@ class NormalReturnModel:
                 xtx[bad] = np.eye(p)  # any invertible matrix: their results are set to NaN below
             xtx_inv = np.linalg.inv(xtx)
             params = (xtx_inv @ xty[:, :, None])[:, :, 0]
-            resid = yz  # in place: the zeros outside `use` stay zero (x is zero there too)
-            for a in range(p):
-                resid -= xz[a] * params[:, a : a + 1]
+            resid = yz  # in place, a block of members at a time: the zeros outside `use` stay zero
+            for lo in range(0, len(resid), ROW_BLOCK):
+                sl = slice(lo, lo + ROW_BLOCK)
+                for a in range(p):
+                    if consts[a] is None:
+                        resid[sl] -= xz[a][sl] * params[sl, a:a + 1]
+                    else:
+                        np.subtract(resid[sl], consts[a] * params[sl, a:a + 1], out=resid[sl], where=use[sl])
         else:
             xtx_inv = xtx
             params = xty
             resid = yz
-        del xz
         dof = m - self.k
         s2 = np.einsum("nt,nt->n", resid, resid) / np.where(dof > 0, dof, np.nan)
         del resid
         if self.needs_market and reg.ndim == 2:
-            mk = np.where(use, reg[:, est_cols], 0.0)
+            mk = xz[at_market] if at_market is not None else np.where(use, reg[:, est_cols], 0.0)
             mkt_mean = mk.sum(axis=1) / m
             mk -= mkt_mean[:, None]
             mk *= use
@@ -304,11 +382,12 @@ class NormalReturnModel:
             del mk
         else:
             mkt_mean = mkt_ssd = np.full(len(s2), np.nan)
+        del xz
         if unidentified is not None:
             params[unidentified] = np.nan
             s2[unidentified] = np.nan
             xtx_inv[unidentified] = np.nan
-        return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv, unidentified)
+        return Fit(params, s2, m, self.k, mkt_mean, mkt_ssd, xtx_inv, unidentified, ss_y)
 
     def predict(self, fit: Fit, ret: np.ndarray, reg: np.ndarray) -> np.ndarray:
         """Normal returns (N, T) of every panel row from the fitted parameters.
@@ -327,9 +406,21 @@ class NormalReturnModel:
         ndarray, shape (N, T)
             ``offset + sum_a params[:, a] * x_a``; NaN where the offset or a regressor is missing.
         """
-        out = self.offset(ret, reg).astype(float, copy=True)
+        out = self.offset(ret, reg).astype(float, copy=True) if self.has_offset else None
+        consts = []
         for a, x in enumerate(self.columns(reg)):
-            out += x * fit.params[:, a : a + 1]
+            c = constant_value(x)
+            if c is not None:  # added at the end, in place: no (N, T) array of the constant
+                consts.append(c * fit.params[:, a : a + 1])
+            elif out is None:
+                out = x * fit.params[:, a : a + 1]
+            else:
+                for lo in range(0, len(out), ROW_BLOCK):
+                    out[lo:lo + ROW_BLOCK] += x[lo:lo + ROW_BLOCK] * fit.params[lo:lo + ROW_BLOCK, a : a + 1]
+        if out is None:
+            out = np.zeros(ret.shape)
+        for c in consts:
+            out += c
         return out
 
     def fit_all_dates(self, ret: np.ndarray, reg: np.ndarray, estimation: Window, windows: Sequence[Window], *,

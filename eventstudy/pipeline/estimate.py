@@ -140,13 +140,17 @@ def degenerate_fits(model, panel: EventTimePanel, usable: np.ndarray, est_cols: 
         The reason of each member the mask marks.
     """
     sigma = np.sqrt(fit.s2)
-    yz = np.where(usable, panel.ret[:, est_cols], 0.0)
     m = np.maximum(usable.sum(axis=1), 1)
     # the return SD is at most its root mean square: only the rows below that bound need the SD itself
-    rms = np.sqrt(np.einsum("nt,nt->n", yz, yz) / m)
+    if fit.ss_y is not None and not model.has_offset:  # the fit summed the squared returns already
+        ss = fit.ss_y
+    else:
+        yz = np.where(usable, panel.ret[:, est_cols], 0.0)
+        ss = np.einsum("nt,nt->n", yz, yz)
+        del yz
+    rms = np.sqrt(ss / m)
     rows = np.flatnonzero(np.isfinite(sigma) & (sigma <= DEGENERATE_RATIO * rms))
-    y = np.where(usable[rows], yz[rows], np.nan)
-    del yz
+    y = np.where(usable[rows], panel.ret[rows][:, est_cols], np.nan)
     sd = np.full(len(sigma), np.nan)
     if rows.size:
         sd[rows] = np.sqrt(np.nanmean((y - np.nanmean(y, axis=1, keepdims=True)) ** 2, axis=1))
