@@ -120,27 +120,32 @@ def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[ns]")
     prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
+    own = r["ret"].to_numpy()
     bench = series if isinstance(series, Mapping) else dict.fromkeys(groups, series)
     flat = np.full(len(r), np.nan)
-    frames: dict[str, pd.DataFrame] = {}
+    rows_of_bench: dict[str, list[np.ndarray]] = {}
     for ticker, idx in groups.items():
         b = bench.get(ticker)
         if b is None:
             continue  # an asset without a benchmark (only benchmarks themselves, or unused tickers)
         if b not in groups:
             raise DataError(f"benchmark/factor {b!r} has no returns in the price data")
-        if b not in frames:
-            frames[b] = r.loc[r["ticker"] == b, ["date", "prev_date", "ret"]]
-        flat[idx] = market_over_intervals(frames[b], prev[idx], rdates[idx], kind) if ticker != b \
-            else r["ret"].to_numpy()[idx]
+        if ticker == b:
+            flat[idx] = own[idx]
+        else:
+            rows_of_bench.setdefault(b, []).append(idx)
+    for b, parts in rows_of_bench.items():  # every asset row of one benchmark in one pass
+        idx = np.concatenate(parts)
+        market = r.iloc[groups[b]][["date", "prev_date", "ret"]]
+        flat[idx] = market_over_intervals(market, prev[idx], rdates[idx], kind)
     return flat
 
 
 def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str], kind: str) -> pd.DataFrame:
     """The return frame with the benchmark and factor returns over each row's interval as columns.
 
-    Sorted by ticker and date (stable), so that :func:`build_panel` of many blocks compounds the
-    benchmark returns once instead of once per block.
+    Each ticker's rows together in date order (:func:`by_ticker_and_date`), so that
+    :func:`build_panel` of many blocks compounds the benchmark returns once instead of once per block.
 
     Parameters
     ----------
@@ -156,7 +161,7 @@ def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str],
     Returns
     -------
     DataFrame
-        ``returns`` sorted by ticker and date with a new index, plus the column ``_market_ret``
+        ``returns`` by ticker and date with a new index, plus the column ``_market_ret``
         (:data:`MARKET_COLUMN`) and one ``_factor_ret:<ticker>`` (:data:`FACTOR_COLUMN`) per factor.
 
     Raises
@@ -164,7 +169,7 @@ def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str],
     DataError
         A benchmark or factor ticker has no returns (:func:`interval_returns`).
     """
-    r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+    r = by_ticker_and_date(returns).copy()
     r[MARKET_COLUMN] = interval_returns(r, market, kind) if market is not None else np.nan
     for f in factors:
         r[FACTOR_COLUMN + f] = interval_returns(r, f, kind)
@@ -195,6 +200,28 @@ def rows_of(returns: pd.DataFrame, tickers, index: Mapping[str, np.ndarray] | No
         return returns.iloc[:0]
     rows = np.sort(np.concatenate(parts))
     return returns if rows.size == len(returns) else returns.iloc[rows]
+
+
+def by_ticker_and_date(returns: pd.DataFrame) -> pd.DataFrame:
+    """The return frame with each ticker's rows together and in date order, with a fresh index:
+    the frame itself (no sort) when it already is, as :func:`eventstudy.compute_returns` makes it.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        ``ticker, date, ...``.
+
+    Returns
+    -------
+    DataFrame
+    """
+    codes, _ = pd.factorize(returns["ticker"], sort=False)  # numbered in order of appearance
+    d = returns["date"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    step = np.diff(codes)
+    if bool((step >= 0).all()) and bool((np.diff(d)[step == 0] > 0).all()):
+        return returns if isinstance(returns.index, pd.RangeIndex) and returns.index.start == 0 and \
+            returns.index.step == 1 else returns.reset_index(drop=True)
+    return returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
 
 
 def build_panel(
@@ -244,7 +271,7 @@ def build_panel(
         A member's asset has no returns, a member has no return on its day 0, or a benchmark or
         factor has no returns.
     """
-    r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+    r = by_ticker_and_date(returns)
     groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[ns]")
     if MARKET_COLUMN in r.columns:  # compounded once for all blocks (with_interval_returns)

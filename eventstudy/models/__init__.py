@@ -382,7 +382,6 @@ class NormalReturnModel:
             del mk
         else:
             mkt_mean = mkt_ssd = np.full(len(s2), np.nan)
-        del xz
         if unidentified is not None:
             params[unidentified] = np.nan
             s2[unidentified] = np.nan
