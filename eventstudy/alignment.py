@@ -125,7 +125,10 @@ def align(
     })
     local = pd.Series("", index=out.index, dtype=object)
     for tz, ix in out.groupby("market_tz", sort=False).indices.items():  # one conversion per time zone
-        local.iloc[ix] = pd.DatetimeIndex(out["event_time_utc"].iloc[ix]).tz_convert(tz).strftime("%Y-%m-%d %H:%M %a")
+        inst = pd.DatetimeIndex(out["event_time_utc"].iloc[ix])
+        codes, uniq = pd.factorize(inst)  # formatted once per distinct instant (many assets share an event)
+        local.iloc[ix] = np.asarray(pd.DatetimeIndex(uniq).tz_convert(tz).strftime("%Y-%m-%d %H:%M %a"),
+                                    dtype=object)[codes]
     out["event_time_market"] = local.to_numpy()
     out = out.sort_values("_order", kind="mergesort")
     return out.drop(columns="_order").reset_index(drop=True)[ALIGN_COLUMNS]

@@ -369,6 +369,48 @@ def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days
     return np.take(table.ravel(), d)
 
 
+class MemberRows(NamedTuple):
+    """Where each member's rows lie in a return frame grouped by ticker and date
+    (:func:`member_rows`): every per-member search of the preparation step at once, not per asset."""
+
+    dates: np.ndarray  # (R,) datetime64[D] of the frame's rows
+    pos0: np.ndarray  # (N,) row of each member's day 0 (its insertion point if day 0 is not a row)
+    lo: np.ndarray  # (N,) first row of the member's asset (lo == hi: the asset has no returns)
+    hi: np.ndarray  # (N,) one past its last row
+    rank: np.ndarray  # (N,) the member's asset, numbered in order of first appearance among the members
+
+
+def member_rows(returns: pd.DataFrame, members: pd.DataFrame) -> MemberRows:
+    """Each member's day-0 row and its asset's block of rows in ``returns``, found in one search.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        ``ticker, date`` with each ticker's rows together in date order (:func:`by_ticker_and_date`).
+    members : DataFrame
+        ``asset, day0``.
+
+    Returns
+    -------
+    MemberRows
+    """
+    codes, tickers = pd.factorize(returns["ticker"], sort=False)
+    days = returns["date"].to_numpy().astype("datetime64[D]")
+    length = np.bincount(codes, minlength=len(tickers))
+    first = np.concatenate([[0], np.cumsum(length)[:-1]])
+    code = pd.Index(tickers).get_indexer(members["asset"])
+    lo = np.where(code >= 0, first[np.maximum(code, 0)], 0)
+    hi = np.where(code >= 0, lo + length[np.maximum(code, 0)], 0)
+    d0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]").view(np.int64)
+    dv = days.view(np.int64)
+    base = min(int(dv.min()) if dv.size else 0, int(d0.min()) if d0.size else 0)
+    width = max(int(dv.max()) if dv.size else 0, int(d0.max()) if d0.size else 0) - base + 1
+    key = codes.astype(np.int64) * width + (dv - base)  # increasing: blocks in order, dates within each
+    pos0 = np.searchsorted(key, np.maximum(code, 0).astype(np.int64) * width + (d0 - base))
+    pos0 = np.clip(pos0, lo, hi)
+    return MemberRows(days, pos0, lo, hi, pd.factorize(members["asset"], sort=False)[0])
+
+
 def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
     """Every session inside some member's event window, on the asset's own return rows.
 
@@ -386,23 +428,15 @@ def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Seq
     DataFrame ``asset, date`` (datetime64[ns]), no (N, T) panel built.
     """
     taus = np.unique(np.concatenate([np.arange(w[0], w[1] + 1) for w in windows]))
-    r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
-    groups = r.groupby("ticker", sort=False).indices
-    rdates = r["date"].to_numpy().astype("datetime64[D]")
-    out_a, out_d = [], []
-    for asset, idx in members.groupby("asset", sort=False).indices.items():
-        rows = groups.get(asset)
-        if rows is None:
-            continue
-        d = rdates[rows]
-        pos0 = np.searchsorted(d, pd.to_datetime(members["day0"].to_numpy()[idx]).to_numpy().astype("datetime64[D]"))
-        pos = np.unique((pos0[:, None] + taus[None, :]).ravel())
-        pos = pos[(pos >= 0) & (pos < d.size)]
-        out_a.append(np.full(pos.size, asset, dtype=object))
-        out_d.append(d[pos])
-    if not out_a:
-        return pd.DataFrame({"asset": pd.Series([], dtype=object), "date": pd.Series([], dtype="datetime64[ns]")})
-    return pd.DataFrame({"asset": np.concatenate(out_a), "date": np.concatenate(out_d).astype("datetime64[ns]")})
+    mr = member_rows(by_ticker_and_date(returns[["ticker", "date"]]), members)
+    pos = mr.pos0[:, None] + taus[None, :]
+    ok = (pos >= mr.lo[:, None]) & (pos < mr.hi[:, None])
+    rank = np.broadcast_to(mr.rank[:, None], pos.shape)[ok]
+    key = np.unique(rank.astype(np.int64) * (len(mr.dates) + 1) + pos[ok])  # assets in the members' order
+    rows = key % (len(mr.dates) + 1)
+    assets = pd.unique(members["asset"]).astype(object) if len(members) else np.array([], dtype=object)
+    return pd.DataFrame({"asset": np.asarray(assets, dtype=object)[key // (len(mr.dates) + 1)],
+                         "date": mr.dates[rows].astype("datetime64[ns]")})
 
 
 class OffsetGrid(NamedTuple):
@@ -543,31 +577,17 @@ def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Wi
         The smallest and largest offset of any member's estimation rows (``estimation`` itself
         when no member has a row there) and the convention.
     """
-    r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
-    groups = r.groupby("ticker", sort=False).indices
-    rdates = r["date"].to_numpy().astype("datetime64[D]")
-    spans, calendar = [], False
-    all_anchors = member_anchors(members)
-    for asset, idx in members.groupby("asset", sort=False).indices.items():
-        rows = groups.get(asset)
-        if rows is None:
-            continue
-        d = rdates[rows]
-        d0 = pd.to_datetime(members["day0"].to_numpy()[idx]).to_numpy().astype("datetime64[D]")
-        anchor = all_anchors[idx]
-        pos0 = np.searchsorted(d, d0)
-        first = np.clip(pos0 + estimation.start, 0, d.size - 1)
-        last = np.clip(pos0 + estimation.end, 0, d.size - 1)
-        ok = (pos0 + estimation.end >= 0) & (pos0 + estimation.start < d.size)
-        if not ok.any():
-            continue
-        # whether a member's window has a weekend row: a running count of weekend dates
-        weekend = np.concatenate([[0], np.cumsum(((d.astype(np.int64) + 3) % 7) >= 5)])
-        calendar |= bool(((weekend[last + 1] - weekend[first]) > 0)[ok].any())
-        spans.append((d[first][ok], d[last][ok], anchor[ok]))
-    if not spans:
-        return OffsetGrid(estimation.start, estimation.end, calendar)
-    firsts, lasts, anchors = (np.concatenate(part) for part in zip(*spans))  # one call, not one per asset
+    mr = member_rows(by_ticker_and_date(returns[["ticker", "date"]]), members)
+    has = mr.hi > mr.lo
+    first = np.clip(mr.pos0 + estimation.start, mr.lo, mr.hi - 1)
+    last = np.clip(mr.pos0 + estimation.end, mr.lo, mr.hi - 1)
+    ok = has & (mr.pos0 + estimation.end >= mr.lo) & (mr.pos0 + estimation.start < mr.hi)
+    if not ok.any():
+        return OffsetGrid(estimation.start, estimation.end, False)
+    # whether a member's window has a weekend row: a running count of weekend dates
+    weekend = np.concatenate([[0], np.cumsum(((mr.dates.view(np.int64) + 3) % 7) >= 5)])
+    calendar = bool(((weekend[last[ok] + 1] - weekend[first[ok]]) > 0).any())
+    firsts, lasts, anchors = mr.dates[first[ok]], mr.dates[last[ok]], member_anchors(members)[ok]
     lo = int(event_offsets(firsts[:, None], anchors, calendar).min())
     hi = int(event_offsets(lasts[:, None], anchors, calendar).max())
     return OffsetGrid(lo, hi, calendar)

@@ -39,6 +39,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from .eventtime import by_ticker_and_date, member_rows
 from .windows import Window
 
 OverlapPolicy = Literal["merge", "keep", "drop-later", "drop"]
@@ -68,26 +69,32 @@ def find_overlaps(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequenc
     lo = min(w.start for w in windows)
     hi = max(w.end for w in windows)
     span = hi - lo + 1
-    r = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
-    groups = r.groupby("ticker", sort=False).indices
-    rdates = r["date"].to_numpy().astype("datetime64[D]")
-    rows = []
-    for asset, idx in members.groupby("asset", sort=False).indices.items():
-        if len(idx) < 2 or asset not in groups:
-            continue
-        d = rdates[groups[asset]]
-        day0 = pd.to_datetime(members["day0"].to_numpy()[idx]).to_numpy().astype("datetime64[D]")
-        pos = np.searchsorted(d, day0)
-        order = np.lexsort((idx, pos))  # by day 0, then catalog order
-        pos, idx, day0 = pos[order], np.asarray(idx)[order], day0[order]
-        for a in range(len(idx)):
-            b = a + 1
-            while b < len(idx) and pos[b] - pos[a] < span:
-                rows.append((asset, members["event_id"].iat[idx[a]], members["event_id"].iat[idx[b]],
-                             pd.Timestamp(day0[a]), pd.Timestamp(day0[b]), int(span - (pos[b] - pos[a])),
-                             bool(pos[a] == pos[b])))
-                b += 1
-    return pd.DataFrame(rows, columns=OVERLAP_COLUMNS)
+    mr = member_rows(by_ticker_and_date(returns[["ticker", "date"]]), members)
+    has = np.flatnonzero(mr.hi > mr.lo)
+    # members by asset (in the members' order of assets), then day 0, then catalog order
+    order = has[np.lexsort((has, mr.pos0[has], mr.rank[has]))]
+    pos, asset = mr.pos0[order], mr.rank[order]
+    pairs_a, pairs_b = [], []
+    k = 1
+    while k < order.size:  # the k-th next member of the same asset, while some window still overlaps
+        near = (asset[k:] == asset[:-k]) & (pos[k:] - pos[:-k] < span)
+        if not near.any():
+            break
+        a = np.flatnonzero(near)
+        pairs_a.append(a)
+        pairs_b.append(a + k)
+        k += 1
+    if not pairs_a:
+        return pd.DataFrame([], columns=OVERLAP_COLUMNS)
+    a, b = np.concatenate(pairs_a), np.concatenate(pairs_b)
+    srt = np.lexsort((b, a))  # as a loop over a, then b, would list them
+    a, b = a[srt], b[srt]
+    ids = members["event_id"].to_numpy()
+    assets = members["asset"].to_numpy()
+    day0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]")[order]
+    rows = zip(assets[order[a]], ids[order[a]], ids[order[b]], map(pd.Timestamp, day0[a]), map(pd.Timestamp, day0[b]),
+               (span - (pos[b] - pos[a])).tolist(), (pos[a] == pos[b]).tolist())
+    return pd.DataFrame(list(rows), columns=OVERLAP_COLUMNS)
 
 
 def event_clusters(members: pd.DataFrame, overlaps: pd.DataFrame, catalog_ids) -> np.ndarray:
