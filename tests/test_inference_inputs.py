@@ -88,3 +88,25 @@ def test_bad_options():
         battery(p, alternative="both")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="n_boot"):
         battery(p, n_boot=0)
+
+
+def test_market_moments_stand_for_the_estimation_market_returns():
+    """A caller that has each member's market mean and S_mm (the fit) may hand them over instead
+    of the (N, M) market returns: the battery is the same, moments worked by hand over the rows
+    that have an abnormal return."""
+    rng = np.random.default_rng(3)
+    est, evt = arrays(n=12, m=80, seed=3)
+    est[2, 5:9] = np.nan
+    est_mkt, evt_mkt = rng.normal(0, 0.01, est.shape), rng.normal(0, 0.01, evt.shape)
+    mkt = np.where(np.isnan(est), np.nan, est_mkt)
+    mean = np.array([np.mean(r[~np.isnan(r)]) for r in mkt])
+    smm = np.array([np.sum((r[~np.isnan(r)] - mu) ** 2) for r, mu in zip(mkt, mean)])
+    full = battery(Panel(est, evt, TAUS, est_mkt=est_mkt, evt_mkt=evt_mkt), n_boot=99)
+    given = battery(Panel(est, evt, TAUS, evt_mkt=evt_mkt, mkt_moments=(mean, smm)), n_boot=99)
+    assert np.allclose(full["statistic"], given["statistic"], rtol=1e-10, equal_nan=True)
+    with pytest.raises(DataError, match="est_mkt or mkt_moments"):
+        Panel(est, evt, TAUS, est_mkt=est_mkt, evt_mkt=evt_mkt, mkt_moments=(mean, smm))
+    with pytest.raises(DataError, match=r"shape \(12,\)"):
+        Panel(est, evt, TAUS, evt_mkt=evt_mkt, mkt_moments=(mean[:3], smm))
+    with pytest.raises(DataError, match="S_mm = 0"):
+        Panel(est, evt, TAUS, evt_mkt=evt_mkt, mkt_moments=(mean, np.where(np.arange(12) == 4, 0.0, smm)))

@@ -64,9 +64,12 @@ def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dic
     for lo in range(0, n, _CHUNK):
         e = est[lo:lo + _CHUNK]
         r = re[lo:lo + _CHUNK]
-        order = np.argsort(e, axis=1)  # NaN sort last
-        np.put_along_axis(r, order, np.broadcast_to(ordinal, e.shape), axis=1)
-        se = np.take_along_axis(e, order, axis=1)
+        # NaN sort last either way, but numpy's vectorised sort skips rows with a NaN (5x slower):
+        # sort with +inf in their place (no AR is infinite, the panel checks) and rank the ARs themselves
+        order = np.argsort(np.where(np.isnan(e), np.inf, e) if nan else e, axis=1)
+        flat = order + (np.arange(order.shape[0]) * m)[:, None]  # row-major positions: no *_along_axis
+        r.ravel()[flat.ravel()] = np.broadcast_to(ordinal, e.shape).ravel()
+        se = e.ravel()[flat.ravel()].reshape(e.shape)
         if nan:
             r[np.isnan(e)] = np.nan
         tie = (se[:, 1:] == se[:, :-1]).any(axis=1)  # NaN never equals NaN

@@ -137,6 +137,10 @@ class Panel(_Stats):
     cc : optional r̄ of these members (a :class:`~eventstudy.inference.CrossCorrelation` or a
         function returning one, computed when first asked): the pipeline computes a group's r̄
         once and shares it between the group's windows.
+    mkt_moments : optional ``(R̄_m, S_mm)``, two (N,) arrays: each member's mean market return and
+        sum of squared deviations over its estimation rows with an abnormal return, when the caller
+        has them (the fit does, :class:`~eventstudy.models.Fit`); they stand for ``est_mkt`` (pass
+        ``evt_mkt`` with them), so the (N, M) market returns need not be laid out for the battery.
     """
 
     est_ar: np.ndarray
@@ -152,6 +156,7 @@ class Panel(_Stats):
     car_fe: np.ndarray | None = None
     check: bool = True  # False: the members were validated already (rows of a validated panel)
     cc: object = field(default=None, repr=False)
+    mkt_moments: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         est = _as2d("est_ar", self.est_ar)
@@ -187,15 +192,26 @@ class Panel(_Stats):
         nan = {}
         for name, arr in (("est_ar", est), ("evt_ar", evt)):
             nan[name] = self._check_finite(name, arr)
-        if (self.est_mkt is None) != (self.evt_mkt is None):
-            raise DataError("pass both est_mkt and evt_mkt (market returns of the estimation and event rows) "
-                            "or neither")
+        if self.mkt_moments is not None:
+            if self.est_mkt is not None:
+                raise DataError("pass est_mkt or mkt_moments (its per-member mean and S_mm), not both")
+            mom = tuple(np.asarray(v, dtype=float) for v in self.mkt_moments)
+            if len(mom) != 2 or any(v.shape != (n,) for v in mom):
+                raise DataError(f"mkt_moments must be two arrays of shape ({n},): each member's mean market return "
+                                "and sum of squared deviations over its estimation rows")
+            object.__setattr__(self, "mkt_moments", mom)
+        market = self.est_mkt is not None or self.mkt_moments is not None
+        if market != (self.evt_mkt is not None):
+            raise DataError("pass both est_mkt and evt_mkt (market returns of the estimation and event rows), "
+                            "or mkt_moments with evt_mkt, or neither")
+        nan["est_mkt"] = False
         if self.est_mkt is not None:
             em = _as2d("est_mkt", self.est_mkt, est.shape)
-            vm = _as2d("evt_mkt", self.evt_mkt, evt.shape)
             nan["est_mkt"] = self._check_finite("est_mkt", em)
-            nan["evt_mkt"] = self._check_finite("evt_mkt", vm)
             object.__setattr__(self, "est_mkt", em)
+        if self.evt_mkt is not None:
+            vm = _as2d("evt_mkt", self.evt_mkt, evt.shape)
+            nan["evt_mkt"] = self._check_finite("evt_mkt", vm)
             object.__setattr__(self, "evt_mkt", vm)
         if self.est_dates is not None:
             d = np.asarray(self.est_dates, dtype="datetime64[D]")
@@ -249,10 +265,12 @@ class Panel(_Stats):
         for i in np.flatnonzero(~(s > 0)):
             raise DataError(f"{self.member(int(i))}: estimation-window abnormal returns are constant "
                             "(zero variance); check the price data")
-        if self.est_mkt is not None and self.k == 2:
+        if self.has_market_term:
             for i in np.flatnonzero(~(self._smm > 0)):
                 raise DataError(f"{self.member(int(i))}: market return constant over the estimation window "
                                 "(S_mm = 0); check est_mkt")
+            if self.est_mkt is None:  # moments handed over: the caller's fit counted its rows
+                return
             if self._has_nan["est_ar"] or self._has_nan["est_mkt"]:
                 both = np.empty(self.n, dtype=np.int64)
                 for lo in range(0, self.n, _nan.ROW_CHUNK):
@@ -300,6 +318,8 @@ class Panel(_Stats):
     def _mkt_moments(self) -> tuple[np.ndarray, np.ndarray]:
         """(R̄_m, S_mm) of each member over its estimation rows with an abnormal return, row
         chunk by row chunk (no (N, M) array kept)."""
+        if self.mkt_moments is not None:
+            return self.mkt_moments
         nan = self.est_has_nan or self._has_nan["est_mkt"]
         mbar = np.empty(self.n)
         smm = np.empty(self.n)
@@ -325,7 +345,7 @@ class Panel(_Stats):
     @property
     def has_market_term(self) -> bool:
         """Whether the forecast-error factors include the market term (``k == 2`` with market returns)."""
-        return self.k == 2 and self.est_mkt is not None
+        return self.k == 2 and (self.est_mkt is not None or self.mkt_moments is not None)
 
     # ------------------------------------------------------------------ primitives of _Stats
     @cached_property

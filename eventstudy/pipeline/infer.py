@@ -46,7 +46,7 @@ class MemberLabels:
         return f"{row['event_id']}/{row['asset']}"
 
 
-def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays):
+def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays, drop: np.ndarray | None = None):
     """Rows placed on the columns of their offsets from each member's anchor (its day 0 unless a
     holiday delayed it; :func:`eventstudy.eventtime.event_offsets`),
     ``grid.lo`` to ``grid.hi``; NaN where a member has no row. Every member's estimation row of a
@@ -62,6 +62,8 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays):
         Each member's anchor (:func:`eventstudy.eventtime.member_anchors`).
     *arrays : ndarray (N, M) or None
         Arrays to place (None passes through).
+    drop : ndarray of bool, shape (N, M), optional
+        Rows to leave out (missing on the grid, like rows that do not exist).
 
     Returns
     -------
@@ -76,6 +78,8 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays):
     if cols.size and (cols.min() < 0 or (np.where(missing, 0, cols).max() if missing.any() else cols.max()) >= width):
         raise DataError("an estimation row lies outside the estimation grid; refit the study (prepare sets it)")
     del missing
+    if drop is not None:
+        cols[drop] = width  # and the rows left out
     out = []
     for a in arrays:
         if a is None:
@@ -120,12 +124,15 @@ class BatteryInputs:
         self.plan, self.e = plan, e
         est_ar = ar[:, est_cols]
         textbook = textbook_form(model)
-        self.est_mkt = panel.mkt[:, est_cols] if textbook and model.k == 2 else None
-        if mask is not None and mask.any():  # excluded days are missing for the tests too (a copy only then;
-            est_ar = np.where(mask, np.nan, est_ar)  # the battery takes market moments where est_ar exists)
+        # the market model's forecast-error term needs each member's market mean and S_mm over the rows
+        # with an abnormal return: exactly the rows the fit used, which summed them already
+        self.mkt_moments = (e.fit.mkt_mean, e.fit.mkt_ssd) if textbook and model.k == 2 else None
         if plan.grid is not None:  # estimation rows aligned in event time: day offsets from each day 0
-            est_ar, self.est_mkt = on_grid(plan.grid, panel.dates[:, est_cols], member_anchors(panel.members),
-                                           est_ar, self.est_mkt)
+            # (excluded days, inside other events' windows, go to the grid's spare column: missing)
+            est_ar, = on_grid(plan.grid, panel.dates[:, est_cols], member_anchors(panel.members), est_ar,
+                              drop=mask if mask is not None and mask.any() else None)
+        elif mask is not None and mask.any():  # excluded days are missing for the tests too
+            est_ar = np.where(mask, np.nan, est_ar)
         self.est_ar = est_ar
         # a model beyond the three the battery knows (a factor model, a user's subclass) hands over its
         # exact prediction-error factors; the battery derives them itself for the textbook three
@@ -160,8 +167,8 @@ class BatteryInputs:
             if self.exact else {}
         return Panel(
             est_ar=take_rows(self.est_ar, idx), evt_ar=take_rows(ar, idx)[:, cols], taus=panel.taus[cols],
-            est_mkt=take_rows(self.est_mkt, idx) if self.est_mkt is not None else None,
-            evt_mkt=take_rows(panel.mkt, idx)[:, cols] if self.est_mkt is not None else None,
+            mkt_moments=tuple(take_rows(v, idx) for v in self.mkt_moments) if self.mkt_moments else None,
+            evt_mkt=take_rows(panel.mkt, idx)[:, cols] if self.mkt_moments else None,
             k=self.plan.model.k, labels=MemberLabels(panel.members, idx), cc=cc, **extra)
 
 
