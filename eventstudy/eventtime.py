@@ -313,7 +313,9 @@ def build_panel(
     dates[~ok] = np.datetime64("NaT")
     spans = None
     if "sessions_spanned" in r.columns:
-        spans = np.take(r["sessions_spanned"].to_numpy(), idx)
+        col = r["sessions_spanned"].to_numpy()
+        small = np.min_scalar_type(int(col.max())) if col.size and col.min() >= 0 else col.dtype  # a count: int8/16
+        spans = np.take(col.astype(small, copy=False), idx)
         spans[~ok] = 0
     fac = None
     if factors:

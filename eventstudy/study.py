@@ -166,13 +166,15 @@ class EventStudy:
 
     def run(self, execution: Execution) -> EventStudyResults:
         """:meth:`fit` with the execution options as one :class:`Execution` object."""
+        from .allocator import retain_freed_memory
         from .pipeline.prepare import prepare
 
-        prepared = prepare(self)
-        if execution.backend == "memory":
-            from .pipeline.memory import fit_memory
+        with retain_freed_memory():  # large temporaries reused, not refaulted from the system
+            prepared = prepare(self)
+            if execution.backend == "memory":
+                from .pipeline.memory import fit_memory
 
-            return fit_memory(self, prepared, execution)
-        from .pipeline.blocks import fit_blocks
+                return fit_memory(self, prepared, execution)
+            from .pipeline.blocks import fit_blocks
 
-        return fit_blocks(self, prepared, execution)
+            return fit_blocks(self, prepared, execution)

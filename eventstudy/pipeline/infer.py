@@ -121,7 +121,7 @@ class BatteryInputs:
 
     def __init__(self, plan: Plan, e: Estimate) -> None:
         model, panel, ar, est_cols, mask = plan.model, e.panel, e.ar, e.est_cols, e.mask
-        self.plan, self.e = plan, e
+        self.plan, self.members = plan, panel.members
         est_ar = ar[:, est_cols]
         textbook = textbook_form(model)
         # the market model's forecast-error term needs each member's market mean and S_mm over the rows
@@ -134,6 +134,12 @@ class BatteryInputs:
         elif mask is not None and mask.any():  # excluded days are missing for the tests too
             est_ar = np.where(mask, np.nan, est_ar)
         self.est_ar = est_ar
+        # each window's columns, copied out: the inputs hold no reference to the (N, T) panel, which the
+        # engine can free before the batteries run
+        self.windows = {}
+        for w in plan.windows:
+            cols = panel.cols(w)
+            self.windows[w] = (panel.taus[cols], ar[:, cols], panel.mkt[:, cols] if self.mkt_moments else None)
         # a model beyond the three the battery knows (a factor model, a user's subclass) hands over its
         # exact prediction-error factors; the battery derives them itself for the textbook three
         self.exact = None if textbook else {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows}
@@ -161,15 +167,17 @@ class BatteryInputs:
             Estimation ARs (N, M) with the excluded days missing, the window's ARs (N, L), market
             returns (market model), dates, and ``fe``/``car_fe`` for a factor model.
         """
-        panel, ar = self.e.panel, self.e.ar
-        cols = panel.cols(w)
+        if w not in self.windows:
+            raise DataError(f"window {w.label} is not one of the study's windows "
+                            f"({', '.join(v.label for v in self.windows)}); fit the study with it")
+        taus, evt_ar, evt_mkt = self.windows[w]
         extra = {"fe": take_rows(self.exact[w][0], idx), "car_fe": take_rows(self.exact[w][1], idx)} \
             if self.exact else {}
         return Panel(
-            est_ar=take_rows(self.est_ar, idx), evt_ar=take_rows(ar, idx)[:, cols], taus=panel.taus[cols],
+            est_ar=take_rows(self.est_ar, idx), evt_ar=take_rows(evt_ar, idx), taus=taus,
             mkt_moments=tuple(take_rows(v, idx) for v in self.mkt_moments) if self.mkt_moments else None,
-            evt_mkt=take_rows(panel.mkt, idx)[:, cols] if self.mkt_moments else None,
-            k=self.plan.model.k, labels=MemberLabels(panel.members, idx), cc=cc, **extra)
+            evt_mkt=take_rows(evt_mkt, idx) if evt_mkt is not None else None,
+            k=self.plan.model.k, labels=MemberLabels(self.members, idx), cc=cc, **extra)
 
 
 def run_battery(plan: Plan, panel, group: str, w: Window) -> list:
@@ -217,7 +225,7 @@ def tests_frame(batteries: Mapping[tuple[str, str], list]) -> pd.DataFrame:
     return df[TEST_COLUMNS]
 
 
-def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
+def infer(plan: Plan, e: Estimate | None, groups: Mapping[str, Sequence[int]],
           inputs: BatteryInputs | None = None, progress=False) -> dict[tuple[str, str], list]:
     """The test battery per group and window.
 
@@ -226,7 +234,7 @@ def infer(plan: Plan, e: Estimate, groups: Mapping[str, Sequence[int]],
     plan
         The study's plan (tests, convention, seed, draws, windows).
     e
-        The estimate of the members.
+        The estimate of the members (None when ``inputs`` are given).
     groups
         Group name -> member rows of ``e`` (:func:`eventstudy.groups.define_groups`).
     inputs

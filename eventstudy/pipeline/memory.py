@@ -9,7 +9,7 @@ from ..groups import define_groups
 from ..results import assemble
 from .estimate import estimate, event_rows, params_frame
 from .executors import Execution
-from .infer import infer, tests_frame
+from .infer import BatteryInputs, infer, tests_frame
 from .prepare import Prepared, exclude_short, no_member_left
 
 
@@ -38,7 +38,11 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
     members = e.panel.members
     car = e.car
     car.insert(0, "member", np.tile(np.arange(len(members)), len(plan.windows)))
+    evt, params, fitted, short = event_rows(plan, e), params_frame(plan, e), np.flatnonzero(e.keep), e.short
+    e.normal = None  # kept for the event windows in evt; the batteries read the ARs
+    inputs = BatteryInputs(plan, e)
+    del e, panel  # the (N, T) panel, fit and ARs: the batteries read their own inputs
     groups = define_groups(members, plan.group, by_event=plan.by_event)
-    tests = tests_frame(infer(plan, e, groups, progress=execution.progress))
-    return assemble(spec, prepared, np.flatnonzero(e.keep), exclude_short(prepared, e.short), params_frame(plan, e),
-                    car, tests, event_rows(plan, e), execution.record())
+    tests = tests_frame(infer(plan, None, groups, inputs=inputs, progress=execution.progress))
+    return assemble(spec, prepared, fitted, exclude_short(prepared, short), params, car, tests, evt,
+                    execution.record())
