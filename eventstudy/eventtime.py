@@ -224,6 +224,31 @@ def by_ticker_and_date(returns: pd.DataFrame) -> pd.DataFrame:
     return returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
 
 
+def row_windows(flat: np.ndarray, start: np.ndarray, width: int, fill) -> np.ndarray:
+    """``flat[start[i] : start[i] + width]`` for every i, as an (N, width) array: each row copied
+    from a sliding-window view of ``flat`` (a block copy, not ``width`` gathers); cells before the
+    start or past the end of ``flat`` hold ``fill``.
+
+    Parameters
+    ----------
+    flat : ndarray, shape (R,)
+        A column.
+    start : ndarray of int, shape (N,)
+        First position of each row, from ``-width`` to ``len(flat)``.
+    width : int
+        Length of each row.
+    fill : scalar
+        Value of the cells outside ``flat``.
+
+    Returns
+    -------
+    ndarray, shape (N, width)
+    """
+    pad = np.full(width, fill, dtype=flat.dtype)
+    padded = np.concatenate([pad, flat, pad])
+    return np.lib.stride_tricks.sliding_window_view(padded, width)[np.asarray(start, dtype=np.int64) + width]
+
+
 def build_panel(
     returns: pd.DataFrame,
     members: pd.DataFrame,
@@ -302,26 +327,35 @@ def build_panel(
             "its price is missing that session"
         )
     tau = np.arange(taus[0], taus[1] + 1)
-    idx = pos0[:, None] + tau[None, :]
-    ok = (idx >= lo[:, None]) & (idx < hi[:, None])
-    np.putmask(idx, ~ok, 0)  # in place: idx becomes a safe gather index
-    ret = np.take(r["ret"].to_numpy(), idx)
-    ret[~ok] = np.nan
-    mkt = np.take(mkt_flat, idx)
-    mkt[~ok] = np.nan
-    dates = np.take(rdates, idx)
-    dates[~ok] = np.datetime64("NaT")
+    # each member's row of the panel is a run of consecutive rows of the frame: copied as a window
+    # of the flat column (no (N, T) index array); cells past its asset's first or last row are blanked
+    start = pos0 + tau[0]
+    edge = np.flatnonzero((start < lo) | (start + tau.size > hi))
+    edge_out = None
+    if edge.size:
+        cells = start[edge, None] + np.arange(tau.size)[None, :]
+        edge_out = (cells < lo[edge, None]) | (cells >= hi[edge, None])
+
+    def windows(flat: np.ndarray, fill) -> np.ndarray:
+        out = row_windows(flat, start, tau.size, fill)
+        if edge_out is not None:
+            rows = out[edge]
+            rows[edge_out] = fill
+            out[edge] = rows
+        return out
+
+    ret = windows(r["ret"].to_numpy(), np.nan)
+    mkt = windows(mkt_flat, np.nan)
+    dates = windows(rdates, np.datetime64("NaT"))
     spans = None
     if "sessions_spanned" in r.columns:
         col = r["sessions_spanned"].to_numpy()
-        small = np.min_scalar_type(int(col.max())) if col.size and col.min() >= 0 else col.dtype  # a count: int8/16
-        spans = np.take(col.astype(small, copy=False), idx)
-        spans[~ok] = 0
+        small = np.result_type(np.int16, np.min_scalar_type(int(col.max()))) if col.size and col.min() >= 0 \
+            else col.dtype  # a small count: int16 unless it needs more
+        spans = windows(col.astype(small, copy=False), 0)
     fac = None
     if factors:
-        fac = np.stack([np.take(f, idx) for f in factor_flat], axis=-1)
-        fac[~ok] = np.nan
-    del idx, ok
+        fac = np.stack([windows(f, np.nan) for f in factor_flat], axis=-1)
     return EventTimePanel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors), spans)
 
 
