@@ -59,11 +59,12 @@ def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dic
     nan = p.est_has_nan
     s = np.sqrt(ctx.s2)
     re = np.empty((n, m))
-    fix: dict[int, np.ndarray] = {}
     ordinal = np.arange(1.0, m + 1.0)
-    for lo in range(0, n, _CHUNK):
-        e = est[lo:lo + _CHUNK]
-        r = re[lo:lo + _CHUNK]
+
+    def ranks_of(sl: slice) -> dict[int, np.ndarray]:  # fills re[sl]; the rows whose SARs tie
+        lo = sl.start
+        e = est[sl]
+        r = re[sl]
         # NaN sort last either way, but numpy's vectorised sort skips rows with a NaN (5x slower):
         # sort with +inf in their place (no AR is infinite, the panel checks) and rank the ARs themselves
         order = np.argsort(np.where(np.isnan(e), np.inf, e) if nan else e, axis=1)
@@ -76,10 +77,13 @@ def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dic
         if tie.any():
             rows = np.flatnonzero(tie)
             r[rows] = _ranks(e[rows])
-        np.divide(se, s[lo:lo + _CHUNK, None], out=se)
+        np.divide(se, s[sl, None], out=se)
         tie_s = (se[:, 1:] == se[:, :-1]).any(axis=1) & ~tie
-        for i in np.flatnonzero(tie_s):
-            fix[lo + int(i)] = _ranks(e[i:i + 1] / s[lo + i])[0]
+        return {lo + int(i): _ranks(e[i:i + 1] / s[lo + i])[0] for i in np.flatnonzero(tie_s)}
+
+    fix: dict[int, np.ndarray] = {}
+    for part in _nan.chunk_map(ranks_of, n, _CHUNK):
+        fix.update(part)
     me = p.m_i
     return re, me, fix
 
@@ -111,11 +115,10 @@ def corrado_rank_sums(ctx: Context) -> dict[str, np.ndarray]:
     big_l = evt.shape[1]
     nan_e, nan_v = p.est_has_nan, p.evt_has_nan
     t_i = (me + p.l_i).astype(float)
-    dev = np.zeros(m + big_l)
-    usum = np.zeros(m + big_l)
-    ksum = np.zeros(m + big_l)
-    for lo in range(0, n, _CHUNK):
-        sl = slice(lo, lo + _CHUNK)
+    def sums(sl: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # (dev, u, k) of the chunk's members
+        dev = np.zeros(m + big_l)
+        usum = np.zeros(m + big_l)
+        ksum = np.zeros(m + big_l)
         e, v = est[sl], evt[sl]
         kbar = (t_i[sl] + 1.0) / 2.0
         buf = re[sl] - kbar[:, None]
@@ -148,6 +151,15 @@ def corrado_rank_sums(ctx: Context) -> dict[str, np.ndarray]:
             ksum[m:] += kbar.sum()
         dev[m:] += kv.sum(axis=0)
         usum[m:] += wt @ kv
+        return dev, usum, ksum
+
+    dev = np.zeros(m + big_l)
+    usum = np.zeros(m + big_l)
+    ksum = np.zeros(m + big_l)
+    for d, u, k in _nan.chunk_map(sums, n, _CHUNK):  # added in chunk order: the sequential sums
+        dev += d
+        usum += u
+        ksum += k
     ksum += dev
     cnt = np.concatenate([_nan.count(est, axis=0, nan=nan_e), _nan.count(evt, axis=0, nan=nan_v)])
     return {"dev": dev, "u": usum, "k": ksum, "n": cnt, "t_i": t_i}
@@ -257,8 +269,10 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
     u_sum = np.zeros((n_days, big_t))
     n_t = np.zeros((n_days, big_t), dtype=np.int64)
     n_t[:, :m] = _nan.count(est, axis=0, nan=nan)
-    for lo in range(0, n, _CHUNK):
-        sl = slice(lo, lo + _CHUNK)
+    def sums(sl: slice) -> tuple[np.ndarray, np.ndarray]:  # (u_sum, n_t) of the chunk's members
+        lo = sl.start
+        u_part = np.zeros((n_days, big_t))
+        n_part = np.zeros((n_days, big_t), dtype=np.int64)
         e = est[sl] / s[sl, None]  # = Panel.est_sar rows
         mc = me[sl]
         # centred ranks K - T_i/2 with T_i = M_i + 2 (the event value present); 0 where missing
@@ -285,11 +299,16 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
             if not has.all():  # no event value: T_i = M_i + 1, the centre moves down by 1/2
                 nh = ~has
                 buf[nh] += 0.5 if okn is None else 0.5 * okn[nh]
-            u_sum[j, :m] += (1.0 / t1) @ buf
+            u_part[j, :m] += (1.0 / t1) @ buf
             kg = 1.0 + (mc - n_gt - n_eq) + 0.5 * n_eq  # 1 + #{e < g} + #{e == g} / 2
             ug = kg / t1 - 0.5
-            u_sum[j, m] += np.where(has, ug, 0.0).sum()
-            n_t[j, m] += int(has.sum())
+            u_part[j, m] += np.where(has, ug, 0.0).sum()
+            n_part[j, m] += int(has.sum())
+        return u_part, n_part
+
+    for u_part, n_part in _nan.chunk_map(sums, n, _CHUNK):  # added in chunk order: the sequential sums
+        u_sum += u_part
+        n_t += n_part
     return u_sum, n_t
 
 
