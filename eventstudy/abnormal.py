@@ -151,8 +151,10 @@ def car_table(
             bhar = np.prod(1 + r, axis=1) - np.prod(1 + normal[:, cols], axis=1)
         else:  # log returns: compound by exponentiating the sums
             bhar = np.exp(r.sum(axis=1)) - np.exp(normal[:, cols].sum(axis=1))
-        status = np.where(missing.any(axis=1), "no return on " + pd.Series(
-            [",".join(str(panel.taus[c]) for c in cols[row]) for row in missing]).radd("tau ").to_numpy(), "ok")
+        status = np.full(len(missing), "ok", dtype=object)
+        for i in np.flatnonzero(missing.any(axis=1)):  # text only for the members it concerns
+            status[i] = "no return on tau " + ",".join(str(panel.taus[c]) for c in cols[missing[i]])
+        status = status.astype(str)
         if panel.spans is not None:  # a return across a missing price covers more than one session
             status = _flag(status, panel.spans[:, cols] > 1, cols,
                            lambda i, c: f"{panel.taus[c]} spans {panel.spans[i, c]} sessions",
