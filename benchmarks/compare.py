@@ -36,6 +36,14 @@ from bench_engine import synthetic  # noqa: E402 - the benchmarks' one synthetic
 EST, WIN = (-250, -11), (-1, 1)
 
 
+def returns_matrix(wide):
+    """(returns (days x tickers), their dates, the market's column, the assets' column positions)."""
+    p = wide.to_numpy()
+    r = p[1:] / p[:-1] - 1.0
+    names = list(wide.columns)
+    return r, wide.index[1:], r[:, names.index("MKT")], np.array([i for i, c in enumerate(names) if c != "MKT"])
+
+
 def floor(prices, events) -> tuple[float, np.ndarray]:
     """Seconds of the numpy floor, and its CARs (event-major, assets in column order): the check
     that it did the project's work.
@@ -45,12 +53,7 @@ def floor(prices, events) -> tuple[float, np.ndarray]:
     one pass over the matrix and a few operations per member: no (members x rows) array at all."""
     wide = prices.pivot(index="date", columns="ticker", values="close")
     t0 = time.perf_counter()
-    p = wide.to_numpy()
-    r = p[1:] / p[:-1] - 1.0
-    dates = wide.index[1:]
-    names = list(wide.columns)
-    mkt = r[:, names.index("MKT")]
-    cols = np.array([i for i, c in enumerate(names) if c != "MKT"])
+    r, dates, mkt, cols = returns_matrix(wide)
 
     def prefix(a):
         out = np.zeros((a.shape[0] + 1, *a.shape[1:]))
@@ -90,12 +93,7 @@ def panel_floor(prices, events) -> tuple[float, np.ndarray]:
     CAR, CLM variance and the cross-sectional t."""
     wide = prices.pivot(index="date", columns="ticker", values="close")
     t0 = time.perf_counter()
-    p = wide.to_numpy()
-    r = p[1:] / p[:-1] - 1.0
-    dates = wide.index[1:]
-    names = list(wide.columns)
-    mkt = r[:, names.index("MKT")]
-    cols = np.array([i for i, c in enumerate(names) if c != "MKT"])
+    r, dates, mkt, cols = returns_matrix(wide)
     pos0 = dates.searchsorted(np.asarray(events["date"], dtype="datetime64[ns]"))
     mp = np.repeat(pos0, cols.size)
     mc = np.tile(cols, pos0.size)
