@@ -71,7 +71,7 @@ from .groups import define_groups, effective_sample
 from .overlaps import OVERLAP_COLUMNS
 from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
 from .pipeline.prepare import Plan, Prepared
-from .safetext import csv_safe
+from .safetext import write_csv
 
 CAR_COLUMNS = ["event_id", "asset", "window", "car", "se", "t", "pvalue", "bhar", "n_est", "day0", "status"]
 DAILY_FORMAT = "%Y-%m-%d"
@@ -249,7 +249,7 @@ class EventStudyResults:
                 for name, make in streamed.items():
                     frame = self._real(make(pos, e))
                     frame = frame.assign(date=frame["date"].dt.strftime(fmt))
-                    csv_safe(frame).to_csv(handles[name], index=False, header=first, float_format="%.15g")
+                    write_csv(frame, handles[name], header=first, float_format="%.15g")
                 first = False
         finally:
             for h in handles.values():
@@ -262,7 +262,7 @@ class EventStudyResults:
         for name, frame in [("car.csv", self.car[CAR_COLUMNS]), ("params.csv", params), ("tests.csv", self.tests),
                             ("overlaps.csv", overlaps),
                             ("exclusions.csv", self.exclusions), ("alignment.csv", to_csv_frame(self.alignment))]:
-            csv_safe(frame).to_csv(out / name, index=False, float_format="%.15g")
+            write_csv(frame, out / name, float_format="%.15g")
             files.append(out / name)
         manifest = {
             "package": "eventstudy", "version": __version__, "options": self.options,

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,15 +48,86 @@ def csv_cell(value):
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and column names pass :func:`csv_cell`; numeric,
-    boolean and datetime columns are returned as they are."""
+    boolean and datetime columns are returned as they are.
+
+    Each text column is checked through its distinct values (a tidy table repeats its ids and
+    labels on every row), and rewritten only when one of them needs the apostrophe.
+    """
     out = frame.copy(deep=False)
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
             col = out[c]
-            if any(csv_cell(v) is not v for v in col.tolist()):
+            try:
+                values = pd.unique(col)
+            except TypeError:  # unhashable cells (lists): look at every one
+                values = col
+            if any(csv_cell(v) is not v for v in values.tolist()):
                 out[c] = col.map(csv_cell, na_action="ignore")
     out.columns = [csv_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def float_text(frame: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """A copy of ``frame`` whose float columns are text, each number as ``float_format % x`` and a
+    missing one empty: what :meth:`pandas.DataFrame.to_csv` writes for them with ``float_format``
+    and the default ``na_rep``, byte for byte, in a fraction of the time.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table; only its columns of a NumPy float dtype are changed.
+    float_format : str
+        A ``%`` format for one float, e.g. ``"%.15g"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A shallow copy (the other columns are shared with ``frame``).
+    """
+    out = frame.copy(deep=False)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+            out.isetitem(i, pd.Series(_float_strings(col.to_numpy(), float_format), index=out.index))
+    return out
+
+
+def _float_strings(x: np.ndarray, float_format: str) -> np.ndarray:
+    """``float_format % v`` of each value as an object array, ``""`` for NaN; each distinct value
+    formatted once (a return repeats across the members of one asset)."""
+    codes, distinct = pd.factorize(x)  # NaN -> code -1
+    text = np.array([float_format % v for v in distinct.tolist()] + [""], dtype=object)[codes]
+    zero = x == 0
+    if zero.any():  # factorize takes -0.0 for 0.0: format the zeros one by one
+        text[zero] = [float_format % v for v in x[zero].tolist()]
+    return text
+
+
+def write_csv(frame: pd.DataFrame, target=None, *, float_format: str | None = None, **to_csv) -> str | None:
+    """Write ``frame`` as CSV without its index, its text made safe for spreadsheets (:func:`csv_safe`)
+    and its floats formatted once as text (:func:`float_text`): the same bytes as
+    ``csv_safe(frame).to_csv(target, index=False, float_format=float_format, **to_csv)``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    target : str, path or file-like, optional
+        Where to write; None returns the text.
+    float_format : str, optional
+        A ``%`` format of the floats (``"%.15g"``); None writes them as pandas does by default.
+    **to_csv
+        Further options of :meth:`pandas.DataFrame.to_csv` (``header``, ``lineterminator``).
+
+    Returns
+    -------
+    str or None
+        The CSV text when ``target`` is None.
+    """
+    out = csv_safe(frame)
+    if float_format is not None:
+        out = float_text(out, float_format)
+    return out.to_csv(target, index=False, float_format=float_format, **to_csv)
 
 
 def markdown_text(text: str) -> str:
