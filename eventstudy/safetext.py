@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -67,57 +70,37 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def float_text(frame: pd.DataFrame, float_format: str) -> pd.DataFrame:
-    """A copy of ``frame`` whose float columns are text, each number as ``float_format % x`` and a
-    missing one empty: what :meth:`pandas.DataFrame.to_csv` writes for them with ``float_format``
-    and the default ``na_rep``, byte for byte, in a fraction of the time.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Any table; only its columns of a NumPy float dtype are changed.
-    float_format : str
-        A ``%`` format for one float, e.g. ``"%.15g"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A shallow copy (the other columns are shared with ``frame``).
-    """
-    out = frame.copy(deep=False)
-    for i in range(out.shape[1]):
-        col = out.iloc[:, i]
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
-            out.isetitem(i, pd.Series(_float_strings(col.to_numpy(), float_format), index=out.index))
-    return out
+CSV_CHUNK_ROWS = 50_000
+"""Rows :func:`write_csv` turns into text at a time (the memory it needs stays that of a chunk)."""
 
 
-def _float_strings(x: np.ndarray, float_format: str) -> np.ndarray:
-    """``float_format % v`` of each value as an object array, ``""`` for NaN; each distinct value
-    formatted once (a return repeats across the members of one asset)."""
-    codes, distinct = pd.factorize(x)  # NaN -> code -1
-    text = np.array([float_format % v for v in distinct.tolist()] + [""], dtype=object)[codes]
-    zero = x == 0
-    if zero.any():  # factorize takes -0.0 for 0.0: format the zeros one by one
-        text[zero] = [float_format % v for v in x[zero].tolist()]
-    return text
+def write_csv(frame: pd.DataFrame, target=None, *, float_format: str | None = None, header: bool = True,
+              lineterminator: str | None = None, **to_csv) -> str | None:
+    """Write ``frame`` as CSV without its index, its text made safe for spreadsheets (:func:`csv_safe`):
+    the same bytes as ``csv_safe(frame).to_csv(target, index=False, float_format=float_format,
+    header=header, lineterminator=lineterminator, **to_csv)``, several times faster for a tidy table.
 
-
-def write_csv(frame: pd.DataFrame, target=None, *, float_format: str | None = None, **to_csv) -> str | None:
-    """Write ``frame`` as CSV without its index, its text made safe for spreadsheets (:func:`csv_safe`)
-    and its floats formatted once as text (:func:`float_text`): the same bytes as
-    ``csv_safe(frame).to_csv(target, index=False, float_format=float_format, **to_csv)``.
+    A frame of text (``str`` or ``object`` columns of strings and missing values), integer, boolean
+    and, with ``float_format``, float columns is written here, a chunk of rows at a time: each
+    distinct string quoted once by the :mod:`csv` module with pandas' dialect, each distinct float
+    formatted once (``float_format % x``, a missing one empty), and the rows joined. Anything else
+    (other column types, a single column, no rows, other ``to_csv`` options, a compressed or
+    remote path, a binary handle) is left to :meth:`pandas.DataFrame.to_csv`.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         The table.
-    target : str, path or file-like, optional
+    target : str, path or text file object, optional
         Where to write; None returns the text.
     float_format : str, optional
         A ``%`` format of the floats (``"%.15g"``); None writes them as pandas does by default.
+    header : bool, default True
+        Write the column names first.
+    lineterminator : str, optional
+        End of each line; default ``os.linesep``, as pandas.
     **to_csv
-        Further options of :meth:`pandas.DataFrame.to_csv` (``header``, ``lineterminator``).
+        Further options of :meth:`pandas.DataFrame.to_csv`.
 
     Returns
     -------
@@ -125,9 +108,94 @@ def write_csv(frame: pd.DataFrame, target=None, *, float_format: str | None = No
         The CSV text when ``target`` is None.
     """
     out = csv_safe(frame)
-    if float_format is not None:
-        out = float_text(out, float_format)
-    return out.to_csv(target, index=False, float_format=float_format, **to_csv)
+    term = lineterminator or os.linesep
+    if to_csv or not _plain_target(target) or not _plain_frame(out, float_format):
+        return out.to_csv(target, index=False, float_format=float_format, header=header,
+                          lineterminator=lineterminator, **to_csv)
+    buffer = io.StringIO() if target is None else None
+    handle = buffer if buffer is not None else target if hasattr(target, "write") else \
+        open(os.path.expanduser(target), "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    try:
+        if header:
+            handle.write(_csv_row([_csv_quoted([c], term)[0] for c in out.columns]) + term)
+        for start in range(0, len(out), CSV_CHUNK_ROWS):
+            chunk = out.iloc[start:start + CSV_CHUNK_ROWS]
+            fields = [_csv_fields(chunk.iloc[:, i], float_format, term) for i in range(chunk.shape[1])]
+            handle.write(term.join(map(_csv_row, zip(*fields))) + term)
+    finally:
+        if handle is not target and buffer is None:
+            handle.close()
+    return buffer.getvalue() if buffer is not None else None
+
+
+def _csv_row(fields) -> str:
+    return ",".join(fields)
+
+
+def _plain_target(target) -> bool:
+    """None, a text file object, or a local path to an uncompressed ``.csv`` file."""
+    if target is None:
+        return True
+    if hasattr(target, "write"):
+        return isinstance(target, io.TextIOBase)
+    if isinstance(target, (str, os.PathLike)):
+        name = os.fspath(target)
+        return isinstance(name, str) and name.endswith(".csv") and "://" not in name
+    return False
+
+
+def _plain_frame(frame: pd.DataFrame, float_format: str | None) -> bool:
+    """Whether :func:`write_csv` writes ``frame`` itself: rows, two columns or more named by
+    strings, each of text, integers, booleans, or floats with a ``float_format``."""
+    if len(frame) == 0 or frame.shape[1] < 2 or frame.columns.nlevels != 1:
+        return False
+    if not all(isinstance(c, str) for c in frame.columns):
+        return False
+    for i in range(frame.shape[1]):
+        dtype = frame.iloc[:, i].dtype
+        if isinstance(dtype, np.dtype) and (dtype.kind in "iub" or (dtype.kind == "f" and float_format is not None)):
+            continue
+        if isinstance(dtype, pd.StringDtype):
+            continue
+        if not (isinstance(dtype, np.dtype) and dtype.kind == "O"):
+            return False
+        try:
+            _, distinct = pd.factorize(frame.iloc[:, i])  # missing values (None, NaN, NA, NaT) left out
+        except TypeError:  # unhashable cells
+            return False
+        if not all(isinstance(v, str) for v in distinct.tolist()):
+            return False
+    return True
+
+
+def _csv_fields(col: pd.Series, float_format: str | None, term: str) -> list:
+    """The CSV fields of one column (of a frame :func:`_plain_frame` accepts)."""
+    values = col.to_numpy()
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
+        return list(map(str, values.tolist()))
+    codes, distinct = pd.factorize(values)  # missing -> -1: an empty field, as pandas' na_rep
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+        text = np.array([float_format % v for v in distinct.tolist()] + [""], dtype=object)[codes]
+        zero = values == 0
+        if zero.any():  # factorize takes -0.0 for 0.0: format the zeros one by one
+            text[zero] = [float_format % v for v in values[zero].tolist()]
+        return text.tolist()
+    return np.array(_csv_quoted(distinct.tolist(), term) + [""], dtype=object)[codes].tolist()
+
+
+def _csv_quoted(values: list, term: str) -> list[str]:
+    """Each string as the :mod:`csv` module writes it in a row with pandas' dialect (quoted when it
+    holds a comma, a quote or a line break, its quotes doubled)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=term, delimiter=",", quoting=csv.QUOTE_MINIMAL, doublequote=True,
+                        escapechar=None, quotechar='"')
+    out = []
+    for v in values:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([v, ""])  # a second, empty field: a row of one empty field is written '""'
+        out.append(buffer.getvalue()[: -len(term) - 1])
+    return out
 
 
 def markdown_text(text: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..groups import ASSET_PREFIX, FEW_DATES
-from ..safetext import csv_safe, markdown_text, terminal_text
+from ..safetext import markdown_text, terminal_text, write_csv
 
 ROBUST_FIRST: tuple[str, ...] = ("bw1985", "kp_patell", "bootstrap")
 """The statistics the headline leads with: those that keep their size between 3 % and 7 % at 5 %
@@ -241,7 +241,7 @@ class Summary:
         -------
         str
         """
-        return csv_safe(self.table).to_csv(index=False, float_format="%.10g")
+        return write_csv(self.table, float_format="%.10g")
 
     def as_html(self) -> str:
         """HTML: the title in bold, the formatted table (no index) and the conventions in small print.
