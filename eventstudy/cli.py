@@ -25,7 +25,7 @@ from .prices.bundled import BundledSource
 from .prices.csvsource import CSVSource
 from .prices.parquet import ParquetSource
 from .report.summary import markdown_table
-from .safetext import csv_safe, terminal_safe_output
+from .safetext import csv_safe, terminal_safe_output, write_csv
 from .windows import Window
 
 
@@ -270,9 +270,15 @@ SCHEDULER_TIMEOUT_S = 10
 
 
 def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inputs: dict, step):
-    """Fit ``spec`` and write every file of the run under ``out`` (a staging folder)."""
+    """Fit ``spec`` and write every file of the run under ``out`` (a staging folder).
+
+    The figures are drawn by a second process (:class:`~eventstudy.report.background.FigureJobs`)
+    while this one writes the CSV files and tables; each is queued as soon as what it shows is
+    known (the bundled study's intraday figure before the fit). Every job is over, and its error
+    raised, before this returns: the staging folder is sealed complete or not at all."""
     from .examples import us_china
     from .report import figures
+    from .report.background import FigureJobs
     from .report.tables import write_tables
 
     client = None
@@ -284,21 +290,36 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             raise EventStudyError(f"--scheduler {args.scheduler}: no Dask scheduler answered within "
                                   f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}: {exc}); start one "
                                   "(dask scheduler) or check the address, e.g. tcp://host:8786") from exc
+    jobs = FigureJobs(worker=not args.no_figures)
     try:
+        figure_dir = out / "figures"
+        figure_files = []
+        if not args.no_figures:
+            figure_dir.mkdir()
+            if bundled:  # needs nothing from the fit
+                jobs.add(us_china.extra_figures, figure_dir)
         step(f"{__version__}: {title}")
         step("aligning events, estimating models and running the test battery ...")
         kw = dict(progress=True) if args.backend == "memory" else dict(memory=args.memory, partition=args.partition,
                                                                        progress=True, client=client)
         res = spec.fit(backend=args.backend, **kw)
+        if not args.no_figures:
+            selection = us_china.figure_selection(res) if bundled else {}
+            shown = res.detached() if jobs.parallel else res
+            figure_files += [figure_dir / "car_paths.png", figure_dir / "caar_by_group.png"]
+            jobs.add(figures.car_paths, shown, events=selection.get("events"), assets=selection.get("assets"),
+                     path=figure_files[0])
+            jobs.add(figures.caar_by_group, shown, groups=selection.get("groups"), path=figure_files[1])
         step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
         files = res.write(out, inputs=inputs)
+        jobs.poll()
         checked = None
         if claims_file is not None:
             from .claims import check_claims
 
             step(f"checking the reported market moves ({claims_file.name}) ...")
             checked = check_claims(claims_file, BundledSource() if bundled else spec.prices)
-            csv_safe(checked).to_csv(out / "claims_check.csv", index=False)
+            write_csv(checked, out / "claims_check.csv")
             files.append(out / "claims_check.csv")
         placebo = None
         if args.placebo:
@@ -310,19 +331,21 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             except EventStudyError as exc:  # the study's results stand; say why there is no placebo table
                 step(f"placebo test skipped: {exc}")
             else:
-                csv_safe(placebo).to_csv(out / "placebo.csv", index=False, float_format="%.15g")
+                write_csv(placebo, out / "placebo.csv", float_format="%.15g")
                 files.append(out / "placebo.csv")
+                if not args.no_figures:
+                    figure_files.append(figure_dir / "placebo.png")
+                    jobs.add(figures.placebo_null, placebo, path=figure_files[-1])
+        jobs.poll()
         files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
         if not args.no_figures:
             step("drawing figures ...")
-            selection = us_china.figure_selection(res) if bundled else {}
-            files += figures.save_all(res, out / "figures", **selection)
-            if placebo is not None:
-                files.append(out / "figures" / "placebo.png")
-                figures.placebo_null(placebo, path=files[-1])
             if bundled:
-                files += us_china.extra_figures(out / "figures")
+                figure_files += us_china.extra_figure_paths(figure_dir)
+            jobs.finish()
+            files += figure_files
     finally:
+        jobs.close()
         if client is not None:
             client.close()
     return res, files

@@ -53,6 +53,8 @@ Schema (column by column)
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -209,6 +211,21 @@ class EventStudyResults:
             out.pop("date_only")
         out.update(self.extra)
         return out
+
+    def detached(self) -> EventStudyResults:
+        """A copy holding only the tables: without the prepared inputs (so :attr:`abnormal_returns`
+        and :attr:`estimation_exclusions` raise :class:`~eventstudy.errors.DataError`) and with a
+        copy of the study without its prices. What the tables and figures read, cheap to send to
+        another process (``eventstudy run`` draws its figures in one).
+
+        Returns
+        -------
+        EventStudyResults
+        """
+        spec = copy.copy(self.spec)
+        if dataclasses.is_dataclass(spec) and any(f.name == "prices" for f in dataclasses.fields(spec)):
+            object.__setattr__(spec, "prices", None)  # a frozen dataclass: set on the copy only
+        return dataclasses.replace(self, spec=spec, inputs=None, fitted=None)
 
     def summary(self):
         """Headline table: CAAR per group and window, clustering-robust statistics first
