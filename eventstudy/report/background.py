@@ -18,7 +18,9 @@ waits long for the other). ``eventstudy run`` uses it; the figure functions them
   because it has no ``if __name__ == "__main__":`` guard, a platform where processes cannot be
   started, or a worker that died), every job is drawn here, in the order given.
 * :meth:`FigureJobs.close` (also on leaving a ``with`` block, error or not) cancels the jobs not
-  started and waits for the worker's current one, so no file is written after it returns.
+  started and waits for the worker's current one, so no file is written after it returns. After
+  :meth:`FigureJobs.finish` the worker, with nothing left to draw, exits on its own (the
+  interpreter waits for it at exit).
 """
 
 from __future__ import annotations
@@ -227,6 +229,9 @@ class FigureJobs:
             if job is not None and not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
                 _draw(job)
         self._sent = []
+        if self._pool is not None:  # every job is over: the worker exits while the caller goes on
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=False)
 
     def close(self) -> None:
         """Drop the jobs not handed to the worker, wait for the worker's own and stop it: no figure
