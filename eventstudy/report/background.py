@@ -16,7 +16,8 @@ waits long for the other). ``eventstudy run`` uses it; the figure functions them
   been if the job had run here; the worker applies this process's warning filters.
 * Without a worker (one core, ``worker=False``, a main script that the worker would run again
   because it has no ``if __name__ == "__main__":`` guard, a platform where processes cannot be
-  started, or a worker that died), every job is drawn here, in the order given.
+  started) every job is drawn here as it is added; the jobs of a worker that died are drawn here
+  by :meth:`FigureJobs.finish`.
 * :meth:`FigureJobs.close` (also on leaving a ``with`` block, error or not) cancels the jobs not
   started and waits for the worker's current one, so no file is written after it returns. After
   :meth:`FigureJobs.finish` the worker, with nothing left to draw, exits on its own (the
@@ -45,7 +46,8 @@ def can_start_worker() -> bool:
     A spawned process imports the main script again (as ``__mp_main__``) before it runs anything;
     a script without an ``if __name__ == "__main__":`` guard would run its work a second time there.
     ``python -m package``, ``python -c``, an interactive session and scripts with the guard (the
-    ``eventstudy`` and ``pytest`` commands) are fine; so is a machine with two cores or more only.
+    ``eventstudy`` and ``pytest`` commands) are fine. A worker is started on two cores or more only
+    (on one it would only slow the run down).
 
     Returns
     -------
