@@ -80,8 +80,8 @@ def write_csv(frame: pd.DataFrame, target=None, *, float_format: str | None = No
     the same bytes as ``csv_safe(frame).to_csv(target, index=False, float_format=float_format,
     header=header, lineterminator=lineterminator, **to_csv)``, several times faster for a tidy table.
 
-    A frame of text (``str`` or ``object`` columns of strings and missing values), integer, boolean
-    and, with ``float_format``, float columns is written here, a chunk of rows at a time: each
+    A frame of text (``str`` or ``object`` columns of strings and missing values), integer (NumPy
+    or nullable), boolean and, with ``float_format``, float columns is written here, a chunk of rows at a time: each
     distinct string quoted once by the :mod:`csv` module with pandas' dialect, each distinct float
     formatted once (``float_format % x``, a missing one empty), and the rows joined. Anything else
     (other column types, a single column, no rows, other ``to_csv`` options, a compressed or
@@ -146,7 +146,7 @@ def _plain_target(target) -> bool:
 
 def _plain_frame(frame: pd.DataFrame, float_format: str | None) -> bool:
     """Whether :func:`write_csv` writes ``frame`` itself: rows, two columns or more named by
-    strings, each of text, integers, booleans, or floats with a ``float_format``."""
+    strings, each of text, integers (NumPy or nullable), booleans, or floats with a ``float_format``."""
     if len(frame) == 0 or frame.shape[1] < 2 or frame.columns.nlevels != 1:
         return False
     if not all(isinstance(c, str) for c in frame.columns):
@@ -155,7 +155,7 @@ def _plain_frame(frame: pd.DataFrame, float_format: str | None) -> bool:
         dtype = frame.iloc[:, i].dtype
         if isinstance(dtype, np.dtype) and (dtype.kind in "iub" or (dtype.kind == "f" and float_format is not None)):
             continue
-        if isinstance(dtype, pd.StringDtype):
+        if isinstance(dtype, pd.StringDtype) or _nullable_int(dtype):
             continue
         if not (isinstance(dtype, np.dtype) and dtype.kind == "O"):
             return False
@@ -170,6 +170,8 @@ def _plain_frame(frame: pd.DataFrame, float_format: str | None) -> bool:
 
 def _csv_fields(col: pd.Series, float_format: str | None, term: str) -> list:
     """The CSV fields of one column (of a frame :func:`_plain_frame` accepts)."""
+    if _nullable_int(col.dtype):  # Int64 and the like: a missing value empty
+        return ["" if v is None else str(v) for v in col.to_numpy(dtype=object, na_value=None).tolist()]
     values = col.to_numpy()
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
         return list(map(str, values.tolist()))
@@ -181,6 +183,10 @@ def _csv_fields(col: pd.Series, float_format: str | None, term: str) -> list:
             text[zero] = [float_format % v for v in values[zero].tolist()]
         return text.tolist()
     return np.array(_csv_quoted(distinct.tolist(), term) + [""], dtype=object)[codes].tolist()
+
+
+def _nullable_int(dtype) -> bool:
+    return isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_integer_dtype(dtype)
 
 
 def _csv_quoted(values: list, term: str) -> list[str]:

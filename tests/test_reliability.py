@@ -325,6 +325,7 @@ def test_write_csv_writes_the_bytes_pandas_writes(tmp_path, monkeypatch):
         "id": pd.Series(rng.choice(np.array(text, dtype=object), n), dtype=object),
         "label": pd.Series(rng.choice(np.array(text, dtype=object), n), dtype="str"),
         "tau": rng.integers(-10**12, 10**12, n), "ok": rng.random(n) > 0.5,
+        "n": pd.Series(rng.integers(-5, 5, n), dtype="Int64").where(rng.random(n) > 0.3),
         "x": rng.choice(floats, n), "y": rng.choice(floats[np.isfinite(floats) & (abs(floats) < 1e30)], n).astype("f4"),
         "=col,\"name\"": np.arange(n)})
     for fmt in (None, "%.15g", "%.10g"):
