@@ -272,13 +272,14 @@ SCHEDULER_TIMEOUT_S = 10
 def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inputs: dict, step):
     """Fit ``spec`` and write every file of the run under ``out`` (a staging folder).
 
-    The figures are drawn by a second process (:class:`~eventstudy.report.background.FigureJobs`)
-    while this one writes the CSV files and tables; each is queued as soon as what it shows is
-    known (the bundled study's intraday figure before the fit). Every job is over, and its error
-    raised, before this returns: the staging folder is sealed complete or not at all."""
+    When a core is idle, the figures are drawn by a second process
+    (:class:`~eventstudy.report.background.FigureJobs`) while this one writes the CSV files and
+    tables; each is queued as soon as what it shows is known (the bundled study's intraday figure
+    before the fit). Every job is over, and its error raised, before this returns: the staging
+    folder is sealed complete or not at all."""
     from .examples import us_china
     from .report import figures
-    from .report.background import FigureJobs
+    from .report.background import FigureJobs, core_is_free
     from .report.tables import write_tables
 
     client = None
@@ -290,7 +291,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             raise EventStudyError(f"--scheduler {args.scheduler}: no Dask scheduler answered within "
                                   f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}: {exc}); start one "
                                   "(dask scheduler) or check the address, e.g. tcp://host:8786") from exc
-    jobs = FigureJobs(worker=not args.no_figures)
+    jobs = FigureJobs(worker=not args.no_figures and core_is_free())
     try:
         figure_dir = out / "figures"
         figure_files = []

@@ -13,7 +13,8 @@ import pytest
 
 from eventstudy.cli import main
 from eventstudy.errors import DataError
-from eventstudy.report.background import FigureJobs, can_start_worker
+from eventstudy.report import background
+from eventstudy.report.background import FigureJobs, can_start_worker, core_is_free
 
 TWO_CORES = len(os.sched_getaffinity(0)) >= 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) >= 2
 
@@ -65,6 +66,17 @@ def test_the_job_of_a_worker_that_died_is_drawn_here(tmp_path):
     assert (tmp_path / "a.png").read_text() == "here" and (tmp_path / "b.txt").is_file()
 
 
+def test_a_busy_machine_has_no_idle_core(monkeypatch, tmp_path):
+    """core_is_free reads the kernel's count of threads ready to run: with this one and one more on a
+    two-core machine, the run draws its figures itself."""
+    assert isinstance(core_is_free(), bool)
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    for running, free in [(1, True), (2, False), (5, False)]:
+        (tmp_path / "loadavg").write_text(f"0.50 0.40 0.30 {running}/90 1234\n")
+        assert core_is_free(tmp_path / "loadavg") is free
+    assert core_is_free(tmp_path / "none")  # no such file (not Linux): assumed free
+
+
 def test_without_a_worker_every_job_is_drawn_here_at_once(tmp_path):
     jobs = FigureJobs(worker=False)
     assert not jobs.parallel
@@ -89,9 +101,12 @@ def test_a_main_script_without_a_guard_gets_no_worker(tmp_path, monkeypatch):
         assert can_start_worker() is expected, path
 
 
-def test_a_figure_that_fails_in_the_worker_fails_the_run_as_before(capsys, tmp_path):
-    """A study whose windows hold none of the paths' taus: the CAR-path figure fails (in the worker)
-    with the message it had in one process, and no output folder nor staging folder is left."""
+@pytest.mark.parametrize("free", [True, False], ids=["worker", "one process"])
+def test_a_figure_that_fails_in_the_worker_fails_the_run_as_before(capsys, tmp_path, monkeypatch, free):
+    """A study whose windows hold none of the paths' taus: the CAR-path figure fails (in the worker,
+    or here when no core is idle) with the message it had in one process, and no output folder nor
+    staging folder is left."""
+    monkeypatch.setattr(background, "core_is_free", lambda: free)
     rng = np.random.default_rng(5)
     dates = pd.bdate_range("2024-01-01", periods=200)
     pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "MKT": 100 * np.cumprod(1 + rng.normal(0, 0.01, 200)),

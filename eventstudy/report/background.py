@@ -14,6 +14,8 @@ waits long for the other). ``eventstudy run`` uses it; the figure functions them
   is dropped (jobs write files). An exception raised by a job in the worker is raised again, with
   its type and message, by :meth:`FigureJobs.poll` or :meth:`FigureJobs.finish`, as it would have
   been if the job had run here; the worker applies this process's warning filters.
+* ``eventstudy run`` asks for a worker only when a core is idle (:func:`core_is_free`): with the
+  other core busy, drawing in one process is faster.
 * Without a worker (one core, ``worker=False``, a main script that the worker would run again
   because it has no ``if __name__ == "__main__":`` guard, a platform where processes cannot be
   started) every job is drawn here as it is added; the jobs of a worker that died are drawn here
@@ -35,9 +37,42 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-__all__ = ["FigureJobs", "can_start_worker", "run_job"]
+__all__ = ["FigureJobs", "can_start_worker", "core_is_free", "cores", "run_job"]
 
 _GUARD = re.compile(r"""if\s+__name__\s*==\s*['"]__main__['"]\s*:""")
+
+
+def cores() -> int:
+    """The cores this process may run on.
+
+    Returns
+    -------
+    int
+    """
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def core_is_free(loadavg: str | os.PathLike = "/proc/loadavg") -> bool:
+    """Whether a core is idle now for a worker: fewer threads ready to run on the machine (this one
+    included) than cores, from the kernel's count in ``/proc/loadavg`` (where there is none: assumed
+    free). On a machine whose other core is busy, a worker would only share that core with this
+    process and add the cost of its start (about 1 s of CPU).
+
+    Parameters
+    ----------
+    loadavg : str or path, default "/proc/loadavg"
+        The kernel's load file (its fourth field: ready threads / all threads).
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        with open(loadavg, encoding="ascii") as f:
+            running = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return True
+    return running < cores()
 
 
 def can_start_worker() -> bool:
@@ -53,8 +88,7 @@ def can_start_worker() -> bool:
     -------
     bool
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2 or getattr(sys, "frozen", False):
+    if cores() < 2 or getattr(sys, "frozen", False):
         return False
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
