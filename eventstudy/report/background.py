@@ -273,6 +273,9 @@ class FigureJobs:
         """Drop the jobs not handed to the worker, wait for the worker's own and stop it: no figure
         is written after this returns."""
         self._waiting = []
+        if self._pool is not None and all(job is None for job, _ in self._sent):
+            pool, self._pool = self._pool, None  # only the warm-up was sent: it writes nothing
+            pool.shutdown(wait=False, cancel_futures=True)
         self._close_pool()
 
     def _close_pool(self) -> None:
