@@ -123,11 +123,12 @@ def _start(filters: list) -> None:
 
 def _warm() -> None:
     """Import matplotlib and draw a small figure (fonts, the Agg renderer, the PNG writer) in the
-    worker while the caller is still busy."""
+    worker while the caller is still busy; import what unpickling a study's results needs."""
     import io
 
     from matplotlib.figure import Figure
 
+    from .. import results  # noqa: F401 - the jobs' results unpickle without importing the engine then
     from . import figures  # noqa: F401 - imported for the jobs to come
 
     fig = Figure(figsize=(1, 1))
