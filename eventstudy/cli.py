@@ -11,25 +11,20 @@ import os
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__
-from .alignment import align, to_csv_frame
-from .assets import REGISTRY, data_calendars, parse_tickers
-from .calendars import DATE_ONLY_POLICIES
 from .errors import EventStudyError, OutputError, require
-from .events import load_events
-from .outdir import check_target, seal, staged
-from .overlaps import OVERLAP_POLICIES
-from .prices.bundled import BundledSource
-from .prices.csvsource import CSVSource
-from .prices.parquet import ParquetSource
-from .report.summary import markdown_table
-from .safetext import csv_safe, terminal_safe_output
-from .windows import Window
+
+# The other modules (and pandas) are imported where they are used: ``eventstudy run`` starts its
+# figure worker (:mod:`eventstudy.report.background`) first, so that the worker loads pandas and
+# matplotlib while this process loads the rest.
 
 
-def _print_frame(df: pd.DataFrame, fmt: str) -> None:
+def _print_frame(df, fmt: str) -> None:
+    import pandas as pd
+
+    from .report.summary import markdown_table
+    from .safetext import csv_safe
+
     if fmt == "csv":
         csv_safe(df).to_csv(sys.stdout, index=False, lineterminator="\n")
     elif fmt == "md":
@@ -43,6 +38,11 @@ def _print_frame(df: pd.DataFrame, fmt: str) -> None:
 def _sessions_from_prices(prices_path: str | None, calendars: dict | None = None) -> dict:
     """Session tables for tickers the registry lacks: a named exchange calendar (--calendar), else
     the dates in a price CSV (each assumed to close at 24:00 UTC)."""
+    import pandas as pd
+
+    from .assets import data_calendars
+    from .prices.csvsource import CSVSource
+
     prices = CSVSource(prices_path).daily() if prices_path else pd.DataFrame(columns=["ticker", "date"])
     return data_calendars(prices, calendars)
 
@@ -67,6 +67,8 @@ def cmd_events(args) -> int:
     EventStudyError
         If the catalog cannot be loaded (:func:`main` prints it and exits with status 2).
     """
+    from .events import load_events
+
     ev = load_events(args.events)
     cols = [c for c in ("event_id", "timestamp", "time_precision", "category", "direction", "title") if c in ev.columns]
     _print_frame(ev[cols], args.format)
@@ -100,6 +102,10 @@ def cmd_align(args) -> int:
         For bad input (events, tickers, calendars, prices, an event outside a calendar); :func:`main`
         prints it and exits with status 2.
     """
+    from .alignment import align, to_csv_frame
+    from .assets import parse_tickers
+    from .events import load_events
+
     ev = load_events(args.events)
     tickers = parse_tickers(args.assets)
     calendars = _pairs(args.calendar, "--calendar") if args.calendar else None
@@ -127,6 +133,11 @@ def cmd_snapshot(args) -> int:
     int
         Exit status 0.
     """
+    import pandas as pd
+
+    from .assets import REGISTRY
+    from .prices.bundled import BundledSource
+
     src = BundledSource()
     rows = []
     for t, info in src.manifest["daily"].items():
@@ -165,6 +176,7 @@ def cmd_fetch(args) -> int:
         If a ticker list is bad, the download fails or yfinance is missing; :func:`main` prints it
         and exits with status 2.
     """
+    from .assets import parse_tickers
     from .prices.yahoo import YFinanceSource
 
     src = YFinanceSource(args.cache_dir, refresh=args.refresh)
@@ -198,8 +210,13 @@ def cmd_run(args) -> int:
         ``--scheduler`` without ``--backend dask``, ``--memory`` with ``--backend memory``) or bad
         input; :func:`main` prints it and exits with status 2.
     """
+    from .assets import parse_tickers
+    from .events import load_events
     from .examples import us_china
     from .models import FactorModel
+    from .outdir import seal, staged
+    from .prices.csvsource import CSVSource
+    from .prices.parquet import ParquetSource
     from .report import figures
     from .study import EventStudy
 
@@ -270,10 +287,19 @@ SCHEDULER_TIMEOUT_S = 10
 
 
 def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inputs: dict, step):
-    """Fit ``spec`` and write every file of the run under ``out`` (a staging folder)."""
+    """Fit ``spec`` and write every file of the run under ``out`` (a staging folder).
+
+    When a core is idle, the figures are drawn by a second process
+    (:class:`~eventstudy.report.background.FigureJobs`) while this one writes the CSV files and
+    tables; each is queued as soon as what it shows is known (the bundled study's intraday figure
+    before the fit). Every job is over, and its error raised, before this returns: the staging
+    folder is sealed complete or not at all."""
     from .examples import us_china
+    from .prices.bundled import BundledSource
     from .report import figures
+    from .report.background import FigureJobs, core_is_free
     from .report.tables import write_tables
+    from .safetext import write_csv
 
     client = None
     if args.backend == "dask" and args.scheduler:  # one connection for the fit and the placebo test
@@ -284,21 +310,38 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             raise EventStudyError(f"--scheduler {args.scheduler}: no Dask scheduler answered within "
                                   f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}: {exc}); start one "
                                   "(dask scheduler) or check the address, e.g. tcp://host:8786") from exc
+    jobs = getattr(args, "figure_jobs", None)  # started by main() before the imports
+    if jobs is None or args.no_figures:
+        jobs = FigureJobs(worker=not args.no_figures and core_is_free())
     try:
+        figure_dir = out / "figures"
+        figure_files = []
+        if not args.no_figures:
+            figure_dir.mkdir()
+            if bundled:  # needs nothing from the fit
+                jobs.add(us_china.extra_figures, figure_dir)
         step(f"{__version__}: {title}")
         step("aligning events, estimating models and running the test battery ...")
         kw = dict(progress=True) if args.backend == "memory" else dict(memory=args.memory, partition=args.partition,
                                                                        progress=True, client=client)
         res = spec.fit(backend=args.backend, **kw)
+        if not args.no_figures:
+            selection = us_china.figure_selection(res) if bundled else {}
+            shown = res.detached() if jobs.parallel else res
+            figure_files += [figure_dir / "car_paths.png", figure_dir / "caar_by_group.png"]
+            jobs.add(figures.car_paths, shown, events=selection.get("events"), assets=selection.get("assets"),
+                     path=figure_files[0])
+            jobs.add(figures.caar_by_group, shown, groups=selection.get("groups"), path=figure_files[1])
         step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
         files = res.write(out, inputs=inputs)
+        jobs.poll()
         checked = None
         if claims_file is not None:
             from .claims import check_claims
 
             step(f"checking the reported market moves ({claims_file.name}) ...")
             checked = check_claims(claims_file, BundledSource() if bundled else spec.prices)
-            csv_safe(checked).to_csv(out / "claims_check.csv", index=False)
+            write_csv(checked, out / "claims_check.csv")
             files.append(out / "claims_check.csv")
         placebo = None
         if args.placebo:
@@ -310,19 +353,21 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             except EventStudyError as exc:  # the study's results stand; say why there is no placebo table
                 step(f"placebo test skipped: {exc}")
             else:
-                csv_safe(placebo).to_csv(out / "placebo.csv", index=False, float_format="%.15g")
+                write_csv(placebo, out / "placebo.csv", float_format="%.15g")
                 files.append(out / "placebo.csv")
+                if not args.no_figures:
+                    figure_files.append(figure_dir / "placebo.png")
+                    jobs.add(figures.placebo_null, placebo, path=figure_files[-1])
+        jobs.poll()
         files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
         if not args.no_figures:
             step("drawing figures ...")
-            selection = us_china.figure_selection(res) if bundled else {}
-            files += figures.save_all(res, out / "figures", **selection)
-            if placebo is not None:
-                files.append(out / "figures" / "placebo.png")
-                figures.placebo_null(placebo, path=files[-1])
             if bundled:
-                files += us_china.extra_figures(out / "figures")
+                figure_files += us_china.extra_figure_paths(figure_dir)
+            jobs.finish()
+            files += figure_files
     finally:
+        jobs.close()
         if client is not None:
             client.close()
     return res, files
@@ -350,8 +395,13 @@ def cmd_claims(args) -> int:
     EventStudyError
         If the claims file cannot be read; :func:`main` prints it and exits with status 2.
     """
+    import pandas as pd
+
     from .claims import check_claims, load_claims
     from .examples import us_china
+    from .outdir import check_target
+    from .prices.bundled import BundledSource
+    from .safetext import csv_safe
 
     path = Path(args.claims) if args.claims else us_china.claims_path()
     claims = load_claims(path)
@@ -408,6 +458,8 @@ def _benchmarks(text: str):
 
 def _window_option(option: str):
     """An argparse type that parses a window and names ``option`` in its error."""
+    from .windows import Window
+
     def parse(text: str):
         try:
             return Window.parse(text, argument=option)
@@ -426,6 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
+    from .calendars import DATE_ONLY_POLICIES
+    from .overlaps import OVERLAP_POLICIES
+
     p = argparse.ArgumentParser(prog="eventstudy", description="Event studies of diplomatic news on market prices.",
                                 allow_abbrev=False)
     p.add_argument("--version", action="version", version=f"eventstudy {__version__}")
@@ -558,17 +613,36 @@ def main(argv: list[str] | None = None) -> int:
         (``SystemExit`` with status 2).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(_join_negative_values(argv))
+    jobs = _figure_jobs(argv)  # before pandas is imported here: the worker loads it meanwhile
     try:
-        with terminal_safe_output():  # ids with ANSI escapes print as text, not as terminal commands
-            try:
-                return args.func(args)
-            except EventStudyError as exc:
-                print(f"eventstudy {args.command}: error: {exc}", file=sys.stderr)
-                return 2
-    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes it at exit
-        return 0
+        args = build_parser().parse_args(_join_negative_values(argv))
+        args.figure_jobs = jobs
+        from .safetext import terminal_safe_output
+
+        try:
+            with terminal_safe_output():  # ids with ANSI escapes print as text, not as terminal commands
+                try:
+                    return args.func(args)
+                except EventStudyError as exc:
+                    print(f"eventstudy {args.command}: error: {exc}", file=sys.stderr)
+                    return 2
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes it at exit
+            return 0
+    finally:
+        if jobs is not None:
+            jobs.close()
+
+
+def _figure_jobs(argv: list[str]):
+    """The figure worker of ``eventstudy run`` (:class:`~eventstudy.report.background.FigureJobs`),
+    started from the raw arguments before anything else is imported, when the run draws figures
+    and a core is idle; None otherwise (the run then decides itself)."""
+    if not argv or argv[0] != "run" or any(a in ("--no-figures", "-h", "--help") for a in argv):
+        return None
+    from .report.background import FigureJobs, core_is_free
+
+    return FigureJobs() if core_is_free() else None
 
 
 if __name__ == "__main__":  # pragma: no cover

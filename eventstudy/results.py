@@ -53,6 +53,8 @@ Schema (column by column)
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -71,7 +73,7 @@ from .groups import define_groups, effective_sample
 from .overlaps import OVERLAP_COLUMNS
 from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
 from .pipeline.prepare import Plan, Prepared
-from .safetext import csv_safe
+from .safetext import write_csv
 
 CAR_COLUMNS = ["event_id", "asset", "window", "car", "se", "t", "pvalue", "bhar", "n_est", "day0", "status"]
 DAILY_FORMAT = "%Y-%m-%d"
@@ -210,6 +212,21 @@ class EventStudyResults:
         out.update(self.extra)
         return out
 
+    def detached(self) -> EventStudyResults:
+        """A copy holding only the tables: without the prepared inputs (so :attr:`abnormal_returns`
+        and :attr:`estimation_exclusions` raise :class:`~eventstudy.errors.DataError`) and with a
+        copy of the study without its prices. What the tables and figures read, cheap to send to
+        another process (``eventstudy run`` draws its figures in one).
+
+        Returns
+        -------
+        EventStudyResults
+        """
+        spec = copy.copy(self.spec)
+        if dataclasses.is_dataclass(spec) and any(f.name == "prices" for f in dataclasses.fields(spec)):
+            object.__setattr__(spec, "prices", None)  # a frozen dataclass: set on the copy only
+        return dataclasses.replace(self, spec=spec, inputs=None, fitted=None)
+
     def summary(self):
         """Headline table: CAAR per group and window, clustering-robust statistics first
         (:func:`eventstudy.report.tables.caar_table`)."""
@@ -249,7 +266,7 @@ class EventStudyResults:
                 for name, make in streamed.items():
                     frame = self._real(make(pos, e))
                     frame = frame.assign(date=frame["date"].dt.strftime(fmt))
-                    csv_safe(frame).to_csv(handles[name], index=False, header=first, float_format="%.15g")
+                    write_csv(frame, handles[name], header=first, float_format="%.15g")
                 first = False
         finally:
             for h in handles.values():
@@ -262,7 +279,7 @@ class EventStudyResults:
         for name, frame in [("car.csv", self.car[CAR_COLUMNS]), ("params.csv", params), ("tests.csv", self.tests),
                             ("overlaps.csv", overlaps),
                             ("exclusions.csv", self.exclusions), ("alignment.csv", to_csv_frame(self.alignment))]:
-            csv_safe(frame).to_csv(out / name, index=False, float_format="%.15g")
+            write_csv(frame, out / name, float_format="%.15g")
             files.append(out / name)
         manifest = {
             "package": "eventstudy", "version": __version__, "options": self.options,

@@ -306,6 +306,47 @@ def test_the_owasp_rule_prefixes_formulas_and_leaves_numbers(cell, safe):
     assert csv_cell(cell) == safe
 
 
+def test_write_csv_writes_the_bytes_pandas_writes(tmp_path, monkeypatch):
+    """The CSV writer of the results (text quoted once per distinct value, floats formatted once)
+    writes what csv_safe(frame).to_csv would: hostile text, quotes, commas, line breaks, missing
+    cells, -0.0, inf, float32, integers, booleans; in chunks; to a path, a handle or a string."""
+    import numpy as np
+
+    from eventstudy import safetext
+    from eventstudy.safetext import csv_safe, write_csv
+
+    monkeypatch.setattr(safetext, "CSV_CHUNK_ROWS", 7)
+    rng = np.random.default_rng(3)
+    text = ["a", "", " lead", "x,y", 'q"uote', "new\nline", "cr\rx", "=cmd", "-1:1", "+1.5", "<b>&", "\x1b[31m",
+            '""', ",", "\u2028", None, np.nan]
+    floats = np.r_[rng.normal(size=20), 0.0, -0.0, np.nan, np.inf, -np.inf, 1e300, 5e-324, 1e16, 0.1, 1 / 3]
+    n = 60
+    frame = pd.DataFrame({
+        "id": pd.Series(rng.choice(np.array(text, dtype=object), n), dtype=object),
+        "label": pd.Series(rng.choice(np.array(text, dtype=object), n), dtype="str"),
+        "tau": rng.integers(-10**12, 10**12, n), "ok": rng.random(n) > 0.5,
+        "n": pd.Series(rng.integers(-5, 5, n), dtype="Int64").where(rng.random(n) > 0.3),
+        "x": rng.choice(floats, n), "y": rng.choice(floats[np.isfinite(floats) & (abs(floats) < 1e30)], n).astype("f4"),
+        "=col,\"name\"": np.arange(n)})
+    for fmt in (None, "%.15g", "%.10g"):
+        for term in (None, "\r\n"):
+            want = csv_safe(frame).to_csv(index=False, float_format=fmt, lineterminator=term)
+            assert write_csv(frame, float_format=fmt, lineterminator=term) == want
+            assert write_csv(frame.iloc[:, :3], float_format=fmt, header=False) == \
+                csv_safe(frame.iloc[:, :3]).to_csv(index=False, float_format=fmt, header=False)
+    csv_safe(frame).to_csv(tmp_path / "c.csv", index=False, float_format="%.15g")
+
+    def not_pandas(*args, **kwargs):
+        raise AssertionError("a plain frame is written without DataFrame.to_csv")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", not_pandas)
+    write_csv(frame, tmp_path / "a.csv", float_format="%.15g")
+    with open(tmp_path / "b.csv", "w", newline="") as handle:
+        write_csv(frame.iloc[:30], handle, float_format="%.15g")
+        write_csv(frame.iloc[30:], handle, float_format="%.15g", header=False)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes() == (tmp_path / "c.csv").read_bytes()
+
+
 def wide(tmp_path, header, rows):
     path = tmp_path / "w.csv"
     path.write_text(header + "\n" + "\n".join(rows) + "\n")

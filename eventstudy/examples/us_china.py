@@ -145,8 +145,23 @@ def kuala_lumpur_figure(source=None, *, path=None, **kwargs):
     return intraday_move(bars, row["timestamp"], title=title, path=path, **kwargs)
 
 
+def extra_figure_paths(out_dir) -> list[Path]:
+    """Where :func:`extra_figures` writes: ``intraday_es_kuala_lumpur.png`` in ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The figures folder.
+
+    Returns
+    -------
+    list of Path
+    """
+    return [Path(out_dir) / "intraday_es_kuala_lumpur.png"]
+
+
 def extra_figures(out_dir) -> list[Path]:
-    """The figures only this study has: ``intraday_es_kuala_lumpur.png``."""
-    path = Path(out_dir) / "intraday_es_kuala_lumpur.png"
-    kuala_lumpur_figure(path=path)
-    return [path]
+    """The figures only this study has: ``intraday_es_kuala_lumpur.png`` (:func:`extra_figure_paths`)."""
+    paths = extra_figure_paths(out_dir)
+    kuala_lumpur_figure(path=paths[0])
+    return paths

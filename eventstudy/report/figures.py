@@ -931,5 +931,22 @@ def save_all(res, out_dir, *, events=None, assets=None, groups=None) -> list[Pat
 
 def need_matplotlib() -> None:
     """Raise :class:`~eventstudy.errors.MissingDependencyError` (naming the ``plots`` extra) when
-    matplotlib is not installed."""
-    require("matplotlib.figure", extra="plots", feature="figures")
+    matplotlib is not installed.
+
+    Only looks for it (:func:`importlib.util.find_spec`), without importing it: ``eventstudy run``
+    asks before the fit, and importing matplotlib takes a third of a second. The figure functions
+    import it when they draw (a broken installation is reported then, by :func:`~eventstudy.errors.require`).
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib cannot be found.
+    """
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):  # a parent package that cannot be imported, a module without a spec
+        found = False
+    if not found:
+        require("matplotlib.figure", extra="plots", feature="figures")  # raises, naming the extra

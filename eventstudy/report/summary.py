@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..groups import ASSET_PREFIX, FEW_DATES
-from ..safetext import csv_safe, markdown_text, terminal_text
+from ..safetext import markdown_text, terminal_text, write_csv
 
 ROBUST_FIRST: tuple[str, ...] = ("bw1985", "kp_patell", "bootstrap")
 """The statistics the headline leads with: those that keep their size between 3 % and 7 % at 5 %
@@ -78,21 +78,30 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
         and the naive p is not; joined by ``"; "``, else empty.
     """
     win = tests[tests["tau"].isna()]
+    # one pass over the battery: the first row of each (group, window) (its effective sample) and
+    # each test's statistic and p-value, instead of filtering the battery once per headline row
+    first: dict[tuple, int] = {}
+    found: dict[tuple, tuple] = {}
+    cells = zip(win["group"].tolist(), win["window"].tolist(), win["test"].tolist(),
+                win["statistic"].to_numpy(), win["pvalue"].to_numpy())
+    for i, (g, w, t, stat, p) in enumerate(cells):
+        first.setdefault((g, w), i)
+        found.setdefault((g, w, t), (stat, p))
+    sample_dates = win["dates"].to_numpy() if "dates" in win.columns else None
     rows = []
     caar = caar[~caar["group"].str.startswith(ASSET_PREFIX)]  # the battery runs per group and event, not per asset
     for r in caar.itertuples():
-        sub = win[(win["group"] == r.group) & (win["window"] == r.window)].set_index("test")
         row = {"group": r.group, "window": r.window, "N": r.n}
-        dates = sub["dates"].iloc[0] if "dates" in sub.columns and len(sub) else None
+        at = first.get((r.group, r.window))
+        dates = sample_dates[at] if sample_dates is not None and at is not None else None
         if dates is not None and pd.notna(dates):
             row["dates"] = int(dates)
         else:
             dates = None
         row["CAAR %"] = 100 * r.caar
         for t in (*ROBUST_FIRST, NAIVE):
-            if t in sub.index:
-                row[f"{t} stat"] = sub.at[t, "statistic"]
-                row[f"{t} p"] = sub.at[t, "pvalue"]
+            if (r.group, r.window, t) in found:
+                row[f"{t} stat"], row[f"{t} p"] = found[(r.group, r.window, t)]
         naive_sig = row.get(f"{NAIVE} p", np.nan) < ALPHA
         robust_sig = [row.get(f"{t} p", np.nan) < ALPHA for t in ROBUST_FIRST if f"{t} p" in row]
         notes = []
@@ -112,9 +121,12 @@ _TEX = {"\\": r"\textbackslash{}", "%": r"\%", "_": r"\_", "&": r"\&", "#": r"\#
         "|": r"\textbar{}"}
 
 
+_TEX_TABLE = str.maketrans(_TEX)
+
+
 def _tex(value) -> str:
     text = terminal_text(" ".join(str(value).splitlines()))  # a blank line would end the row; no control bytes
-    return "".join(_TEX.get(ch, ch) for ch in text)
+    return text.translate(_TEX_TABLE)
 
 
 def cell_text(value) -> str:
@@ -229,7 +241,7 @@ class Summary:
         -------
         str
         """
-        return csv_safe(self.table).to_csv(index=False, float_format="%.10g")
+        return write_csv(self.table, float_format="%.10g")
 
     def as_html(self) -> str:
         """HTML: the title in bold, the formatted table (no index) and the conventions in small print.
