@@ -82,3 +82,17 @@ def retain_freed_memory() -> Iterator[bool]:
                 libc.mallopt(M_TRIM_THRESHOLD, GLIBC_DEFAULT)
                 libc.mallopt(M_MMAP_THRESHOLD, GLIBC_DEFAULT)
                 libc.malloc_trim(0)
+
+
+def release_freed_memory() -> None:
+    """Give the memory the process has freed back to the system now (``malloc_trim``), so that
+    its resident size counts only what it holds: the chunked engine sizes its blocks from it.
+    Nothing happens where :func:`retain_freed_memory` does nothing.
+
+    Returns
+    -------
+    None
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)

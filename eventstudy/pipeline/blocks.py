@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..allocator import release_freed_memory
 from ..assets import data_calendars
 from ..errors import DataError, SpecificationError
 from ..eventtime import build_panel, with_interval_returns
@@ -332,6 +333,8 @@ def capacity(prepared: Prepared, budget: int, *, dask: bool) -> int:
     per_member = BYTES_PER_CELL * t * (1 + len(plan.factors))
     n = len(prepared.members)
     # a Dask worker holds one block at a time (the client keeps the results); one process holds all
+    if not dask:
+        release_freed_memory()  # the resident size then counts what is held, not what was freed and kept
     held = 0 if dask else rss_bytes()
     kept = 0 if dask else (RESULT_BYTES * len(plan.windows) + RESULT_BYTES_MEMBER) * n
     free = budget - held - kept
