@@ -9,7 +9,9 @@ back costs a host fault as well: measured here, an array allocated a few seconds
 one was freed took 10x longer to fill than one allocated from retained memory, and the 100,000
 asset-event benchmark ran 30-40 % faster with freed memory retained.
 
-:func:`retain_freed_memory` raises the mmap and trim thresholds for the duration of a fit, so
+:func:`retain_freed_memory` raises the mmap and trim thresholds for the duration of an in-memory
+fit (the block engines keep the defaults: retained blocks of one size fragment the heap for the
+next block's, and a chunked study must stay within its memory budget), so
 freed blocks stay in malloc's heap and are reused, and on leaving it gives the free memory back
 (``malloc_trim``) and sets the thresholds to glibc's static defaults (128 KiB). Nothing happens on
 other C libraries or platforms, or when the environment variable ``EVENTSTUDY_RETAIN_MEMORY`` is
