@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..eventtime import build_panel
@@ -33,15 +35,19 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
     panel = build_panel(prepared.returns, members, plan.taus, market=plan.market, factors=plan.factors,
                         kind=plan.returns)
     e = estimate(plan, members, panel, prepared.window_days)
+    del panel  # the estimate holds the panel of the members it kept
     if not e.keep.any():
         raise no_member_left(plan, e.short)
     members = e.panel.members
     car = e.car
     car.insert(0, "member", np.tile(np.arange(len(members)), len(plan.windows)))
     evt, params, fitted, short = event_rows(plan, e), params_frame(plan, e), np.flatnonzero(e.keep), e.short
-    e.normal = None  # kept for the event windows in evt; the batteries read the ARs
+    # what the batteries do not read goes before their inputs are made: the normal returns and the
+    # returns (kept for the event windows in evt), the sessions spanned (in the CAR table's status)
+    e.normal = None
+    e.panel = dataclasses.replace(e.panel, ret=None, spans=None)
     inputs = BatteryInputs(plan, e)
-    del e, panel  # the (N, T) panel, fit and ARs: the batteries read their own inputs
+    del e  # the (N, T) panel, fit and ARs: the batteries read their own inputs
     groups = define_groups(members, plan.group, by_event=plan.by_event)
     tests = tests_frame(infer(plan, None, groups, inputs=inputs, progress=execution.progress))
     return assemble(spec, prepared, fitted, exclude_short(prepared, short), params, car, tests, evt,
