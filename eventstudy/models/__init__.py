@@ -112,7 +112,7 @@ class AllDatesFit:
 
 
 ROW_BLOCK = 4096
-"""Members per block of the fit's in-place (N, M) updates: temporaries of a few MB, reused."""
+"""Members per block of a fit: its temporaries (the zero-filled returns and regressors) are a few MB, reused."""
 
 
 def constant_value(x: np.ndarray) -> float | None:
@@ -311,78 +311,64 @@ class NormalReturnModel:
             raise EstimationWindowError(
                 f"{short.size} member(s) have fewer than {need} estimation observations: {listed}; lengthen the "
                 "estimation window, lower min_estimation, or drop those (event, asset) pairs")
-        unidentified = None
-        yz = np.where(use, y, 0.0)
         consts = [constant_value(x) for x in xs]
-        # a constant column (the intercept) is never materialised: its products are made block by block
-        xz = [np.where(use, x, 0.0) if c is None else None for x, c in zip(xs, consts)]
         market_col = reg[:, est_cols] if self.needs_market and reg.ndim == 2 else None
         at_market = next((a for a, x in enumerate(xs) if market_col is not None and consts[a] is None
                           and same_view(x, market_col)), None)
-        del y, xs
-        p = len(xz)
-
-        def block(j: int, sl: slice) -> np.ndarray:
-            return xz[j][sl] if consts[j] is None else np.where(use[sl], consts[j], 0.0)
-
-        def product(a: int, b: np.ndarray | int) -> np.ndarray:
-            """Σ_t of column a times ``b`` (an (N, T) array or another column's position) over the
-            rows used; a constant column by blocks of members, as if it were an (N, T) array."""
-            col = isinstance(b, int)
-            if consts[a] is None and (not col or consts[b] is None):
-                return np.einsum("nt,nt->n", xz[a], xz[b] if col else b)
-            out = np.empty(len(yz))
-            for lo in range(0, len(yz), ROW_BLOCK):
-                sl = slice(lo, lo + ROW_BLOCK)
-                out[sl] = np.einsum("nt,nt->n", block(a, sl), block(b, sl) if col else b[sl])
-            return out
-
-        # normal equations from (N, T) column products (einsum: no temporaries, no (N, T, p) array)
-        xtx = np.empty((len(yz), p, p))
-        xty = np.empty((len(yz), p))
-        for a in range(p):
-            xty[:, a] = product(a, yz)
-            for b in range(a, p):
-                xtx[:, a, b] = xtx[:, b, a] = product(a, b)
-        ss_y = np.einsum("nt,nt->n", yz, yz)
-        if p:
-            eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
-            bad = np.flatnonzero(~identified(eig[:, 0], eig[:, -1]))
-            if bad.size and strict:
+        n, p = len(use), len(xs)
+        params, xtx_inv = np.empty((n, p)), np.empty((n, p, p))
+        s2, ss_y = np.empty(n), np.empty(n)
+        mkt_mean, mkt_ssd = np.full(n, np.nan), np.full(n, np.nan)
+        bad_all = []
+        # every member's fit is its own: made a block of members at a time, so that no (N, M) array of
+        # the zero-filled returns or regressors exists (block temporaries of a few MB, reused)
+        for lo in range(0, n, ROW_BLOCK):
+            sl = slice(lo, lo + ROW_BLOCK)
+            ub = use[sl]
+            yz = np.where(ub, y[sl], 0.0)
+            xz = [np.where(ub, x[sl], 0.0) if c is None else np.where(ub, c, 0.0) for x, c in zip(xs, consts)]
+            # normal equations from column products (einsum: no temporaries, no (N, T, p) array)
+            xtx = np.empty((len(yz), p, p))
+            xty = np.empty((len(yz), p))
+            for a in range(p):
+                xty[:, a] = np.einsum("nt,nt->n", xz[a], yz)
+                for b in range(a, p):
+                    xtx[:, a, b] = xtx[:, b, a] = np.einsum("nt,nt->n", xz[a], xz[b])
+            ss_y[sl] = np.einsum("nt,nt->n", yz, yz)
+            if p:
+                eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
+                bad = np.flatnonzero(~identified(eig[:, 0], eig[:, -1]))
+                if bad.size:
+                    bad_all.append(bad + lo)
+                    xtx[bad] = np.eye(p)  # any invertible matrix: their results are set to NaN below
+                inv = np.linalg.inv(xtx)
+                par = (inv @ xty[:, :, None])[:, :, 0]
+                resid = yz  # in place: the zeros outside `use` stay zero (x is zero there too)
+                for a in range(p):
+                    if consts[a] is None:
+                        resid -= xz[a] * par[:, a:a + 1]
+                    else:
+                        np.subtract(resid, consts[a] * par[:, a:a + 1], out=resid, where=ub)
+                params[sl], xtx_inv[sl] = par, inv
+            else:
+                resid = yz
+            dof = m[sl] - self.k
+            s2[sl] = np.einsum("nt,nt->n", resid, resid) / np.where(dof > 0, dof, np.nan)
+            if market_col is not None:
+                mk = xz[at_market] if at_market is not None else np.where(ub, market_col[sl], 0.0)
+                mkt_mean[sl] = mk.sum(axis=1) / m[sl]
+                mk -= mkt_mean[sl, None]
+                mk *= ub
+                mkt_ssd[sl] = np.einsum("nt,nt->n", mk, mk)
+        unidentified = None
+        if bad_all:
+            bad = np.concatenate(bad_all)
+            if strict:
                 raise EstimationWindowError(
                     f"member(s) {bad[:5].tolist()}: the regressors are constant or collinear over the estimation "
                     "window, so the model is not identified; use model='constant-mean' or a longer window")
-            if bad.size:
-                unidentified = np.zeros(len(xtx), dtype=bool)
-                unidentified[bad] = True
-                xtx[bad] = np.eye(p)  # any invertible matrix: their results are set to NaN below
-            xtx_inv = np.linalg.inv(xtx)
-            params = (xtx_inv @ xty[:, :, None])[:, :, 0]
-            resid = yz  # in place, a block of members at a time: the zeros outside `use` stay zero
-            for lo in range(0, len(resid), ROW_BLOCK):
-                sl = slice(lo, lo + ROW_BLOCK)
-                for a in range(p):
-                    if consts[a] is None:
-                        resid[sl] -= xz[a][sl] * params[sl, a:a + 1]
-                    else:
-                        np.subtract(resid[sl], consts[a] * params[sl, a:a + 1], out=resid[sl], where=use[sl])
-        else:
-            xtx_inv = xtx
-            params = xty
-            resid = yz
-        dof = m - self.k
-        s2 = np.einsum("nt,nt->n", resid, resid) / np.where(dof > 0, dof, np.nan)
-        del resid
-        if self.needs_market and reg.ndim == 2:
-            mk = xz[at_market] if at_market is not None else np.where(use, reg[:, est_cols], 0.0)
-            mkt_mean = mk.sum(axis=1) / m
-            mk -= mkt_mean[:, None]
-            mk *= use
-            mkt_ssd = np.einsum("nt,nt->n", mk, mk)
-            del mk
-        else:
-            mkt_mean = mkt_ssd = np.full(len(s2), np.nan)
-        if unidentified is not None:
+            unidentified = np.zeros(n, dtype=bool)
+            unidentified[bad] = True
             params[unidentified] = np.nan
             s2[unidentified] = np.nan
             xtx_inv[unidentified] = np.nan
