@@ -422,7 +422,8 @@ def member_rows(returns: pd.DataFrame, members: pd.DataFrame) -> MemberRows:
     Parameters
     ----------
     returns : DataFrame
-        ``ticker, date`` with each ticker's rows together in date order (:func:`by_ticker_and_date`).
+        ``ticker, date``; rows in any order (searched as :func:`by_ticker_and_date` orders them, without
+        a copy when each ticker's rows are already together in date order).
     members : DataFrame
         ``asset, day0``.
 
@@ -431,6 +432,11 @@ def member_rows(returns: pd.DataFrame, members: pd.DataFrame) -> MemberRows:
     MemberRows
     """
     codes, tickers = pd.factorize(returns["ticker"], sort=False)
+    step = np.diff(codes)
+    instants = returns["date"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    if not (bool((step >= 0).all()) and bool((np.diff(instants)[step == 0] > 0).all())):  # not grouped yet
+        returns = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
+        codes, tickers = pd.factorize(returns["ticker"], sort=False)
     days = returns["date"].to_numpy().astype("datetime64[D]")
     length = np.bincount(codes, minlength=len(tickers))
     first = np.concatenate([[0], np.cumsum(length)[:-1]])
@@ -464,7 +470,7 @@ def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Seq
     DataFrame ``asset, date`` (datetime64[ns]), no (N, T) panel built.
     """
     taus = np.unique(np.concatenate([np.arange(w[0], w[1] + 1) for w in windows]))
-    mr = member_rows(by_ticker_and_date(returns[["ticker", "date"]]), members)
+    mr = member_rows(returns, members)
     pos = mr.pos0[:, None] + taus[None, :]
     ok = (pos >= mr.lo[:, None]) & (pos < mr.hi[:, None])
     rank = np.broadcast_to(mr.rank[:, None], pos.shape)[ok]
@@ -613,7 +619,7 @@ def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Wi
         The smallest and largest offset of any member's estimation rows (``estimation`` itself
         when no member has a row there) and the convention.
     """
-    mr = member_rows(by_ticker_and_date(returns[["ticker", "date"]]), members)
+    mr = member_rows(returns, members)
     has = mr.hi > mr.lo
     first = np.clip(mr.pos0 + estimation.start, mr.lo, mr.hi - 1)
     last = np.clip(mr.pos0 + estimation.end, mr.lo, mr.hi - 1)

@@ -39,7 +39,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .eventtime import by_ticker_and_date, member_rows
+from .eventtime import member_rows
 from .windows import Window
 
 OverlapPolicy = Literal["merge", "keep", "drop-later", "drop"]
@@ -69,7 +69,7 @@ def find_overlaps(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequenc
     lo = min(w.start for w in windows)
     hi = max(w.end for w in windows)
     span = hi - lo + 1
-    mr = member_rows(by_ticker_and_date(returns[["ticker", "date"]]), members)
+    mr = member_rows(returns, members)
     has = np.flatnonzero(mr.hi > mr.lo)
     # members by asset (in the members' order of assets), then day 0, then catalog order
     order = has[np.lexsort((has, mr.pos0[has], mr.rank[has]))]
