@@ -216,12 +216,18 @@ def by_ticker_and_date(returns: pd.DataFrame) -> pd.DataFrame:
     DataFrame
     """
     codes, _ = pd.factorize(returns["ticker"], sort=False)  # numbered in order of appearance
-    d = returns["date"].to_numpy().astype("datetime64[ns]").view(np.int64)
-    step = np.diff(codes)
-    if bool((step >= 0).all()) and bool((np.diff(d)[step == 0] > 0).all()):
+    if _in_ticker_time_order(returns, codes):
         return returns if isinstance(returns.index, pd.RangeIndex) and returns.index.start == 0 and \
             returns.index.step == 1 else returns.reset_index(drop=True)
     return returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+
+
+def _in_ticker_time_order(returns: pd.DataFrame, codes: np.ndarray) -> bool:
+    """Whether each ticker's rows (``codes``: numbered in order of appearance) are together and in
+    strictly increasing time order."""
+    step = np.diff(codes)
+    instants = returns["date"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    return bool((step >= 0).all()) and bool((np.diff(instants)[step == 0] > 0).all())
 
 
 def row_windows(flat: np.ndarray, start: np.ndarray, width: int, fill) -> np.ndarray:
@@ -297,7 +303,6 @@ def build_panel(
         factor has no returns.
     """
     r = by_ticker_and_date(returns)
-    groups = r.groupby("ticker", sort=False).indices
     rdates = r["date"].to_numpy().astype("datetime64[ns]")
     if MARKET_COLUMN in r.columns:  # compounded once for all blocks (with_interval_returns)
         mkt_flat = r[MARKET_COLUMN].to_numpy()
@@ -305,21 +310,13 @@ def build_panel(
     else:
         mkt_flat = interval_returns(r, market, kind) if market is not None else np.full(len(r), np.nan)
         factor_flat = [interval_returns(r, f, kind) for f in factors]
-    tickers = pd.Index(list(groups))
-    first = np.array([groups[t][0] for t in tickers])
-    length = np.array([len(groups[t]) for t in tickers])
-    code = tickers.get_indexer(members["asset"])
-    if (code < 0).any():
-        bad = members.loc[code < 0].iloc[0]
+    mr = member_rows(r, members)  # r is in ticker and time order: searched as it is
+    lo, hi, pos0 = mr.lo, mr.hi, mr.pos0
+    if (lo == hi).any():
+        bad = members.loc[lo == hi].iloc[0]
         raise DataError(f"member ({bad['event_id']}, {bad['asset']}): the asset has no returns")
-    lo, hi = first[code], first[code] + length[code]
-    # day 0's row: each ticker's dates are sorted inside its block, so search within the block
-    d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[ns]")
-    rows_code = np.repeat(np.arange(len(tickers)), length)
-    key = rows_code.astype(np.int64) * (1 << 20) + (rdates.astype(np.int64) // 86_400_000_000_000)
-    mkey = code.astype(np.int64) * (1 << 20) + (d0.astype(np.int64) // 86_400_000_000_000)
-    pos0 = np.searchsorted(key, mkey)
-    found = (pos0 < len(key)) & (key[np.minimum(pos0, len(key) - 1)] == mkey)
+    d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[D]")
+    found = (pos0 < hi) & (mr.dates[np.minimum(pos0, len(mr.dates) - 1)] == d0)
     if not found.all():
         bad = members.loc[~found].iloc[0]
         raise DataError(
@@ -432,9 +429,7 @@ def member_rows(returns: pd.DataFrame, members: pd.DataFrame) -> MemberRows:
     MemberRows
     """
     codes, tickers = pd.factorize(returns["ticker"], sort=False)
-    step = np.diff(codes)
-    instants = returns["date"].to_numpy().astype("datetime64[ns]").view(np.int64)
-    if not (bool((step >= 0).all()) and bool((np.diff(instants)[step == 0] > 0).all())):  # not grouped yet
+    if not _in_ticker_time_order(returns, codes):  # not grouped yet
         returns = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
         codes, tickers = pd.factorize(returns["ticker"], sort=False)
     days = returns["date"].to_numpy().astype("datetime64[D]")
