@@ -133,21 +133,6 @@ def constant_value(x: np.ndarray) -> float | None:
     return None
 
 
-def same_view(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two arrays are the same view of the same memory (same start, shape and strides).
-
-    Parameters
-    ----------
-    a, b : ndarray
-
-    Returns
-    -------
-    bool
-    """
-    return (a.shape == b.shape and a.strides == b.strides
-            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
-
-
 def _range_sums(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Sum of ``a[:, lo[t]:hi[t]]`` for every t, from one cumulative sum per row."""
     prefix = np.zeros((a.shape[0], a.shape[1] + 1))
@@ -311,10 +296,7 @@ class NormalReturnModel:
             raise EstimationWindowError(
                 f"{short.size} member(s) have fewer than {need} estimation observations: {listed}; lengthen the "
                 "estimation window, lower min_estimation, or drop those (event, asset) pairs")
-        consts = [constant_value(x) for x in xs]
         market_col = reg[:, est_cols] if self.needs_market and reg.ndim == 2 else None
-        at_market = next((a for a, x in enumerate(xs) if market_col is not None and consts[a] is None
-                          and same_view(x, market_col)), None)
         n, p = len(use), len(xs)
         params, xtx_inv = np.empty((n, p)), np.empty((n, p, p))
         s2, ss_y = np.empty(n), np.empty(n)
@@ -326,7 +308,7 @@ class NormalReturnModel:
             sl = slice(lo, lo + ROW_BLOCK)
             ub = use[sl]
             yz = np.where(ub, y[sl], 0.0)
-            xz = [np.where(ub, x[sl], 0.0) if c is None else np.where(ub, c, 0.0) for x, c in zip(xs, consts)]
+            xz = [np.where(ub, x[sl], 0.0) for x in xs]  # the intercept's ones too: a block, not (N, M)
             # normal equations from column products (einsum: no temporaries, no (N, T, p) array)
             xtx = np.empty((len(yz), p, p))
             xty = np.empty((len(yz), p))
@@ -345,17 +327,14 @@ class NormalReturnModel:
                 par = (inv @ xty[:, :, None])[:, :, 0]
                 resid = yz  # in place: the zeros outside `use` stay zero (x is zero there too)
                 for a in range(p):
-                    if consts[a] is None:
-                        resid -= xz[a] * par[:, a:a + 1]
-                    else:
-                        np.subtract(resid, consts[a] * par[:, a:a + 1], out=resid, where=ub)
+                    resid -= xz[a] * par[:, a:a + 1]
                 params[sl], xtx_inv[sl] = par, inv
             else:
                 resid = yz
             dof = m[sl] - self.k
             s2[sl] = np.einsum("nt,nt->n", resid, resid) / np.where(dof > 0, dof, np.nan)
             if market_col is not None:
-                mk = xz[at_market] if at_market is not None else np.where(ub, market_col[sl], 0.0)
+                mk = np.where(ub, market_col[sl], 0.0)
                 mkt_mean[sl] = mk.sum(axis=1) / m[sl]
                 mk -= mkt_mean[sl, None]
                 mk *= ub
