@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 import threading
@@ -43,8 +44,17 @@ _depth = 0
 
 
 def _libc():
-    """The C library when it is glibc with ``mallopt`` and ``malloc_trim``, else None."""
-    if not sys.platform.startswith("linux") or os.environ.get("EVENTSTUDY_RETAIN_MEMORY", "1") == "0":
+    """The C library when it is glibc with ``mallopt`` and ``malloc_trim`` (and the policy is not
+    turned off), else None."""
+    if os.environ.get("EVENTSTUDY_RETAIN_MEMORY", "1") == "0":
+        return None
+    return _glibc()
+
+
+@functools.cache
+def _glibc():
+    """glibc, loaded once; None on other platforms and C libraries."""
+    if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -181,7 +181,7 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     inputs = BatteryInputs(plan, e)
     complete = {g: kept(rows) for g, rows in block.complete.items()}
     complete = {g: r for g, r in complete.items() if r.size}
-    light["tests"] = infer(plan, e, complete, inputs) if complete else {}
+    light["tests"] = infer(plan, inputs, complete) if complete else {}
     # what the battery of a spanning group needs of each member of this block
     n = len(e.panel.members)
     everyone = np.arange(n)

@@ -115,9 +115,11 @@ def take_rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 
 class BatteryInputs:
-    """The battery's arrays of an estimate: estimation-window ARs with the excluded days missing,
-    market returns, dates, and (every model but the three textbook ones,
-    :func:`~eventstudy.models.textbook_form`) the exact forecast-error factors per window."""
+    """The battery's arrays of an estimate: estimation-window ARs with the excluded days missing
+    (on the event-time grid), each window's ARs and market returns, each member's market mean and
+    S_mm from the fit (market model), and (every model but the three textbook ones,
+    :func:`~eventstudy.models.textbook_form`) the exact forecast-error factors per window. They
+    hold no reference to the estimate's (N, T) panel."""
 
     def __init__(self, plan: Plan, e: Estimate) -> None:
         model, panel, ar, est_cols, mask = plan.model, e.panel, e.ar, e.est_cols, e.mask
@@ -225,20 +227,18 @@ def tests_frame(batteries: Mapping[tuple[str, str], list]) -> pd.DataFrame:
     return df[TEST_COLUMNS]
 
 
-def infer(plan: Plan, e: Estimate | None, groups: Mapping[str, Sequence[int]],
-          inputs: BatteryInputs | None = None, progress=False) -> dict[tuple[str, str], list]:
+def infer(plan: Plan, inputs: BatteryInputs, groups: Mapping[str, Sequence[int]],
+          progress=False) -> dict[tuple[str, str], list]:
     """The test battery per group and window.
 
     Parameters
     ----------
     plan
         The study's plan (tests, convention, seed, draws, windows).
-    e
-        The estimate of the members (None when ``inputs`` are given).
-    groups
-        Group name -> member rows of ``e`` (:func:`eventstudy.groups.define_groups`).
     inputs
-        The battery inputs of ``e`` if already made.
+        The battery inputs of the members' estimate (:class:`BatteryInputs`).
+    groups
+        Group name -> member rows of the estimate (:func:`eventstudy.groups.define_groups`).
     progress
         As :attr:`~eventstudy.pipeline.executors.Execution.progress`: a line every
         :data:`BATTERY_PROGRESS_S` seconds of batteries (none for a study that takes less).
@@ -248,7 +248,6 @@ def infer(plan: Plan, e: Estimate | None, groups: Mapping[str, Sequence[int]],
     dict
         ``{(group, window label): [TestResult, ...]}`` (:func:`tests_frame` makes the frame).
     """
-    inputs = inputs or BatteryInputs(plan, e)
     rows = {}
     bar = Progress(progress, len(groups), "test battery", unit="group", min_interval=BATTERY_PROGRESS_S)
     for g, idx in groups.items():

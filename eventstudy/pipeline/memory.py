@@ -49,6 +49,6 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
     inputs = BatteryInputs(plan, e)
     del e  # the (N, T) panel, fit and ARs: the batteries read their own inputs
     groups = define_groups(members, plan.group, by_event=plan.by_event)
-    tests = tests_frame(infer(plan, None, groups, inputs=inputs, progress=execution.progress))
+    tests = tests_frame(infer(plan, inputs, groups, progress=execution.progress))
     return assemble(spec, prepared, fitted, exclude_short(prepared, short), params, car, tests, evt,
                     execution.record())
