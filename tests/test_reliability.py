@@ -516,3 +516,21 @@ def test_the_test_battery_reports_progress(tmp_path):
         infer.BATTERY_PROGRESS_S = saved
     assert [c[:2] for c in calls] == [(k, 6) for k in range(1, 7)]  # 'all' and the five events
     assert calls[-1][2].startswith("test battery group 6/6: ")
+
+
+def test_group_values_that_share_a_file_name_each_keep_their_battery_table(capsys, tmp_path):
+    """'energy', '=energy' and 'Energy' all become 'energy' in a file name (and collide on a
+    case-insensitive disk): each group's battery table is still written, none overwritten."""
+    prices = write_prices(tmp_path / "p.csv", BBB=100 * np.cumprod(1 + np.random.default_rng(3).normal(0, 0.01, 400)))
+    values = ["energy", "=energy", "Energy"]
+    rows = [(f"e{i}", f"{DATES[150 + 20 * i]:%Y-%m-%d}", values[i % 3]) for i in range(9)]
+    pd.DataFrame(rows, columns=["event_id", "date", "sector"]).to_csv(tmp_path / "e.csv", index=False)
+    out = tmp_path / "o"
+    code, _, err = run(capsys, "run", "--prices", prices, "--events", tmp_path / "e.csv", "--market", "MKT",
+                       "--group", "sector", "--estimation", "-120:-11", "--n-boot", "50", "--placebo", "0",
+                       "--no-figures", "--out", out)
+    assert code == 0, err
+    names = sorted((p.stem for p in (out / "tables").glob("battery_*.csv")), key=str.lower)
+    assert names == ["battery_all", "battery_energy", "battery_energy_2", "battery_Energy_3"]
+    titles = {(out / "tables" / f"{n}.md").read_text().split("group ")[1].split(", window")[0] for n in names}
+    assert titles == {"all", "energy", "=energy", "Energy"}  # each group's own table, none overwritten

@@ -307,8 +307,9 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
     per value of the study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per
     window, and ``claims`` / ``placebo`` when given. In the file names a window ``-1:1`` is written
     ``m1_1`` (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``,
-    ``-`` and ``_``. Each table is written as ``<name>.md``, ``.tex``, ``.csv`` and ``.html``;
-    existing files are overwritten.
+    ``-`` and ``_``; values that would share a name (``energy`` and ``=energy``, or ``A`` and ``a``)
+    get ``_2``, ``_3``, ... in the order of the groups. Each table is written as ``<name>.md``,
+    ``.tex``, ``.csv`` and ``.html``; existing files are overwritten.
 
     Parameters
     ----------
@@ -339,8 +340,14 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
         tag = w.label.replace(":", "_").replace("-", "m")
         tables[f"car_by_event_{tag}"] = car_by_event(res, w.label)
         tables[f"car_long_{tag}"] = car_long(res, w.label)
+    used = {name.lower() for name in tables}  # a case-insensitive file system would merge "A" and "a" too
     for g in value_groups(res.members, res.plan.group):
-        tables[f"battery_{_file_tag(g)}"] = battery_table(res, g)
+        name = base = f"battery_{_file_tag(g)}"
+        k = 2
+        while name.lower() in used:  # two values with one tag ("energy", "=energy"): neither table is lost
+            name, k = f"{base}_{k}", k + 1
+        used.add(name.lower())
+        tables[name] = battery_table(res, g)
     if claims is not None:
         tables["claims"] = claims_table(claims)
     if placebo is not None:
