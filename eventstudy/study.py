@@ -166,16 +166,17 @@ class EventStudy:
 
     def run(self, execution: Execution) -> EventStudyResults:
         """:meth:`fit` with the execution options as one :class:`Execution` object."""
-        from .allocator import retain_freed_memory
+        from .allocator import retain_freed_memory, without_hugepage_hint
         from .pipeline.prepare import prepare
 
-        if execution.backend == "memory":
-            from .pipeline.memory import fit_memory
+        with without_hugepage_hint():  # huge pages faulted into memory a VM gave back stall the kernel
+            if execution.backend == "memory":
+                from .pipeline.memory import fit_memory
 
-            with retain_freed_memory():  # large temporaries reused, not refaulted from the system
-                return fit_memory(self, prepare(self), execution)
-        # the block engines keep malloc's defaults: memory retained across blocks of other sizes
-        # fragments and raised the chunked engine's peak above its budget (10^6: 3.4 GiB for 3 GB)
-        from .pipeline.blocks import fit_blocks
+                with retain_freed_memory():  # large temporaries reused, not refaulted from the system
+                    return fit_memory(self, prepare(self), execution)
+            # the block engines keep malloc's defaults: memory retained across blocks of other sizes
+            # fragments and raised the chunked engine's peak above its budget (10^6: 3.4 GiB for 3 GB)
+            from .pipeline.blocks import fit_blocks
 
-        return fit_blocks(self, prepare(self), execution)
+            return fit_blocks(self, prepare(self), execution)

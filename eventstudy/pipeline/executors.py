@@ -275,6 +275,14 @@ def _first(x):
     return x[0]
 
 
+def _on_worker(fn: Callable, *args):
+    """Run one task of a Dask worker under the fit's allocation policy (the worker's own process)."""
+    from ..allocator import without_hugepage_hint
+
+    with without_hugepage_hint():
+        return fn(*args)
+
+
 def _second(x):
     return x[1]
 
@@ -328,7 +336,7 @@ class DaskExecutor:
 
         c = self.client
         plan_f = c.scatter(plan, broadcast=True)
-        both = [c.submit(self._run, plan_f, b, pure=False) for b in blocks]
+        both = [c.submit(_on_worker, self._run, plan_f, b, pure=False) for b in blocks]
         light = [c.submit(_first, f, pure=False) for f in both]
         self._heavy = [c.submit(_second, f, pure=False) for f in both]
         bar = Progress(self.progress, len(blocks), "dask")
@@ -353,7 +361,7 @@ class DaskExecutor:
             One (R, M) array of estimation ARs per request, in order (the ``block_rows`` function).
         """
         c = self.client
-        return c.gather([c.submit(self._rows, h, rows, pure=False) for h, rows in requests])
+        return c.gather([c.submit(_on_worker, self._rows, h, rows, pure=False) for h, rows in requests])
 
     def grank(self, requests: list) -> list:
         """GRANK column sums of some members of each block, computed on the worker holding it.
@@ -369,7 +377,7 @@ class DaskExecutor:
             One per request, in order (the ``block_grank`` function).
         """
         c = self.client
-        return c.gather([c.submit(self._grank, h, *args, pure=False) for h, args in requests])
+        return c.gather([c.submit(_on_worker, self._grank, h, *args, pure=False) for h, args in requests])
 
     def close(self) -> None:
         """Release the heavy futures; close the client and cluster if this executor made them."""
