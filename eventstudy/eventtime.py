@@ -202,6 +202,32 @@ def rows_of(returns: pd.DataFrame, tickers, index: Mapping[str, np.ndarray] | No
     return returns if rows.size == len(returns) else returns.iloc[rows]
 
 
+def ticker_date_order(tickers, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows sorted by ticker name, then date (stably, as a mergesort): the order the price and
+    return frames are kept in.
+
+    Parameters
+    ----------
+    tickers : array-like of str
+        Ticker of each row.
+    dates : ndarray of datetime64[ns]
+        Date (or instant) of each row.
+
+    Returns
+    -------
+    codes : ndarray of int
+        Each row's ticker numbered in name order (in the input's row order).
+    order : ndarray of int or None
+        The positions that sort the rows, or None when they already are in that order.
+    """
+    codes, _ = pd.factorize(tickers, sort=True)
+    ns = dates.view(np.int64)
+    step = codes[1:] - codes[:-1]
+    if bool(((step > 0) | ((step == 0) & (ns[1:] >= ns[:-1]))).all()):
+        return codes, None
+    return codes, np.lexsort((ns, codes))
+
+
 def by_ticker_and_date(returns: pd.DataFrame) -> pd.DataFrame:
     """The return frame with each ticker's rows together and in date order, with a fresh index:
     the frame itself (no sort) when it already is, as :func:`eventstudy.compute_returns` makes it.

@@ -141,7 +141,8 @@ def event_clusters(members: pd.DataFrame, overlaps: pd.DataFrame, catalog_ids) -
             union(p[0], c)
     for a, b in zip(overlaps["event_a"].astype(str), overlaps["event_b"].astype(str)):
         union(parts[a][0], parts[b][0])
-    roots = np.array([root(nodes[parts[e][0]]) for e in members["event_id"].astype(str)], dtype=np.int64)
+    codes, uniq = pd.factorize(members["event_id"].astype(str))
+    roots = np.array([root(nodes[parts[e][0]]) for e in uniq], dtype=np.int64)[codes]
     return pd.factorize(roots)[0].astype(np.int64)
 
 

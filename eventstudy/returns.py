@@ -17,6 +17,7 @@ import pandas as pd
 from .assets import sessions_for
 from .calendars import SessionTable
 from .errors import DataError
+from .eventtime import ticker_date_order
 
 ReturnKind = Literal["simple", "log"]
 RETURN_KINDS: tuple[str, ...] = get_args(ReturnKind)
@@ -65,34 +66,41 @@ def compute_returns(
         raise DataError(f"argument kind={kind!r}; pass one of {list(RETURN_KINDS)}")
     if price not in ("adj_close", "close"):
         raise DataError(f"argument price={price!r}; pass 'adj_close' (total return) or 'close' (raw)")
-    df = prices.sort_values(["ticker", "date"], kind="mergesort")
-    p = df[price].to_numpy(dtype=float)
+    day = prices["date"].to_numpy()
+    codes, order = ticker_date_order(prices["ticker"], day.astype("datetime64[ns]"))
+    tick, p = prices["ticker"].array, prices[price].to_numpy(dtype=float)
+    if order is not None:
+        codes, tick, day, p = codes[order], tick.take(order), day[order], p[order]
     if np.isnan(p).any():
-        bad = df.loc[np.isnan(p)].iloc[0]
-        raise DataError(f"{price} is missing for {bad['ticker']} on {bad['date']:%Y-%m-%d}; "
+        i = int(np.flatnonzero(np.isnan(p))[0])
+        raise DataError(f"{price} is missing for {tick[i]} on {pd.Timestamp(day[i]):%Y-%m-%d}; "
                         "use price='adj_close' or drop that ticker")
-    same = df["ticker"].to_numpy()[1:] == df["ticker"].to_numpy()[:-1]
-    ratio = p[1:] / p[:-1]
-    ret = ratio - 1.0 if kind == "simple" else np.log(ratio)
-    out = pd.DataFrame(
-        {
-            "ticker": df["ticker"].to_numpy()[1:][same],
-            "date": df["date"].to_numpy()[1:][same],
-            "prev_date": df["date"].to_numpy()[:-1][same],
-            "ret": ret[same],
-        }
-    )
+    same = codes[1:] == codes[:-1]
+    rows = np.flatnonzero(same) + 1  # every row but each ticker's first, and the row before it
+    ratio = p[rows] / p[rows - 1]
+    out = pd.DataFrame({"ticker": tick.take(rows), "date": day[rows], "prev_date": day[rows - 1],
+                        "ret": ratio - 1.0 if kind == "simple" else np.log(ratio)})
     sessions = dict(sessions or {})
     spans = np.ones(len(out), dtype=np.int64)
-    price_dates = df["date"].to_numpy()
-    price_rows = df.groupby("ticker", sort=False).indices
-    for ticker, idx in out.groupby("ticker", sort=False).indices.items():
-        table = sessions.get(ticker) or sessions_for(ticker, price_dates[price_rows[ticker]])
+    out_codes = codes[rows]
+    bounds = np.flatnonzero(np.diff(out_codes)) + 1
+    run_start, run_end = np.r_[0, bounds], np.r_[bounds, len(out)]  # each ticker's rows of out
+    tables: dict[int, tuple[SessionTable, list[int]]] = {}  # one search per distinct calendar
+    for r, (a, b) in enumerate(zip(run_start.tolist(), run_end.tolist())):
+        ticker = tick[rows[a]]
+        table = sessions.get(ticker)
+        if table is None:
+            first, last = rows[a] - 1, rows[b - 1]
+            table = sessions_for(ticker, day[first:last + 1])
+        tables.setdefault(id(table), (table, []))[1].append(r)
+    date_ns = out["date"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    prev_ns = out["prev_date"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    for table, runs in tables.values():
+        idx = (slice(run_start[runs[0]], run_end[runs[0]]) if len(runs) == 1 else
+               np.concatenate([np.arange(run_start[r], run_end[r]) for r in runs]))
         s = table.sessions.asi8
-        hi = np.searchsorted(s, out["date"].to_numpy()[idx].astype("datetime64[ns]").astype(np.int64), side="right")
-        lo = np.searchsorted(s, out["prev_date"].to_numpy()[idx].astype("datetime64[ns]").astype(np.int64),
-                             side="right")
-        spans[idx] = np.maximum(hi - lo, 1)
+        spans[idx] = np.maximum(np.searchsorted(s, date_ns[idx], side="right")
+                                - np.searchsorted(s, prev_ns[idx], side="right"), 1)
     out["sessions_spanned"] = spans
     return out
 

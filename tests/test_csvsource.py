@@ -77,3 +77,27 @@ def test_long_with_adj_close_only_and_without_prices(tmp_path):
     q.write_text("date,ticker,volume\n2025-05-06,SPY,1\n")
     with pytest.raises(PriceSourceError, match=r"a long price file needs a 'close' \(or 'adj_close'\) column"):
         CSVSource(q)
+
+
+def test_daily_frame_sorted_stably_and_errors_name_the_first_row_in_input_order():
+    from eventstudy.prices.base import check_daily_frame
+
+    d = pd.to_datetime
+    frame = pd.DataFrame({"ticker": ["QQQ", "SPY", "QQQ", "SPY"],
+                          "date": d(["2025-05-06", "2025-05-05", "2025-05-05", "2025-05-06"]),
+                          "close": [2.0, 3.0, 1.0, 4.0], "adj_close": [2.0, 3.0, 1.0, 4.0]})
+    out = check_daily_frame(frame, "f")
+    assert out["ticker"].tolist() == ["QQQ", "QQQ", "SPY", "SPY"]
+    assert out["close"].tolist() == [1.0, 2.0, 3.0, 4.0]  # each row carries its own price
+    assert list(out.index) == [0, 1, 2, 3]
+    # two duplicated pairs: the message names the one whose first row comes first in the input
+    dup = pd.concat([frame, frame.iloc[[3, 1]]], ignore_index=True)
+    with pytest.raises(PriceSourceError, match=r"f: 4 duplicate \(ticker, date\) rows, first SPY 2025-05-05"):
+        check_daily_frame(dup, "f")
+    bad = frame.assign(adj_close=[2.0, 3.0, 1.0, -1.0])
+    with pytest.raises(PriceSourceError, match=r"1 missing, non-finite or non-positive adj_close value\(s\), first SPY "
+                                               r"2025-05-06"):
+        check_daily_frame(bad, "f")
+    no_date = frame.assign(date=[pd.NaT, *frame["date"][1:]])
+    with pytest.raises(PriceSourceError, match="1 row\\(s\\) without a date, first at row 0"):
+        check_daily_frame(no_date, "f")

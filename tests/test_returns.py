@@ -62,3 +62,8 @@ def test_unknown_ticker_uses_its_own_dates(tmp_path):
     assert r.loc[("FUND", pd.Timestamp("2025-05-05")), "ret"] == pytest.approx(0.01)
     assert r.loc[("FUND", pd.Timestamp("2025-05-07")), "sessions_spanned"] == 1
     assert r.loc[("^N225", pd.Timestamp("2025-05-07")), "prev_date"] == pd.Timestamp("2025-05-02")
+
+
+def test_row_order_of_the_prices_does_not_matter(bundled_daily, rets):
+    shuffled = bundled_daily.sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(compute_returns(shuffled).set_index(["ticker", "date"]), rets)

@@ -213,7 +213,7 @@ def prepare(spec) -> Prepared:
         if unmapped:
             raise DataError(f"market= maps no benchmark to {unmapped}; give every asset one (or pass one ticker)")
     pairs = expand_assets(events, assets)
-    no_prices = sorted(set(pairs["asset"]) - set(have))
+    no_prices = sorted(set(pd.unique(pairs["asset"])) - set(have))
     if no_prices:
         raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
     if plan.group and plan.group not in pairs.columns and plan.group != "group":

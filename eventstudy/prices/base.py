@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PriceSourceError
+from ..eventtime import ticker_date_order
 
 DAILY_COLUMNS = ["ticker", "date", "close", "adj_close"]
 INTRADAY_COLUMNS = ["ticker", "time", "open", "high", "low", "close", "volume"]
@@ -120,34 +121,48 @@ def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in DAILY_COLUMNS if c not in df.columns]
     if missing:
         raise PriceSourceError(f"{source}: daily frame lacks column(s) {missing}; expected {DAILY_COLUMNS}")
-    out = df[DAILY_COLUMNS].copy()
-    out["ticker"] = out["ticker"].astype(str)
-    dates = pd.to_datetime(out["date"])
+    tickers = df["ticker"].astype(str).array  # pandas' string array: no Python object per row
+    dates = pd.to_datetime(df["date"])
     if getattr(dates.dt, "tz", None) is not None:
         raise PriceSourceError(
             f"{source}: daily 'date' must be a naive session date, got tz-aware values; "
             "convert with .dt.tz_convert(<market tz>).dt.tz_localize(None).dt.normalize()"
         )
+    if dates.isna().any():
+        raise PriceSourceError(f"{source}: {int(dates.isna().sum())} row(s) without a date, first at row "
+                               f"{int(np.flatnonzero(dates.isna().to_numpy())[0])}; every price needs its session date")
     if (dates != dates.dt.normalize()).any():
         raise PriceSourceError(f"{source}: daily 'date' carries a time of day; pass session dates only")
-    out["date"] = dates.astype("datetime64[ns]")
-    for col in ("close", "adj_close"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
-    dup = out.duplicated(["ticker", "date"], keep=False)
-    if dup.any():
-        first = out.loc[dup].iloc[0]
+    day = dates.to_numpy().astype("datetime64[ns]")
+    codes, order = ticker_date_order(tickers, day)
+    ns = day.view(np.int64)
+    sc, sn = (codes, ns) if order is None else (codes[order], ns[order])
+    same = (sc[1:] == sc[:-1]) & (sn[1:] == sn[:-1])  # sorted, a duplicate sits beside its twin
+    if same.any():
+        dup = np.zeros(len(sc), dtype=bool)
+        dup[1:] |= same
+        dup[:-1] |= same
+        rows = np.flatnonzero(dup) if order is None else order[dup]
+        first = int(rows.min())
         raise PriceSourceError(
-            f"{source}: {int(dup.sum())} duplicate (ticker, date) rows, first {first['ticker']} "
-            f"{first['date']:%Y-%m-%d}; keep one row per session"
+            f"{source}: {int(dup.sum())} duplicate (ticker, date) rows, first {tickers[first]} "
+            f"{pd.Timestamp(day[first]):%Y-%m-%d}; keep one row per session"
         )
-    bad = ~np.isfinite(out["adj_close"]) | (out["adj_close"] <= 0)
+    cols = {"ticker": tickers, "date": day}
+    for col in ("close", "adj_close"):
+        cols[col] = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+    if order is not None:
+        cols = {k: v.take(order) for k, v in cols.items()}
+    out = pd.DataFrame(cols, copy=False)
+    adj = out["adj_close"].to_numpy()
+    bad = ~np.isfinite(adj) | (adj <= 0)
     if bad.any():
-        first = out.loc[bad].iloc[0]
+        first = int(np.flatnonzero(bad)[0] if order is None else order[bad].min())
         raise PriceSourceError(
             f"{source}: {int(bad.sum())} missing, non-finite or non-positive adj_close value(s), first "
-            f"{first['ticker']} {first['date']:%Y-%m-%d}; drop those rows or fix the data"
+            f"{tickers[first]} {pd.Timestamp(day[first]):%Y-%m-%d}; drop those rows or fix the data"
         )
-    return out.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+    return out
 
 
 def check_intraday_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
