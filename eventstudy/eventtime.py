@@ -176,24 +176,35 @@ def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str],
     return r
 
 
-def rows_of(returns: pd.DataFrame, tickers, index: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+def rows_of(returns: pd.DataFrame | ReturnRows, tickers,
+            index: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame | ReturnRows:
     """The rows of ``returns`` whose ticker is one of ``tickers``, in the frame's order (every
     engine, the on-demand views and the placebo test cut their blocks' returns with this).
 
     Parameters
     ----------
-    returns : pandas.DataFrame
-        A return frame with a ``ticker`` column.
+    returns : pandas.DataFrame or ReturnRows
+        A return frame with a ``ticker`` column, or one grouped by :func:`return_rows`.
     tickers : iterable of str
         Tickers to keep; those the frame lacks are ignored.
     index : mapping of str to ndarray, optional
-        ``returns.groupby("ticker").indices``, when the caller cuts many blocks from one frame.
+        ``returns.groupby("ticker").indices``, when the caller cuts many blocks from one frame
+        (a ``ReturnRows`` knows its tickers' rows).
 
     Returns
     -------
-    pandas.DataFrame
-        The frame itself when every ticker is kept, else a slice of it.
+    pandas.DataFrame or ReturnRows
+        ``returns`` itself when every ticker is kept, else a slice of its frame.
     """
+    if isinstance(returns, ReturnRows):
+        codes = returns.tickers.get_indexer(list(dict.fromkeys(tickers)))
+        codes = np.sort(codes[codes >= 0])
+        if codes.size == len(returns.tickers):
+            return returns
+        if not codes.size:
+            return returns.frame.iloc[:0]
+        rows = np.concatenate([np.arange(returns.first[c], returns.first[c] + returns.length[c]) for c in codes])
+        return returns.frame.iloc[rows]
     index = returns.groupby("ticker", sort=False).indices if index is None else index
     parts = [index[t] for t in dict.fromkeys(tickers) if t in index]
     if not parts:
@@ -282,7 +293,7 @@ def row_windows(flat: np.ndarray, start: np.ndarray, width: int, fill) -> np.nda
 
 
 def build_panel(
-    returns: pd.DataFrame,
+    returns: pd.DataFrame | ReturnRows,
     members: pd.DataFrame,
     taus: tuple[int, int],
     *,
@@ -299,7 +310,7 @@ def build_panel(
 
     Parameters
     ----------
-    returns : DataFrame
+    returns : DataFrame or ReturnRows
         ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`), optionally
         ``sessions_spanned``.
     members : DataFrame
@@ -328,15 +339,15 @@ def build_panel(
         A member's asset has no returns, a member has no return on its day 0, or a benchmark or
         factor has no returns.
     """
-    r = by_ticker_and_date(returns)
-    rdates = r["date"].to_numpy().astype("datetime64[ns]")
+    rr = return_rows(returns)
+    r, rdates = rr.frame, rr.instants
     if MARKET_COLUMN in r.columns:  # compounded once for all blocks (with_interval_returns)
         mkt_flat = r[MARKET_COLUMN].to_numpy()
         factor_flat = [r[FACTOR_COLUMN + f].to_numpy() for f in factors]
     else:
         mkt_flat = interval_returns(r, market, kind) if market is not None else np.full(len(r), np.nan)
         factor_flat = [interval_returns(r, f, kind) for f in factors]
-    mr = member_rows(r, members)  # r is in ticker and time order: searched as it is
+    mr = member_rows(rr, members)
     lo, hi, pos0 = mr.lo, mr.hi, mr.pos0
     if (lo == hi).any():
         bad = members.loc[lo == hi].iloc[0]
@@ -428,6 +439,47 @@ def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days
     return np.take(table.ravel(), d)
 
 
+class ReturnRows(NamedTuple):
+    """A return frame with each ticker's rows together in date order, and where each ticker's
+    rows lie (:func:`return_rows`): computed once, then every member search, panel and block of a
+    fit reads it instead of grouping the frame again."""
+
+    frame: pd.DataFrame  # the frame in ticker and time order, fresh index
+    codes: np.ndarray  # (R,) each row's ticker, numbered in order of appearance
+    tickers: pd.Index  # the tickers, in that order
+    first: np.ndarray  # (K,) first row of each ticker
+    length: np.ndarray  # (K,) its number of rows
+    instants: np.ndarray  # (R,) datetime64[ns] of the rows
+
+
+def return_rows(returns: pd.DataFrame | ReturnRows) -> ReturnRows:
+    """The return frame grouped by ticker and date (:class:`ReturnRows`); given one, itself.
+
+    Parameters
+    ----------
+    returns : DataFrame or ReturnRows
+        ``ticker, date, ...`` in any row order (sorted only when each ticker's rows are not already
+        together in date order, as :func:`by_ticker_and_date` does).
+
+    Returns
+    -------
+    ReturnRows
+    """
+    if isinstance(returns, ReturnRows):
+        return returns
+    codes, tickers = pd.factorize(returns["ticker"], sort=False)
+    if _in_ticker_time_order(returns, codes):
+        r = returns if isinstance(returns.index, pd.RangeIndex) and returns.index.start == 0 and \
+            returns.index.step == 1 else returns.reset_index(drop=True)
+    else:
+        r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
+        codes, tickers = pd.factorize(r["ticker"], sort=False)
+    length = np.bincount(codes, minlength=len(tickers))
+    first = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    return ReturnRows(r, codes, pd.Index(tickers), first, length,
+                      r["date"].to_numpy().astype("datetime64[ns]"))
+
+
 class MemberRows(NamedTuple):
     """Where each member's rows lie in a return frame grouped by ticker and date
     (:func:`member_rows`): every per-member search of the preparation step at once, not per asset."""
@@ -439,13 +491,13 @@ class MemberRows(NamedTuple):
     rank: np.ndarray  # (N,) the member's asset, numbered in order of first appearance among the members
 
 
-def member_rows(returns: pd.DataFrame, members: pd.DataFrame) -> MemberRows:
+def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> MemberRows:
     """Each member's day-0 row and its asset's block of rows in ``returns``, found in one search.
 
     Parameters
     ----------
-    returns : DataFrame
-        ``ticker, date``; rows in any order (searched as :func:`by_ticker_and_date` orders them, without
+    returns : DataFrame or ReturnRows
+        ``ticker, date``; rows in any order (searched as :func:`return_rows` orders them, without
         a copy when each ticker's rows are already together in date order).
     members : DataFrame
         ``asset, day0``.
@@ -453,22 +505,18 @@ def member_rows(returns: pd.DataFrame, members: pd.DataFrame) -> MemberRows:
     Returns
     -------
     MemberRows
+        Row positions in ``return_rows(returns).frame``.
     """
-    codes, tickers = pd.factorize(returns["ticker"], sort=False)
-    if not _in_ticker_time_order(returns, codes):  # not grouped yet
-        returns = returns[["ticker", "date"]].sort_values(["ticker", "date"], kind="mergesort")
-        codes, tickers = pd.factorize(returns["ticker"], sort=False)
-    days = returns["date"].to_numpy().astype("datetime64[D]")
-    length = np.bincount(codes, minlength=len(tickers))
-    first = np.concatenate([[0], np.cumsum(length)[:-1]])
-    code = pd.Index(tickers).get_indexer(members["asset"])
-    lo = np.where(code >= 0, first[np.maximum(code, 0)], 0)
-    hi = np.where(code >= 0, lo + length[np.maximum(code, 0)], 0)
+    rr = return_rows(returns)
+    days = rr.instants.astype("datetime64[D]")
+    code = rr.tickers.get_indexer(members["asset"])
+    lo = np.where(code >= 0, rr.first[np.maximum(code, 0)], 0)
+    hi = np.where(code >= 0, lo + rr.length[np.maximum(code, 0)], 0)
     d0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]").view(np.int64)
     dv = days.view(np.int64)
     base = min(int(dv.min()) if dv.size else 0, int(d0.min()) if d0.size else 0)
     width = max(int(dv.max()) if dv.size else 0, int(d0.max()) if d0.size else 0) - base + 1
-    key = codes.astype(np.int64) * width + (dv - base)  # increasing: blocks in order, dates within each
+    key = rr.codes.astype(np.int64) * width + (dv - base)  # increasing: blocks in order, dates within each
     pos0 = np.searchsorted(key, np.maximum(code, 0).astype(np.int64) * width + (d0 - base))
     pos0 = np.clip(pos0, lo, hi)
     return MemberRows(days, pos0, lo, hi, pd.factorize(members["asset"], sort=False)[0])

@@ -37,7 +37,7 @@ import pandas as pd
 from ..allocator import release_freed_memory
 from ..assets import data_calendars
 from ..errors import DataError, SpecificationError
-from ..eventtime import build_panel, with_interval_returns
+from ..eventtime import ReturnRows, build_panel, with_interval_returns
 from ..groups import define_groups
 from ..inference import ALL_TESTS
 from ..inference.context import Context
@@ -75,7 +75,7 @@ class Block:
     window_days: pd.DataFrame | None
     complete: dict[str, np.ndarray]  # group -> block rows, groups wholly inside this block
     pooled: dict[str, np.ndarray]  # group -> block rows, groups that span blocks
-    rets: pd.DataFrame | None = None  # the block's returns (chunked); None: read by the worker (Dask)
+    rets: pd.DataFrame | ReturnRows | None = None  # the block's returns (chunked); None: read by the worker (Dask)
     source: object = None  # a picklable price source the worker reads (Dask)
 
 
@@ -386,6 +386,7 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
         # place of the plain returns (before the budget is measured); each block's slice is cut as it runs
         prepared = dataclasses.replace(
             prepared, returns=with_interval_returns(prepared.returns, plan.market, plan.factors, plan.returns))
+        _ = prepared.rows  # grouped by ticker once for every block, and counted in the budget below
     cap = capacity(prepared, execution.memory, dask=dask)
     if dask:
         executor = DaskExecutor(run_block, block_rows, block_grank, execution.client, execution.progress)
@@ -396,7 +397,7 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
             cap = min(cap, -(-len(members) // (2 * executor.n_workers)))
         blocks = _blocks(prepared, make_blocks(members, partition=execution.partition, capacity=cap), source)
         if not dask:
-            executor.rets = prepared.returns
+            executor.rets = prepared.rows
         lights, handles = executor.run(plan, blocks)
         del blocks
         return _combine(spec, prepared, lights, handles, executor, execution)

@@ -356,11 +356,10 @@ def iter_estimates(prepared: Prepared, members: pd.DataFrame) -> Iterator[tuple[
     plan = prepared.plan
     width = (plan.taus[1] - plan.taus[0] + 1) * (1 + len(plan.factors))
     size = max(1, CELLS_PER_BLOCK // width)
-    rets = prepared.returns
-    index = rets.groupby("ticker", sort=False).indices
+    rets = prepared.rows
     for lo in range(0, len(members), size):
         block = members.iloc[lo:lo + size].reset_index(drop=True)
         assets = list(pd.unique(block["asset"]))
-        sub = rows_of(rets, [*assets, *sorted(plan.benchmarks(assets))], index)
+        sub = rows_of(rets, [*assets, *sorted(plan.benchmarks(assets))])
         panel = build_panel(sub, block, plan.taus, market=plan.market, factors=plan.factors, kind=plan.returns)
         yield np.arange(lo, lo + len(block)), estimate(plan, block, panel, prepared.window_days)

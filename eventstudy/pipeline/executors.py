@@ -167,8 +167,7 @@ class LocalExecutor:
             Path(spill_dir).mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix="eventstudy-spill-", dir=spill_dir))
         self.progress = progress
-        self.rets = None
-        self._index = None
+        self.rets = None  # the study's ReturnRows, cut into each block's tickers
         self._run, self._rows, self._grank = run_block, block_rows, block_grank
         self._maps: dict = {}
 
@@ -190,12 +189,10 @@ class LocalExecutor:
             Each block's heavy arrays as ``{name: path of its .npy file}``.
         """
         lights, handles = [], []
-        if self.rets is not None:
-            self._index = self.rets.groupby("ticker", sort=False).indices
         bar = Progress(self.progress, len(blocks), "chunked")
         for b in blocks:
             if b.rets is None and self.rets is not None:
-                b.rets = rows_of(self.rets, b.tickers, self._index)
+                b.rets = rows_of(self.rets, b.tickers)
             light, heavy = self._run(plan, b)
             b.rets = None
             paths = {}

@@ -32,7 +32,7 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
     EventStudyResults
     """
     plan, members = prepared.plan, prepared.members
-    panel = build_panel(prepared.returns, members, plan.taus, market=plan.market, factors=plan.factors,
+    panel = build_panel(prepared.rows, members, plan.taus, market=plan.market, factors=plan.factors,
                         kind=plan.returns)
     e = estimate(plan, members, panel, prepared.window_days)
     del panel  # the estimate holds the panel of the members it kept

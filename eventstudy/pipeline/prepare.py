@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from ..assets import DATA_CALENDAR, calendar_conflicts, data_calendars, sessions
 from ..calendars import SessionTable
 from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
-from ..eventtime import OffsetGrid, estimation_grid, event_window_days
+from ..eventtime import OffsetGrid, ReturnRows, estimation_grid, event_window_days, return_rows
 from ..groups import check_group_names
 from ..models import NormalReturnModel, minimum_observations
 from ..overlaps import OverlapPolicy, apply_policy, event_clusters, find_overlaps
@@ -111,6 +112,11 @@ class Prepared:
     overlaps: pd.DataFrame
     sessions: Mapping[str, SessionTable]
     """Session tables of the tickers the registry lacks (or the study names a calendar for)."""
+
+    @cached_property
+    def rows(self) -> ReturnRows:
+        """``returns`` grouped by ticker and date (:func:`eventstudy.eventtime.return_rows`), once."""
+        return return_rows(self.returns)
 
     def sessions_of(self, ticker: str) -> SessionTable:
         """The session table the study placed ``ticker``'s events on."""
@@ -247,17 +253,18 @@ def prepare(spec) -> Prepared:
                                                                                  exclusions["reason"][:5])))
     # every real event's window is kept out of the others' estimation windows, even an event the
     # overlap policy merges or drops
-    window_days = event_window_days(rets, members, plan.windows) if plan.clean_estimation else None
-    overlaps = find_overlaps(rets, members, plan.windows)
+    grouped = return_rows(rets)  # grouped by ticker once for every search below
+    window_days = event_window_days(grouped, members, plan.windows) if plan.clean_estimation else None
+    overlaps = find_overlaps(grouped, members, plan.windows)
     members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
     if len(removed):
         exclusions = pd.concat([exclusions, removed], ignore_index=True) if len(exclusions) else removed
     # the events whose windows still overlap on some market are one date cluster (one independent date)
     members["date_cluster"] = event_clusters(
-        members, find_overlaps(rets, members, plan.windows) if len(removed) else overlaps, events["event_id"])
+        members, find_overlaps(grouped, members, plan.windows) if len(removed) else overlaps, events["event_id"])
     members["anchor"] = member_anchors(members, sessions, spec.date_only)
     check_group_names(members, plan.group, by_event=plan.by_event)
-    plan = dataclasses.replace(plan, grid=estimation_grid(rets, members, plan.estimation))
+    plan = dataclasses.replace(plan, grid=estimation_grid(grouped, members, plan.estimation))
     return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
 
 
