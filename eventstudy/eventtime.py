@@ -352,8 +352,7 @@ def build_panel(
     if (lo == hi).any():
         bad = members.loc[lo == hi].iloc[0]
         raise DataError(f"member ({bad['event_id']}, {bad['asset']}): the asset has no returns")
-    d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[D]")
-    found = (pos0 < hi) & (mr.dates[np.minimum(pos0, len(mr.dates) - 1)] == d0)
+    found = mr.at_day0(members)
     if not found.all():
         bad = members.loc[~found].iloc[0]
         raise DataError(
@@ -490,6 +489,13 @@ class MemberRows(NamedTuple):
     hi: np.ndarray  # (N,) one past its last row
     rank: np.ndarray  # (N,) the member's asset, numbered in order of first appearance among the members
 
+    def at_day0(self, members: pd.DataFrame) -> np.ndarray:
+        """(N,) whether each member's day 0 (``members["day0"]``, NaT: no) is a row of its asset."""
+        d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[D]")
+        if not len(self.dates):
+            return np.zeros(len(d0), dtype=bool)
+        return (self.pos0 < self.hi) & (self.dates[np.minimum(self.pos0, len(self.dates) - 1)] == d0)
+
 
 def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> MemberRows:
     """Each member's day-0 row and its asset's block of rows in ``returns``, found in one search.
@@ -512,8 +518,9 @@ def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> Me
     code = rr.tickers.get_indexer(members["asset"])
     lo = np.where(code >= 0, rr.first[np.maximum(code, 0)], 0)
     hi = np.where(code >= 0, lo + rr.length[np.maximum(code, 0)], 0)
-    d0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]").view(np.int64)
+    d0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]")
     dv = days.view(np.int64)
+    d0 = np.where(np.isnat(d0), dv[0] if dv.size else 0, d0.view(np.int64))  # NaT: no row (at_day0 says so)
     base = min(int(dv.min()) if dv.size else 0, int(d0.min()) if d0.size else 0)
     width = max(int(dv.max()) if dv.size else 0, int(d0.max()) if d0.size else 0) - base + 1
     key = rr.codes.astype(np.int64) * width + (dv - base)  # increasing: blocks in order, dates within each

@@ -41,9 +41,9 @@ def group_labels(members: pd.DataFrame, column: str | None) -> pd.Series:
     """
     if not column or column not in members.columns:
         return pd.Series(pd.NA, index=members.index, dtype=object)
-    raw = members[column]
-    text = raw.map(lambda v: pd.NA if _missing(v) else str(v).strip())
-    return text.astype(object)
+    codes, values = pd.factorize(members[column], use_na_sentinel=True)  # each distinct value once
+    labels = np.array([pd.NA if _missing(v) else str(v).strip() for v in values] + [pd.NA], dtype=object)
+    return pd.Series(labels[codes], index=members.index, dtype=object)  # code -1 (missing) -> the last
 
 
 def _missing(v) -> bool:

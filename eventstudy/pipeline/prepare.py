@@ -23,7 +23,7 @@ from ..assets import DATA_CALENDAR, calendar_conflicts, data_calendars, sessions
 from ..calendars import SessionTable
 from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
-from ..eventtime import OffsetGrid, ReturnRows, estimation_grid, event_window_days, return_rows
+from ..eventtime import OffsetGrid, ReturnRows, estimation_grid, event_window_days, member_rows, return_rows
 from ..groups import check_group_names
 from ..models import NormalReturnModel, minimum_observations
 from ..overlaps import OverlapPolicy, apply_policy, event_clusters, find_overlaps
@@ -236,8 +236,8 @@ def prepare(spec) -> Prepared:
     members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc", "time_precision"]].merge(
         pairs[["event_id", "asset", "event_date", *meta_cols]], on=["event_id", "asset"], how="left",
         validate="one_to_one")
-    have_ret = pd.MultiIndex.from_frame(rets[["ticker", "date"]]).get_indexer(
-        pd.MultiIndex.from_arrays([members["asset"], members["day0"]])) >= 0
+    grouped = return_rows(rets)  # grouped by ticker once for every search below
+    have_ret = member_rows(grouped, members).at_day0(members)
     outside = members["day0"].isna().to_numpy()
     exclusions = pd.DataFrame([
         {"event_id": r.event_id, "asset": r.asset,
@@ -253,7 +253,6 @@ def prepare(spec) -> Prepared:
                                                                                  exclusions["reason"][:5])))
     # every real event's window is kept out of the others' estimation windows, even an event the
     # overlap policy merges or drops
-    grouped = return_rows(rets)  # grouped by ticker once for every search below
     window_days = event_window_days(grouped, members, plan.windows) if plan.clean_estimation else None
     overlaps = find_overlaps(grouped, members, plan.windows)
     members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
