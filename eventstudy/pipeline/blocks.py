@@ -188,9 +188,13 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     pooled = {g: kept(rows) for g, rows in block.pooled.items()}
     pooled = {g: r for g, r in pooled.items() if r.size}
     per_window = {}
-    sums: dict = {g: {"est_sum": np.nansum(inputs.est_ar[r], axis=0),
-                      "est_cnt": np.count_nonzero(~np.isnan(inputs.est_ar[r]), axis=0), "rank": {}}
-                  for g, r in pooled.items()}
+    # the groups' sums are sums over members: each set of members that share the same groups (an
+    # "atom": all members of one category, say) is summed once and added to each of its groups
+    atoms = _atoms(pooled, n)
+    est_parts = [(gs, np.nansum(inputs.est_ar[a], axis=0), np.count_nonzero(~np.isnan(inputs.est_ar[a]), axis=0))
+                 for a, gs in atoms]
+    sums: dict = {g: {"est_sum": sum(s for gs, s, _ in est_parts if g in gs),
+                      "est_cnt": sum(c for gs, _, c in est_parts if g in gs), "rank": {}} for g in pooled}
     tests = plan.tests or ALL_TESTS
     want_rank = any(t in tests for t in ("rank", "mrank"))
     ranks = None  # each member's estimation-row ranks: one sort per block, shared by groups and passes
@@ -204,9 +208,13 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
         if ranks is None and pooled and (want_rank or "grank" in tests):
             ranks = estimation_ranks(Context(ip, plan.convention))
         if want_rank:
+            parts = [(gs, corrado_rank_sums(_context(_sub_panel(ip, a, plan.model.k), plan.convention, ranks[0],
+                                                     ranks[2], a))) for a, gs in atoms]
+            t_i = (ip.m_i + ip.l_i).astype(float)
             for g, r in pooled.items():
-                sub = _sub_panel(ip, r, plan.model.k)
-                sums[g]["rank"][w.label] = corrado_rank_sums(_context(sub, plan.convention, ranks[0], ranks[2], r))
+                mine = [s for gs, s in parts if g in gs]
+                sums[g]["rank"][w.label] = {**{k: sum(s[k] for s in mine) for k in ("dev", "u", "k", "n")},
+                                            "t_i": t_i[r]}
     light["stats"] = {"common": common, "window": per_window}
     light["sums"] = sums
     light["evt"] = event_rows(plan, e)  # event-window rows for the views (estimation rows stay behind)
@@ -229,6 +237,25 @@ def _context(panel: Panel, convention: str, est_rank, fix, rows: np.ndarray) -> 
         ctx.remember("est_ranks", (np.asarray(est_rank[rows]), panel.m_i,
                                    {where[i]: v for i, v in fix.items() if i in where}))
     return ctx
+
+
+def _atoms(groups: Mapping[str, np.ndarray], n: int) -> list[tuple[np.ndarray, frozenset]]:
+    """The members of some groups split by the set of groups each belongs to: (rows, groups) per
+    set, rows ascending; members in no group are left out."""
+    if not groups:
+        return []
+    names = list(groups)
+    member_of = np.zeros((n, len(names)), dtype=bool)
+    for j, g in enumerate(names):
+        member_of[groups[g], j] = True
+    keys, code = np.unique(np.packbits(member_of, axis=1), axis=0, return_inverse=True)
+    code = code.ravel()
+    out = []
+    for c in range(len(keys)):
+        bits = np.unpackbits(keys[c])[:len(names)].astype(bool)
+        if bits.any():
+            out.append((np.flatnonzero(code == c), frozenset(g for g, b in zip(names, bits) if b)))
+    return out
 
 
 def _sub_panel(ip: Panel, rows: np.ndarray, k: int) -> Panel:
