@@ -3,11 +3,10 @@
 A fit allocates and frees many large arrays ((members x rows) temporaries of tens to hundreds of
 MB). glibc's malloc hands every block above its mmap threshold (at most 32 MB by default) back to
 the kernel when it is freed, so the next array of that size starts from fresh pages that the
-kernel must zero and map again, page by page. On a virtual machine that returns free memory to
-its host (free page reporting, as on the machines this project is benchmarked on) a page given
-back costs a host fault as well: measured here, an array allocated a few seconds after the last
-one was freed took 10x longer to fill than one allocated from retained memory, and the 100,000
-asset-event benchmark ran 30-40 % faster with freed memory retained.
+kernel must zero and map again, page by page (about 0.75 ms per MB on the virtual machine this
+project is benchmarked on). With numpy's huge-page hint off (below) the 100,000 asset-event
+benchmark ran about 10 % faster with freed memory retained (5.6-6.1 s against 6.1-6.7 s), at the
+price of a higher peak (1.65-1.69 GiB against 1.55 GiB: retained blocks of other sizes leave holes).
 
 :func:`retain_freed_memory` raises the mmap and trim thresholds for the duration of an in-memory
 fit (the block engines keep the defaults: retained blocks of one size fragment the heap for the
