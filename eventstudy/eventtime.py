@@ -231,7 +231,7 @@ def ticker_date_order(tickers, dates: np.ndarray) -> tuple[np.ndarray, np.ndarra
     order : ndarray of int or None
         The positions that sort the rows, or None when they already are in that order.
     """
-    codes, _ = pd.factorize(tickers, sort=True)
+    codes, _ = pd.factorize(pd.Index(tickers, copy=False), sort=True)  # an Index: any array of names
     ns = dates.view(np.int64)
     step = codes[1:] - codes[:-1]
     if bool(((step > 0) | ((step == 0) & (ns[1:] >= ns[:-1]))).all()):
