@@ -158,11 +158,15 @@ def reports_free_pages(sysfs: str | Path = "/sys") -> bool:
 
 
 def _hugepage_switch():
-    """numpy's setter of its huge-page hint (``_set_madvise_hugepage``; in ``numpy.core`` before 2.0)."""
+    """numpy's setter of its huge-page hint (``_set_madvise_hugepage``, in ``numpy.core`` before
+    2.0), or None if a numpy without it is installed."""
     try:
         from numpy._core.multiarray import _set_madvise_hugepage
-    except ImportError:  # numpy 1.26
-        from numpy.core.multiarray import _set_madvise_hugepage
+    except ImportError:
+        try:  # numpy 1.26
+            from numpy.core.multiarray import _set_madvise_hugepage
+        except ImportError:
+            return None
     return _set_madvise_hugepage
 
 
@@ -190,10 +194,10 @@ def without_hugepage_hint(active: bool | None = None) -> Iterator[bool]:
         Whether the hint is off within the block.
     """
     global _hint_depth, _hint_saved
-    if not (_drop_hint() if active is None else active):
+    switch = _hugepage_switch()
+    if switch is None or not (_drop_hint() if active is None else active):
         yield False
         return
-    switch = _hugepage_switch()
     with _lock:
         if _hint_depth == 0:
             _hint_saved = switch(False)

@@ -474,7 +474,7 @@ def return_rows(returns: pd.DataFrame | ReturnRows) -> ReturnRows:
         r = returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
         codes, tickers = pd.factorize(r["ticker"], sort=False)
     length = np.bincount(codes, minlength=len(tickers))
-    first = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    first = (np.cumsum(length) - length).astype(np.int64)
     return ReturnRows(r, codes, pd.Index(tickers), first, length,
                       r["date"].to_numpy().astype("datetime64[ns]"))
 
@@ -490,7 +490,17 @@ class MemberRows(NamedTuple):
     rank: np.ndarray  # (N,) the member's asset, numbered in order of first appearance among the members
 
     def at_day0(self, members: pd.DataFrame) -> np.ndarray:
-        """(N,) whether each member's day 0 (``members["day0"]``, NaT: no) is a row of its asset."""
+        """Whether each member's day 0 is one of its asset's return rows.
+
+        Parameters
+        ----------
+        members : DataFrame
+            The members these rows were found for (``day0``; NaT: no).
+
+        Returns
+        -------
+        ndarray of bool, shape (N,)
+        """
         d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[D]")
         if not len(self.dates):
             return np.zeros(len(d0), dtype=bool)
@@ -516,8 +526,9 @@ def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> Me
     rr = return_rows(returns)
     days = rr.instants.astype("datetime64[D]")
     code = rr.tickers.get_indexer(members["asset"])
-    lo = np.where(code >= 0, rr.first[np.maximum(code, 0)], 0)
-    hi = np.where(code >= 0, lo + rr.length[np.maximum(code, 0)], 0)
+    first, length = (rr.first, rr.length) if len(rr.tickers) else (np.zeros(1, np.int64), np.zeros(1, np.int64))
+    lo = np.where(code >= 0, first[np.maximum(code, 0)], 0)
+    hi = np.where(code >= 0, lo + length[np.maximum(code, 0)], 0)
     d0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]")
     dv = days.view(np.int64)
     d0 = np.where(np.isnat(d0), dv[0] if dv.size else 0, d0.view(np.int64))  # NaT: no row (at_day0 says so)
@@ -529,7 +540,8 @@ def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> Me
     return MemberRows(days, pos0, lo, hi, pd.factorize(members["asset"], sort=False)[0])
 
 
-def event_window_days(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
+def event_window_days(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame,
+                      windows: Sequence[Window]) -> pd.DataFrame:
     """Every session inside some member's event window, on the asset's own return rows.
 
     Parameters
@@ -671,7 +683,7 @@ NO_OFFSET = np.iinfo(np.int64).min
 """The offset of a row that does not exist (:func:`event_offsets`)."""
 
 
-def estimation_grid(returns: pd.DataFrame, members: pd.DataFrame, estimation: Window) -> OffsetGrid:
+def estimation_grid(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, estimation: Window) -> OffsetGrid:
     """The grid of estimation-row offsets (:func:`event_offsets`) over all members, without
     building the panel: the columns every engine lays the battery's estimation rows on.
 

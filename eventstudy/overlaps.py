@@ -39,7 +39,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .eventtime import member_rows
+from .eventtime import ReturnRows, member_rows
 from .windows import Window
 
 OverlapPolicy = Literal["merge", "keep", "drop-later", "drop"]
@@ -48,7 +48,7 @@ OVERLAP_COLUMNS = ["market", "event_a", "event_b", "day0_a", "day0_b", "sessions
 MERGE_SEPARATOR = "+"
 
 
-def find_overlaps(returns: pd.DataFrame, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
+def find_overlaps(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
     """Every pair of members whose event windows share a session on their market.
 
     Parameters

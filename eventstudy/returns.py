@@ -68,7 +68,7 @@ def compute_returns(
         raise DataError(f"argument price={price!r}; pass 'adj_close' (total return) or 'close' (raw)")
     day = prices["date"].to_numpy()
     codes, order = ticker_date_order(prices["ticker"], day.astype("datetime64[ns]"))
-    tick, p = prices["ticker"].array, prices[price].to_numpy(dtype=float)
+    tick, p = prices["ticker"].astype(str).array, prices[price].to_numpy(dtype=float)  # names as str, whatever came
     if order is not None:
         codes, tick, day, p = codes[order], tick.take(order), day[order], p[order]
     if np.isnan(p).any():
@@ -84,7 +84,7 @@ def compute_returns(
     spans = np.ones(len(out), dtype=np.int64)
     out_codes = codes[rows]
     bounds = np.flatnonzero(np.diff(out_codes)) + 1
-    run_start, run_end = np.r_[0, bounds], np.r_[bounds, len(out)]  # each ticker's rows of out
+    run_start, run_end = (np.r_[0, bounds], np.r_[bounds, len(out)]) if len(out) else (bounds, bounds)  # per ticker
     tables: dict[int, tuple[SessionTable, list[int]]] = {}  # one search per distinct calendar
     for r, (a, b) in enumerate(zip(run_start.tolist(), run_end.tolist())):
         ticker = tick[rows[a]]

@@ -101,3 +101,13 @@ def test_daily_frame_sorted_stably_and_errors_name_the_first_row_in_input_order(
     no_date = frame.assign(date=[pd.NaT, *frame["date"][1:]])
     with pytest.raises(PriceSourceError, match="1 row\\(s\\) without a date, first at row 0"):
         check_daily_frame(no_date, "f")
+
+
+def test_daily_frame_is_a_new_frame_not_a_view_of_the_callers():
+    from eventstudy.prices.base import check_daily_frame
+
+    df = pd.DataFrame({"ticker": ["A", "A", "B"], "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-02"]),
+                       "close": [1.0, 2.0, 3.0], "adj_close": [1.0, 2.0, 3.0]})  # already in order
+    out = check_daily_frame(df, "f")
+    out.loc[0, "close"] = 9.0
+    assert df["close"].tolist() == [1.0, 2.0, 3.0]

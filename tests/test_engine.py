@@ -290,3 +290,24 @@ def test_parquet_source_reads_only_what_is_asked(data, tmp_path):
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(es.PriceSourceError, match="not a readable Parquet"):
         ParquetSource(tmp_path / "bad.parquet")
+
+
+def test_atoms_split_members_by_their_groups_and_each_group_is_the_union_of_its_atoms():
+    from eventstudy.pipeline.blocks import ATOM_GROUPS, _atoms
+
+    rng = np.random.default_rng(5)
+    n = 40
+    for n_groups in (1, 3, ATOM_GROUPS, ATOM_GROUPS + 1, 20):
+        groups = {f"g{j}": np.sort(rng.choice(n, size=rng.integers(1, n), replace=False)) for j in range(n_groups)}
+        atoms = _atoms(groups, n)
+        for g, rows in groups.items():
+            mine = np.sort(np.concatenate([a for a, gs in atoms if g in gs]))
+            assert np.array_equal(mine, rows), (n_groups, g)  # each member once, none missing
+        if n_groups <= ATOM_GROUPS:  # disjoint sets, each member in the set of exactly its groups
+            seen = np.concatenate([a for a, _ in atoms])
+            assert len(seen) == len(np.unique(seen))
+            for a, gs in atoms:
+                assert all((set(g for g, r in groups.items() if i in r) == gs) for i in a)
+        else:  # too many groups to split: each group on its own
+            assert [gs for _, gs in atoms] == [frozenset([g]) for g in groups]
+    assert _atoms({}, n) == []

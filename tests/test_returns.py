@@ -67,3 +67,23 @@ def test_unknown_ticker_uses_its_own_dates(tmp_path):
 def test_row_order_of_the_prices_does_not_matter(bundled_daily, rets):
     shuffled = bundled_daily.sample(frac=1.0, random_state=3)
     pd.testing.assert_frame_equal(compute_returns(shuffled).set_index(["ticker", "date"]), rets)
+
+
+def test_no_return_at_all_is_an_empty_frame_and_a_study_says_why():
+    import eventstudy as es
+    from eventstudy import EstimationWindowError
+
+    one_day = pd.DataFrame({"ticker": ["SPY", "AAA"], "date": pd.to_datetime(["2025-05-06"] * 2),
+                            "close": [1.0, 2.0], "adj_close": [1.0, 2.0]})
+    out = compute_returns(one_day)  # every ticker has one price row: no return
+    assert out.empty and list(out.columns) == ["ticker", "date", "prev_date", "ret", "sessions_spanned"]
+    events = es.load_events(frame=pd.DataFrame({"event_id": ["E1"], "date": ["2025-05-06"]}))
+    with pytest.raises(EstimationWindowError, match="no \\(event, asset\\) pair has prices on its day 0: E1/AAA"):
+        es.EventStudy(events, one_day, market="SPY", assets=["AAA"]).fit()
+
+
+def test_categorical_tickers_come_back_as_names(bundled_daily, rets):
+    cat = bundled_daily.assign(ticker=bundled_daily["ticker"].astype("category"))
+    out = compute_returns(cat)
+    assert not isinstance(out["ticker"].dtype, pd.CategoricalDtype)
+    assert out["ticker"].tolist() == rets.index.get_level_values("ticker").tolist()

@@ -191,10 +191,14 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     # the groups' sums are sums over members: each set of members that share the same groups (an
     # "atom": all members of one category, say) is summed once and added to each of its groups
     atoms = _atoms(pooled, n)
-    est_parts = [(gs, np.nansum(inputs.est_ar[a], axis=0), np.count_nonzero(~np.isnan(inputs.est_ar[a]), axis=0))
-                 for a, gs in atoms]
-    sums: dict = {g: {"est_sum": sum(s for gs, s, _ in est_parts if g in gs),
-                      "est_cnt": sum(c for gs, _, c in est_parts if g in gs), "rank": {}} for g in pooled}
+    parts_of: dict = {g: [] for g in pooled}  # each group's atoms, by position
+    for k, (_, gs) in enumerate(atoms):
+        for g in gs:
+            parts_of[g].append(k)
+    est_parts = [(np.nansum(inputs.est_ar[a], axis=0), np.count_nonzero(~np.isnan(inputs.est_ar[a]), axis=0))
+                 for a, _ in atoms]
+    sums: dict = {g: {"est_sum": sum(est_parts[k][0] for k in ks), "est_cnt": sum(est_parts[k][1] for k in ks),
+                      "rank": {}} for g, ks in parts_of.items()}
     tests = plan.tests or ALL_TESTS
     want_rank = any(t in tests for t in ("rank", "mrank"))
     ranks = None  # each member's estimation-row ranks: one sort per block, shared by groups and passes
@@ -208,11 +212,11 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
         if ranks is None and pooled and (want_rank or "grank" in tests):
             ranks = estimation_ranks(Context(ip, plan.convention))
         if want_rank:
-            parts = [(gs, corrado_rank_sums(_context(_sub_panel(ip, a, plan.model.k), plan.convention, ranks[0],
-                                                     ranks[2], a))) for a, gs in atoms]
+            parts = [corrado_rank_sums(_context(_sub_panel(ip, a, plan.model.k), plan.convention, ranks[0],
+                                                ranks[2], a)) for a, _ in atoms]
             t_i = (ip.m_i + ip.l_i).astype(float)
             for g, r in pooled.items():
-                mine = [s for gs, s in parts if g in gs]
+                mine = [parts[k] for k in parts_of[g]]
                 sums[g]["rank"][w.label] = {**{k: sum(s[k] for s in mine) for k in ("dev", "u", "k", "n")},
                                             "t_i": t_i[r]}
     light["stats"] = {"common": common, "window": per_window}
@@ -239,11 +243,19 @@ def _context(panel: Panel, convention: str, est_rank, fix, rows: np.ndarray) -> 
     return ctx
 
 
+ATOM_GROUPS = 8
+"""Above this many pooled groups in a block (every event pooled, say), each group is summed on its
+own: splitting members by their set of groups would cost more than it saves."""
+
+
 def _atoms(groups: Mapping[str, np.ndarray], n: int) -> list[tuple[np.ndarray, frozenset]]:
     """The members of some groups split by the set of groups each belongs to: (rows, groups) per
-    set, rows ascending; members in no group are left out."""
+    set, rows ascending; members in no group are left out. With more than :data:`ATOM_GROUPS`
+    groups, each group is its own set."""
     if not groups:
         return []
+    if len(groups) > ATOM_GROUPS:
+        return [(rows, frozenset([g])) for g, rows in groups.items()]
     names = list(groups)
     member_of = np.zeros((n, len(names)), dtype=bool)
     for j, g in enumerate(names):

@@ -264,7 +264,9 @@ def prepare(spec) -> Prepared:
     members["anchor"] = member_anchors(members, sessions, spec.date_only)
     check_group_names(members, plan.group, by_event=plan.by_event)
     plan = dataclasses.replace(plan, grid=estimation_grid(grouped, members, plan.estimation))
-    return Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
+    prepared = Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
+    prepared.__dict__["rows"] = grouped  # the cached_property's slot: the grouping made above, not a second one
+    return prepared
 
 
 def conflict_message(conflicts: pd.DataFrame) -> str:

@@ -115,13 +115,13 @@ def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     Raises
     ------
     PriceSourceError
-        If a column is missing, ``date`` is tz-aware or carries a time of day, a (ticker, date) pair
-        appears twice, or an ``adj_close`` is missing, non-finite or not positive.
+        If a column is missing, ``date`` is missing, tz-aware or carries a time of day, a (ticker,
+        date) pair appears twice, or an ``adj_close`` is missing, non-finite or not positive.
     """
     missing = [c for c in DAILY_COLUMNS if c not in df.columns]
     if missing:
         raise PriceSourceError(f"{source}: daily frame lacks column(s) {missing}; expected {DAILY_COLUMNS}")
-    tickers = df["ticker"].astype(str).array  # pandas' string array: no Python object per row
+    tickers = df["ticker"].astype(str).array
     dates = pd.to_datetime(df["date"])
     if getattr(dates.dt, "tz", None) is not None:
         raise PriceSourceError(
@@ -153,7 +153,7 @@ def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
         cols[col] = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
     if order is not None:
         cols = {k: v.take(order) for k, v in cols.items()}
-    out = pd.DataFrame(cols, copy=False)
+    out = pd.DataFrame(cols, copy=order is None)  # a new frame: never a view of the caller's columns
     adj = out["adj_close"].to_numpy()
     bad = ~np.isfinite(adj) | (adj <= 0)
     if bad.any():
