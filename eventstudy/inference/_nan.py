@@ -57,6 +57,16 @@ def nvar(x: np.ndarray, axis: int | None = None, ddof: int = 1, *, nan: bool | N
         # row-wise statistics chunk by chunk: same values, temporaries bounded to one chunk
         return np.concatenate([nvar(x[lo:lo + ROW_CHUNK], 1, ddof, nan=nan)
                                for lo in range(0, x.shape[0], ROW_CHUNK)])
+    if nan and axis == 1 and x.ndim == 2:  # the NaN cells found once (nansum would find them twice more)
+        miss = np.isnan(x)
+        n = x.shape[1] - np.count_nonzero(miss, axis=1)
+        s = np.where(miss, 0.0, x).sum(axis=1)  # = np.nansum(x, axis=1)
+        m = np.divide(s, n, out=np.full(s.shape, np.nan), where=n > 0)
+        d = x - m[:, None]
+        np.multiply(d, d, out=d)
+        d[miss] = 0.0
+        ss = d.sum(axis=1)  # = np.nansum of the squares
+        return np.divide(ss, n - ddof, out=np.full(ss.shape, np.nan), where=(n - ddof) > 0)
     n = count(x, axis, nan=nan)
     m = nmean(x, axis, nan=nan)
     d = x - (np.expand_dims(m, axis) if axis is not None else m)
