@@ -1,5 +1,7 @@
 """The vectorised p-values and r̄ agree with the scipy / pandas reference computations."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,3 +118,19 @@ def test_rbar_by_groups_of_masks_equals_pairwise_and_pandas(seed, monkeypatch):
     monkeypatch.setattr(C, "_GROUPED_MAX", 32_000_000)
     one = mean_cross_correlation(est, dates, evt_dates=same, min_overlap=75)
     assert one.rbar == pytest.approx(rbar, rel=1e-10) and one.n_pairs == n_pairs
+
+
+def test_row_variance_with_missing_values_equals_numpys_nanvar():
+    from eventstudy.inference import _nan
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(0.001, 0.02, size=(5000, 60))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[7] = np.nan  # a row with no value: NaN, as numpy gives it
+    x[8, 1:] = np.nan  # one value: n - ddof = 0, NaN
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.nanvar(x, axis=1, ddof=1)
+    got = _nan.nvar(x, axis=1, ddof=1, nan=True)
+    np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+    assert np.isnan(got[7]) and np.isnan(got[8])
