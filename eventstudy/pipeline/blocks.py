@@ -472,7 +472,8 @@ def _blocks(prepared: Prepared, parts: list[np.ndarray], source) -> list[Block]:
         wd = None
         if days is not None:
             rows = [by_asset[a] for a in assets if a in by_asset]
-            wd = days.iloc[np.concatenate(rows) if rows else []].reset_index(drop=True)
+            n_rows = sum(len(r) for r in rows)
+            wd = days if n_rows == len(days) else days.iloc[np.concatenate(rows) if rows else []].reset_index(drop=True)
         blocks.append(Block(b, gids, mem, tickers, wd, complete[b], pooled[b], None, source))
     return blocks
 
