@@ -92,7 +92,7 @@ MARKET_COLUMN = "_market_ret"
 FACTOR_COLUMN = "_factor_ret:"
 
 
-def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str) -> np.ndarray:
+def interval_returns(r: pd.DataFrame | ReturnRows, series: str | Mapping[str, str], kind: str) -> np.ndarray:
     """For each row of a return frame, the return of its benchmark over the row's ``(prev_date, date]``.
 
     The benchmark's rows themselves get its own return; rows of a ticker without a benchmark
@@ -100,8 +100,9 @@ def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str
 
     Parameters
     ----------
-    r : DataFrame
-        Return frame ``ticker, date, prev_date, ret`` sorted by ticker and date.
+    r : DataFrame or ReturnRows
+        Return frame ``ticker, date, prev_date, ret`` with each ticker's rows together in date
+        order (or that frame grouped by :func:`return_rows`).
     series : str or Mapping[str, str]
         The benchmark: one ticker for every row, or a mapping ticker -> benchmark ticker.
     kind : {"simple", "log"}
@@ -117,8 +118,9 @@ def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str
     DataError
         A benchmark (or factor) ticker has no returns in ``r``.
     """
-    groups = r.groupby("ticker", sort=False).indices
-    rdates = r["date"].to_numpy().astype("datetime64[ns]")
+    rr = return_rows(r)
+    r, rdates = rr.frame, rr.instants
+    groups = {t: np.arange(a, a + n) for t, a, n in zip(rr.tickers, rr.first.tolist(), rr.length.tolist())}
     prev = r["prev_date"].to_numpy().astype("datetime64[ns]")
     own = r["ret"].to_numpy()
     bench = series if isinstance(series, Mapping) else dict.fromkeys(groups, series)
@@ -144,7 +146,7 @@ def interval_returns(r: pd.DataFrame, series: str | Mapping[str, str], kind: str
 def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str], kind: str) -> pd.DataFrame:
     """The return frame with the benchmark and factor returns over each row's interval as columns.
 
-    Each ticker's rows together in date order (:func:`by_ticker_and_date`), so that
+    Each ticker's rows together in date order (:func:`return_rows`), so that
     :func:`build_panel` of many blocks compounds the benchmark returns once instead of once per block.
 
     Parameters
@@ -169,10 +171,11 @@ def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str],
     DataError
         A benchmark or factor ticker has no returns (:func:`interval_returns`).
     """
-    r = by_ticker_and_date(returns).copy()
-    r[MARKET_COLUMN] = interval_returns(r, market, kind) if market is not None else np.nan
+    rr = return_rows(returns)  # grouped once for the market and every factor
+    r = rr.frame.copy()
+    r[MARKET_COLUMN] = interval_returns(rr, market, kind) if market is not None else np.nan
     for f in factors:
-        r[FACTOR_COLUMN + f] = interval_returns(r, f, kind)
+        r[FACTOR_COLUMN + f] = interval_returns(rr, f, kind)
     return r
 
 
@@ -237,26 +240,6 @@ def ticker_date_order(tickers, dates: np.ndarray) -> tuple[np.ndarray, np.ndarra
     if bool(((step > 0) | ((step == 0) & (ns[1:] >= ns[:-1]))).all()):
         return codes, None
     return codes, np.lexsort((ns, codes))
-
-
-def by_ticker_and_date(returns: pd.DataFrame) -> pd.DataFrame:
-    """The return frame with each ticker's rows together and in date order, with a fresh index:
-    the frame itself (no sort) when it already is, as :func:`eventstudy.compute_returns` makes it.
-
-    Parameters
-    ----------
-    returns : DataFrame
-        ``ticker, date, ...``.
-
-    Returns
-    -------
-    DataFrame
-    """
-    codes, _ = pd.factorize(returns["ticker"], sort=False)  # numbered in order of appearance
-    if _in_ticker_time_order(returns, codes):
-        return returns if isinstance(returns.index, pd.RangeIndex) and returns.index.start == 0 and \
-            returns.index.step == 1 else returns.reset_index(drop=True)
-    return returns.sort_values(["ticker", "date"], kind="mergesort").reset_index(drop=True)
 
 
 def _in_ticker_time_order(returns: pd.DataFrame, codes: np.ndarray) -> bool:
@@ -345,14 +328,14 @@ def build_panel(
         mkt_flat = r[MARKET_COLUMN].to_numpy()
         factor_flat = [r[FACTOR_COLUMN + f].to_numpy() for f in factors]
     else:
-        mkt_flat = interval_returns(r, market, kind) if market is not None else np.full(len(r), np.nan)
-        factor_flat = [interval_returns(r, f, kind) for f in factors]
+        mkt_flat = interval_returns(rr, market, kind) if market is not None else np.full(len(r), np.nan)
+        factor_flat = [interval_returns(rr, f, kind) for f in factors]
     mr = member_rows(rr, members)
     lo, hi, pos0 = mr.lo, mr.hi, mr.pos0
     if (lo == hi).any():
         bad = members.loc[lo == hi].iloc[0]
         raise DataError(f"member ({bad['event_id']}, {bad['asset']}): the asset has no returns")
-    found = mr.at_day0(members)
+    found = mr.at_day0()
     if not found.all():
         bad = members.loc[~found].iloc[0]
         raise DataError(
@@ -457,8 +440,8 @@ def return_rows(returns: pd.DataFrame | ReturnRows) -> ReturnRows:
     Parameters
     ----------
     returns : DataFrame or ReturnRows
-        ``ticker, date, ...`` in any row order (sorted only when each ticker's rows are not already
-        together in date order, as :func:`by_ticker_and_date` does).
+        ``ticker, date, ...`` in any row order (sorted by ticker and date only when each ticker's
+        rows are not already together in strictly increasing date order).
 
     Returns
     -------
@@ -488,23 +471,18 @@ class MemberRows(NamedTuple):
     lo: np.ndarray  # (N,) first row of the member's asset (lo == hi: the asset has no returns)
     hi: np.ndarray  # (N,) one past its last row
     rank: np.ndarray  # (N,) the member's asset, numbered in order of first appearance among the members
+    day0: np.ndarray  # (N,) datetime64[D] of each member's day 0 (NaT: none)
 
-    def at_day0(self, members: pd.DataFrame) -> np.ndarray:
+    def at_day0(self) -> np.ndarray:
         """Whether each member's day 0 is one of its asset's return rows.
-
-        Parameters
-        ----------
-        members : DataFrame
-            The members these rows were found for (``day0``; NaT: no).
 
         Returns
         -------
         ndarray of bool, shape (N,)
         """
-        d0 = pd.to_datetime(members["day0"]).to_numpy().astype("datetime64[D]")
         if not len(self.dates):
-            return np.zeros(len(d0), dtype=bool)
-        return (self.pos0 < self.hi) & (self.dates[np.minimum(self.pos0, len(self.dates) - 1)] == d0)
+            return np.zeros(len(self.day0), dtype=bool)
+        return (self.pos0 < self.hi) & (self.dates[np.minimum(self.pos0, len(self.dates) - 1)] == self.day0)
 
 
 def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> MemberRows:
@@ -529,15 +507,15 @@ def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> Me
     first, length = (rr.first, rr.length) if len(rr.tickers) else (np.zeros(1, np.int64), np.zeros(1, np.int64))
     lo = np.where(code >= 0, first[np.maximum(code, 0)], 0)
     hi = np.where(code >= 0, lo + length[np.maximum(code, 0)], 0)
-    d0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]")
+    day0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]")
     dv = days.view(np.int64)
-    d0 = np.where(np.isnat(d0), dv[0] if dv.size else 0, d0.view(np.int64))  # NaT: no row (at_day0 says so)
+    d0 = np.where(np.isnat(day0), dv[0] if dv.size else 0, day0.view(np.int64))  # NaT: no row (at_day0 says so)
     base = min(int(dv.min()) if dv.size else 0, int(d0.min()) if d0.size else 0)
     width = max(int(dv.max()) if dv.size else 0, int(d0.max()) if d0.size else 0) - base + 1
     key = rr.codes.astype(np.int64) * width + (dv - base)  # increasing: blocks in order, dates within each
     pos0 = np.searchsorted(key, np.maximum(code, 0).astype(np.int64) * width + (d0 - base))
     pos0 = np.clip(pos0, lo, hi)
-    return MemberRows(days, pos0, lo, hi, pd.factorize(members["asset"], sort=False)[0])
+    return MemberRows(days, pos0, lo, hi, pd.factorize(members["asset"], sort=False)[0], day0)
 
 
 def event_window_days(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame,

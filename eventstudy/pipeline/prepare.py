@@ -237,7 +237,7 @@ def prepare(spec) -> Prepared:
         pairs[["event_id", "asset", "event_date", *meta_cols]], on=["event_id", "asset"], how="left",
         validate="one_to_one")
     grouped = return_rows(rets)  # grouped by ticker once for every search below
-    have_ret = member_rows(grouped, members).at_day0(members)
+    have_ret = member_rows(grouped, members).at_day0()
     outside = members["day0"].isna().to_numpy()
     exclusions = pd.DataFrame([
         {"event_id": r.event_id, "asset": r.asset,
