@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -22,6 +23,117 @@ import pandas as pd
 
 from .errors import DataError
 from .windows import Window
+
+
+class PanelRows(NamedTuple):
+    """Where each member's panel row lies in the flat return frame it was gathered from: column j
+    of member i is flat row ``start[i] + j`` when that lies in ``[lo[i], hi[i])`` (its asset's rows),
+    else missing. Anything known per return row (its date, its day number, whether it lies in an
+    event window) becomes an (N, T) panel array by :meth:`take`, so the fit never keeps an (N, T)
+    array it can read from the frame's R rows."""
+
+    dates: np.ndarray  # (R,) datetime64[ns] date of each row of the frame
+    codes: np.ndarray  # (R,) each row's ticker, a position in ``tickers``
+    tickers: pd.Index  # the frame's tickers
+    start: np.ndarray  # (N,) flat row of each member's first panel column
+    lo: np.ndarray  # (N,) first row of the member's asset
+    hi: np.ndarray  # (N,) one past its last row
+
+    def take(self, flat: np.ndarray, cols: slice | np.ndarray, fill) -> np.ndarray:
+        """``flat`` (one value per row of the frame) laid out as panel columns ``cols``.
+
+        Parameters
+        ----------
+        flat : ndarray, shape (R,)
+            A value per return row.
+        cols : slice or ndarray of int
+            Panel columns (a slice with a start and a stop, step 1: consecutive columns copied
+            row by row as a block).
+        fill : scalar
+            Value of the cells without a row (before the asset's first or after its last return).
+
+        Returns
+        -------
+        ndarray, shape (N, number of columns)
+        """
+        if isinstance(cols, slice):
+            first, width = cols.start, cols.stop - cols.start
+            start = self.start + first
+            out = row_windows(flat, start, width, fill)
+            edge = np.flatnonzero((start < self.lo) | (start + width > self.hi))
+            if edge.size:
+                cells = start[edge, None] + np.arange(width)[None, :]
+                rows = out[edge]
+                rows[(cells < self.lo[edge, None]) | (cells >= self.hi[edge, None])] = fill
+                out[edge] = rows
+            return out
+        pos = self.start[:, None] + np.asarray(cols, dtype=np.int64)[None, :]
+        out = flat[np.clip(pos, 0, max(len(flat) - 1, 0))] if len(flat) else np.full(pos.shape, fill)
+        out[(pos < self.lo[:, None]) | (pos >= self.hi[:, None])] = fill
+        return out
+
+    def subset(self, keep: np.ndarray) -> PanelRows:
+        """The rows of the members ``keep`` (a boolean or integer index).
+
+        Parameters
+        ----------
+        keep : ndarray
+            Members to keep.
+
+        Returns
+        -------
+        PanelRows
+        """
+        return self._replace(start=self.start[keep], lo=self.lo[keep], hi=self.hi[keep])
+
+    def flat_in(self, assets, dates) -> np.ndarray:
+        """Which rows of the frame are one of the (asset, date) pairs given.
+
+        Parameters
+        ----------
+        assets : array-like of str
+            Tickers (those the frame lacks are ignored).
+        dates : array-like of datetime64
+            Dates (their day is compared).
+
+        Returns
+        -------
+        ndarray of bool, shape (R,)
+        """
+        code = self.tickers.get_indexer(pd.Index(assets, dtype=object, copy=False))
+        day = np.asarray(dates).astype("datetime64[D]").view(np.int64)[code >= 0]
+        code = code[code >= 0].astype(np.int64)
+        flat_day = self.dates.astype("datetime64[D]").view(np.int64)
+        nat = flat_day == np.iinfo(np.int64).min
+        if not code.size or nat.all():
+            return np.zeros(len(flat_day), dtype=bool)
+        base = min(int(flat_day[~nat].min()), int(day.min()))
+        width = max(int(flat_day[~nat].max()), int(day.max())) - base + 1
+        want = np.unique(code * width + (day - base))  # sorted (asset, day) keys
+        key = self.codes.astype(np.int64) * width + (flat_day - base)
+        pos = np.minimum(np.searchsorted(want, key), want.size - 1)
+        return (want[pos] == key) & ~nat
+
+    @classmethod
+    def of_dates(cls, dates: np.ndarray, assets) -> PanelRows:
+        """Rows of a panel whose (N, T) dates are in hand rather than in a return frame: each
+        member's row is its own run of T flat rows.
+
+        Parameters
+        ----------
+        dates : ndarray of datetime64, shape (N, T)
+            The members' dates (NaT where a row does not exist).
+        assets : array-like of str, shape (N,)
+            Each member's asset (for :meth:`flat_in`).
+
+        Returns
+        -------
+        PanelRows
+        """
+        n, t = dates.shape
+        codes, tickers = pd.factorize(pd.Index(assets, dtype=object, copy=False))
+        start = np.arange(n, dtype=np.int64) * t
+        return cls(np.asarray(dates).ravel(), np.repeat(codes, t), pd.Index(tickers), start, start, start + t)
 
 
 @dataclass(frozen=True)
@@ -35,10 +147,47 @@ class EventTimePanel:
     taus: np.ndarray  # (T,) every tau from the first estimation to the last event offset
     ret: np.ndarray  # (N, T) asset returns, NaN where the row does not exist
     mkt: np.ndarray  # (N, T) market returns over the same intervals (NaN without a market)
-    dates: np.ndarray  # (N, T) datetime64[D] session dates of the rows (NaT where none)
+    rows: PanelRows  # where each member's row lies in the return frame (its dates, its day numbers)
     factors: np.ndarray | None = None  # (N, T, F) factor returns over the same intervals
     factor_names: tuple[str, ...] = ()
     spans: np.ndarray | None = None  # (N, T) sessions each return spans (> 1 across a missing price)
+
+    @cached_property
+    def dates(self) -> np.ndarray:
+        """(N, T) datetime64 session dates of the rows (NaT where none), made when first asked:
+        the fit reads only the columns it needs (:meth:`dates_at`)."""
+        return self.dates_at(slice(0, len(self.taus)))
+
+    def dates_at(self, cols: slice | np.ndarray) -> np.ndarray:
+        """The dates of panel columns ``cols`` (NaT where a member has no row).
+
+        Parameters
+        ----------
+        cols : slice or ndarray of int
+            Panel columns.
+
+        Returns
+        -------
+        ndarray of datetime64, shape (N, number of columns)
+        """
+        return self.rows.take(self.rows.dates, self.resolve(cols), np.datetime64("NaT"))
+
+    def resolve(self, cols: slice | np.ndarray) -> slice | np.ndarray:
+        """Panel columns with a slice's open ends made explicit (``slice(None)``: every column).
+
+        Parameters
+        ----------
+        cols : slice or ndarray of int
+            Panel columns.
+
+        Returns
+        -------
+        slice or ndarray of int
+        """
+        if isinstance(cols, slice):
+            start, stop, step = cols.indices(len(self.taus))
+            return slice(start, max(stop, start)) if step == 1 else np.arange(start, stop, step)
+        return cols
 
     def cols(self, w: Window) -> np.ndarray:
         """Positions of the columns whose tau lies in ``w`` (inclusive)."""
@@ -345,34 +494,20 @@ def build_panel(
     tau = np.arange(taus[0], taus[1] + 1)
     # each member's row of the panel is a run of consecutive rows of the frame: copied as a window
     # of the flat column (no (N, T) index array); cells past its asset's first or last row are blanked
-    start = pos0 + tau[0]
-    edge = np.flatnonzero((start < lo) | (start + tau.size > hi))
-    edge_out = None
-    if edge.size:
-        cells = start[edge, None] + np.arange(tau.size)[None, :]
-        edge_out = (cells < lo[edge, None]) | (cells >= hi[edge, None])
-
-    def windows(flat: np.ndarray, fill) -> np.ndarray:
-        out = row_windows(flat, start, tau.size, fill)
-        if edge_out is not None:
-            rows = out[edge]
-            rows[edge_out] = fill
-            out[edge] = rows
-        return out
-
-    ret = windows(r["ret"].to_numpy(), np.nan)
-    mkt = windows(mkt_flat, np.nan)
-    dates = windows(rdates, np.datetime64("NaT"))
+    rows = PanelRows(rdates, rr.codes, rr.tickers, pos0 + tau[0], lo, hi)
+    every = slice(0, tau.size)
+    ret = rows.take(r["ret"].to_numpy(), every, np.nan)
+    mkt = rows.take(mkt_flat, every, np.nan)
     spans = None
     if "sessions_spanned" in r.columns:
         col = r["sessions_spanned"].to_numpy()
         small = np.result_type(np.int16, np.min_scalar_type(int(col.max()))) if col.size and col.min() >= 0 \
             else col.dtype  # a small count: int16 unless it needs more
-        spans = windows(col.astype(small, copy=False), 0)
+        spans = rows.take(col.astype(small, copy=False), every, 0)
     fac = None
     if factors:
-        fac = np.stack([windows(f, np.nan) for f in factor_flat], axis=-1)
-    return EventTimePanel(members.reset_index(drop=True), tau, ret, mkt, dates, fac, tuple(factors), spans)
+        fac = np.stack([rows.take(f, every, np.nan) for f in factor_flat], axis=-1)
+    return EventTimePanel(members.reset_index(drop=True), tau, ret, mkt, rows, fac, tuple(factors), spans)
 
 
 def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days: pd.DataFrame) -> np.ndarray:
@@ -398,27 +533,13 @@ def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days
     Returns
     -------
     ndarray of bool, shape (N, number of columns).
+
+    Each return row of the frame is marked once (R rows), then laid out as the panel's columns:
+    no date arithmetic on the (N, M) cells.
     """
-    d = panel.dates[:, cols].astype("datetime64[D]").view(np.int64)  # one (N, M) array, worked in place
-    assets = pd.Index(pd.unique(panel.members["asset"]))
-    code = assets.get_indexer(panel.members["asset"])
-    c = assets.get_indexer(window_days["asset"])
-    day_code = c[c >= 0]
-    day_date = window_days["date"].to_numpy().astype("datetime64[D]").view(np.int64)[c >= 0]
-    nat = d == np.iinfo(np.int64).min
-    if day_date.size == 0 or nat.all():
-        return np.zeros(d.shape, dtype=bool)
-    last = int(d.max())  # NaT is the smallest int64, so the max is a date
-    d[nat] = last
-    first = min(int(day_date.min()), int(d.min()))
-    span = max(int(day_date.max()), last) - first + 1
-    # a table asset x calendar day: True on days inside some event window of that asset
-    table = np.zeros((len(assets), span + 1), dtype=bool)  # the extra last column stands for NaT
-    table[day_code, day_date - first] = True
-    d -= first
-    d[nat] = span  # NaT -> the all-False column
-    d += (code.astype(np.int64) * (span + 1))[:, None]
-    return np.take(table.ravel(), d)
+    rows = panel.rows  # each return row of the frame: inside some window of its asset?
+    return rows.take(rows.flat_in(window_days["asset"].to_numpy(), window_days["date"].to_numpy()),
+                     panel.resolve(cols), False)
 
 
 class ReturnRows(NamedTuple):
@@ -591,46 +712,84 @@ def event_offsets(dates: np.ndarray, anchor: np.ndarray, calendar_days: bool = F
     DataError
         A weekend row when counting business days (it has no business-day offset).
     """
-    d0 = np.asarray(anchor).astype("datetime64[D]")
-    if not calendar_days:
-        return _business_offsets(np.asarray(dates), d0)
+    return offsets_from(day_numbers(dates, calendar_days), anchor, calendar_days)
+
+
+WEEKEND_ROW = np.iinfo(np.int64).min + 1
+"""The day number of a weekend row on a business-day grid (:func:`day_numbers`): it has none."""
+
+
+def day_numbers(dates: np.ndarray, calendar_days: bool = False) -> np.ndarray:
+    """Each date as a count of days (calendar days) or weekdays (:func:`weekdays_before`), so that
+    the offset of a row from an anchor is a difference of two numbers (:func:`offsets_from`).
+    Computed once per row of a return frame, then laid out as panel columns
+    (:meth:`PanelRows.take`), instead of on every cell of an (N, M) panel.
+
+    Parameters
+    ----------
+    dates : ndarray of datetime64
+        Dates, NaT where a row does not exist.
+    calendar_days : bool, default False
+        Count calendar days instead of weekdays.
+
+    Returns
+    -------
+    ndarray of int64, shape of ``dates``
+        :data:`NO_OFFSET` where the date is NaT; :data:`WEEKEND_ROW` for a weekend date when
+        counting weekdays.
+    """
     d = np.asarray(dates).astype("datetime64[D]")
     nat = np.isnat(d)
-    out = (np.where(nat, d0[:, None], d) - d0[:, None]).astype(np.int64)
-    out[nat] = NO_OFFSET
-    return out
-
-
-def _business_offsets(dates: np.ndarray, d0: np.ndarray) -> np.ndarray:
-    """:func:`event_offsets` in business days, in integer arithmetic on whole days with few
-    (N, M) temporaries: ``-np.busday_count(date, anchor)``, i.e. the weekdays in [date, anchor)
-    before the anchor and in (anchor, date] after it (which differ only for a weekend anchor)."""
-    # one (N, M) int64 array, worked in place (each fresh array of that size costs more than the
-    # arithmetic); integer division is slow in numpy, so each day is looked up in tables of the range
-    t = dates.astype("datetime64[D]").view(np.int64)
-    nat = t == np.iinfo(np.int64).min
-    a = d0.view(np.int64)
-    if not t.size:
-        return t
-    top = max(int(t.max()), int(a.max()) if a.size else 0)
-    t[nat] = top
-    lo = min(int(t.min()), int(a.min()) if a.size else top)
-    span = np.arange(lo, top + 1).astype("datetime64[D]")
-    t -= lo
-    weekend = np.take(((span.view(np.int64) + 3) % 7) >= 5, t)
-    weekend &= ~nat
-    if weekend.any():
-        raise DataError("a weekend row cannot be placed on a business-day grid; the study's grid counts calendar "
-                        "days when its members have weekend rows (estimation_grid)")
-    del weekend
-    weekend0 = ((a + 3) % 7) >= 5
-    rows = np.flatnonzero(weekend0)  # rare: date-only events on a weekend
-    on_or_before = t[rows] <= (a[rows] - lo)[:, None]
-    np.take(weekdays_before(span), t, out=t)  # weekdays before each date (buffered: t is also the index)
-    t -= (weekdays_before(d0) - weekend0)[:, None]
-    t[rows] -= on_or_before
+    t = d.view(np.int64).copy()
+    if not calendar_days:
+        weekend = (((t + 3) % 7) >= 5) & ~nat
+        t = weekdays_before(np.where(nat, np.datetime64(0, "D"), d))
+        t[weekend] = WEEKEND_ROW
     t[nat] = NO_OFFSET
     return t
+
+
+def offsets_from(numbers: np.ndarray, anchor: np.ndarray, calendar_days: bool = False) -> np.ndarray:
+    """Offsets of rows from their member's anchor, from their :func:`day_numbers` (worked in place).
+
+    In business days ``-np.busday_count(date, anchor)``: the weekdays in [date, anchor) before
+    the anchor and in (anchor, date] after it (which differ only for a weekend anchor).
+
+    Parameters
+    ----------
+    numbers : ndarray of int64, shape (N, M)
+        The rows' day numbers (:func:`day_numbers`, same ``calendar_days``); overwritten.
+    anchor : ndarray of datetime64, shape (N,)
+        Each member's anchor.
+    calendar_days : bool, default False
+        The numbers count calendar days.
+
+    Returns
+    -------
+    ndarray of int64, shape (N, M)
+        ``numbers`` itself, now offsets; :data:`NO_OFFSET` where a row does not exist.
+
+    Raises
+    ------
+    DataError
+        A weekend row when counting business days (it has no business-day offset).
+    """
+    d0 = np.asarray(anchor).astype("datetime64[D]")
+    nat = numbers == NO_OFFSET
+    if calendar_days:
+        numbers -= d0.view(np.int64)[:, None]
+    else:
+        if (numbers == WEEKEND_ROW).any():
+            raise DataError("a weekend row cannot be placed on a business-day grid; the study's grid counts calendar "
+                            "days when its members have weekend rows (estimation_grid)")
+        a = weekdays_before(d0)
+        weekend0 = ((d0.view(np.int64) + 3) % 7) >= 5
+        rows = np.flatnonzero(weekend0)  # rare: date-only events on a weekend
+        on_or_before = numbers[rows] < a[rows, None]  # a weekday on or before a weekend anchor
+        numbers -= (a - weekend0)[:, None]
+        numbers[rows] -= on_or_before
+    numbers[nat] = NO_OFFSET
+    return numbers
 
 
 def weekdays_before(days: np.ndarray) -> np.ndarray:

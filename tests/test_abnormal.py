@@ -6,7 +6,7 @@ import pytest
 
 from eventstudy.abnormal import abnormal, car_table, car_variance
 from eventstudy.eventtime import EventTimePanel as Panel
-from eventstudy.eventtime import window_day_mask
+from eventstudy.eventtime import PanelRows, window_day_mask
 from eventstudy.models import get_model
 
 
@@ -18,7 +18,7 @@ def synthetic_panel(n, m_est=120, taus=(-130, 10), seed=1, beta=0.8, sigma=0.01)
     ret = 0.0002 + beta * mkt + rng.normal(0, sigma, (n, len(tau)))
     members = pd.DataFrame({"event_id": [f"e{i}" for i in range(n)], "asset": "X", "day0": pd.Timestamp("2025-01-02")})
     dates = np.full(ret.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
-    return Panel(members, tau, ret, mkt, dates)
+    return Panel(members, tau, ret, mkt, PanelRows.of_dates(dates, members["asset"]))
 
 
 def test_market_model_car_variance_equals_closed_form():
@@ -65,7 +65,7 @@ def test_injected_car_recovered_and_bhar_by_hand():
     ret = panel.ret.copy()
     day0 = int(np.flatnonzero(panel.taus == 0)[0])
     ret[:, day0] += 0.05
-    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.dates)
+    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.rows)
     model = get_model("market")
     fit = model.fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=30)
     normal, ar = abnormal(panel, model, fit)
@@ -80,7 +80,7 @@ def test_window_past_end_of_data_is_reported_not_dropped():
     panel = synthetic_panel(2)
     ret = panel.ret.copy()
     ret[1, -2:] = np.nan  # data end two sessions before the window end
-    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.dates)
+    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.rows)
     model = get_model("constant-mean")
     fit = model.fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=30)
     normal, ar = abnormal(panel, model, fit)
@@ -106,7 +106,7 @@ def test_clean_estimation_window_excludes_other_events_days():
     mkt = rng.normal(0, 0.01, d.shape)
     ret = mkt + rng.normal(0, 0.01, d.shape)
     members = pd.DataFrame({"event_id": ["a", "b"], "asset": "X", "day0": dates[pos]})
-    panel = Panel(members, tau, ret, mkt, d)
+    panel = Panel(members, tau, ret, mkt, PanelRows.of_dates(d, members["asset"]))
     # the event-window days of both events, written by hand: rows 299..301 and 319..321
     days = pd.DataFrame({"asset": "X", "date": np.concatenate([dates[299:302], dates[319:322]])})
     mask = window_day_mask(panel, panel.span((-130, -11)), days)
@@ -127,7 +127,7 @@ def test_clean_window_mask_ignores_rows_before_the_data():
         ok = (p + tau >= 0) & (p + tau < len(dates))
         d[i, ok] = dates[(p + tau)[ok]]
     members = pd.DataFrame({"event_id": ["a", "b"], "asset": "X", "day0": dates[[60, 150]]})
-    panel = Panel(members, tau, np.zeros(d.shape), np.zeros(d.shape), d)
+    panel = Panel(members, tau, np.zeros(d.shape), np.zeros(d.shape), PanelRows.of_dates(d, members["asset"]))
     days = pd.DataFrame({"asset": "X", "date": np.concatenate([dates[59:63], dates[149:153]])})
     mask = window_day_mask(panel, panel.span((-130, -11)), days)
     assert mask[0].sum() == 0
@@ -140,7 +140,7 @@ def test_unchanged_price_in_window_is_flagged_as_possibly_stale():
     ret = panel.ret.copy()
     day0 = int(np.flatnonzero(panel.taus == 0)[0])
     ret[1, day0] = 0.0  # e.g. Yahoo's CNY=X repeating the previous close on a Chinese holiday
-    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.dates)
+    panel = Panel(panel.members, panel.taus, ret, panel.mkt, panel.rows)
     model = get_model("constant-mean")
     fit = model.fit(panel.ret, panel.mkt, panel.cols((-130, -11)), min_obs=30)
     normal, ar = abnormal(panel, model, fit)

@@ -6,6 +6,7 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.eventtime import EventTimePanel as Panel
+from eventstudy.eventtime import PanelRows
 from eventstudy.models import FactorModel, get_model
 
 
@@ -19,7 +20,7 @@ def make_panel(n=50, t=300, seed=0, b0=0.6, b1=0.4):
     taus = np.arange(-t + 10, 10)
     dates = np.full(ret.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
     fac = f[:, 1:, None]
-    return Panel(members, taus, ret, f[:, 1:], dates, fac, ("F",))
+    return Panel(members, taus, ret, f[:, 1:], PanelRows.of_dates(dates, members["asset"]), fac, ("F",))
 
 
 def test_one_factor_no_lags_is_the_market_model():

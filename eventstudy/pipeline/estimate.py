@@ -179,7 +179,7 @@ def _subset(members: pd.DataFrame, panel: EventTimePanel, mask: np.ndarray | Non
             keep: np.ndarray) -> tuple[pd.DataFrame, EventTimePanel, np.ndarray | None]:
     members = members[keep].reset_index(drop=True)
     panel = dataclasses.replace(
-        panel, members=members, ret=panel.ret[keep], mkt=panel.mkt[keep], dates=panel.dates[keep],
+        panel, members=members, ret=panel.ret[keep], mkt=panel.mkt[keep], rows=panel.rows.subset(keep),
         factors=None if panel.factors is None else panel.factors[keep],
         spans=None if panel.spans is None else panel.spans[keep])
     return members, panel, mask[keep] if mask is not None else None
@@ -206,13 +206,15 @@ def params_frame(plan: Plan, e: Estimate) -> pd.DataFrame:
     """
     model, fit, panel = plan.model, e.fit, e.panel
     n = len(panel.members)
-    est_dates = panel.dates[:, e.est_cols]
     used = np.isfinite(e.ar[:, e.est_cols])
     if e.mask is not None:
         used &= ~e.mask
-    first = np.where(used.any(axis=1), est_dates[np.arange(n), used.argmax(axis=1)], np.datetime64("NaT"))
-    last = np.where(used.any(axis=1), est_dates[np.arange(n), used.shape[1] - 1 - used[:, ::-1].argmax(axis=1)],
-                    np.datetime64("NaT"))
+    any_used = used.any(axis=1)
+    rows, dates = panel.rows, panel.rows.dates  # the date of a used row, from the return frame
+    first = np.where(any_used, dates[np.where(any_used, rows.start + e.est_cols.start + used.argmax(axis=1), 0)],
+                     np.datetime64("NaT"))
+    last = np.where(any_used, dates[np.where(any_used, rows.start + e.est_cols.stop - 1 - used[:, ::-1].argmax(axis=1),
+                                             0)], np.datetime64("NaT"))
     out = {
         "event_id": panel.members["event_id"].to_numpy(),
         "asset": panel.members["asset"].to_numpy(),
@@ -248,7 +250,7 @@ def event_rows(plan: Plan, e: Estimate) -> dict[str, np.ndarray]:
         ``taus`` (L,), ``dates``, ``ret``, ``normal``, ``ar`` (N, L) over the union of the windows.
     """
     cols = np.unique(np.concatenate([e.panel.cols(w) for w in plan.windows]))
-    return {"taus": e.panel.taus[cols], "dates": e.panel.dates[:, cols], "ret": e.panel.ret[:, cols],
+    return {"taus": e.panel.taus[cols], "dates": e.panel.dates_at(cols), "ret": e.panel.ret[:, cols],
             "normal": e.normal[:, cols], "ar": e.ar[:, cols]}
 
 
@@ -317,7 +319,7 @@ def ar_rows(plan: Plan, e: Estimate, member: np.ndarray) -> pd.DataFrame:
     if e.mask is not None:
         est_part = part[:, : len(est_cols)]
         est_part[e.mask] = "estimation-excluded"
-    arrays = {"dates": panel.dates[:, cols], "ret": panel.ret[:, cols], "normal": e.normal[:, cols],
+    arrays = {"dates": panel.dates_at(cols), "ret": panel.ret[:, cols], "normal": e.normal[:, cols],
               "ar": e.ar[:, cols]}
     return tidy_rows(panel.members, member, panel.taus[cols], arrays, part)
 
@@ -330,7 +332,7 @@ def excluded_days(e: Estimate) -> pd.DataFrame:
     ii, jj = np.nonzero(e.mask)
     return pd.DataFrame({"event_id": e.panel.members["event_id"].to_numpy()[ii],
                          "asset": e.panel.members["asset"].to_numpy()[ii],
-                         "date": pd.DatetimeIndex(e.panel.dates[:, e.est_cols][ii, jj]),
+                         "date": pd.DatetimeIndex(e.panel.dates_at(e.est_cols)[ii, jj]),
                          "reason": EXCLUDED_REASON})
 
 

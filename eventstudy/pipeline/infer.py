@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..abnormal import forecast_factors
 from ..errors import DataError
-from ..eventtime import NO_OFFSET, OffsetGrid, event_offsets, member_anchors
+from ..eventtime import NO_OFFSET, OffsetGrid, day_numbers, member_anchors, offsets_from
 from ..inference import ALL_TESTS, results_frame, run_tests
 from ..inference.correlation import CrossCorrelation, event_time_correlation
 from ..inference.panel import Panel
@@ -46,7 +46,7 @@ class MemberLabels:
         return f"{row['event_id']}/{row['asset']}"
 
 
-def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays, drop: np.ndarray | None = None):
+def on_grid(grid: OffsetGrid, offsets: np.ndarray, *arrays, drop: np.ndarray | None = None):
     """Rows placed on the columns of their offsets from each member's anchor (its day 0 unless a
     holiday delayed it; :func:`eventstudy.eventtime.event_offsets`),
     ``grid.lo`` to ``grid.hi``; NaN where a member has no row. Every member's estimation row of a
@@ -56,10 +56,9 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays, dr
     ----------
     grid : OffsetGrid
         First and last offset and their convention (the plan's).
-    dates : ndarray of datetime64, shape (N, M)
-        Dates of the rows.
-    anchor : ndarray of datetime64, shape (N,)
-        Each member's anchor (:func:`eventstudy.eventtime.member_anchors`).
+    offsets : ndarray of int64, shape (N, M)
+        The rows' offsets in the grid's convention (:data:`~eventstudy.eventtime.NO_OFFSET` where
+        a row does not exist); worked in place into grid columns.
     *arrays : ndarray (N, M) or None
         Arrays to place (None passes through).
     drop : ndarray of bool, shape (N, M), optional
@@ -71,7 +70,7 @@ def on_grid(grid: OffsetGrid, dates: np.ndarray, anchor: np.ndarray, *arrays, dr
         The arrays on the grid, shape (N, grid.hi - grid.lo + 1).
     """
     width = grid.hi - grid.lo + 1
-    cols = event_offsets(dates, anchor, grid.calendar_days)  # worked in place into grid columns
+    cols = offsets
     missing = cols == NO_OFFSET
     cols[missing] = grid.lo + width  # a spare last column takes the rows that do not exist
     cols -= grid.lo
@@ -131,7 +130,9 @@ class BatteryInputs:
         self.mkt_moments = (e.fit.mkt_mean, e.fit.mkt_ssd) if textbook and model.k == 2 else None
         if plan.grid is not None:  # estimation rows aligned in event time: day offsets from each day 0
             # (excluded days, inside other events' windows, go to the grid's spare column: missing)
-            est_ar, = on_grid(plan.grid, panel.dates[:, est_cols], member_anchors(panel.members), est_ar,
+            cal = plan.grid.calendar_days  # each return row's day number once, laid out as the panel's columns
+            numbers = panel.rows.take(day_numbers(panel.rows.dates, cal), est_cols, NO_OFFSET)
+            est_ar, = on_grid(plan.grid, offsets_from(numbers, member_anchors(panel.members), cal), est_ar,
                               drop=mask if mask is not None and mask.any() else None)
         elif mask is not None and mask.any():  # excluded days are missing for the tests too
             est_ar = np.where(mask, np.nan, est_ar)
