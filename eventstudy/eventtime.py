@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .arrays import sorted_distinct
 from .errors import DataError
 from .windows import Window
 
@@ -109,7 +110,7 @@ class PanelRows(NamedTuple):
             return np.zeros(len(flat_day), dtype=bool)
         base = min(int(flat_day[~nat].min()), int(day.min()))
         width = max(int(flat_day[~nat].max()), int(day.max())) - base + 1
-        want = np.unique(code * width + (day - base))  # sorted (asset, day) keys
+        want = np.sort(code * width + (day - base))  # (asset, day) keys, sorted
         key = self.codes.astype(np.int64) * width + (flat_day - base)
         pos = np.minimum(np.searchsorted(want, key), want.size - 1)
         return (want[pos] == key) & ~nat
@@ -661,7 +662,7 @@ def event_window_days(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame,
     pos = mr.pos0[:, None] + taus[None, :]
     ok = (pos >= mr.lo[:, None]) & (pos < mr.hi[:, None])
     rank = np.broadcast_to(mr.rank[:, None], pos.shape)[ok]
-    key = np.unique(rank.astype(np.int64) * (len(mr.dates) + 1) + pos[ok])  # assets in the members' order
+    key = sorted_distinct(rank.astype(np.int64) * (len(mr.dates) + 1) + pos[ok])  # assets in the members' order
     rows = key % (len(mr.dates) + 1)
     assets = pd.unique(members["asset"]).astype(object) if len(members) else np.array([], dtype=object)
     return pd.DataFrame({"asset": np.asarray(assets, dtype=object)[key // (len(mr.dates) + 1)],

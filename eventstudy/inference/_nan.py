@@ -50,15 +50,18 @@ def nmean(x: np.ndarray, axis: int | None = None, *, nan: bool | None = None) ->
     return np.divide(s, n, out=np.full(np.shape(s), np.nan), where=n > 0)
 
 
-def nvar(x: np.ndarray, axis: int | None = None, ddof: int = 1, *, nan: bool | None = None) -> np.ndarray:
-    """Variance of the non-missing values with denominator ``n - ddof``; NaN where n <= ddof."""
+def nvar(x: np.ndarray, axis: int | None = None, ddof: int = 1, *, nan: bool | None = None,
+         miss: np.ndarray | None = None) -> np.ndarray:
+    """Variance of the non-missing values with denominator ``n - ddof``; NaN where n <= ddof.
+    ``miss``: ``np.isnan(x)`` when the caller has it (row-wise only)."""
     nan = _flag(x, nan)
     if axis == 1 and x.ndim == 2 and x.shape[0] > ROW_CHUNK:
         # row-wise statistics chunk by chunk: same values, temporaries bounded to one chunk
-        return np.concatenate([nvar(x[lo:lo + ROW_CHUNK], 1, ddof, nan=nan)
+        return np.concatenate([nvar(x[lo:lo + ROW_CHUNK], 1, ddof, nan=nan,
+                                    miss=None if miss is None else miss[lo:lo + ROW_CHUNK])
                                for lo in range(0, x.shape[0], ROW_CHUNK)])
     if nan and axis == 1 and x.ndim == 2:  # the NaN cells found once (nansum would find them twice more)
-        miss = np.isnan(x)
+        miss = np.isnan(x) if miss is None else miss
         n = x.shape[1] - np.count_nonzero(miss, axis=1)
         s = np.where(miss, 0.0, x).sum(axis=1)  # = np.nansum(x, axis=1)
         m = np.divide(s, n, out=np.full(s.shape, np.nan), where=n > 0)
@@ -79,14 +82,19 @@ def nstd(x: np.ndarray, axis: int | None = None, ddof: int = 1, *, nan: bool | N
     return np.sqrt(nvar(x, axis, ddof, nan=nan))
 
 
-def row_sumsq(x: np.ndarray, *, nan: bool | None = None) -> np.ndarray:
+def row_sumsq(x: np.ndarray, *, nan: bool | None = None, miss: np.ndarray | None = None) -> np.ndarray:
     """(N,) Σ_j x_ij² over the non-missing values of each row (= np.nansum(x ** 2, axis=1)),
-    chunked so that no (N, M) temporary is made."""
+    chunked so that no (N, M) temporary is made; ``miss``: ``np.isnan(x)`` when the caller has it."""
     nan = _flag(x, nan)
     out = np.empty(x.shape[0])
     for lo in range(0, x.shape[0], ROW_CHUNK):
         c = x[lo:lo + ROW_CHUNK]
-        out[lo:lo + ROW_CHUNK] = nsum(c * c, 1, nan=nan)
+        if nan and miss is not None:  # nansum's own way: the missing squares set to 0, then summed
+            sq = c * c
+            sq[miss[lo:lo + ROW_CHUNK]] = 0.0
+            out[lo:lo + ROW_CHUNK] = sq.sum(axis=1)
+        else:
+            out[lo:lo + ROW_CHUNK] = nsum(c * c, 1, nan=nan)
     return out
 
 

@@ -67,12 +67,13 @@ def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dic
         r = re[sl]
         # NaN sort last either way, but numpy's vectorised sort skips rows with a NaN (5x slower):
         # sort with +inf in their place (no AR is infinite, the panel checks) and rank the ARs themselves
-        order = np.argsort(np.where(np.isnan(e), np.inf, e) if nan else e, axis=1)
+        miss = p.est_missing[sl] if nan else None
+        order = np.argsort(np.where(miss, np.inf, e) if nan else e, axis=1)
         flat = order + (np.arange(order.shape[0]) * m)[:, None]  # row-major positions: no *_along_axis
         r.ravel()[flat.ravel()] = np.broadcast_to(ordinal, e.shape).ravel()
         se = e.ravel()[flat.ravel()].reshape(e.shape)
         if nan:
-            r[np.isnan(e)] = np.nan
+            r[miss] = np.nan
         tie = (se[:, 1:] == se[:, :-1]).any(axis=1)  # NaN never equals NaN
         if tie.any():
             rows = np.flatnonzero(tie)
@@ -136,7 +137,7 @@ def corrado_rank_sums(ctx: Context) -> dict[str, np.ndarray]:
         kv -= kbar[:, None]
         wt = 1.0 / (t_i[sl] + 1.0)
         if nan_e:
-            present = ~np.isnan(e)
+            present = ~p.est_missing[sl]
             ksum[:m] += kbar @ present
             buf[~present] = 0.0
         else:
@@ -161,7 +162,7 @@ def corrado_rank_sums(ctx: Context) -> dict[str, np.ndarray]:
         usum += u
         ksum += k
     ksum += dev
-    cnt = np.concatenate([_nan.count(est, axis=0, nan=nan_e), _nan.count(evt, axis=0, nan=nan_v)])
+    cnt = np.concatenate([p.est_count, _nan.count(evt, axis=0, nan=nan_v)])
     return {"dev": dev, "u": usum, "k": ksum, "n": cnt, "t_i": t_i}
 
 
@@ -268,7 +269,7 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
     big_t = m + 1
     u_sum = np.zeros((n_days, big_t))
     n_t = np.zeros((n_days, big_t), dtype=np.int64)
-    n_t[:, :m] = _nan.count(est, axis=0, nan=nan)
+    n_t[:, :m] = p.est_count
     def sums(sl: slice) -> tuple[np.ndarray, np.ndarray]:  # (u_sum, n_t) of the chunk's members
         lo = sl.start
         u_part = np.zeros((n_days, big_t))
@@ -281,7 +282,7 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
             base[i - lo] = fix[i] - 0.5 * (mc[i - lo] + 2.0)
         okn = None
         if nan:
-            okn = ~np.isnan(e)
+            okn = ~p.est_missing[sl]
             base[~okn] = 0.0
         buf = np.empty_like(base)
         for j in range(n_days):

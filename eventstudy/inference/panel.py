@@ -192,6 +192,10 @@ class Panel(_Stats):
         nan = {}
         for name, arr in (("est_ar", est), ("evt_ar", evt)):
             nan[name] = self._check_finite(name, arr)
+        if nan["est_ar"]:  # found once, read by every count, variance and rank of the estimation rows
+            miss = np.isnan(est)
+            miss.flags.writeable = False
+            self.__dict__["est_missing"] = miss
         if self.mkt_moments is not None:
             if self.est_mkt is not None:
                 raise DataError("pass est_mkt or mkt_moments (its per-member mean and S_mm), not both")
@@ -229,7 +233,7 @@ class Panel(_Stats):
 
     # ------------------------------------------------------------------ validation
     def _check_finite(self, name: str, a: np.ndarray) -> bool:
-        """Raise on an infinite value; return whether ``a`` holds a NaN (one pass when it is all finite)."""
+        """Raise on an infinite value; return whether ``a`` may hold a NaN (one pass when it is all finite)."""
         if a.size == 0:
             return False
         with np.errstate(all="ignore"):
@@ -243,7 +247,7 @@ class Panel(_Stats):
                 f"{self.member(int(i))}: {name} has a non-finite value ({a[i, j]}) in column {j}; "
                 "replace it by NaN (missing) or drop the member"
             )
-        return bool(np.isnan(a).any())
+        return True  # a non-finite sum without an inf: a NaN (or an overflow, which only costs the NaN-aware path)
 
     def _check_members(self) -> None:
         m_i = self.m_i
@@ -299,9 +303,22 @@ class Panel(_Stats):
         return self._has_nan["evt_ar"]
 
     @cached_property
+    def est_missing(self) -> np.ndarray | None:
+        """(N, M) where an estimation-window abnormal return is missing (None: none is)."""
+        return np.isnan(self.est_ar) if self.est_has_nan else None
+
+    @cached_property
+    def est_count(self) -> np.ndarray:
+        """(M,) members with a value on each estimation row."""
+        miss = self.est_missing
+        return _nan.count(self.est_ar, axis=0, nan=False) if miss is None else self.n - np.count_nonzero(miss, axis=0)
+
+    @cached_property
     def m_i(self) -> np.ndarray:
         """(N,) non-missing estimation rows per member (M_i)."""
-        return _nan.count(self.est_ar, axis=1, nan=self.est_has_nan)
+        miss = self.est_missing
+        return _nan.count(self.est_ar, axis=1, nan=False) if miss is None else \
+            self.n_est - np.count_nonzero(miss, axis=1)
 
     @cached_property
     def l_i(self) -> np.ndarray:
@@ -311,7 +328,7 @@ class Panel(_Stats):
     @cached_property
     def var_est(self) -> np.ndarray:
         """(N,) variance (denominator M_i - 1) of each member's estimation-window abnormal returns."""
-        return _nan.nvar(self.est_ar, axis=1, ddof=1, nan=self.est_has_nan)
+        return _nan.nvar(self.est_ar, axis=1, ddof=1, nan=self.est_has_nan, miss=self.est_missing)
 
     # ------------------------------------------------------------------ market moments
     @cached_property
@@ -351,7 +368,7 @@ class Panel(_Stats):
     @cached_property
     def row_sumsq(self) -> np.ndarray:
         """(N,) sum of squared estimation-window residuals."""
-        return _nan.row_sumsq(self.est_ar, nan=self.est_has_nan)
+        return _nan.row_sumsq(self.est_ar, nan=self.est_has_nan, miss=self.est_missing)
 
     @cached_property
     def fe_factor(self) -> np.ndarray:
@@ -391,7 +408,12 @@ class Panel(_Stats):
     @cached_property
     def aar_est(self) -> np.ndarray:
         """(M,) mean over members of each estimation row (NaN where no member has one)."""
-        return _nan.nmean(self.est_ar, axis=0)
+        miss = self.est_missing
+        if miss is None:
+            return _nan.nmean(self.est_ar, axis=0, nan=False)
+        total = np.where(miss, 0.0, self.est_ar).sum(axis=0)  # = np.nansum(est_ar, axis=0)
+        n = self.est_count
+        return np.divide(total, n, out=np.full(total.shape, np.nan), where=n > 0)
 
     @cached_property
     def est_pos(self) -> np.ndarray:

@@ -1,0 +1,14 @@
+"""sorted_distinct against np.unique."""
+
+import numpy as np
+import pytest
+
+from eventstudy.arrays import sorted_distinct
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 1000])
+def test_sorted_distinct_equals_np_unique(n):
+    rng = np.random.default_rng(n)
+    for a in (rng.integers(-5, 5, n), rng.integers(0, 10**12, n), np.round(rng.normal(size=n), 1)):
+        got = sorted_distinct(a)
+        assert np.array_equal(got, np.unique(a)) and got.dtype == a.dtype
