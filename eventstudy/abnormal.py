@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .arrays import chunk_map
 from .eventtime import EventTimePanel
-from .models import Fit, NormalReturnModel
+from .models import ROW_BLOCK, Fit, NormalReturnModel
 from .windows import Window
 
 
@@ -35,8 +36,15 @@ def abnormal(panel: EventTimePanel, model: NormalReturnModel, fit: Fit) -> tuple
     (normal, ar)
         Two (N, T) arrays; NaN where a row has no return (or no regressor).
     """
-    normal = model.predict(fit, panel.ret, model.regressors(panel))
-    return normal, panel.ret - normal
+    ret, reg = panel.ret, model.regressors(panel)
+    normal, ar = np.empty(ret.shape), np.empty(ret.shape)
+
+    def block(sl: slice) -> None:  # every member's normal return is its own: blocks of members on the cores
+        normal[sl] = model.predict(fit.subset(sl), ret[sl], reg[sl])
+        np.subtract(ret[sl], normal[sl], out=ar[sl])
+
+    chunk_map(block, len(ret), ROW_BLOCK)
+    return normal, ar
 
 
 def forecast_factors(panel: EventTimePanel, model: NormalReturnModel, fit: Fit,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 
@@ -28,3 +31,33 @@ def sorted_distinct(a: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+THREADS = max(1, min(4, os.cpu_count() or 1))
+"""Threads of :func:`chunk_map` (numpy releases the GIL inside its array operations)."""
+
+
+def chunk_map(fn, n: int, chunk: int) -> list:
+    """``[fn(slice(lo, lo + chunk)) for lo in range(0, n, chunk)]``, the chunks spread over
+    :data:`THREADS` threads when there are several: the results come back in chunk order, so a
+    caller that adds them up in that order gets the sequential sums exactly.
+
+    Parameters
+    ----------
+    fn : callable
+        Work on one chunk of rows (a ``slice``); it may write into disjoint rows of shared arrays.
+    n : int
+        Number of rows.
+    chunk : int
+        Rows per chunk.
+
+    Returns
+    -------
+    list
+        ``fn``'s results in chunk order.
+    """
+    slices = [slice(lo, lo + chunk) for lo in range(0, n, chunk)]
+    if THREADS == 1 or len(slices) < 2:
+        return [fn(sl) for sl in slices]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        return list(pool.map(fn, slices))

@@ -7,9 +7,6 @@ uses the plain numpy reduction (no NaN-replaced copy, bit-identical to the NaN-a
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 ROW_CHUNK = 4096  # rows per chunk of row-wise work on (members x rows) arrays (bounds temporaries)
@@ -103,33 +100,3 @@ def safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
     ok = np.isfinite(b) & (b != 0)
     return np.divide(a, b, out=np.full(a.shape, np.nan), where=ok)
-
-
-THREADS = max(1, min(4, os.cpu_count() or 1))
-"""Threads of :func:`chunk_map` (numpy releases the GIL inside its array operations)."""
-
-
-def chunk_map(fn, n: int, chunk: int) -> list:
-    """``[fn(slice(lo, lo + chunk)) for lo in range(0, n, chunk)]``, the chunks spread over
-    :data:`THREADS` threads when there are several: the results come back in chunk order, so a
-    caller that adds them up in that order gets the sequential sums exactly.
-
-    Parameters
-    ----------
-    fn : callable
-        Work on one chunk of rows (a ``slice``); it may write into disjoint rows of shared arrays.
-    n : int
-        Number of rows.
-    chunk : int
-        Rows per chunk.
-
-    Returns
-    -------
-    list
-        ``fn``'s results in chunk order.
-    """
-    slices = [slice(lo, lo + chunk) for lo in range(0, n, chunk)]
-    if THREADS == 1 or len(slices) < 2:
-        return [fn(sl) for sl in slices]
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return list(pool.map(fn, slices))

@@ -8,6 +8,7 @@ from functools import cache
 
 import numpy as np
 
+from ..arrays import chunk_map
 from . import _nan
 from .context import Context, make_results
 from .results import TestResult
@@ -83,7 +84,7 @@ def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dic
         return {lo + int(i): _ranks(e[i:i + 1] / s[lo + i])[0] for i in np.flatnonzero(tie_s)}
 
     fix: dict[int, np.ndarray] = {}
-    for part in _nan.chunk_map(ranks_of, n, _CHUNK):
+    for part in chunk_map(ranks_of, n, _CHUNK):
         fix.update(part)
     me = p.m_i
     return re, me, fix
@@ -157,7 +158,7 @@ def corrado_rank_sums(ctx: Context) -> dict[str, np.ndarray]:
     dev = np.zeros(m + big_l)
     usum = np.zeros(m + big_l)
     ksum = np.zeros(m + big_l)
-    for d, u, k in _nan.chunk_map(sums, n, _CHUNK):  # added in chunk order: the sequential sums
+    for d, u, k in chunk_map(sums, n, _CHUNK):  # added in chunk order: the sequential sums
         dev += d
         usum += u
         ksum += k
@@ -307,7 +308,7 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
             n_part[j, m] += int(has.sum())
         return u_part, n_part
 
-    for u_part, n_part in _nan.chunk_map(sums, n, _CHUNK):  # added in chunk order: the sequential sums
+    for u_part, n_part in chunk_map(sums, n, _CHUNK):  # added in chunk order: the sequential sums
         u_sum += u_part
         n_t += n_part
     return u_sum, n_t

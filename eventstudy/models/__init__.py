@@ -34,6 +34,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from ..arrays import chunk_map
 from ..errors import EstimationWindowError, SpecificationError
 from ..inference.panel import MIN_ROWS_BEYOND_K
 from ..windows import Window
@@ -96,6 +97,24 @@ class Fit:
     ss_y: np.ndarray | None = field(default=None, repr=False)
     """(N,) sum of squares of the fitted variable (return less offset) over the rows used: with
     ``m`` it bounds the SD of the returns (:func:`eventstudy.pipeline.estimate.degenerate_fits`)."""
+
+    def subset(self, rows: slice | np.ndarray) -> Fit:
+        """The estimates of the members ``rows``.
+
+        Parameters
+        ----------
+        rows : slice or ndarray
+            Members to keep (a slice, or a boolean or integer index).
+
+        Returns
+        -------
+        Fit
+        """
+        def cut(a):
+            return None if a is None else a[rows]
+
+        return Fit(self.params[rows], self.s2[rows], self.m[rows], self.k, self.mkt_mean[rows], self.mkt_ssd[rows],
+                   self.xtx_inv[rows], cut(self.unidentified), cut(self.ss_y))
 
 
 @dataclass(frozen=True)
@@ -301,11 +320,12 @@ class NormalReturnModel:
         params, xtx_inv = np.empty((n, p)), np.empty((n, p, p))
         s2, ss_y = np.empty(n), np.empty(n)
         mkt_mean, mkt_ssd = np.full(n, np.nan), np.full(n, np.nan)
-        bad_all = []
         # every member's fit is its own: made a block of members at a time, so that no (N, M) array of
-        # the zero-filled returns or regressors exists (block temporaries of a few MB, reused)
-        for lo in range(0, n, ROW_BLOCK):
-            sl = slice(lo, lo + ROW_BLOCK)
+        # the zero-filled returns or regressors exists (block temporaries of a few MB, reused), the
+        # blocks spread over the cores (each writes its own rows)
+
+        def block(sl: slice) -> np.ndarray:  # fits the members sl; returns the unidentified ones
+            lo = sl.start
             ub = use[sl]
             yz = np.where(ub, y[sl], 0.0)
             xz = [np.where(ub, x[sl], 0.0) for x in xs]  # the intercept's ones too: a block, not (N, M)
@@ -317,11 +337,11 @@ class NormalReturnModel:
                 for b in range(a, p):
                     xtx[:, a, b] = xtx[:, b, a] = np.einsum("nt,nt->n", xz[a], xz[b])
             ss_y[sl] = np.einsum("nt,nt->n", yz, yz)
+            bad = np.empty(0, dtype=np.int64)
             if p:
                 eig = np.linalg.eigvalsh(xtx)  # symmetric: cheaper than cond() (an SVD per member)
                 bad = np.flatnonzero(~identified(eig[:, 0], eig[:, -1]))
                 if bad.size:
-                    bad_all.append(bad + lo)
                     xtx[bad] = np.eye(p)  # any invertible matrix: their results are set to NaN below
                 inv = np.linalg.inv(xtx)
                 par = (inv @ xty[:, :, None])[:, :, 0]
@@ -339,6 +359,9 @@ class NormalReturnModel:
                 mk -= mkt_mean[sl, None]
                 mk *= ub
                 mkt_ssd[sl] = np.einsum("nt,nt->n", mk, mk)
+            return bad + lo
+
+        bad_all = [b for b in chunk_map(block, n, ROW_BLOCK) if b.size]
         unidentified = None
         if bad_all:
             bad = np.concatenate(bad_all)
