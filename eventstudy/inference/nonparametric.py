@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,46 +40,90 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 _CHUNK = 2048  # members per chunk of the (members x M) rank work (bounds the temporaries)
 
 
-def estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-    """Ranks shared by the rank, modified-rank and GRANK tests (computed once per run).
+class EstimationRanks(NamedTuple):
+    """Each member's estimation-window ARs ranked among themselves, once per run (shared by the
+    rank, modified-rank and GRANK tests, and by the chunked engine's passes).
 
-    Returns ``(re, me, sar_fix)``: ``re`` (N, M) the average ranks of each member's estimation
-    ARs among themselves (NaN where missing), ``me`` (N,) the non-missing counts, and
-    ``sar_fix`` the rows whose standardized residuals (ARs / s_i, GRANK) tie where the ARs do not
-    (division by s_i > 0 keeps the order but can round distinct values to one), with their ranks.
+    Ranks are kept doubled, as small integers (an average rank is a multiple of 1/2): every test
+    then reads 2 bytes per cell instead of 8, and a comparison of an AR with a value ``v`` becomes
+    a comparison of its rank with v's place in the member's sorted row (:func:`_place`).
+    """
+
+    r2: np.ndarray  # (N, M) twice the average rank of each AR among the member's own; 0 where missing
+    order: np.ndarray  # (N, M) each member's columns in increasing order of their AR, missing last
+    m_i: np.ndarray  # (N,) non-missing estimation ARs
+    fix: dict[int, np.ndarray]  # rows whose SARs (AR / s_i, GRANK) tie where the ARs do not: their SAR ranks
+
+    def rows(self, idx: np.ndarray) -> EstimationRanks:
+        """The ranks of members ``idx`` (rows renumbered from 0).
+
+        Parameters
+        ----------
+        idx : ndarray of int
+            Members, in the order wanted.
+
+        Returns
+        -------
+        EstimationRanks
+        """
+        where = {int(r): j for j, r in enumerate(idx)}
+        return EstimationRanks(np.asarray(self.r2[idx]), np.asarray(self.order[idx]), np.asarray(self.m_i[idx]),
+                               {where[i]: v for i, v in self.fix.items() if i in where})
+
+
+def _int_type(top: int) -> type:
+    return np.int16 if top <= np.iinfo(np.int16).max else np.int32
+
+
+def estimation_ranks(ctx: Context) -> EstimationRanks:
+    """The :class:`EstimationRanks` of the panel (computed once per run).
 
     One argsort per row gives ordinal ranks; they are the average ranks unless the row has ties,
-    detected from the sorted values, and only those rows are ranked again with
-    ``scipy.stats.rankdata`` (continuous returns almost never tie)."""
+    detected from the sorted values, and only those rows are ranked again with :func:`_ranks`
+    (continuous returns almost never tie). ``fix`` lists the rows whose standardized residuals
+    (ARs / s_i, GRANK) tie where the ARs do not (division by s_i > 0 keeps the order but can round
+    distinct values to one), with their ranks.
+
+    Parameters
+    ----------
+    ctx : Context
+        The run: the panel's estimation ARs and its convention's s_i^2.
+
+    Returns
+    -------
+    EstimationRanks
+    """
     return ctx.memo("est_ranks", lambda: _compute_estimation_ranks(ctx))
 
 
-def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+def _compute_estimation_ranks(ctx: Context) -> EstimationRanks:
     p = ctx.panel
     est = p.est_ar
     n, m = est.shape
     nan = p.est_has_nan
     s = np.sqrt(ctx.s2)
-    re = np.empty((n, m))
-    ordinal = np.arange(1.0, m + 1.0)
+    r2 = np.empty((n, m), dtype=_int_type(2 * m))
+    order_all = np.empty((n, m), dtype=_int_type(m))
+    ordinal2 = np.arange(2, 2 * m + 1, 2, dtype=r2.dtype)
 
-    def ranks_of(sl: slice) -> dict[int, np.ndarray]:  # fills re[sl]; the rows whose SARs tie
+    def ranks_of(sl: slice) -> dict[int, np.ndarray]:  # fills r2[sl] and order_all[sl]; the rows whose SARs tie
         lo = sl.start
         e = est[sl]
-        r = re[sl]
+        r = r2[sl]
+        miss = p.est_missing[sl] if nan else None
         # NaN sort last either way, but numpy's vectorised sort skips rows with a NaN (5x slower):
         # sort with +inf in their place (no AR is infinite, the panel checks) and rank the ARs themselves
-        miss = p.est_missing[sl] if nan else None
         order = np.argsort(np.where(miss, np.inf, e) if nan else e, axis=1)
+        order_all[sl] = order
         flat = order + (np.arange(order.shape[0]) * m)[:, None]  # row-major positions: no *_along_axis
-        r.ravel()[flat.ravel()] = np.broadcast_to(ordinal, e.shape).ravel()
+        r.ravel()[flat.ravel()] = np.broadcast_to(ordinal2, e.shape).ravel()
         se = e.ravel()[flat.ravel()].reshape(e.shape)
         if nan:
-            r[miss] = np.nan
+            r[miss] = 0
         tie = (se[:, 1:] == se[:, :-1]).any(axis=1)  # NaN never equals NaN
         if tie.any():
             rows = np.flatnonzero(tie)
-            r[rows] = _ranks(e[rows])
+            r[rows] = np.nan_to_num(2.0 * _ranks(e[rows]), nan=0.0).astype(r.dtype)
         np.divide(se, s[sl, None], out=se)
         tie_s = (se[:, 1:] == se[:, :-1]).any(axis=1) & ~tie
         return {lo + int(i): _ranks(e[i:i + 1] / s[lo + i])[0] for i in np.flatnonzero(tie_s)}
@@ -86,8 +131,55 @@ def _compute_estimation_ranks(ctx: Context) -> tuple[np.ndarray, np.ndarray, dic
     fix: dict[int, np.ndarray] = {}
     for part in chunk_map(ranks_of, n, _CHUNK):
         fix.update(part)
-    me = p.m_i
-    return re, me, fix
+    return EstimationRanks(r2, order_all, p.m_i, fix)
+
+
+def _place(e: np.ndarray, order: np.ndarray, m_i: np.ndarray, v: np.ndarray,
+           scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where each ``v_ij`` falls in row i's sorted values: ``(#{x < v_ij}, #{x <= v_ij})`` over the
+    m_i non-missing values x of ``e[i]`` (divided by ``scale[i]`` when given, as GRANK's
+    standardized residuals are), by bisection of every row and value at once (about log2 M steps
+    of one gather each; called on a chunk of rows, whose values stay in cache). Twice each count
+    comes back (the doubled ranks' scale), shape (N, J) like ``v``; a NaN ``v_ij`` gets 2 M + 1 for
+    both: no rank exceeds it.
+
+    With average ranks r of the row, ``x > v`` exactly where ``2 r > 2 #{x <= v}``, and ``x == v``
+    exactly where ``2 #{x < v} < 2 r <= 2 #{x <= v}``: a tie group's ranks lie between its bounds.
+    """
+    n, m = e.shape
+    flat_e, flat_o = e.ravel(), order.ravel()
+    vv = v.ravel()
+    base = np.repeat(np.arange(n, dtype=np.int64) * m, v.shape[1])  # each value's row, row-major
+    top = np.repeat(m_i.astype(np.int64), v.shape[1])
+    sc = None if scale is None else np.repeat(scale, v.shape[1])
+
+    def value(pos: np.ndarray, k: np.ndarray | slice = slice(None)) -> np.ndarray:  # pos-th smallest x
+        x = flat_e[base[k] + flat_o[base[k] + pos]]
+        return x / sc[k] if sc is not None else x
+
+    def count(strict: bool, k: np.ndarray | slice = slice(None)) -> np.ndarray:
+        lo = np.zeros(len(base[k]), dtype=np.int64)
+        hi = top[k].copy()
+        target = vv[k]
+        while True:
+            act = lo < hi
+            if not act.any():
+                return lo
+            mid = np.minimum((lo + hi) >> 1, m - 1)
+            x = value(mid, k)
+            go = (x < target) if strict else (x <= target)
+            lo = np.where(act & go, mid + 1, lo)
+            hi = np.where(act & ~go, mid, hi)
+
+    upto = count(False)
+    below = upto.copy()
+    tied = np.flatnonzero((upto > 0) & (value(np.maximum(upto - 1, 0)) == vv))  # the largest x <= v is v
+    if tied.size:
+        below[tied] = count(True, tied)
+    below, upto = 2 * below, 2 * upto
+    none = np.isnan(vv)
+    below[none] = upto[none] = 2 * m + 1
+    return below.reshape(v.shape), upto.reshape(v.shape)
 
 
 def _within_ranks(v: np.ndarray) -> np.ndarray:
@@ -105,36 +197,43 @@ def _rank_sums(ctx: Context) -> dict[str, np.ndarray]:
 def corrado_rank_sums(ctx: Context) -> dict[str, np.ndarray]:
     """Column sums over members of the ranks K_it of AR_it in member i's E ∪ W (Corrado 1989).
 
-    The rank of an estimation AR in E ∪ W is its rank in E plus #{w < e} + #{w == e} / 2 over the
+    The rank of an estimation AR e in E ∪ W is its rank in E plus #{w < e} + #{w == e} / 2 over the
     member's event-window ARs w; the rank of w is #{e < w} + #{e == w} / 2 plus its rank among the
-    event-window ARs (average ranks for ties, NaN omitted, as ranking E ∪ W directly).
+    event-window ARs (average ranks for ties, NaN omitted, as ranking E ∪ W directly). Each w is
+    placed once in the member's sorted row (:func:`_place`); the estimation ARs above it are then
+    those whose rank is above its place, compared on the small-integer doubled ranks.
     Returns (T = M + L columns): ``dev`` Σ_i (K_it - K̄_i), ``u`` Σ_i (K_it - K̄_i) / (T_i + 1),
     ``k`` Σ_i K_it, ``n`` members with a value, and ``t_i`` (N,) T_i; K̄_i = (T_i + 1) / 2."""
     p = ctx.panel
-    re, me, _ = estimation_ranks(ctx)
+    ranks = estimation_ranks(ctx)
     est, evt = p.est_ar, p.evt_ar
     n, m = est.shape
     big_l = evt.shape[1]
     nan_e, nan_v = p.est_has_nan, p.evt_has_nan
+    me = ranks.m_i
     t_i = (me + p.l_i).astype(float)
+    bump_type = np.uint8 if 2 * big_l <= np.iinfo(np.uint8).max else np.int32
+
     def sums(sl: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # (dev, u, k) of the chunk's members
         dev = np.zeros(m + big_l)
         usum = np.zeros(m + big_l)
         ksum = np.zeros(m + big_l)
-        e, v = est[sl], evt[sl]
+        r2, v = ranks.r2[sl], evt[sl]
         kbar = (t_i[sl] + 1.0) / 2.0
-        buf = re[sl] - kbar[:, None]
+        # 2 (#{w < e} + #{w == e} / 2) = #{w: 2 r > 2 #{e < w}} + #{w: 2 r > 2 #{e <= w}}, counted in bytes
+        bump = np.zeros(r2.shape, dtype=bump_type)
         kv = _within_ranks(v) if big_l > 1 else np.where(np.isnan(v), np.nan, 1.0)
-        kv += me[sl, None]
+        places = _place(est[sl], ranks.order[sl], me[sl], v)  # 2 #{e < w}, 2 #{e <= w}
         for j in range(big_l):
-            w = v[:, j, None]
-            gt = e > w
-            buf += gt
-            kv[:, j] -= np.count_nonzero(gt, axis=1)
-            eq = np.equal(e, w, out=gt)
-            if eq.any():
-                buf += 0.5 * eq
-                kv[:, j] -= 0.5 * np.count_nonzero(eq, axis=1)
+            below, upto = places[0][:, j], places[1][:, j]
+            gt = np.greater(r2, upto[:, None])
+            np.add(bump, gt, out=bump, casting="unsafe")
+            if (below != upto).any():  # some w equals an estimation AR
+                np.greater(r2, below[:, None], out=gt)
+            np.add(bump, gt, out=bump, casting="unsafe")
+            kv[:, j] += (below + upto) / 4.0  # #{e < w} + #{e == w} / 2
+        buf = r2 + bump.astype(r2.dtype if r2.dtype.itemsize >= 4 else np.int32)
+        buf = 0.5 * buf - kbar[:, None]  # K_it - K̄_i: the same half-integers as ranking E ∪ W
         kv -= kbar[:, None]
         wt = 1.0 / (t_i[sl] + 1.0)
         if nan_e:
@@ -261,7 +360,8 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
         Number of members with a value on each of those rows.
     """
     p = ctx.panel
-    re, me, fix = estimation_ranks(ctx)
+    ranks = estimation_ranks(ctx)
+    me, fix = ranks.m_i, ranks.fix
     est = p.est_ar
     nan = p.est_has_nan
     s = np.sqrt(ctx.s2)
@@ -271,38 +371,44 @@ def grank_partial_sums(ctx: Context, g: np.ndarray) -> tuple[np.ndarray, np.ndar
     u_sum = np.zeros((n_days, big_t))
     n_t = np.zeros((n_days, big_t), dtype=np.int64)
     n_t[:, :m] = p.est_count
+
     def sums(sl: slice) -> tuple[np.ndarray, np.ndarray]:  # (u_sum, n_t) of the chunk's members
         lo = sl.start
         u_part = np.zeros((n_days, big_t))
         n_part = np.zeros((n_days, big_t), dtype=np.int64)
-        e = est[sl] / s[sl, None]  # = Panel.est_sar rows
+        r2 = ranks.r2[sl]
+        mine = [i for i in fix if lo <= i < lo + _CHUNK]
+        if mine:  # rows whose standardized residuals tie where the ARs do not: their own ranks
+            r2 = r2.copy()
+            for i in mine:
+                r2[i - lo] = np.nan_to_num(2.0 * fix[i], nan=0.0).astype(r2.dtype)
         mc = me[sl]
         # centred ranks K - T_i/2 with T_i = M_i + 2 (the event value present); 0 where missing
-        base = re[sl] - 0.5 * (mc + 2.0)[:, None]
-        for i in [i for i in fix if lo <= i < lo + _CHUNK]:
-            base[i - lo] = fix[i] - 0.5 * (mc[i - lo] + 2.0)
+        base = 0.5 * r2 - 0.5 * (mc + 2.0)[:, None]
         okn = None
         if nan:
             okn = ~p.est_missing[sl]
             base[~okn] = 0.0
         buf = np.empty_like(base)
+        # each g_ij placed among member i's standardized residuals (AR / s_i, as GRANK ranks them)
+        places = _place(est[sl], ranks.order[sl], mc, g[sl], scale=s[sl])
         for j in range(n_days):
             gj = g[sl, j]
             has = ~np.isnan(gj)
             t1 = mc + has + 1.0
-            gt = e > gj[:, None]
+            below, upto = places[0][:, j], places[1][:, j]
+            gt = np.greater(r2, upto[:, None])  # e > g
             np.add(base, gt, out=buf)
-            n_gt = np.count_nonzero(gt, axis=1)
-            eq = np.equal(e, gj[:, None], out=gt)
-            n_eq = 0
-            if eq.any():
+            tied = below != upto
+            if tied.any():  # e == g: ranks above #{e < g} and not above #{e <= g}
+                eq = np.greater(r2, below[:, None])
+                eq &= ~gt
                 buf += 0.5 * eq
-                n_eq = np.count_nonzero(eq, axis=1)
             if not has.all():  # no event value: T_i = M_i + 1, the centre moves down by 1/2
                 nh = ~has
                 buf[nh] += 0.5 if okn is None else 0.5 * okn[nh]
             u_part[j, :m] += (1.0 / t1) @ buf
-            kg = 1.0 + (mc - n_gt - n_eq) + 0.5 * n_eq  # 1 + #{e < g} + #{e == g} / 2
+            kg = 1.0 + (below + upto) / 4.0  # 1 + #{e < g} + #{e == g} / 2
             ug = kg / t1 - 0.5
             u_part[j, m] += np.where(has, ug, 0.0).sum()
             n_part[j, m] += int(has.sum())

@@ -42,7 +42,7 @@ from ..groups import define_groups
 from ..inference import ALL_TESTS
 from ..inference.context import Context
 from ..inference.correlation import event_time_correlation, for_all_members, member_subset
-from ..inference.nonparametric import corrado_rank_sums, estimation_ranks, grank_partial_sums
+from ..inference.nonparametric import EstimationRanks, corrado_rank_sums, estimation_ranks, grank_partial_sums
 from ..inference.panel import Panel, ReducedPanel
 from ..results import assemble
 from ..returns import compute_returns
@@ -152,7 +152,7 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     heavy : dict
         Arrays of the kept members for pass B: ``est_ar`` (N, M), ``evt_ar`` (N, L) and
         ``evt_taus`` (L,) over the union of the windows, and with ranks
-        ``est_rank``, ``fix_rows``, ``fix_vals``; empty when no member is kept.
+        ``est_r2``, ``est_order``, ``est_m``, ``fix_rows``, ``fix_vals``; empty when no member is kept.
     """
     rets = block.rets
     if rets is None:  # a worker reads its own tickers: Parquet filtered to them, not a pickled frame
@@ -212,8 +212,8 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
         if ranks is None and pooled and (want_rank or "grank" in tests):
             ranks = estimation_ranks(Context(ip, plan.convention))
         if want_rank:
-            parts = [corrado_rank_sums(_context(_sub_panel(ip, a, plan.model.k), plan.convention, ranks[0],
-                                                ranks[2], a)) for a, _ in atoms]
+            parts = [corrado_rank_sums(_context(_sub_panel(ip, a, plan.model.k), plan.convention, ranks, a))
+                     for a, _ in atoms]
             t_i = (ip.m_i + ip.l_i).astype(float)
             for g, r in pooled.items():
                 mine = [parts[k] for k in parts_of[g]]
@@ -226,20 +226,17 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     heavy = {"est_ar": np.ascontiguousarray(inputs.est_ar), "evt_ar": e.ar[:, evt_cols],
              "evt_taus": e.panel.taus[evt_cols]}
     if ranks is not None:
-        fix_rows = np.array(sorted(ranks[2]), dtype=np.int64)
-        heavy.update(est_rank=ranks[0], fix_rows=fix_rows,
-                     fix_vals=np.array([ranks[2][i] for i in fix_rows]).reshape(fix_rows.size, ranks[0].shape[1]))
+        fix_rows = np.array(sorted(ranks.fix), dtype=np.int64)
+        heavy.update(est_r2=ranks.r2, est_order=ranks.order, est_m=ranks.m_i, fix_rows=fix_rows,
+                     fix_vals=np.array([ranks.fix[i] for i in fix_rows]).reshape(fix_rows.size, ranks.r2.shape[1]))
     return light, heavy
 
 
-def _context(panel: Panel, convention: str, est_rank, fix, rows: np.ndarray) -> Context:
-    """A battery context for some ``rows`` of a block whose estimation-row ranks (``est_rank``,
-    and ``fix``: the rows whose standardized values tie) are already known."""
+def _context(panel: Panel, convention: str, ranks: EstimationRanks | None, rows: np.ndarray) -> Context:
+    """A battery context for some ``rows`` of a block whose estimation-row ranks are already known."""
     ctx = Context(panel, convention)
-    if est_rank is not None:
-        where = {int(r): j for j, r in enumerate(rows)}
-        ctx.remember("est_ranks", (np.asarray(est_rank[rows]), panel.m_i,
-                                   {where[i]: v for i, v in fix.items() if i in where}))
+    if ranks is not None:
+        ctx.remember("est_ranks", ranks.rows(rows))
     return ctx
 
 
@@ -332,11 +329,11 @@ def block_grank(heavy: Mapping, rows: np.ndarray, w: Window, g: np.ndarray, k: i
     extra = {"fe": np.ones((rows.size, cols.size)), "car_fe": np.ones(rows.size)} if k > 2 else {}
     ip = Panel(est_ar=np.asarray(heavy["est_ar"][rows]), evt_ar=np.asarray(heavy["evt_ar"][rows][:, cols]),
                taus=np.asarray(heavy["evt_taus"])[cols], k=k, check=False, **extra)
-    fix = None
-    if "est_rank" in heavy:
+    ranks = None
+    if "est_r2" in heavy:
         fix = dict(zip(np.asarray(heavy["fix_rows"]).tolist(), np.asarray(heavy["fix_vals"])))
-    ctx = _context(ip, convention, heavy.get("est_rank"), fix, rows)
-    return grank_partial_sums(ctx, g)
+        ranks = EstimationRanks(heavy["est_r2"], heavy["est_order"], np.asarray(heavy["est_m"]), fix)
+    return grank_partial_sums(_context(ip, convention, ranks, rows), g)
 
 
 # ---------------------------------------------------------------------------------- the fit
