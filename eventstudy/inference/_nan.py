@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import chunk_map
+
 ROW_CHUNK = 4096  # rows per chunk of row-wise work on (members x rows) arrays (bounds temporaries)
 
 
@@ -53,10 +55,11 @@ def nvar(x: np.ndarray, axis: int | None = None, ddof: int = 1, *, nan: bool | N
     ``miss``: ``np.isnan(x)`` when the caller has it (row-wise only)."""
     nan = _flag(x, nan)
     if axis == 1 and x.ndim == 2 and x.shape[0] > ROW_CHUNK:
-        # row-wise statistics chunk by chunk: same values, temporaries bounded to one chunk
-        return np.concatenate([nvar(x[lo:lo + ROW_CHUNK], 1, ddof, nan=nan,
-                                    miss=None if miss is None else miss[lo:lo + ROW_CHUNK])
-                               for lo in range(0, x.shape[0], ROW_CHUNK)])
+        # row-wise statistics chunk by chunk (on the cores): same values, temporaries bounded to a chunk
+        def rows(sl: slice) -> np.ndarray:
+            return nvar(x[sl], 1, ddof, nan=nan, miss=None if miss is None else miss[sl])
+
+        return np.concatenate(chunk_map(rows, x.shape[0], ROW_CHUNK))
     if nan and axis == 1 and x.ndim == 2:  # the NaN cells found once (nansum would find them twice more)
         miss = np.isnan(x) if miss is None else miss
         n = x.shape[1] - np.count_nonzero(miss, axis=1)
@@ -84,14 +87,17 @@ def row_sumsq(x: np.ndarray, *, nan: bool | None = None, miss: np.ndarray | None
     chunked so that no (N, M) temporary is made; ``miss``: ``np.isnan(x)`` when the caller has it."""
     nan = _flag(x, nan)
     out = np.empty(x.shape[0])
-    for lo in range(0, x.shape[0], ROW_CHUNK):
-        c = x[lo:lo + ROW_CHUNK]
+
+    def rows(sl: slice) -> None:
+        c = x[sl]
         if nan and miss is not None:  # nansum's own way: the missing squares set to 0, then summed
             sq = c * c
-            sq[miss[lo:lo + ROW_CHUNK]] = 0.0
-            out[lo:lo + ROW_CHUNK] = sq.sum(axis=1)
+            sq[miss[sl]] = 0.0
+            out[sl] = sq.sum(axis=1)
         else:
-            out[lo:lo + ROW_CHUNK] = nsum(c * c, 1, nan=nan)
+            out[sl] = nsum(c * c, 1, nan=nan)
+
+    chunk_map(rows, x.shape[0], ROW_CHUNK)
     return out
 
 

@@ -37,7 +37,7 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-_CHUNK = 2048  # members per chunk of the (members x M) rank work (bounds the temporaries)
+_CHUNK = 512  # members per chunk of the (members x M) rank work (bounds the temporaries)
 
 
 class EstimationRanks(NamedTuple):

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from ..abnormal import forecast_factors
+from ..arrays import chunk_map
 from ..errors import DataError
 from ..eventtime import NO_OFFSET, OffsetGrid, day_numbers, member_anchors, offsets_from
 from ..inference import ALL_TESTS, results_frame, run_tests
 from ..inference.correlation import CrossCorrelation, event_time_correlation
 from ..inference.panel import Panel
-from ..models import textbook_form
+from ..models import ROW_BLOCK, textbook_form
 from ..windows import Window
 from .estimate import Estimate
 from .executors import Progress
@@ -85,7 +86,11 @@ def on_grid(grid: OffsetGrid, offsets: np.ndarray, *arrays, drop: np.ndarray | N
             out.append(None)
             continue
         g = np.full((a.shape[0], width + 1), np.nan)
-        np.put_along_axis(g, cols, a, axis=1)  # row by row: no (N x M) row-index array
+
+        def place(sl: slice, a=a, g=g) -> None:  # row by row, blocks of members on the cores
+            np.put_along_axis(g[sl], cols[sl], a[sl], axis=1)
+
+        chunk_map(place, a.shape[0], ROW_BLOCK)
         out.append(g[:, :width])
     return tuple(out)
 
