@@ -39,6 +39,7 @@ class PanelRows(NamedTuple):
     start: np.ndarray  # (N,) flat row of each member's first panel column
     lo: np.ndarray  # (N,) first row of the member's asset
     hi: np.ndarray  # (N,) one past its last row
+    memo: dict  # per-row arrays of the frame made once (its ReturnRows' memo): shared by every block
 
     def take(self, flat: np.ndarray, cols: slice | np.ndarray, fill) -> np.ndarray:
         """``flat`` (one value per row of the frame) laid out as panel columns ``cols``.
@@ -87,6 +88,42 @@ class PanelRows(NamedTuple):
         """
         return self._replace(start=self.start[keep], lo=self.lo[keep], hi=self.hi[keep])
 
+    def flat_inside(self, window_days: pd.DataFrame) -> np.ndarray:
+        """Which rows of the frame lie inside some event window of their asset (:meth:`flat_in` of
+        ``window_days``), made once per frame and ``window_days``: every block of a study reads it.
+
+        Parameters
+        ----------
+        window_days : DataFrame
+            ``asset, date`` of every event-window session.
+
+        Returns
+        -------
+        ndarray of bool, shape (R,)
+        """
+        known = self.memo.get("inside")
+        if known is None or known[0] is not window_days:
+            known = (window_days, self.flat_in(window_days["asset"].to_numpy(), window_days["date"].to_numpy()))
+            self.memo["inside"] = known
+        return known[1]
+
+    def day_numbers(self, calendar_days: bool) -> np.ndarray:
+        """:func:`day_numbers` of the frame's rows, made once per frame and convention.
+
+        Parameters
+        ----------
+        calendar_days : bool
+            Count calendar days instead of weekdays.
+
+        Returns
+        -------
+        ndarray of int64, shape (R,)
+        """
+        key = ("day_numbers", bool(calendar_days))
+        if key not in self.memo:
+            self.memo[key] = day_numbers(self.dates, calendar_days)
+        return self.memo[key]
+
     def flat_in(self, assets, dates) -> np.ndarray:
         """Which rows of the frame are one of the (asset, date) pairs given.
 
@@ -134,7 +171,7 @@ class PanelRows(NamedTuple):
         n, t = dates.shape
         codes, tickers = pd.factorize(pd.Index(assets, dtype=object, copy=False))
         start = np.arange(n, dtype=np.int64) * t
-        return cls(np.asarray(dates).ravel(), np.repeat(codes, t), pd.Index(tickers), start, start, start + t)
+        return cls(np.asarray(dates).ravel(), np.repeat(codes, t), pd.Index(tickers), start, start, start + t, {})
 
 
 @dataclass(frozen=True)
@@ -495,7 +532,7 @@ def build_panel(
     tau = np.arange(taus[0], taus[1] + 1)
     # each member's row of the panel is a run of consecutive rows of the frame: copied as a window
     # of the flat column (no (N, T) index array); cells past its asset's first or last row are blanked
-    rows = PanelRows(rdates, rr.codes, rr.tickers, pos0 + tau[0], lo, hi)
+    rows = PanelRows(rdates, rr.codes, rr.tickers, pos0 + tau[0], lo, hi, rr.memo)
     every = slice(0, tau.size)
     ret = rows.take(r["ret"].to_numpy(), every, np.nan)
     mkt = rows.take(mkt_flat, every, np.nan)
@@ -539,8 +576,7 @@ def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days
     no date arithmetic on the (N, M) cells.
     """
     rows = panel.rows  # each return row of the frame: inside some window of its asset?
-    return rows.take(rows.flat_in(window_days["asset"].to_numpy(), window_days["date"].to_numpy()),
-                     panel.resolve(cols), False)
+    return rows.take(rows.flat_inside(window_days), panel.resolve(cols), False)
 
 
 class ReturnRows(NamedTuple):
@@ -554,6 +590,7 @@ class ReturnRows(NamedTuple):
     first: np.ndarray  # (K,) first row of each ticker
     length: np.ndarray  # (K,) its number of rows
     instants: np.ndarray  # (R,) datetime64[ns] of the rows
+    memo: dict  # per-row arrays made once for every panel of this frame (:class:`PanelRows`)
 
 
 def return_rows(returns: pd.DataFrame | ReturnRows) -> ReturnRows:
@@ -581,7 +618,7 @@ def return_rows(returns: pd.DataFrame | ReturnRows) -> ReturnRows:
     length = np.bincount(codes, minlength=len(tickers))
     first = (np.cumsum(length) - length).astype(np.int64)
     return ReturnRows(r, codes, pd.Index(tickers), first, length,
-                      r["date"].to_numpy().astype("datetime64[ns]"))
+                      r["date"].to_numpy().astype("datetime64[ns]"), {})
 
 
 class MemberRows(NamedTuple):
@@ -624,18 +661,23 @@ def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> Me
         Row positions in ``return_rows(returns).frame``.
     """
     rr = return_rows(returns)
-    days = rr.instants.astype("datetime64[D]")
+    if "row_key" not in rr.memo:  # the frame's days and search keys, made once for every call on it
+        days = rr.instants.astype("datetime64[D]")
+        dv = days.view(np.int64)
+        first_day, last_day = (int(dv.min()), int(dv.max())) if dv.size else (0, 0)
+        width = last_day - first_day + 3  # a day before the first and after the last fit in each ticker's run
+        # increasing: tickers' blocks in order, dates within each
+        key = rr.codes.astype(np.int64) * width + (dv - first_day + 1)
+        rr.memo["row_key"] = (days, first_day, last_day, width, key)
+    days, first_day, last_day, width, key = rr.memo["row_key"]
     code = rr.tickers.get_indexer(members["asset"])
     first, length = (rr.first, rr.length) if len(rr.tickers) else (np.zeros(1, np.int64), np.zeros(1, np.int64))
     lo = np.where(code >= 0, first[np.maximum(code, 0)], 0)
     hi = np.where(code >= 0, lo + length[np.maximum(code, 0)], 0)
     day0 = pd.to_datetime(members["day0"].to_numpy()).to_numpy().astype("datetime64[D]")
-    dv = days.view(np.int64)
-    d0 = np.where(np.isnat(day0), dv[0] if dv.size else 0, day0.view(np.int64))  # NaT: no row (at_day0 says so)
-    base = min(int(dv.min()) if dv.size else 0, int(d0.min()) if d0.size else 0)
-    width = max(int(dv.max()) if dv.size else 0, int(d0.max()) if d0.size else 0) - base + 1
-    key = rr.codes.astype(np.int64) * width + (dv - base)  # increasing: blocks in order, dates within each
-    pos0 = np.searchsorted(key, np.maximum(code, 0).astype(np.int64) * width + (d0 - base))
+    d0 = np.where(np.isnat(day0), first_day, day0.view(np.int64))  # NaT: no row (at_day0 says so)
+    d0 = np.clip(d0, first_day - 1, last_day + 1)  # a day outside the data: before or after every row
+    pos0 = np.searchsorted(key, np.maximum(code, 0).astype(np.int64) * width + (d0 - first_day + 1))
     pos0 = np.clip(pos0, lo, hi)
     return MemberRows(days, pos0, lo, hi, pd.factorize(members["asset"], sort=False)[0], day0)
 

@@ -18,7 +18,7 @@ import pandas as pd
 from ..abnormal import forecast_factors
 from ..arrays import chunk_map
 from ..errors import DataError
-from ..eventtime import NO_OFFSET, OffsetGrid, day_numbers, member_anchors, offsets_from
+from ..eventtime import NO_OFFSET, OffsetGrid, member_anchors, offsets_from
 from ..inference import ALL_TESTS, results_frame, run_tests
 from ..inference.correlation import CrossCorrelation, event_time_correlation
 from ..inference.panel import Panel
@@ -136,7 +136,7 @@ class BatteryInputs:
         if plan.grid is not None:  # estimation rows aligned in event time: day offsets from each day 0
             # (excluded days, inside other events' windows, go to the grid's spare column: missing)
             cal = plan.grid.calendar_days  # each return row's day number once, laid out as the panel's columns
-            numbers = panel.rows.take(day_numbers(panel.rows.dates, cal), est_cols, NO_OFFSET)
+            numbers = panel.rows.take(panel.rows.day_numbers(cal), est_cols, NO_OFFSET)
             est_ar, = on_grid(plan.grid, offsets_from(numbers, member_anchors(panel.members), cal), est_ar,
                               drop=mask if mask is not None and mask.any() else None)
         elif mask is not None and mask.any():  # excluded days are missing for the tests too
