@@ -439,8 +439,8 @@ def _in_ticker_time_order(returns: pd.DataFrame, codes: np.ndarray) -> bool:
 
 def row_windows(flat: np.ndarray, start: np.ndarray, width: int, fill) -> np.ndarray:
     """``flat[start[i] : start[i] + width]`` for every i, as an (N, width) array: each row copied
-    from a sliding-window view of ``flat`` (a block copy, not ``width`` gathers); cells before the
-    start or past the end of ``flat`` hold ``fill``.
+    from a sliding-window view of ``flat`` (a block copy, not ``width`` gathers; no copy of
+    ``flat`` itself); cells before the start or past the end of ``flat`` hold ``fill``.
 
     Parameters
     ----------
@@ -457,9 +457,19 @@ def row_windows(flat: np.ndarray, start: np.ndarray, width: int, fill) -> np.nda
     -------
     ndarray, shape (N, width)
     """
-    pad = np.full(width, fill, dtype=flat.dtype)
-    padded = np.concatenate([pad, flat, pad])
-    return np.lib.stride_tricks.sliding_window_view(padded, width)[np.asarray(start, dtype=np.int64) + width]
+    start = np.asarray(start, dtype=np.int64)
+    n_flat = len(flat)
+    if n_flat < width:  # a column shorter than a row: every row runs past an end
+        out = np.full((len(start), width), fill, dtype=flat.dtype)
+        cut = np.flatnonzero(np.ones(len(start), dtype=bool))
+    else:  # the column itself, not a padded copy of it (a block engine cuts many panels from one frame)
+        out = np.lib.stride_tricks.sliding_window_view(flat, width)[np.clip(start, 0, n_flat - width)]
+        cut = np.flatnonzero((start < 0) | (start + width > n_flat))
+    if cut.size:  # rows that run past either end of the column: copied cell by cell
+        pos = start[cut, None] + np.arange(width)[None, :]
+        inside = (pos >= 0) & (pos < n_flat)
+        out[cut] = np.where(inside, flat[np.clip(pos, 0, max(n_flat - 1, 0))] if n_flat else fill, fill)
+    return out
 
 
 def build_panel(
