@@ -83,10 +83,11 @@ def align(
     for ticker, idx in pairs.groupby("asset", sort=False).indices.items():
         table = sessions[ticker] if ticker in sessions else sessions_for(ticker)
         by_table.setdefault(id(table), (table, []))[1].append((ticker, idx))
+    needed = pairs[["event_id", "event_time_utc", "event_date", "time_precision"]]  # what the searches read
     for table, members in by_table.values():  # one search per distinct calendar, not per ticker
         idx = np.concatenate([ix for _, ix in members])
         ticker = members[0][0] if len(members) == 1 else f"{members[0][0]} and {len(members) - 1} more"
-        rows = pairs.iloc[idx]
+        rows = needed.iloc[idx]
         pos = day0_positions(table, pd.DatetimeIndex(rows["event_time_utc"]), rows["event_date"],
                              rows["time_precision"].ne("date-only").to_numpy(), policy)
         bad = _check_bounds(rows, pos, table, ticker, raise_=outside == "raise")
@@ -95,33 +96,43 @@ def align(
         order.append(idx)
         tables.append((table, len(idx)))
         positions.append(pos)
-    idx = np.concatenate(order)
-    rows = pairs.iloc[idx]
-    timed = rows["time_precision"].ne("date-only").to_numpy()
+    # the results laid out in the pairs' own order: no reordered copy of the pairs, no sort at the end
+    n = len(pairs)
+    idx = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
+    back = np.empty(n, dtype=np.int64)  # each pair's place in the table-by-table order
+    back[idx] = np.arange(n)
+    which = np.empty(n, dtype=np.int64)  # each pair's table
+    which[idx] = np.repeat(np.arange(len(tables)), [k for _, k in tables])
+    pos = np.concatenate(positions)[back] if positions else np.zeros(0, dtype=np.int64)
+    timed = pairs["time_precision"].ne("date-only").to_numpy()
+
+    def per_table(values: list) -> np.ndarray:
+        return np.asarray(values, dtype=object)[which]
+
     def take(attr: str) -> pd.DatetimeIndex:  # the sessions' dates or instants; NaT where outside
         parts = [getattr(t, attr)[np.maximum(p, 0)].where(p >= 0) for (t, _), p in zip(tables, positions)]
-        return parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+        joined = parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+        return pd.DatetimeIndex(joined).take(back)
 
     out = pd.DataFrame({
-        "event_id": rows["event_id"].to_numpy(),
-        "asset": rows["asset"].to_numpy(),
-        "event_time_utc": pd.DatetimeIndex(rows["event_time_utc"]),
-        "time_precision": rows["time_precision"].to_numpy(),
+        "event_id": pairs["event_id"].to_numpy(),
+        "asset": pairs["asset"].to_numpy(),
+        "event_time_utc": pd.DatetimeIndex(pairs["event_time_utc"]),
+        "time_precision": pairs["time_precision"].to_numpy(),
         "rule": np.select(
-            [np.concatenate(positions) == -1, np.concatenate(positions) == -2],
-            [np.repeat([f"outside the sessions of {t.calendar}, {t.sessions[0]:%Y-%m-%d} to "
-                        f"{t.sessions[-1]:%Y-%m-%d}" for t, _ in tables], [k for _, k in tables]),
-             np.repeat([f"in a gap of the sessions of {t.calendar}: none within {max_day0_delay(t)} days "
-                        "after the event" for t, _ in tables], [k for _, k in tables])],
+            [pos == -1, pos == -2],
+            [per_table([f"outside the sessions of {t.calendar}, {t.sessions[0]:%Y-%m-%d} to "
+                        f"{t.sessions[-1]:%Y-%m-%d}" for t, _ in tables]),
+             per_table([f"in a gap of the sessions of {t.calendar}: none within {max_day0_delay(t)} days "
+                        "after the event" for t, _ in tables])],
             np.where(timed, _RULES["instant"], _RULES[policy])),
-        "calendar": np.repeat([t.calendar for t, _ in tables], [k for _, k in tables]),
-        "market_tz": np.repeat([t.tz for t, _ in tables], [k for _, k in tables]),
-        "day0": pd.DatetimeIndex(take("sessions")),
-        "day0_open_utc": pd.DatetimeIndex(take("opens")),
-        "day0_close_utc": pd.DatetimeIndex(take("closes")),
-        "day0_price_utc": pd.DatetimeIndex(take("price_instants")),
-        "price_fixed": np.repeat([t.fixing for t, _ in tables], [k for _, k in tables]),
-        "_order": idx,
+        "calendar": per_table([t.calendar for t, _ in tables]),
+        "market_tz": per_table([t.tz for t, _ in tables]),
+        "day0": take("sessions"),
+        "day0_open_utc": take("opens"),
+        "day0_close_utc": take("closes"),
+        "day0_price_utc": take("price_instants"),
+        "price_fixed": per_table([t.fixing for t, _ in tables]),
     })
     local = pd.Series("", index=out.index, dtype=object)
     for tz, ix in out.groupby("market_tz", sort=False).indices.items():  # one conversion per time zone
@@ -130,8 +141,7 @@ def align(
         local.iloc[ix] = np.asarray(pd.DatetimeIndex(uniq).tz_convert(tz).strftime("%Y-%m-%d %H:%M %a"),
                                     dtype=object)[codes]
     out["event_time_market"] = local.to_numpy()
-    out = out.sort_values("_order", kind="mergesort")
-    return out.drop(columns="_order").reset_index(drop=True)[ALIGN_COLUMNS]
+    return out[ALIGN_COLUMNS]
 
 
 def day0_positions(table: SessionTable, instants_utc: pd.DatetimeIndex, dates, timed: np.ndarray,
