@@ -151,7 +151,7 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
         and ``evt`` (:func:`~eventstudy.pipeline.estimate.event_rows`).
     heavy : dict
         Arrays of the kept members for pass B: ``est_ar`` (N, M), ``evt_ar`` (N, L) and
-        ``evt_taus`` (L,) over the union of the windows, and with ranks
+        ``evt_taus`` (L,) over the union of the windows, ``row_sumsq`` and ``var_est`` (N,), and with ranks
         ``est_r2``, ``est_order``, ``est_m``, ``fix_rows``, ``fix_vals``; empty when no member is kept.
     """
     rets = block.rets
@@ -224,7 +224,9 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     light["evt"] = event_rows(plan, e)  # event-window rows for the views (estimation rows stay behind)
     evt_cols = np.unique(np.concatenate([e.panel.cols(w) for w in plan.windows]))
     heavy = {"est_ar": np.ascontiguousarray(inputs.est_ar), "evt_ar": e.ar[:, evt_cols],
-             "evt_taus": e.panel.taus[evt_cols]}
+             "evt_taus": e.panel.taus[evt_cols],
+             # each member's residual sums, so that pass B need not read its estimation rows again for s_i
+             "row_sumsq": common["row_sumsq"], "var_est": common["var_est"]}
     if ranks is not None:
         fix_rows = np.array(sorted(ranks.fix), dtype=np.int64)
         heavy.update(est_r2=ranks.r2, est_order=ranks.order, est_m=ranks.m_i, fix_rows=fix_rows,
@@ -329,6 +331,9 @@ def block_grank(heavy: Mapping, rows: np.ndarray, w: Window, g: np.ndarray, k: i
     extra = {"fe": np.ones((rows.size, cols.size)), "car_fe": np.ones(rows.size)} if k > 2 else {}
     ip = Panel(est_ar=np.asarray(heavy["est_ar"][rows]), evt_ar=np.asarray(heavy["evt_ar"][rows][:, cols]),
                taus=np.asarray(heavy["evt_taus"])[cols], k=k, check=False, **extra)
+    for name in ("row_sumsq", "var_est"):  # pass A's values for these members (row by row: the same numbers)
+        if name in heavy:
+            ip.__dict__[name] = np.asarray(heavy[name][rows])
     ranks = None
     if "est_r2" in heavy:
         fix = dict(zip(np.asarray(heavy["fix_rows"]).tolist(), np.asarray(heavy["fix_vals"])))
