@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -36,6 +39,24 @@ def sorted_distinct(a: np.ndarray) -> np.ndarray:
 THREADS = max(1, min(4, os.cpu_count() or 1))
 """Threads of :func:`chunk_map` (numpy releases the GIL inside its array operations)."""
 
+_SERIAL: ContextVar[bool] = ContextVar("eventstudy_serial", default=False)
+
+
+@contextmanager
+def serial() -> Iterator[None]:
+    """Within the block, :func:`chunk_map` runs its chunks in the calling thread: for work that is
+    already one of several processes or threads sharing the cores (a Dask worker's task).
+
+    Yields
+    ------
+    None
+    """
+    token = _SERIAL.set(True)
+    try:
+        yield
+    finally:
+        _SERIAL.reset(token)
+
 
 def chunk_map(fn, n: int, chunk: int) -> list:
     """``[fn(slice(lo, lo + chunk)) for lo in range(0, n, chunk)]``, the chunks spread over
@@ -57,7 +78,7 @@ def chunk_map(fn, n: int, chunk: int) -> list:
         ``fn``'s results in chunk order.
     """
     slices = [slice(lo, lo + chunk) for lo in range(0, n, chunk)]
-    if THREADS == 1 or len(slices) < 2:
+    if THREADS == 1 or len(slices) < 2 or _SERIAL.get():
         return [fn(sl) for sl in slices]
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         return list(pool.map(fn, slices))

@@ -273,10 +273,12 @@ def _first(x):
 
 
 def _on_worker(fn: Callable, *args):
-    """Run one task of a Dask worker under the fit's allocation policy (the worker's own process)."""
+    """Run one task of a Dask worker under the fit's allocation policy (the worker's own process),
+    on the worker's own thread: the workers already share the cores."""
     from ..allocator import without_hugepage_hint
+    from ..arrays import serial
 
-    with without_hugepage_hint():
+    with without_hugepage_hint(), serial():
         return fn(*args)
 
 
