@@ -43,7 +43,9 @@ that hands free pages back to a hypervisor, as this one does), so that the ratio
 done, not the page faults: on this machine the 100,000 panel floor takes 0.4-0.5 s that way and
 3.5-4.3 s with numpy's default hint after a fit has returned its memory. The peers' processes get
 the same policy through the environment (glibc's ``MALLOC_MMAP_THRESHOLD_`` and
-``MALLOC_TRIM_THRESHOLD_``, ``NUMPY_MADVISE_HUGEPAGE=0``).
+``MALLOC_TRIM_THRESHOLD_``, ``NUMPY_MADVISE_HUGEPAGE=0``). The project's cold and warm fits run inside one such block
+too, so that its warm fit, like the floors' warm runs and the peers', reuses the memory of the
+run before it instead of faulting it in afresh (a fit hands its memory back when it ends).
 Prints one table: wall seconds and the ratio to the panel floor.
 """
 
