@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from eventstudy.inference import Panel, _nan, battery
+from eventstudy.inference import Panel, _nan, battery, nonparametric
 from eventstudy.inference.context import Context
 from eventstudy.inference.nonparametric import corrado_rank_sums, estimation_ranks
 
@@ -54,10 +54,18 @@ def _panel(seed, ties=False, nan=False, n=60, m=50, big_l=3):
     return Panel(est, evt, np.arange(big_l) - 1, rng.normal(0, 0.01, (n, m)), rng.normal(0, 0.01, (n, big_l)), k=2)
 
 
+@pytest.fixture(params=["outright", "bisection"])
+def placing(request, monkeypatch):
+    """Both ways of placing an event value in a member's sorted estimation row."""
+    if request.param == "bisection":
+        monkeypatch.setattr(nonparametric, "PLACE_DIRECT_CELLS", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("nan", [False, True])
 @pytest.mark.parametrize("big_l", [1, 3, 6])
-def test_rank_sums_equal_rankdata(ties, nan, big_l):
+def test_rank_sums_equal_rankdata(ties, nan, big_l, placing):
     p = _panel(3, ties, nan, big_l=big_l)
     ctx = Context(p)
     rs = corrado_rank_sums(ctx)
@@ -70,7 +78,7 @@ def test_rank_sums_equal_rankdata(ties, nan, big_l):
 @pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("nan", [False, True])
 @pytest.mark.parametrize("convention", ["clm", "estudy2"])
-def test_grank_equals_rankdata(ties, nan, convention):
+def test_grank_equals_rankdata(ties, nan, convention, placing):
     p = _panel(4, ties, nan)
     ctx = Context(p, convention)
     ref = _ref_grank(ctx.est_sar, np.column_stack([ctx.sar, ctx.scar]))
@@ -78,7 +86,7 @@ def test_grank_equals_rankdata(ties, nan, convention):
     assert np.allclose(got, ref, rtol=1e-12, atol=1e-12)
 
 
-def test_standardized_ties_that_the_returns_do_not_have():
+def test_standardized_ties_that_the_returns_do_not_have(placing):
     """Dividing by s_i can round two distinct ARs to one value; GRANK ranks the quotients."""
     p = _panel(5)
     est = p.est_ar.copy()

@@ -134,6 +134,11 @@ def _compute_estimation_ranks(ctx: Context) -> EstimationRanks:
     return EstimationRanks(r2, order_all, p.m_i, fix)
 
 
+PLACE_DIRECT_CELLS = 1 << 16
+"""Up to this many (member, row, value) comparisons :func:`_place` makes them all outright; above,
+it bisects each member's sorted row (a handful of numpy calls per step, whatever the size)."""
+
+
 def _place(e: np.ndarray, order: np.ndarray, m_i: np.ndarray, v: np.ndarray,
            scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Where each ``v_ij`` falls in row i's sorted values: ``(#{x < v_ij}, #{x <= v_ij})`` over the
@@ -147,6 +152,13 @@ def _place(e: np.ndarray, order: np.ndarray, m_i: np.ndarray, v: np.ndarray,
     exactly where ``2 #{x < v} < 2 r <= 2 #{x <= v}``: a tie group's ranks lie between its bounds.
     """
     n, m = e.shape
+    if n * m * v.shape[1] <= PLACE_DIRECT_CELLS:  # a few members: every comparison made outright is cheaper
+        x = e if scale is None else e / scale[:, None]
+        below = 2 * np.count_nonzero(x[:, None, :] < v[:, :, None], axis=2)  # NaN compares False: not counted
+        upto = 2 * np.count_nonzero(x[:, None, :] <= v[:, :, None], axis=2)
+        none = np.isnan(v)
+        below[none] = upto[none] = 2 * m + 1
+        return below, upto
     flat_e, flat_o = e.ravel(), order.ravel()
     vv = v.ravel()
     base = np.repeat(np.arange(n, dtype=np.int64) * m, v.shape[1])  # each value's row, row-major
