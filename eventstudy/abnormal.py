@@ -17,7 +17,7 @@ import pandas as pd
 
 from .arrays import chunk_map
 from .eventtime import EventTimePanel
-from .models import ROW_BLOCK, Fit, NormalReturnModel
+from .models import ROW_BLOCK, Fit, NormalReturnModel, members_apart
 from .windows import Window
 
 
@@ -37,6 +37,9 @@ def abnormal(panel: EventTimePanel, model: NormalReturnModel, fit: Fit) -> tuple
         Two (N, T) arrays; NaN where a row has no return (or no regressor).
     """
     ret, reg = panel.ret, model.regressors(panel)
+    if not members_apart(model):  # a user's model may read other members' rows: the whole panel at once
+        normal = model.predict(fit, ret, reg)
+        return normal, ret - normal
     normal, ar = np.empty(ret.shape), np.empty(ret.shape)
 
     def block(sl: slice) -> None:  # every member's normal return is its own: blocks of members on the cores

@@ -103,7 +103,9 @@ class PanelRows(NamedTuple):
         """
         known = self.memo.get("inside")
         if known is None or known[0] is not window_days:
-            known = (window_days, self.flat_in(window_days["asset"].to_numpy(), window_days["date"].to_numpy()))
+            inside = self.flat_in(window_days["asset"].to_numpy(), window_days["date"].to_numpy())
+            inside.flags.writeable = False  # shared by every block: read, never worked in place
+            known = (window_days, inside)
             self.memo["inside"] = known
         return known[1]
 
@@ -121,7 +123,9 @@ class PanelRows(NamedTuple):
         """
         key = ("day_numbers", bool(calendar_days))
         if key not in self.memo:
-            self.memo[key] = day_numbers(self.dates, calendar_days)
+            numbers = day_numbers(self.dates, calendar_days)
+            numbers.flags.writeable = False  # shared by every block: read, never worked in place
+            self.memo[key] = numbers
         return self.memo[key]
 
     def flat_in(self, assets, dates) -> np.ndarray:
@@ -211,7 +215,8 @@ class EventTimePanel:
         return self.rows.take(self.rows.dates, self.resolve(cols), np.datetime64("NaT"))
 
     def resolve(self, cols: slice | np.ndarray) -> slice | np.ndarray:
-        """Panel columns with a slice's open ends made explicit (``slice(None)``: every column).
+        """Panel columns with a slice's open ends made explicit (``slice(None)``: every column), an
+        array of them as positions (negative positions and boolean masks as numpy reads them).
 
         Parameters
         ----------
@@ -225,7 +230,7 @@ class EventTimePanel:
         if isinstance(cols, slice):
             start, stop, step = cols.indices(len(self.taus))
             return slice(start, max(stop, start)) if step == 1 else np.arange(start, stop, step)
-        return cols
+        return np.arange(len(self.taus))[np.asarray(cols)]  # numpy's own indexing: negative, boolean, bounds
 
     def cols(self, w: Window) -> np.ndarray:
         """Positions of the columns whose tau lies in ``w`` (inclusive)."""
@@ -678,6 +683,7 @@ def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> Me
         width = last_day - first_day + 3  # a day before the first and after the last fit in each ticker's run
         # increasing: tickers' blocks in order, dates within each
         key = rr.codes.astype(np.int64) * width + (dv - first_day + 1)
+        days.flags.writeable = key.flags.writeable = False  # shared by every later call: read only
         rr.memo["row_key"] = (days, first_day, last_day, width, key)
     days, first_day, last_day, width, key = rr.memo["row_key"]
     code = rr.tickers.get_indexer(members["asset"])
@@ -828,7 +834,7 @@ def offsets_from(numbers: np.ndarray, anchor: np.ndarray, calendar_days: bool = 
         A weekend row when counting business days (it has no business-day offset).
     """
     d0 = np.asarray(anchor).astype("datetime64[D]")
-    nat = numbers == NO_OFFSET
+    nat = (numbers == NO_OFFSET) | np.isnat(d0)[:, None]  # no row, or no anchor to count from
     if calendar_days:
         numbers -= d0.view(np.int64)[:, None]
     else:

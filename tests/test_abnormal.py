@@ -147,3 +147,41 @@ def test_unchanged_price_in_window_is_flagged_as_possibly_stale():
     tab = car_table(panel, model, fit, ar, normal, [(-1, 1)])
     assert list(tab["status"]) == ["ok", "ok; unchanged price on tau 0 (stale quote?)"]
     assert np.isfinite(tab.loc[1, "car"])
+
+
+def test_a_users_model_that_reads_other_members_is_predicted_on_the_whole_panel():
+    """A user's model whose normal return is the members' cross-sectional mean (not one member's
+    own rows): its abnormal returns are each return less that mean over all members, not over a
+    block of them, however many members there are."""
+    import warnings
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from eventstudy.models import ROW_BLOCK, NormalReturnModel, members_apart
+
+    @dataclass(frozen=True)
+    class CrossSectionMean(NormalReturnModel):
+        name: ClassVar[str] = "cross-section mean"
+        k: ClassVar[int] = 0
+        needs_market: ClassVar[bool] = False
+
+        def columns(self, reg):
+            return []
+
+        def offset(self, ret, reg):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return np.broadcast_to(np.nanmean(ret, axis=0), ret.shape)
+
+    n, t = ROW_BLOCK + 900, 40
+    rng = np.random.default_rng(0)
+    ret = rng.normal(0, 0.01, (n, t))
+    members = pd.DataFrame({"event_id": [f"e{i}" for i in range(n)], "asset": "X", "day0": pd.Timestamp("2025-01-02")})
+    dates = np.full((n, t), np.datetime64("NaT"), dtype="datetime64[ns]")
+    panel = Panel(members, np.arange(-30, 10), ret, np.zeros((n, t)), PanelRows.of_dates(dates, members["asset"]))
+    model = CrossSectionMean()
+    assert not members_apart(model) and members_apart(get_model("market"))
+    fit = model.fit(panel.ret, model.regressors(panel), slice(0, 25), min_obs=10)
+    normal, ar = abnormal(panel, model, fit)
+    assert np.allclose(ar, ret - ret.mean(axis=0), rtol=0, atol=1e-15)
+    assert np.allclose(ar.mean(axis=0), 0.0, atol=1e-15)

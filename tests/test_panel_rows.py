@@ -54,3 +54,26 @@ def test_offsets_from_day_numbers_equal_busday_count():
                 -int(np.busday_count(d, a)) if d <= a else int(np.busday_count(a + 1, d + 1)))
             assert got[i, j] == want, (a, d)
     assert np.array_equal(event_offsets(grid, anchors), got)
+
+
+def test_offsets_from_a_missing_anchor_are_missing():
+    dates = np.array([["2024-01-08", "NaT"], ["2024-01-09", "2024-01-10"]], "M8[D]")
+    anchors = np.array(["NaT", "2024-01-10"], "M8[D]")
+    for calendar in (False, True):
+        got = event_offsets(dates, anchors, calendar)
+        assert got[0].tolist() == [NO_OFFSET, NO_OFFSET] and got[1].tolist() == [-1, 0]
+
+
+def test_dates_at_reads_columns_as_numpy_indexes_them():
+    from eventstudy.eventtime import EventTimePanel
+
+    dates = np.stack([pd.bdate_range("2024-01-01", periods=6).to_numpy(),
+                      pd.bdate_range("2024-03-01", periods=6).to_numpy()])
+    members = pd.DataFrame({"event_id": ["a", "b"], "asset": ["X", "Y"], "day0": dates[:, 3]})
+    panel = EventTimePanel(members, np.arange(-3, 3), np.zeros((2, 6)), np.zeros((2, 6)),
+                           PanelRows.of_dates(dates, members["asset"]))
+    mask = np.array([True, False, False, False, False, True])
+    for cols in (np.array([-1, -2]), mask, np.array([0, 5]), slice(1, None)):
+        assert np.array_equal(panel.dates_at(cols), dates[:, cols])
+    with pytest.raises(IndexError):
+        panel.dates_at(np.array([6]))

@@ -668,6 +668,23 @@ def textbook_form(model: NormalReturnModel) -> bool:
 """Models constructible from a name alone; :class:`FactorModel` needs its factors (pass an instance)."""
 
 
+def members_apart(model: NormalReturnModel) -> bool:
+    """Whether each member's normal return depends on its own rows only, so that blocks of members
+    can be predicted apart (on several threads): true of the library's own models, not assumed of
+    a user's subclass (its offset or regressors may read other members' rows).
+
+    Parameters
+    ----------
+    model : NormalReturnModel
+        The study's model.
+
+    Returns
+    -------
+    bool
+    """
+    return type(model) in (ConstantMean, MarketAdjusted, MarketModel, FactorModel)
+
+
 def get_model(model: str | NormalReturnModel) -> NormalReturnModel:
     """The model object for a name of :data:`MODELS` (or the model itself).
 
