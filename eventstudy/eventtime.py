@@ -636,6 +636,29 @@ def return_rows(returns: pd.DataFrame | ReturnRows) -> ReturnRows:
                       r["date"].to_numpy().astype("datetime64[ns]"), {})
 
 
+
+def frame_rows(rr: ReturnRows, members: pd.DataFrame | None = None) -> PanelRows:
+    """The :class:`PanelRows` of some members in a grouped return frame, sharing its memo (no
+    members: none, for the frame's per-row arrays alone, :meth:`PanelRows.day_numbers` and
+    :meth:`PanelRows.flat_inside`, made ahead of the blocks that read them).
+
+    Parameters
+    ----------
+    rr : ReturnRows
+        The grouped return frame.
+    members : DataFrame, optional
+        ``asset, day0`` of members; their rows start at day 0.
+
+    Returns
+    -------
+    PanelRows
+    """
+    if members is None:
+        none = np.zeros(0, dtype=np.int64)
+        return PanelRows(rr.instants, rr.codes, rr.tickers, none, none, none, rr.memo)
+    mr = member_rows(rr, members)
+    return PanelRows(rr.instants, rr.codes, rr.tickers, mr.pos0, mr.lo, mr.hi, rr.memo)
+
 class MemberRows(NamedTuple):
     """Where each member's rows lie in a return frame grouped by ticker and date
     (:func:`member_rows`): every per-member search of the preparation step at once, not per asset."""

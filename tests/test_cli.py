@@ -173,6 +173,7 @@ def test_run_chunked_backend_and_placebo_match_memory(capsys, tmp_path, monkeypa
     common = ["--assets", "SPY,^N225,^KS11,CNY=X", "--n-boot", "200", "--no-figures", "--placebo", "300"]
     assert run(capsys, "run", "--out", str(tmp_path / "mem"), *common)[0] == 0
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "SPILL_BYTES_PER_CELL", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)

@@ -60,6 +60,7 @@ def data():
 def small_blocks(monkeypatch):
     """Blocks of ~30 members whatever the machine's resident memory (deterministic block count)."""
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "SPILL_BYTES_PER_CELL", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
@@ -119,6 +120,7 @@ def test_every_model_and_convention(data, small_blocks, model, extra):
 def test_events_split_across_blocks(data, monkeypatch):
     """Blocks smaller than one event: each event's battery then comes from the reduced path."""
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "SPILL_BYTES_PER_CELL", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)

@@ -119,6 +119,7 @@ def test_injected_abnormal_return_is_recovered_and_chunked_gives_the_same_number
     assert abs(null[("all", "0:0")]) < 0.0006
     # the chunked engine on bars: same numbers in several blocks
     monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "SPILL_BYTES_PER_CELL", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES", 0)
     monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
     monkeypatch.setattr(engine, "rss_bytes", lambda: 0)

@@ -37,7 +37,7 @@ import pandas as pd
 from ..allocator import release_freed_memory
 from ..assets import data_calendars
 from ..errors import DataError, SpecificationError
-from ..eventtime import ReturnRows, build_panel, with_interval_returns
+from ..eventtime import ReturnRows, build_panel, frame_rows, with_interval_returns
 from ..groups import define_groups
 from ..inference import ALL_TESTS
 from ..inference.context import Context
@@ -59,6 +59,7 @@ from .prepare import Plan, Prepared, exclude_short, no_member_left
 # process when the blocks start (prices, returns, alignment) and the kept results, divided by the
 # first times the panel's rows, gives the members per block.
 BYTES_PER_CELL = 120
+SPILL_BYTES_PER_CELL = 16  # a block's heavy arrays per member and panel column (estimation ARs, ranks, order)
 RESULT_BYTES = 600  # per member and window (CAR rows, event-window ARs, per-member test inputs)
 RESULT_BYTES_MEMBER = 600  # per member (members, exclusions, parameters, the per-member vectors of every window)
 
@@ -372,6 +373,8 @@ def capacity(prepared: Prepared, budget: int, *, dask: bool) -> int:
     plan = prepared.plan
     t = plan.taus[1] - plan.taus[0] + 1
     per_member = BYTES_PER_CELL * t * (1 + len(plan.factors))
+    if not dask:  # the previous block's heavy arrays, still being written to disk while a block is fitted
+        per_member += SPILL_BYTES_PER_CELL * t
     n = len(prepared.members)
     # a Dask worker holds one block at a time (the client keeps the results); one process holds all
     if not dask:
@@ -427,7 +430,13 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
         # place of the plain returns (before the budget is measured); each block's slice is cut as it runs
         prepared = dataclasses.replace(
             prepared, returns=with_interval_returns(prepared.returns, plan.market, plan.factors, plan.returns))
-        _ = prepared.rows  # grouped by ticker once for every block, and counted in the budget below
+        # grouped by ticker once for every block, with the per-row arrays every block reads (day-0 search
+        # keys, day numbers, rows inside event windows), all counted in the budget below
+        rows = frame_rows(prepared.rows, prepared.members.iloc[:1])
+        if plan.grid is not None:
+            rows.day_numbers(plan.grid.calendar_days)
+        if prepared.window_days is not None:
+            rows.flat_inside(prepared.window_days)
     cap = capacity(prepared, execution.memory, dask=dask)
     if dask:
         executor = DaskExecutor(run_block, block_rows, block_grank, execution.client, execution.progress)
@@ -441,6 +450,7 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
             executor.rets = prepared.rows
         lights, handles = executor.run(plan, blocks)
         del blocks
+        prepared.rows.memo.clear()  # the per-row arrays pass A read: freed before the results are put together
         return _combine(spec, prepared, lights, handles, executor, execution)
     finally:
         executor.close()

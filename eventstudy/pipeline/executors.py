@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -156,6 +157,12 @@ class Progress:
                                            f"{time.perf_counter() - self.t0:.1f} s, peak RSS {peak:,.0f} MiB")
 
 
+def _spill(heavy: Mapping, paths: Mapping) -> None:
+    """Write a block's heavy arrays to their ``.npy`` files."""
+    for name, arr in heavy.items():
+        np.save(paths[name], arr, allow_pickle=False)
+
+
 class LocalExecutor:
     """Blocks one after the other in this process; heavy arrays spilled to ``.npy`` files and
     read back memory-mapped (only the rows asked for are paged in)."""
@@ -190,20 +197,25 @@ class LocalExecutor:
         """
         lights, handles = [], []
         bar = Progress(self.progress, len(blocks), "chunked")
-        for b in blocks:
-            if b.rets is None and self.rets is not None:
-                b.rets = rows_of(self.rets, b.tickers)
-            light, heavy = self._run(plan, b)
-            b.rets = None
-            paths = {}
-            for name, arr in heavy.items():
-                p = self.dir / f"block{b.index:05d}-{name}.npy"
-                np.save(p, arr, allow_pickle=False)
-                paths[name] = p
-            del heavy
-            lights.append(light)
-            handles.append(paths)
-            bar.step(len(b.gids))
+        # a block's heavy arrays are written to disk on a second thread while the next block is fitted
+        # (the write waits on the disk, not the cores); at most one block's arrays wait to be written
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending = None
+            for b in blocks:
+                if b.rets is None and self.rets is not None:
+                    b.rets = rows_of(self.rets, b.tickers)
+                light, heavy = self._run(plan, b)
+                b.rets = None
+                paths = {name: self.dir / f"block{b.index:05d}-{name}.npy" for name in heavy}
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(_spill, heavy, paths)
+                del heavy
+                lights.append(light)
+                handles.append(paths)
+                bar.step(len(b.gids))
+            if pending is not None:
+                pending.result()
         return lights, handles
 
     def _open(self, handle: Mapping) -> dict:
