@@ -196,8 +196,7 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
     for k, (_, gs) in enumerate(atoms):
         for g in gs:
             parts_of[g].append(k)
-    est_parts = [(np.nansum(inputs.est_ar[a], axis=0), np.count_nonzero(~np.isnan(inputs.est_ar[a]), axis=0))
-                 for a, _ in atoms]
+    est_parts = _atom_sums(inputs.est_ar, [a for a, _ in atoms])
     sums: dict = {g: {"est_sum": sum(est_parts[k][0] for k in ks), "est_cnt": sum(est_parts[k][1] for k in ks),
                       "rank": {}} for g, ks in parts_of.items()}
     tests = plan.tests or ALL_TESTS
@@ -268,6 +267,21 @@ def _atoms(groups: Mapping[str, np.ndarray], n: int) -> list[tuple[np.ndarray, f
         if bits.any():
             out.append((np.flatnonzero(code == c), frozenset(g for g, b in zip(names, bits) if b)))
     return out
+
+
+def _atom_sums(est: np.ndarray, atoms: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each atom's column sums of the estimation ARs (missing as 0) and counts of present values:
+    two products of the atoms' 0/1 membership with the block's (N, M) rows, not a copy of each
+    atom's rows."""
+    if not atoms:
+        return []
+    miss = np.isnan(est)
+    member = np.zeros((len(atoms), est.shape[0]))
+    for k, rows in enumerate(atoms):
+        member[k, rows] = 1.0
+    total = member @ np.where(miss, 0.0, est)
+    count = np.rint(member @ ~miss).astype(np.int64)
+    return list(zip(total, count))
 
 
 def _sub_panel(ip: Panel, rows: np.ndarray, k: int) -> Panel:
