@@ -335,8 +335,7 @@ def interval_returns(r: pd.DataFrame | ReturnRows, series: str | Mapping[str, st
     return flat
 
 
-def with_interval_returns(returns: pd.DataFrame | ReturnRows, market, factors: Sequence[str],
-                          kind: str) -> pd.DataFrame:
+def with_interval_returns(returns: pd.DataFrame, market, factors: Sequence[str], kind: str) -> pd.DataFrame:
     """The return frame with the benchmark and factor returns over each row's interval as columns.
 
     Each ticker's rows together in date order (:func:`return_rows`), so that
@@ -344,9 +343,8 @@ def with_interval_returns(returns: pd.DataFrame | ReturnRows, market, factors: S
 
     Parameters
     ----------
-    returns : DataFrame or ReturnRows
-        ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`), or that frame
-        already grouped by :func:`return_rows`.
+    returns : DataFrame
+        ``ticker, date, prev_date, ret`` (from :func:`eventstudy.compute_returns`).
     market : str, Mapping[str, str] or None
         The benchmark ticker, or a mapping asset -> benchmark; None: the market column is all NaN.
     factors : Sequence[str]
@@ -357,8 +355,7 @@ def with_interval_returns(returns: pd.DataFrame | ReturnRows, market, factors: S
     Returns
     -------
     DataFrame
-        ``returns`` by ticker and date with a new index (the rows of ``return_rows(returns).frame``, in
-        its order), plus the column ``_market_ret``
+        ``returns`` by ticker and date with a new index, plus the column ``_market_ret``
         (:data:`MARKET_COLUMN`) and one ``_factor_ret:<ticker>`` (:data:`FACTOR_COLUMN`) per factor.
 
     Raises

@@ -442,11 +442,8 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
     source = _worker_source(spec.prices) if dask else None
     if not dask:  # benchmark returns over each row's interval, compounded once (not per block), in
         # place of the plain returns (before the budget is measured); each block's slice is cut as it runs
-        grouped = prepared.rows  # the preparation's grouping: the new frame has the same rows in the same order
-        grouped.memo.clear()  # the preparation's per-row arrays: made again below for the new frame
-        frame = with_interval_returns(grouped, plan.market, plan.factors, plan.returns)
-        prepared = dataclasses.replace(prepared, returns=frame)
-        prepared.__dict__["rows"] = grouped._replace(frame=frame, memo={})  # not grouped a second time
+        prepared = dataclasses.replace(
+            prepared, returns=with_interval_returns(prepared.returns, plan.market, plan.factors, plan.returns))
         # grouped by ticker once for every block, with the per-row arrays every block reads (day-0 search
         # keys, day numbers, rows inside event windows), all counted in the budget below
         rows = frame_rows(prepared.rows, prepared.members.iloc[:1])
