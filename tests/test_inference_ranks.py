@@ -86,10 +86,14 @@ def test_grank_equals_rankdata(ties, nan, convention, placing):
     assert np.allclose(got, ref, rtol=1e-12, atol=1e-12)
 
 
-def test_standardized_ties_that_the_returns_do_not_have(placing):
-    """Dividing by s_i can round two distinct ARs to one value; GRANK ranks the quotients."""
+@pytest.mark.parametrize("ar_tie_elsewhere", [False, True])
+def test_standardized_ties_that_the_returns_do_not_have(placing, ar_tie_elsewhere):
+    """Dividing by s_i can round two distinct ARs to one value; GRANK ranks the quotients, also in a
+    row whose ARs tie elsewhere (its ranks must be those of the quotients, not of the ARs)."""
     p = _panel(5)
     est = p.est_ar.copy()
+    if ar_tie_elsewhere:
+        est[0, 5] = est[0, 6] = -0.031
     rng = np.random.default_rng(1)
     for a in rng.uniform(0.02, 0.06, 400):
         est[0, 0], est[0, 1] = a, np.nextafter(a, np.inf)

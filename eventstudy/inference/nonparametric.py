@@ -120,12 +120,15 @@ def _compute_estimation_ranks(ctx: Context) -> EstimationRanks:
         se = e.ravel()[flat.ravel()].reshape(e.shape)
         if nan:
             r[miss] = 0
-        tie = (se[:, 1:] == se[:, :-1]).any(axis=1)  # NaN never equals NaN
+        same = se[:, 1:] == se[:, :-1]  # neighbours in sorted order that tie (NaN never equals NaN)
+        tie = same.any(axis=1)
         if tie.any():
             rows = np.flatnonzero(tie)
             r[rows] = np.nan_to_num(2.0 * _ranks(e[rows]), nan=0.0).astype(r.dtype)
         np.divide(se, s[sl, None], out=se)
-        tie_s = (se[:, 1:] == se[:, :-1]).any(axis=1) & ~tie
+        # a row whose standardized residuals tie where its ARs do not (division rounds two values to one),
+        # whether or not the ARs tie elsewhere in the row
+        tie_s = ((se[:, 1:] == se[:, :-1]) & ~same).any(axis=1)
         return {lo + int(i): _ranks(e[i:i + 1] / s[lo + i])[0] for i in np.flatnonzero(tie_s)}
 
     fix: dict[int, np.ndarray] = {}
