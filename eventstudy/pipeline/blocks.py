@@ -536,15 +536,17 @@ def _combine(spec, prepared: Prepared, lights, handles, executor, execution: Exe
     live = [light for light in lights if light["gids"].size]
 
     # CAR: window-major, members in order (as the in-memory engine)
+    # each block's pieces are taken out of its light results as they are joined: one copy alive, not two
     cars = []
     for light in live:
-        c = light["car"].copy()
+        c = light.pop("car")
         c.insert(0, "member", np.tile(final_of_gid[light["gids"]], len(windows)))
         cars.append(c)
     car = pd.concat(cars, ignore_index=True)
+    del cars
     car["_w"] = car["window"].map({w.label: i for i, w in enumerate(windows)})
     car = car.sort_values(["_w", "member"], kind="stable").drop(columns="_w").reset_index(drop=True)
-    params = pd.concat([light["params"] for light in live], ignore_index=True).iloc[order].reset_index(drop=True)
+    params = pd.concat([light.pop("params") for light in live], ignore_index=True).iloc[order].reset_index(drop=True)
 
     # per-member vectors in final order
     def stack(get) -> np.ndarray:
@@ -571,8 +573,9 @@ def _combine(spec, prepared: Prepared, lights, handles, executor, execution: Exe
             batteries[(g, w.label)] = run_battery(plan, reduced.panel(w, common, per_w[w.label], has_market_term),
                                                   g, w)
     tests = tests_frame(batteries)
-    evt = {k: np.concatenate([x["evt"][k] for x in live])[order] for k in ("dates", "ret", "normal", "ar")}
-    evt["taus"] = live[0]["evt"]["taus"]
+    evt = {"taus": live[0]["evt"]["taus"]}
+    for k in ("dates", "ret", "normal", "ar"):
+        evt[k] = np.concatenate([x["evt"].pop(k) for x in live])[order]
     return assemble(spec, prepared, gids, exclusions, params, car, tests, evt, execution.record(len(lights)))
 
 
