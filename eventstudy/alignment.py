@@ -98,12 +98,12 @@ def align(
         positions.append(pos)
     # the results laid out in the pairs' own order: no reordered copy of the pairs, no sort at the end
     n = len(pairs)
-    idx = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
+    idx = np.concatenate(order)
     back = np.empty(n, dtype=np.int64)  # each pair's place in the table-by-table order
     back[idx] = np.arange(n)
     which = np.empty(n, dtype=np.int64)  # each pair's table
     which[idx] = np.repeat(np.arange(len(tables)), [k for _, k in tables])
-    pos = np.concatenate(positions)[back] if positions else np.zeros(0, dtype=np.int64)
+    pos = np.concatenate(positions)[back]
     timed = pairs["time_precision"].ne("date-only").to_numpy()
 
     def per_table(values: list) -> np.ndarray:

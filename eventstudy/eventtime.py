@@ -157,6 +157,25 @@ class PanelRows(NamedTuple):
         return (want[pos] == key) & ~nat
 
     @classmethod
+    def of_members(cls, rr: ReturnRows, mr: MemberRows, first: int = 0) -> PanelRows:
+        """The rows of members found in a grouped return frame, sharing the frame's memo.
+
+        Parameters
+        ----------
+        rr : ReturnRows
+            The grouped return frame.
+        mr : MemberRows
+            The members' rows in it (:func:`member_rows`).
+        first : int, default 0
+            The tau of the panel's first column (each member's row starts that many rows from day 0).
+
+        Returns
+        -------
+        PanelRows
+        """
+        return cls(rr.instants, rr.codes, rr.tickers, mr.pos0 + first, mr.lo, mr.hi, rr.memo)
+
+    @classmethod
     def of_dates(cls, dates: np.ndarray, assets) -> PanelRows:
         """Rows of a panel whose (N, T) dates are in hand rather than in a return frame: each
         member's row is its own run of T flat rows.
@@ -212,21 +231,11 @@ class EventTimePanel:
         -------
         ndarray of datetime64, shape (N, number of columns)
         """
-        return self.rows.take(self.rows.dates, self.resolve(cols), np.datetime64("NaT"))
+        return self.rows.take(self.rows.dates, self._columns(cols), np.datetime64("NaT"))
 
-    def resolve(self, cols: slice | np.ndarray) -> slice | np.ndarray:
+    def _columns(self, cols: slice | np.ndarray) -> slice | np.ndarray:
         """Panel columns with a slice's open ends made explicit (``slice(None)``: every column), an
-        array of them as positions (negative positions and boolean masks as numpy reads them).
-
-        Parameters
-        ----------
-        cols : slice or ndarray of int
-            Panel columns.
-
-        Returns
-        -------
-        slice or ndarray of int
-        """
+        array of them as positions (negative positions and boolean masks as numpy reads them)."""
         if isinstance(cols, slice):
             start, stop, step = cols.indices(len(self.taus))
             return slice(start, max(stop, start)) if step == 1 else np.arange(start, stop, step)
@@ -466,7 +475,7 @@ def row_windows(flat: np.ndarray, start: np.ndarray, width: int, fill) -> np.nda
     n_flat = len(flat)
     if n_flat < width:  # a column shorter than a row: every row runs past an end
         out = np.full((len(start), width), fill, dtype=flat.dtype)
-        cut = np.flatnonzero(np.ones(len(start), dtype=bool))
+        cut = np.arange(len(start))
     else:  # the column itself, not a padded copy of it (a block engine cuts many panels from one frame)
         out = np.lib.stride_tricks.sliding_window_view(flat, width)[np.clip(start, 0, n_flat - width)]
         cut = np.flatnonzero((start < 0) | (start + width > n_flat))
@@ -525,7 +534,7 @@ def build_panel(
         factor has no returns.
     """
     rr = return_rows(returns)
-    r, rdates = rr.frame, rr.instants
+    r = rr.frame
     if MARKET_COLUMN in r.columns:  # compounded once for all blocks (with_interval_returns)
         mkt_flat = r[MARKET_COLUMN].to_numpy()
         factor_flat = [r[FACTOR_COLUMN + f].to_numpy() for f in factors]
@@ -533,7 +542,7 @@ def build_panel(
         mkt_flat = interval_returns(rr, market, kind) if market is not None else np.full(len(r), np.nan)
         factor_flat = [interval_returns(rr, f, kind) for f in factors]
     mr = member_rows(rr, members)
-    lo, hi, pos0 = mr.lo, mr.hi, mr.pos0
+    lo, hi = mr.lo, mr.hi
     if (lo == hi).any():
         bad = members.loc[lo == hi].iloc[0]
         raise DataError(f"member ({bad['event_id']}, {bad['asset']}): the asset has no returns")
@@ -547,7 +556,7 @@ def build_panel(
     tau = np.arange(taus[0], taus[1] + 1)
     # each member's row of the panel is a run of consecutive rows of the frame: copied as a window
     # of the flat column (no (N, T) index array); cells past its asset's first or last row are blanked
-    rows = PanelRows(rdates, rr.codes, rr.tickers, pos0 + tau[0], lo, hi, rr.memo)
+    rows = PanelRows.of_members(rr, mr, int(tau[0]))
     every = slice(0, tau.size)
     ret = rows.take(r["ret"].to_numpy(), every, np.nan)
     mkt = rows.take(mkt_flat, every, np.nan)
@@ -591,7 +600,7 @@ def window_day_mask(panel: EventTimePanel, cols: slice | np.ndarray, window_days
     no date arithmetic on the (N, M) cells.
     """
     rows = panel.rows  # each return row of the frame: inside some window of its asset?
-    return rows.take(rows.flat_inside(window_days), panel.resolve(cols), False)
+    return rows.take(rows.flat_inside(window_days), panel._columns(cols), False)
 
 
 class ReturnRows(NamedTuple):
@@ -637,27 +646,6 @@ def return_rows(returns: pd.DataFrame | ReturnRows) -> ReturnRows:
 
 
 
-def frame_rows(rr: ReturnRows, members: pd.DataFrame | None = None) -> PanelRows:
-    """The :class:`PanelRows` of some members in a grouped return frame, sharing its memo (no
-    members: none, for the frame's per-row arrays alone, :meth:`PanelRows.day_numbers` and
-    :meth:`PanelRows.flat_inside`, made ahead of the blocks that read them).
-
-    Parameters
-    ----------
-    rr : ReturnRows
-        The grouped return frame.
-    members : DataFrame, optional
-        ``asset, day0`` of members; their rows start at day 0.
-
-    Returns
-    -------
-    PanelRows
-    """
-    if members is None:
-        none = np.zeros(0, dtype=np.int64)
-        return PanelRows(rr.instants, rr.codes, rr.tickers, none, none, none, rr.memo)
-    mr = member_rows(rr, members)
-    return PanelRows(rr.instants, rr.codes, rr.tickers, mr.pos0, mr.lo, mr.hi, rr.memo)
 
 class MemberRows(NamedTuple):
     """Where each member's rows lie in a return frame grouped by ticker and date

@@ -155,18 +155,28 @@ def _place(e: np.ndarray, order: np.ndarray, m_i: np.ndarray, v: np.ndarray,
     exactly where ``2 #{x < v} < 2 r <= 2 #{x <= v}``: a tie group's ranks lie between its bounds.
     """
     n, m = e.shape
+    vv = v.ravel()
     if n * m * v.shape[1] <= PLACE_DIRECT_CELLS:  # a few members: every comparison made outright is cheaper
         x = e if scale is None else e / scale[:, None]
-        below = 2 * np.count_nonzero(x[:, None, :] < v[:, :, None], axis=2)  # NaN compares False: not counted
-        upto = 2 * np.count_nonzero(x[:, None, :] <= v[:, :, None], axis=2)
-        none = np.isnan(v)
-        below[none] = upto[none] = 2 * m + 1
-        return below, upto
+        below = np.count_nonzero(x[:, None, :] < v[:, :, None], axis=2).ravel()  # NaN compares False
+        upto = np.count_nonzero(x[:, None, :] <= v[:, :, None], axis=2).ravel()
+    else:
+        below, upto = _bisect(e, order, m_i, vv, scale, v.shape[1])
+    below, upto = 2 * below, 2 * upto
+    none = np.isnan(vv)
+    below[none] = upto[none] = 2 * m + 1
+    return below.reshape(v.shape), upto.reshape(v.shape)
+
+
+def _bisect(e: np.ndarray, order: np.ndarray, m_i: np.ndarray, vv: np.ndarray, scale: np.ndarray | None,
+            per_row: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_place`'s counts by bisection of the sorted rows: ``vv`` holds ``per_row`` values of
+    each row, row-major; returns the (undoubled) counts below and up to each value."""
+    n, m = e.shape
     flat_e, flat_o = e.ravel(), order.ravel()
-    vv = v.ravel()
-    base = np.repeat(np.arange(n, dtype=np.int64) * m, v.shape[1])  # each value's row, row-major
-    top = np.repeat(m_i.astype(np.int64), v.shape[1])
-    sc = None if scale is None else np.repeat(scale, v.shape[1])
+    base = np.repeat(np.arange(n, dtype=np.int64) * m, per_row)  # each value's row, row-major
+    top = np.repeat(m_i.astype(np.int64), per_row)
+    sc = None if scale is None else np.repeat(scale, per_row)
 
     def value(pos: np.ndarray, k: np.ndarray | slice = slice(None)) -> np.ndarray:  # pos-th smallest x
         x = flat_e[base[k] + flat_o[base[k] + pos]]
@@ -191,10 +201,7 @@ def _place(e: np.ndarray, order: np.ndarray, m_i: np.ndarray, v: np.ndarray,
     tied = np.flatnonzero((upto > 0) & (value(np.maximum(upto - 1, 0)) == vv))  # the largest x <= v is v
     if tied.size:
         below[tied] = count(True, tied)
-    below, upto = 2 * below, 2 * upto
-    none = np.isnan(vv)
-    below[none] = upto[none] = 2 * m + 1
-    return below.reshape(v.shape), upto.reshape(v.shape)
+    return below, upto
 
 
 def _within_ranks(v: np.ndarray) -> np.ndarray:

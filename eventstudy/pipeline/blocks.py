@@ -37,7 +37,7 @@ import pandas as pd
 from ..allocator import release_freed_memory
 from ..assets import data_calendars
 from ..errors import DataError, SpecificationError
-from ..eventtime import ReturnRows, build_panel, frame_rows, with_interval_returns
+from ..eventtime import PanelRows, ReturnRows, build_panel, member_rows, with_interval_returns
 from ..groups import define_groups
 from ..inference import ALL_TESTS
 from ..inference.context import Context
@@ -446,7 +446,8 @@ def fit_blocks(spec, prepared: Prepared, execution: Execution):
             prepared, returns=with_interval_returns(prepared.returns, plan.market, plan.factors, plan.returns))
         # grouped by ticker once for every block, with the per-row arrays every block reads (day-0 search
         # keys, day numbers, rows inside event windows), all counted in the budget below
-        rows = frame_rows(prepared.rows, prepared.members.iloc[:1])
+        head = prepared.members.iloc[:1]
+        rows = PanelRows.of_members(prepared.rows, member_rows(prepared.rows, head))
         if plan.grid is not None:
             rows.day_numbers(plan.grid.calendar_days)
         if prepared.window_days is not None:
