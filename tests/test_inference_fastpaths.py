@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as st
 
 from eventstudy.inference import mean_cross_correlation
-from eventstudy.inference.nonparametric import _binom_half_p, _wilcoxon_cols
+from eventstudy.inference.nonparametric import _binom_half_p, _magnitude_ranks, _wilcoxon_cols
 
 
 @pytest.mark.parametrize("alt", ["two-sided", "greater", "less"])
@@ -39,6 +39,23 @@ def test_wilcoxon_equals_scipy(alt, seed):
         assert w[j] == pytest.approx(r[v > 0].sum())
         assert p[j] == pytest.approx(float(ref.pvalue), rel=1e-10, abs=1e-15)
         assert m[j] == v.size
+
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_magnitude_ranks_equal_scipy(seed):
+    """The Wilcoxon ranks of |x| (one integer sort, NaN last whatever its sign bit) are scipy's
+    average ranks, and the tie groups are the counts of the distinct magnitudes in order."""
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.normal(size=200), seed)  # seed 0: many ties
+    x[rng.random(200) < 0.15] = np.nan
+    x[rng.random(200) < 0.1] = -np.abs(np.float64("nan"))  # a NaN with its sign bit set
+    a = np.abs(x)
+    ranks, sizes = _magnitude_ranks(a)
+    ok = ~np.isnan(a)
+    assert np.isnan(ranks[~ok]).all()
+    np.testing.assert_array_equal(ranks[ok], st.rankdata(a[ok]))
+    np.testing.assert_array_equal(sizes, np.unique(a[ok], return_counts=True)[1])
 
 
 def _pandas_rbar(est, dates, min_overlap=20):
