@@ -278,16 +278,24 @@ def tidy_rows(members: pd.DataFrame, member: np.ndarray, taus: np.ndarray, array
         :data:`AR_COLUMNS`, member-major, one row per cell with a date.
     """
     n, t = arrays["ar"].shape
+    dates = np.asarray(arrays["dates"]).ravel()
+    keep = np.flatnonzero(~np.isnat(dates)) if dates.dtype.kind == "M" else np.flatnonzero(pd.notna(dates))
+    if keep.size == n * t:  # every cell has a date: no copy of the flat arrays
+        keep = slice(None)
+        row, col = np.repeat(np.arange(n), t), np.tile(np.arange(t), n)
+    else:
+        row, col = np.divmod(keep, t)
+    # the names taken row by row from the members' own arrays (no Python string per cell, whatever their dtype)
     frame = pd.DataFrame({
-        "member": np.repeat(np.asarray(member, dtype=np.int64), t),
-        "event_id": np.repeat(members["event_id"].to_numpy(), t),
-        "asset": np.repeat(members["asset"].to_numpy(), t),
-        "tau": np.tile(taus, n),
-        "date": pd.DatetimeIndex(arrays["dates"].ravel()),
-        "ret": arrays["ret"].ravel(), "normal": arrays["normal"].ravel(), "ar": arrays["ar"].ravel(),
-        "part": part.ravel() if isinstance(part, np.ndarray) else part,
+        "member": np.asarray(member, dtype=np.int64)[row],
+        "event_id": members["event_id"].array.take(row),
+        "asset": members["asset"].array.take(row),
+        "tau": np.asarray(taus)[col],
+        "date": pd.DatetimeIndex(dates[keep]),
+        "ret": arrays["ret"].ravel()[keep], "normal": arrays["normal"].ravel()[keep], "ar": arrays["ar"].ravel()[keep],
+        "part": part.ravel()[keep] if isinstance(part, np.ndarray) else part,
     })
-    return frame[frame["date"].notna()].reset_index(drop=True)
+    return frame
 
 
 def ar_rows(plan: Plan, e: Estimate, member: np.ndarray) -> pd.DataFrame:
