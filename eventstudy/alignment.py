@@ -106,41 +106,47 @@ def align(
     pos = np.concatenate(positions)[back]
     timed = pairs["time_precision"].ne("date-only").to_numpy()
 
-    def per_table(values: list) -> np.ndarray:
-        return np.asarray(values, dtype=object)[which]
+    def labels(values: list, codes: np.ndarray):
+        """``values[codes]`` as a text column: each distinct text made once, then taken row by row
+        (no Python string per row for pandas to convert)."""
+        return pd.Series(values, dtype=None if values else object).array.take(codes)
 
     def take(attr: str) -> pd.DatetimeIndex:  # the sessions' dates or instants; NaT where outside
         parts = [getattr(t, attr)[np.maximum(p, 0)].where(p >= 0) for (t, _), p in zip(tables, positions)]
         joined = parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
         return pd.DatetimeIndex(joined).take(back)
 
+    k = len(tables)
+    # rule codes: 0 timed, 1 date-only, 2 + table outside its sessions, 2 + k + table in a gap of them
+    rule = np.where(pos == -1, 2 + which, np.where(pos == -2, 2 + k + which, np.where(timed, 0, 1)))
+    rules = [_RULES["instant"], _RULES[policy],
+             *(f"outside the sessions of {t.calendar}, {t.sessions[0]:%Y-%m-%d} to {t.sessions[-1]:%Y-%m-%d}"
+               for t, _ in tables),
+             *(f"in a gap of the sessions of {t.calendar}: none within {max_day0_delay(t)} days after the event"
+               for t, _ in tables)]
     out = pd.DataFrame({
-        "event_id": pairs["event_id"].to_numpy(),
-        "asset": pairs["asset"].to_numpy(),
+        "event_id": pairs["event_id"].array,
+        "asset": pairs["asset"].array,
         "event_time_utc": pd.DatetimeIndex(pairs["event_time_utc"]),
-        "time_precision": pairs["time_precision"].to_numpy(),
-        "rule": np.select(
-            [pos == -1, pos == -2],
-            [per_table([f"outside the sessions of {t.calendar}, {t.sessions[0]:%Y-%m-%d} to "
-                        f"{t.sessions[-1]:%Y-%m-%d}" for t, _ in tables]),
-             per_table([f"in a gap of the sessions of {t.calendar}: none within {max_day0_delay(t)} days "
-                        "after the event" for t, _ in tables])],
-            np.where(timed, _RULES["instant"], _RULES[policy])),
-        "calendar": per_table([t.calendar for t, _ in tables]),
-        "market_tz": per_table([t.tz for t, _ in tables]),
+        "time_precision": pairs["time_precision"].array,
+        "rule": labels(rules, rule),
+        "calendar": labels([t.calendar for t, _ in tables], which),
+        "market_tz": labels([t.tz for t, _ in tables], which),
         "day0": take("sessions"),
         "day0_open_utc": take("opens"),
         "day0_close_utc": take("closes"),
         "day0_price_utc": take("price_instants"),
-        "price_fixed": per_table([t.fixing for t, _ in tables]),
+        "price_fixed": labels([t.fixing for t, _ in tables], which),
     })
-    local = pd.Series("", index=out.index, dtype=object)
-    for tz, ix in out.groupby("market_tz", sort=False).indices.items():  # one conversion per time zone
-        inst = pd.DatetimeIndex(out["event_time_utc"].iloc[ix])
-        codes, uniq = pd.factorize(inst)  # formatted once per distinct instant (many assets share an event)
-        local.iloc[ix] = np.asarray(pd.DatetimeIndex(uniq).tz_convert(tz).strftime("%Y-%m-%d %H:%M %a"),
-                                    dtype=object)[codes]
-    out["event_time_market"] = local.to_numpy()
+    # the event instant in each market's zone, formatted once per distinct (instant, calendar)
+    inst_codes, instants = pd.factorize(pd.DatetimeIndex(pairs["event_time_utc"]))
+    codes, uniq = pd.factorize(inst_codes.astype(np.int64) * k + which)
+    local = np.empty(len(uniq), dtype=object)
+    zones = np.array([t.tz for t, _ in tables], dtype=object)[uniq % k]
+    for tz in pd.unique(zones):  # one conversion per time zone
+        ix = np.flatnonzero(zones == tz)
+        local[ix] = pd.DatetimeIndex(instants[uniq[ix] // k]).tz_convert(tz).strftime("%Y-%m-%d %H:%M %a")
+    out["event_time_market"] = labels(list(local), codes)
     return out[ALIGN_COLUMNS]
 
 
