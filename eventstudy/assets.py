@@ -225,10 +225,13 @@ def calendar_conflicts(prices: pd.DataFrame, sessions: Mapping[str, SessionTable
         data agree with every calendar. Tickers on the dates of their own data cannot conflict.
     """
     rows = []
-    for t, grp in prices.groupby("ticker", sort=False):
-        table = sessions.get(t) or (REGISTRY[t].sessions if t in REGISTRY else None)
-        if table is None or table.from_data:
-            continue
+    tables = {t: sessions.get(t) or (REGISTRY[t].sessions if t in REGISTRY else None)
+              for t in pd.unique(prices["ticker"])}
+    tables = {t: table for t, table in tables.items() if table is not None and not table.from_data}
+    if tables:  # only the tickers on an exchange's calendar are split out (not one frame per ticker)
+        prices = prices[prices["ticker"].isin(list(tables))]
+    for t, grp in prices.groupby("ticker", sort=False) if tables else ():
+        table = tables[t]
         dates = pd.DatetimeIndex(grp["date"])
         inside = dates[(dates >= table.sessions[0]) & (dates <= table.sessions[-1])]
         extra = inside.difference(table.sessions)

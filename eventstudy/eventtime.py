@@ -669,6 +669,28 @@ class MemberRows(NamedTuple):
             return np.zeros(len(self.day0), dtype=bool)
         return (self.pos0 < self.hi) & (self.dates[np.minimum(self.pos0, len(self.dates) - 1)] == self.day0)
 
+    def take(self, idx: np.ndarray) -> MemberRows:
+        """The rows of members ``idx`` (in that order), as :func:`member_rows` of those members
+        would find them: the assets renumbered in order of first appearance among them.
+
+        Parameters
+        ----------
+        idx : ndarray of int
+            Member positions.
+
+        Returns
+        -------
+        MemberRows
+        """
+        idx = np.asarray(idx, dtype=np.int64)
+        rank = self.rank[idx]
+        if rank.size:
+            distinct, first = np.unique(rank, return_index=True)
+            renumber = np.empty(int(distinct.max()) + 1, dtype=rank.dtype)
+            renumber[distinct[np.argsort(first, kind="stable")]] = np.arange(distinct.size, dtype=rank.dtype)
+            rank = renumber[rank]
+        return MemberRows(self.dates, self.pos0[idx], self.lo[idx], self.hi[idx], rank, self.day0[idx])
+
 
 def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> MemberRows:
     """Each member's day-0 row and its asset's block of rows in ``returns``, found in one search.
@@ -710,7 +732,7 @@ def member_rows(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame) -> Me
 
 
 def event_window_days(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame,
-                      windows: Sequence[Window]) -> pd.DataFrame:
+                      windows: Sequence[Window], *, rows: MemberRows | None = None) -> pd.DataFrame:
     """Every session inside some member's event window, on the asset's own return rows.
 
     Parameters
@@ -721,13 +743,15 @@ def event_window_days(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame,
         ``asset, day0`` of the members (day 0 must be a return row of the asset).
     windows
         The study's event windows; their union is used.
+    rows
+        :func:`member_rows` of these members, when the caller has it (else searched here).
 
     Returns
     -------
     DataFrame ``asset, date`` (datetime64[ns]), no (N, T) panel built.
     """
     taus = np.unique(np.concatenate([np.arange(w[0], w[1] + 1) for w in windows]))
-    mr = member_rows(returns, members)
+    mr = member_rows(returns, members) if rows is None else rows
     pos = mr.pos0[:, None] + taus[None, :]
     ok = (pos >= mr.lo[:, None]) & (pos < mr.hi[:, None])
     rank = np.broadcast_to(mr.rank[:, None], pos.shape)[ok]
@@ -890,7 +914,8 @@ NO_OFFSET = np.iinfo(np.int64).min
 """The offset of a row that does not exist (:func:`event_offsets`)."""
 
 
-def estimation_grid(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, estimation: Window) -> OffsetGrid:
+def estimation_grid(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, estimation: Window, *,
+                    rows: MemberRows | None = None) -> OffsetGrid:
     """The grid of estimation-row offsets (:func:`event_offsets`) over all members, without
     building the panel: the columns every engine lays the battery's estimation rows on.
 
@@ -907,6 +932,8 @@ def estimation_grid(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, e
         ``asset, day0`` (day 0 a return row of the asset) and ``anchor`` of the members.
     estimation : Window
         The estimation window in sessions.
+    rows : MemberRows, optional
+        :func:`member_rows` of these members, when the caller has it (else searched here).
 
     Returns
     -------
@@ -914,7 +941,7 @@ def estimation_grid(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, e
         The smallest and largest offset of any member's estimation rows (``estimation`` itself
         when no member has a row there) and the convention.
     """
-    mr = member_rows(returns, members)
+    mr = member_rows(returns, members) if rows is None else rows
     has = mr.hi > mr.lo
     first = np.clip(mr.pos0 + estimation.start, mr.lo, mr.hi - 1)
     last = np.clip(mr.pos0 + estimation.end, mr.lo, mr.hi - 1)

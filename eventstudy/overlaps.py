@@ -39,7 +39,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .eventtime import ReturnRows, member_rows
+from .eventtime import MemberRows, ReturnRows, member_rows
 from .windows import Window
 
 OverlapPolicy = Literal["merge", "keep", "drop-later", "drop"]
@@ -48,7 +48,8 @@ OVERLAP_COLUMNS = ["market", "event_a", "event_b", "day0_a", "day0_b", "sessions
 MERGE_SEPARATOR = "+"
 
 
-def find_overlaps(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
+def find_overlaps(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, windows: Sequence[Window], *,
+                  rows: MemberRows | None = None) -> pd.DataFrame:
     """Every pair of members whose event windows share a session on their market.
 
     Parameters
@@ -59,6 +60,8 @@ def find_overlaps(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, win
         ``event_id, asset, day0`` (day 0 a return row of the asset), in catalog order.
     windows : sequence of Window
         The study's event windows; their span (first to last offset) is the window compared.
+    rows : MemberRows, optional
+        :func:`~eventstudy.eventtime.member_rows` of these members, when the caller has it.
 
     Returns
     -------
@@ -69,7 +72,7 @@ def find_overlaps(returns: pd.DataFrame | ReturnRows, members: pd.DataFrame, win
     lo = min(w.start for w in windows)
     hi = max(w.end for w in windows)
     span = hi - lo + 1
-    mr = member_rows(returns, members)
+    mr = member_rows(returns, members) if rows is None else rows
     has = np.flatnonzero(mr.hi > mr.lo)
     # members by asset (in the members' order of assets), then day 0, then catalog order
     order = has[np.lexsort((has, mr.pos0[has], mr.rank[has]))]

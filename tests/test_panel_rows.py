@@ -77,3 +77,23 @@ def test_dates_at_reads_columns_as_numpy_indexes_them():
         assert np.array_equal(panel.dates_at(cols), dates[:, cols])
     with pytest.raises(IndexError):
         panel.dates_at(np.array([6]))
+
+
+def test_member_rows_take_equals_a_search_of_those_members():
+    """The preparation searches each member's rows once and takes the kept members' from it: the
+    same arrays as searching the kept members anew (assets renumbered in order of appearance)."""
+    from eventstudy.eventtime import member_rows, return_rows
+
+    dates = pd.bdate_range("2025-01-01", periods=30)
+    rets = pd.DataFrame({"ticker": np.repeat(["A", "B", "C"], 30), "date": np.tile(dates, 3), "ret": 0.0})
+    rr = return_rows(rets)
+    members = pd.DataFrame({"asset": ["C", "A", "B", "C", "Z", "A", "B"],
+                            "day0": pd.to_datetime(["2025-01-06", "2025-01-07", "2025-01-08", "2025-02-04",
+                                                    "2025-01-06", "2025-03-31", pd.NaT])})
+    found = member_rows(rr, members)
+    for idx in ([0, 1, 2, 3, 4, 5, 6], [1, 2, 5], [2, 3, 6], [4], []):
+        want = member_rows(rr, members.iloc[idx].reset_index(drop=True))
+        got = found.take(np.array(idx, dtype=np.int64))
+        for name in want._fields:
+            a, b = getattr(got, name), getattr(want, name)
+            assert a.dtype == b.dtype and np.array_equal(a.view(np.int64), b.view(np.int64)), (idx, name)

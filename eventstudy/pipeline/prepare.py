@@ -237,7 +237,8 @@ def prepare(spec) -> Prepared:
         pairs[["event_id", "asset", "event_date", *meta_cols]], on=["event_id", "asset"], how="left",
         validate="one_to_one")
     grouped = return_rows(rets)  # grouped by ticker once for every search below
-    have_ret = member_rows(grouped, members).at_day0()
+    found = member_rows(grouped, members)  # each member's rows, searched once: the steps below take theirs
+    have_ret = found.at_day0()
     outside = members["day0"].isna().to_numpy()
     exclusions = pd.DataFrame([
         {"event_id": r.event_id, "asset": r.asset,
@@ -246,6 +247,7 @@ def prepare(spec) -> Prepared:
         for r in members[~have_ret | outside].itertuples()], columns=EXCLUSION_COLUMNS)
     have_ret &= ~outside
     members = members[have_ret].drop(columns=["rule"]).reset_index(drop=True)
+    found = found.take(np.flatnonzero(have_ret))
     if members.empty:
         raise EstimationWindowError("no (event, asset) pair has prices on its day 0: " +
                                     "; ".join(f"{e}/{a} ({r})" for e, a, r in zip(exclusions["event_id"][:5],
@@ -253,17 +255,20 @@ def prepare(spec) -> Prepared:
                                                                                  exclusions["reason"][:5])))
     # every real event's window is kept out of the others' estimation windows, even an event the
     # overlap policy merges or drops
-    window_days = event_window_days(grouped, members, plan.windows) if plan.clean_estimation else None
-    overlaps = find_overlaps(grouped, members, plan.windows)
+    window_days = event_window_days(grouped, members, plan.windows, rows=found) if plan.clean_estimation else None
+    overlaps = find_overlaps(grouped, members, plan.windows, rows=found)
     members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
+    if len(removed):  # the rows of the members that remain
+        found = member_rows(grouped, members)
     if len(removed):
         exclusions = pd.concat([exclusions, removed], ignore_index=True) if len(exclusions) else removed
     # the events whose windows still overlap on some market are one date cluster (one independent date)
     members["date_cluster"] = event_clusters(
-        members, find_overlaps(grouped, members, plan.windows) if len(removed) else overlaps, events["event_id"])
+        members, find_overlaps(grouped, members, plan.windows, rows=found) if len(removed) else overlaps,
+        events["event_id"])
     members["anchor"] = member_anchors(members, sessions, spec.date_only)
     check_group_names(members, plan.group, by_event=plan.by_event)
-    plan = dataclasses.replace(plan, grid=estimation_grid(grouped, members, plan.estimation))
+    plan = dataclasses.replace(plan, grid=estimation_grid(grouped, members, plan.estimation, rows=found))
     prepared = Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
     prepared.__dict__["rows"] = grouped  # the cached_property's slot: the grouping made above, not a second one
     return prepared
