@@ -176,8 +176,8 @@ def car_table(
                        " (stale quote?)")
         bad = missing.any(axis=1)
         parts.append(pd.DataFrame({
-            "event_id": panel.members["event_id"].to_numpy(),
-            "asset": panel.members["asset"].to_numpy(),
+            "event_id": panel.members["event_id"].array,
+            "asset": panel.members["asset"].array,
             "window": w.label,
             "car": np.where(bad, np.nan, car),
             "se": np.where(bad, np.nan, se),

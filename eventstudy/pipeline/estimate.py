@@ -216,8 +216,8 @@ def params_frame(plan: Plan, e: Estimate) -> pd.DataFrame:
     last = np.where(any_used, dates[np.where(any_used, rows.start + e.est_cols.stop - 1 - used[:, ::-1].argmax(axis=1),
                                              0)], np.datetime64("NaT"))
     out = {
-        "event_id": panel.members["event_id"].to_numpy(),
-        "asset": panel.members["asset"].to_numpy(),
+        "event_id": panel.members["event_id"].array,
+        "asset": panel.members["asset"].array,
         "n_est": fit.m.astype(np.int64),
         "n_excluded": (e.mask.sum(axis=1) if e.mask is not None else np.zeros(n)).astype(np.int64),
         "est_first": pd.DatetimeIndex(first.astype("datetime64[ns]")),
