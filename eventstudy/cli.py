@@ -278,6 +278,7 @@ def cmd_run(args) -> int:
     out = Path(args.out)
     print(res.summary().as_text())
     step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
+         + ("" if args.no_pdf or not any(p.suffix == ".pdf" for p in files) else ", tables.pdf")
          + ("" if args.no_figures else "; figures/: PNG") + ")")
     return 0
 
@@ -359,7 +360,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
                     figure_files.append(figure_dir / "placebo.png")
                     jobs.add(figures.placebo_null, placebo, path=figure_files[-1])
         jobs.poll()
-        files += write_tables(res, out / "tables", claims=checked, placebo=placebo)
+        files += write_tables(res, out / "tables", claims=checked, placebo=placebo, pdf=not args.no_pdf)
         if not args.no_figures:
             step("drawing figures ...")
             if bundled:
@@ -548,6 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws")
     sp.add_argument("--out", default="results", help="output folder (default: results)")
     sp.add_argument("--no-figures", action="store_true", help="skip the PNG figures (matplotlib not needed)")
+    sp.add_argument("--no-pdf", action="store_true",
+                    help="do not compile tables/tables.pdf (compiled when pdflatex is installed; tables.tex is "
+                         "written either way)")
     sp.add_argument("--backend", choices=["memory", "chunked", "dask"], default="memory",
                     help="memory (default): whole panel at once; chunked: blocks within --memory; dask: blocks "
                          "on a dask.distributed cluster (--scheduler, else a local one)")

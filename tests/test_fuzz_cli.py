@@ -84,7 +84,8 @@ def test_cli_never_crashes_nor_marks_a_wrong_number_ok(files):
         pd.DataFrame(events, columns=["event_id", "timestamp", "date"]).to_csv(tmp / "e.csv", index=False)
         code, err = run_cli(["run", "--prices", str(tmp / "p.csv"), "--events", str(tmp / "e.csv"), "--market", "MKT",
                              "--window", "0:0", "--window", "-1:1", "--estimation", "-40:-6", "--min-estimation",
-                             "10", "--n-boot", "20", "--placebo", "0", "--no-figures", "--out", str(tmp / "out")])
+                             "10", "--n-boot", "20", "--placebo", "0", "--no-figures", "--no-pdf",
+                             "--out", str(tmp / "out")])
         assert "Traceback" not in err
         if code != 0:
             assert code == 2 and "error: " in err, err

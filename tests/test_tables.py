@@ -43,10 +43,11 @@ def test_car_cell_formats_the_car_row(res):
 
 
 def test_every_format_renders_with_conventions(res, tmp_path):
-    files = write_tables(res, tmp_path)
+    files = write_tables(res, tmp_path, pdf=False)
     assert {p.suffix for p in files} == {".md", ".tex", ".csv", ".html"}
+    assert tmp_path / "tables.tex" in files  # the document that inputs every table
     tex = (tmp_path / "caar_by_group.tex").read_text()
-    assert "\\toprule" in tex and "\\bottomrule" in tex and "kp\\_patell" in tex and "Day 0 = first session" in tex
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "KP-Patell $z$" in tex and "Day 0 = first session" in tex
     md = (tmp_path / "caar_by_group.md").read_text()
     assert md.startswith("**Cumulative average abnormal returns**") and "session offsets from day 0, inclusive" in md
     html = (tmp_path / "alignment.html").read_text()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..groups import ASSET_PREFIX, FEW_DATES
-from ..safetext import markdown_text, terminal_text, write_csv
+from ..safetext import markdown_text, write_csv
 
 ROBUST_FIRST: tuple[str, ...] = ("bw1985", "kp_patell", "bootstrap")
 """The statistics the headline leads with: those that keep their size between 3 % and 7 % at 5 %
@@ -116,19 +116,6 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-_TEX = {"\\": r"\textbackslash{}", "%": r"\%", "_": r"\_", "&": r"\&", "#": r"\#", "$": r"\$",
-        "^": r"\^{}", "{": r"\{", "}": r"\}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}",
-        "|": r"\textbar{}"}
-
-
-_TEX_TABLE = str.maketrans(_TEX)
-
-
-def _tex(value) -> str:
-    text = terminal_text(" ".join(str(value).splitlines()))  # a blank line would end the row; no control bytes
-    return text.translate(_TEX_TABLE)
-
-
 def cell_text(value) -> str:
     """A table cell as text: ``""`` for a missing value (NaN, None, pandas NA), else ``str(value)``.
 
@@ -220,17 +207,18 @@ class Summary:
         return f"**{title}**\n\n{markdown_table(self._fmt())}\n\n{notes}\n"
 
     def as_latex(self) -> str:
-        """A booktabs table (needs \\usepackage{booktabs}); text columns left, numbers right."""
-        f = self._fmt()
-        head = " & ".join(_tex(c) for c in f.columns) + r" \\"
-        body = "\n".join(" & ".join(_tex(v) for v in row) + r" \\" for row in f.itertuples(index=False))
-        numeric = [pd.to_numeric(f[c].astype(str).str.rstrip("*").str.replace(r"\s*\(.*\)", "", regex=True),
-                                 errors="coerce").notna().mean() > 0.5 for c in f.columns]
-        spec = "".join("r" if n else "l" for n in numeric)
-        return ("\\begin{table}[htbp]\n\\centering\n\\caption{" + _tex(self.title) + "}\n\\small\n"
-                "\\begin{tabular}{" + spec + "}\n\\toprule\n" + head + "\n\\midrule\n" + body +
-                "\n\\bottomrule\n\\end{tabular}\n\n\\smallskip\n\\parbox{\\linewidth}{\\footnotesize "
-                + _tex(self.conventions) + "}\n\\end{table}\n")
+        """A booktabs table for :data:`eventstudy.report.latex.PREAMBLE`: numbers in math mode,
+        readable headers, p-values with their stars, the conventions as its note; a long table breaks
+        across pages, a wide one turns to landscape or splits into panels
+        (:func:`eventstudy.report.latex.latex_table`).
+
+        Returns
+        -------
+        str
+        """
+        from .latex import latex_table
+
+        return latex_table(self.table, self.title, self.conventions)
 
     def as_csv(self) -> str:
         """CSV of the unformatted table (no index; floats with up to 10 significant digits).

@@ -5,6 +5,7 @@ battery (clustering-robust statistics first), the day-0 alignment. Each is a :cl
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 
 from ..groups import FEW_DATES, value_groups
 from ..windows import Window
+from .latex import compile_pdf, latex_document
 from .summary import NAIVE, ROBUST_FIRST, TEST_NAMES, Summary, headline, stars
 
 BATTERY_ORDER = (*ROBUST_FIRST, "kp_bmp", "grank", "t_cs", "bmp", "patell", "bw1980", "rank", "mrank", "gsign",
@@ -300,7 +302,7 @@ def _file_tag(name: str) -> str:
 
 
 def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
-                 placebo: pd.DataFrame | None = None) -> list[Path]:
+                 placebo: pd.DataFrame | None = None, pdf: bool = True) -> list[Path]:
     """Every table in Markdown, LaTeX, CSV and HTML under ``out``.
 
     Tables: the headline ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table
@@ -309,7 +311,9 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
     ``m1_1`` (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``,
     ``-`` and ``_``; values that would share a name (``energy`` and ``=energy``, or ``A`` and ``a``)
     get ``_2``, ``_3``, ... in the order of the groups. Each table is written as ``<name>.md``,
-    ``.tex``, ``.csv`` and ``.html``; existing files are overwritten.
+    ``.tex``, ``.csv`` and ``.html``; existing files are overwritten. ``tables.tex`` is a LaTeX
+    document that inputs every ``.tex`` table (:data:`eventstudy.report.latex.PREAMBLE`), compiled
+    to ``tables.pdf`` when ``pdflatex`` is installed.
 
     Parameters
     ----------
@@ -321,11 +325,14 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
         Result of :func:`eventstudy.claims.check_claims`; adds the ``claims`` table.
     placebo : pandas.DataFrame, optional
         Result of :func:`eventstudy.placebo.placebo_test`; adds the ``placebo`` table.
+    pdf : bool, default True
+        Compile ``tables.tex`` to ``tables.pdf`` when ``pdflatex`` is on the path (a problem its
+        log reports is a warning naming the table).
 
     Returns
     -------
     list of Path
-        The files written, four per table.
+        The files written: four per table, ``tables.tex`` and ``tables.pdf`` when compiled.
 
     Raises
     ------
@@ -359,6 +366,15 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
             p = out / f"{name}.{ext}"
             p.write_text(text)
             files.append(p)
+    doc = out / "tables.tex"  # every table in one document: pdflatex tables.tex
+    doc.write_text(latex_document(list(tables)))
+    files.append(doc)
+    if pdf:
+        written, problems = compile_pdf(out)
+        if written is not None:
+            files.append(written)
+        for problem in problems:
+            warnings.warn(f"tables.pdf: {problem}", stacklevel=2)
     return files
 
 
