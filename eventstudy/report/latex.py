@@ -116,9 +116,25 @@ def header(column: str) -> str:
     return tex_text(column)
 
 
-def _pvalue(v: float) -> str:
-    from .summary import stars
+def stars(p: float) -> str:
+    """Significance stars of a p-value: ``***`` below 0.01, ``**`` below 0.05, ``*`` below 0.10.
 
+    Parameters
+    ----------
+    p : float
+        The p-value.
+
+    Returns
+    -------
+    str
+        The stars, or ``""`` for ``p >= 0.10`` or a non-finite ``p``.
+    """
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
+
+
+def _pvalue(v: float) -> str:
     s = stars(v)
     text = r"{<}0.001" if v < 0.001 else f"{v:.3f}"
     return f"${text}" + (f"^{{{s}}}" if s else "") + "$"
@@ -391,5 +407,5 @@ def compile_pdf(folder: Path, stem: str = "tables", *, timeout: float = 120.0) -
         return target, problems
 
 
-__all__ = ["PREAMBLE", "compile_pdf", "header", "latex_document", "latex_table", "log_problems", "tex_text"]
+__all__ = ["PREAMBLE", "compile_pdf", "header", "latex_document", "latex_table", "log_problems", "stars", "tex_text"]
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..groups import ASSET_PREFIX, FEW_DATES
 from ..safetext import markdown_text, write_csv
+from .latex import latex_table, stars
 
 ROBUST_FIRST: tuple[str, ...] = ("bw1985", "kp_patell", "bootstrap")
 """The statistics the headline leads with: those that keep their size between 3 % and 7 % at 5 %
@@ -32,24 +33,6 @@ TEST_NAMES: dict[str, str] = {
 """Plain names of the headline's statistics, for table notes and figure captions."""
 NAIVE: str = "t_cs"
 ALPHA = 0.05
-
-
-def stars(p: float) -> str:
-    """Significance stars of a p-value: ``***`` below 0.01, ``**`` below 0.05, ``*`` below 0.10.
-
-    Parameters
-    ----------
-    p : float
-        The p-value.
-
-    Returns
-    -------
-    str
-        The stars, or ``""`` for ``p >= 0.10`` or a non-finite ``p``.
-    """
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
 
 
 def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
@@ -216,8 +199,6 @@ class Summary:
         -------
         str
         """
-        from .latex import latex_table
-
         return latex_table(self.table, self.title, self.conventions)
 
     def as_csv(self) -> str:
