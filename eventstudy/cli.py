@@ -218,6 +218,7 @@ def cmd_run(args) -> int:
     from .prices.csvsource import CSVSource
     from .prices.parquet import ParquetSource
     from .report import figures
+    from .report.tables import headline_table
     from .study import EventStudy
 
     if not args.no_figures:
@@ -273,10 +274,10 @@ def cmd_run(args) -> int:
         print(f"[eventstudy] {text}", file=sys.stderr, flush=True)
 
     with staged(args.out) as stage:  # the folder is checked and locked before the fit
-        res, files = _run_into(stage, args, spec, title, claims_file, bundled, inputs, step)
+        res, files, placebo = _run_into(stage, args, spec, title, claims_file, bundled, inputs, step)
         seal(stage, files)
     out = Path(args.out)
-    print(res.summary().as_text())
+    print(headline_table(res, placebo).as_text())  # the full battery is in the tables
     step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
          + ("" if args.no_pdf or not any(p.suffix == ".pdf" for p in files) else ", tables.pdf")
          + ("" if args.no_figures else "; figures/: PNG") + ")")
@@ -371,7 +372,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
         jobs.close()
         if client is not None:
             client.close()
-    return res, files
+    return res, files, placebo
 
 
 def cmd_claims(args) -> int:

@@ -66,8 +66,11 @@ def test_events_and_snapshot_commands(capsys):
 def test_run_main_job_writes_outputs(capsys, tmp_path):
     code, out, _ = run(capsys, "run", "--out", str(tmp_path / "res"), "--assets", "SPY,^N225,^KS11", "--n-boot", "200")
     assert code == 0
-    assert out.splitlines()[0] == "Cumulative average abnormal returns"
-    assert "bw1985" in out.splitlines()[2] and out.splitlines()[2].index("bw1985") < out.splitlines()[2].index("t_cs")
+    lines = out.splitlines()
+    assert lines[0] == "Headline: cumulative average abnormal returns"
+    assert "BW 1985" in lines[2] and lines[2].index("BW 1985") < lines[2].index("naive t")  # robust lead first
+    body = lines[3:lines.index("", 3)]
+    assert len(body) == 3 * 3  # all, escalation, de-escalation x three windows: no row per event
     ar = pd.read_csv(tmp_path / "res" / "abnormal_returns.csv")
     row = ar[(ar["event_id"] == "2025-10-26-kuala-lumpur-framework") & (ar["asset"] == "^N225")
              & (ar["tau"] == 0)].iloc[0]

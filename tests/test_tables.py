@@ -108,3 +108,45 @@ def test_first_day0_is_the_earliest_across_markets():
     tab = car_by_event(res, "0:0").table.set_index("event_id")
     # the post at 10:57 ET on Friday 2025-10-10: New York reacts that day, Tokyo on Tuesday 10-14
     assert tab.loc["2025-10-10-trump-hostile-post", "first day 0"] == "2025-10-10"
+
+
+def test_headline_fits_a_screen_and_comes_from_the_battery(res):
+    """The compact headline: the pooled groups only (all and the group column's values, not each
+    event), CAAR the mean CAR of the group's members (by hand), the statistics those of the battery's
+    whole-window rows, p-values written <0.001 / three decimals below 0.10 / two above."""
+    from eventstudy.report.tables import headline_table
+
+    pairs = [(g, w.label) for g in ("all", "escalation") for w in res.plan.windows][:5]
+    given = [0.0004, 0.0123, 0.0999, 0.1, 0.456]  # written <0.001, 0.012, 0.100, 0.10, 0.46
+    placebo = pd.DataFrame({"group": [g for g, _ in pairs], "window": [w for _, w in pairs], "pvalue": given})
+    h = headline_table(res, placebo).table
+    names = h["group"].str.replace(r" \(\d+ events\)$", "", regex=True)
+    assert set(names) == {"all", "escalation", "de-escalation"} and len(h) == 3 * len(res.plan.windows)
+    car = res.car.merge(res.members[["event_id", "asset", "group"]], on=["event_id", "asset"])
+    for g in ("all", "escalation"):
+        sel = car[(car["window"] == "0:0") & ((car["group"] == g) | (g == "all"))]["car"]
+        row = h[(names == g) & (h["window"] == "0:0")].iloc[0]
+        assert row["CAAR (%)"] == f"{100 * sel.mean():.2f}" and row["N"] == sel.notna().sum()
+        t = res.tests[(res.tests["group"] == g) & (res.tests["window"] == "0:0") & res.tests["tau"].isna()]
+        bw = t[t["test"] == "bw1985"].iloc[0]
+        assert row["BW 1985 t (p)"].startswith(f"{bw['statistic']:.2f} (")
+    first = h.iloc[0]
+    assert first["group"] == f"all ({res.alignment['event_id'].nunique()} events)"  # the catalog's events
+    want = {"0.0004": "<0.001", "0.0123": "0.012", "0.0999": "0.100", "0.1": "0.10", "0.456": "0.46"}
+    for g, w, p in placebo.itertuples(index=False):
+        assert h[(names == g) & (h["window"] == w)]["placebo date"].iloc[0] == want[str(p)]
+    assert (h["placebo date"] != "").sum() == len(pairs)
+
+
+@pytest.mark.slow
+def test_readme_headline_is_what_the_main_job_writes(tmp_path):
+    """The README's headline table is the main job's own (tables/headline.md), cell for cell."""
+    from pathlib import Path
+
+    from eventstudy.cli import main
+
+    assert main(["run", "--out", str(tmp_path / "r"), "--no-figures", "--no-pdf"]) == 0
+    written = (tmp_path / "r" / "tables" / "headline.md").read_text().split("\n\n")[1].strip()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert written.splitlines()[0].startswith("| group | window | N | dates | CAAR (%)")
+    assert "\n" + written + "\n" in readme

@@ -9,6 +9,7 @@ cross-sectional t beside them, with a note where the two disagree at the 5 % lev
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -168,7 +169,8 @@ class Summary:
         return out
 
     def as_text(self) -> str:
-        """Plain text: the title, the formatted table (no index, no row limit) and the conventions.
+        """Plain text: the title, the formatted table (no index, no row limit) and the conventions,
+        wrapped to the table's width (at least 80 characters).
 
         Returns
         -------
@@ -176,7 +178,8 @@ class Summary:
         """
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
             body = self._fmt().to_string(index=False)
-        return f"{self.title}\n\n{body}\n\n{self.conventions}"
+        width = max(80, max((len(line) for line in body.splitlines()), default=0))
+        return f"{self.title}\n\n{body}\n\n{textwrap.fill(self.conventions, width=width)}"
 
     def as_markdown(self) -> str:
         """Markdown: the title in bold, the formatted table as a pipe table, then the conventions.

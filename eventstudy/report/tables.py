@@ -173,6 +173,82 @@ def caar_table(res) -> Summary:
     return Summary(headline(res.tests, res.caar), "Cumulative average abnormal returns", note)
 
 
+def _p_short(p: float) -> str:
+    """A p-value for a screen: ``<0.001``, three decimals below 0.10, two above."""
+    return "" if not np.isfinite(p) else "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.10 else f"{p:.2f}"
+
+
+def headline_table(res, placebo: pd.DataFrame | None = None) -> Summary:
+    """The headline that fits a screen: per pooled group (``all`` and each value of the group
+    column, not each event) and window, the CAAR with the robust lead's statistics, the placebo-date
+    p-value, KP-BMP and the naive t, each test's statistic with its p in brackets. The full battery of
+    every group, events included, is :func:`caar_table` and :func:`battery_table`.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    placebo : DataFrame, optional
+        :func:`eventstudy.placebo.placebo_test` of the study; adds the ``placebo date`` column (its p-value).
+
+    Returns
+    -------
+    Summary
+        Columns ``group`` (the first row of a group says how many events it pools), ``window``,
+        ``N``, ``dates`` (independent event dates, ``few`` below
+        :data:`~eventstudy.groups.FEW_DATES`), ``CAAR (%)``, then ``<test> t (p)`` for the lead
+        (:data:`~eventstudy.report.summary.ROBUST_FIRST`; the resampling test's p-value alone, as
+        ``resampling``), ``placebo date`` (its p-value), ``KP-BMP t (p)`` and ``naive t``: text cells, p-values as
+        ``<0.001``, three decimals below 0.10, two above.
+    """
+    pooled = {"all", *value_groups(res.members, res.plan.group)}
+    caar = res.caar[res.caar["group"].isin(pooled)]
+    win = res.tests[res.tests["tau"].isna()]
+    stat = {(g, w, t): (s, p) for g, w, t, s, p in zip(win["group"], win["window"], win["test"], win["statistic"],
+                                                        win["pvalue"])}
+    first = win.drop_duplicates(["group", "window"]).set_index(["group", "window"])
+    placebo_p = ({(g, w): p for g, w, p in zip(placebo["group"], placebo["window"], placebo["pvalue"])}
+                 if placebo is not None else None)
+    columns = {"bw1985": "BW 1985 t (p)", "kp_patell": "KP-Patell z (p)", "bootstrap": "resampling",
+               "kp_bmp": "KP-BMP t (p)", NAIVE: "naive t"}
+
+    def both(key) -> str:
+        s, p = stat.get(key, (np.nan, np.nan))
+        return "" if not np.isfinite(s) else f"{s:.2f} ({_p_short(p)})"
+
+    rows, seen = [], set()
+    for g, w, c, n in zip(caar["group"], caar["window"], caar["caar"], caar["n"]):
+        row = {"group": g, "window": w, "N": int(n)}
+        if (g, w) in first.index and "dates" in first.columns:
+            ev, d = first.loc[(g, w), "events"], first.loc[(g, w), "dates"]
+            if g not in seen and pd.notna(ev):
+                row["group"] = f"{g} ({int(ev)} events)"
+            row["dates"] = "" if pd.isna(d) else f"{int(d)}" + (", few" if d < FEW_DATES else "")
+        seen.add(g)
+        row["CAAR (%)"] = f"{100 * c:.2f}" if np.isfinite(c) else ""
+        for t in ROBUST_FIRST:
+            key = (g, w, t)
+            if t == "bootstrap":
+                row[columns[t]] = _p_short(stat.get(key, (np.nan, np.nan))[1])
+            else:
+                row[columns.get(t, f"{t} (p)")] = both(key)
+        if placebo_p is not None:
+            row["placebo date"] = _p_short(placebo_p.get((g, w), np.nan))
+        row[columns["kp_bmp"]] = both((g, w, "kp_bmp"))
+        naive = stat.get((g, w, NAIVE), (np.nan, np.nan))[0]
+        row[columns[NAIVE]] = f"{naive:.2f}" if np.isfinite(naive) else ""
+        rows.append(row)
+    o = res.options
+    note = ("Lead: BW 1985 portfolio t, Kolari-Pynnonen Patell, estimation-window resampling (they hold their "
+            "size when news clusters); KP-BMP also allows for the event days' own variance; the naive t treats "
+            "markets hit on one date as independent. resampling, placebo date: p-values. dates: independent event "
+            f"dates (few: under {FEW_DATES}). "
+            f"Model {o['model']}" + (f" on {o['market']}" if o.get("market") else "")
+            + f", estimation {o['estimation']} sessions; day 0 = the first session priced after the event. "
+            "Every group and event with the full battery: tables/caar_by_group, battery_*, tests.csv.")
+    return Summary(pd.DataFrame(rows), "Headline: cumulative average abnormal returns", note)
+
+
 def battery_table(res, group: str = "all", window: str | Window | None = None) -> Summary:
     """Every test of the battery for one group and window (CAR statistics), robust ones first.
 
@@ -305,7 +381,8 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
                  placebo: pd.DataFrame | None = None, pdf: bool = True) -> list[Path]:
     """Every table in Markdown, LaTeX, CSV and HTML under ``out``.
 
-    Tables: the headline ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table
+    Tables: ``headline`` (:func:`headline_table`, the one printed by ``eventstudy run``), the full
+    ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table
     per value of the study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per
     window, and ``claims`` / ``placebo`` when given. In the file names a window ``-1:1`` is written
     ``m1_1`` (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``,
@@ -341,7 +418,8 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"caar_by_group": caar_table(res), "alignment": alignment_table(res),
+    tables = {"headline": headline_table(res, placebo), "caar_by_group": caar_table(res),
+              "alignment": alignment_table(res),
               "battery_all": battery_table(res, "all")}
     for w in res.plan.windows:
         tag = w.label.replace(":", "_").replace("-", "m")
@@ -379,4 +457,5 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
 
 
 __all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "car_long", "claims_table",
+           "headline_table",
            "placebo_table", "write_tables"]
