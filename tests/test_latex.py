@@ -40,9 +40,12 @@ def test_text_keeps_less_than_in_math_mode():
 def test_long_and_wide_tables_choose_their_layout():
     long = pd.DataFrame({"event_id": [f"e{i}" for i in range(100)], "x stat": np.arange(100.0)})
     assert "\\begin{longtable}" in latex_table(long, "T", "n")
-    short = long.head(5)
-    tex = latex_table(short, "T", "note p<0.10")
+    short = pd.DataFrame({"event_id": ["an-event-with-a-long-name"] * 5,
+                          **{f"market {j} stat": np.arange(5.0) for j in range(2)}})
+    tex = latex_table(short, "T", "note p<0.10")  # about 70 % of the text width: the note under it
     assert "\\begin{threeparttable}" in tex and "\\item Note: note p\\ensuremath{<}0.10" in tex
+    tex = latex_table(long.head(5), "T", "note")  # narrow: caption and note at the text's width
+    assert "threeparttable" not in tex and "\\raggedright Note: note" in tex
     wide = pd.DataFrame({"event_id": ["an-event-with-a-long-name"] * 3,
                          **{f"M{j}": ["-10.28 (-6.76)***"] * 3 for j in range(14)}})
     tex = latex_table(wide, "Wide", "n")
@@ -116,5 +119,39 @@ def test_a_users_small_study_compiles_cleanly(tmp_path):
                         windows=((-1, 1), (0, 0)), n_boot=100).fit()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        files = write_tables(res, tmp_path)
+        files = write_tables(res, tmp_path, pdf=True)
     assert tmp_path / "tables.pdf" in files
+
+
+def test_hostile_cells_are_written_as_text_or_math():
+    t = pd.DataFrame({"x p": ["<0.001", 0.2], "n": pd.array([3, pd.NA], dtype="Int64"),
+                      "cell": ["+1.20", "-4.10 (<0.001)"], "big": ["1,234.5", "東京 é–x"]})
+    _, rows, _ = cells(t)
+    assert rows[0] == [r"\ensuremath{<}0.001", "$3$", "$+1.20$", "$1{,}234.5$"]
+    assert rows[1] == ["$0.200$", "", r"$-4.10\ ({<}0.001)$", "(U+6771)(U+4EAC) é--x"]
+    assert tex_text("_ % & # $ ~ ^ \\ { } < > |") == (r"\_ \% \& \# \$ \~{} \^{} \textbackslash{} \{ \} "
+                                                      r"\ensuremath{<} \ensuremath{>} \ensuremath{|}")
+
+
+@pytest.mark.slow
+def test_hostile_and_empty_tables_compile(tmp_path):
+    """Every special character, characters the default fonts lack, a missing integer, a text
+    p-value, a table without columns and one without rows: pdflatex takes them all cleanly."""
+    if shutil.which("pdflatex") is None:
+        if os.environ.get("EVENTSTUDY_REQUIRE_LATEX") == "1":
+            pytest.fail("pdflatex is not installed; .ci/run installs texlive-latex-base, -recommended and -extra")
+        pytest.skip("pdflatex is not installed")
+    from eventstudy.report.latex import latex_document
+
+    nasty = "_ % & # $ ~ ^ \\ { } < > | 東京 é – “q” … −1 ×"
+    tables = {
+        "hostile": pd.DataFrame({"event_id": [nasty, "=1+1"], "n": pd.array([3, pd.NA], dtype="Int64"),
+                                 "x p": ["<0.001", 0.2], "CAR %": [-1.5, np.nan], "cell": ["+1.20", "-4.10 (<0.001)"]}),
+        "no_columns": pd.DataFrame(),
+        "no_rows": pd.DataFrame({"group": pd.Series([], dtype=object), "x stat": pd.Series([], dtype=float)}),
+    }
+    for name, frame in tables.items():
+        (tmp_path / f"{name}.tex").write_text(latex_table(frame, f"Table {nasty}", "A long note " * 40 + nasty))
+    (tmp_path / "tables.tex").write_text(latex_document(list(tables)))
+    pdf, problems = compile_pdf(tmp_path)
+    assert problems == [] and pdf is not None

@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -73,12 +74,29 @@ TEST_LABELS: dict[str, tuple[str, str]] = {
 _TEX = {"\\": r"\textbackslash{}", "%": r"\%", "_": r"\_", "&": r"\&", "#": r"\#", "$": r"\$",
         "^": r"\^{}", "{": r"\{", "}": r"\}", "~": r"\~{}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}",
         "|": r"\ensuremath{|}"}
+_TEX.update({"\u2013": "--", "\u2014": "---", "\u2018": "`", "\u2019": "'", "\u201c": "``", "\u201d": "''",
+             "\u2026": r"\ldots{}", "\u2212": r"\ensuremath{-}", "\u00d7": r"\ensuremath{\times}",
+             "\u00b1": r"\ensuremath{\pm}", "\u00a0": "~"})
 _TEX_TABLE = str.maketrans(_TEX)
+_ACCENTS = frozenset("\u0300\u0301\u0302\u0303\u0308\u030a\u0327")  # grave acute circumflex tilde umlaut ring cedilla
+_LETTERS = frozenset("\u00df\u00e6\u00c6\u00f8\u00d8\u0153\u0152\u00e5\u00c5")  # ss ae oe o-slash aa: OT1 has them
+
+
+def _printable(ch: str) -> str:
+    """``ch`` if pdflatex prints it under the default encodings (ASCII, a Latin letter with a
+    common accent, a few ligature letters), else its code point as text (nothing dropped)."""
+    if ch.isascii() or ch in _TEX or ch in _LETTERS:
+        return ch
+    base = unicodedata.normalize("NFD", ch)
+    if base[0].isascii() and base[0].isalpha() and all(c in _ACCENTS for c in base[1:]):
+        return ch
+    return f"(U+{ord(ch):04X})"
 
 
 def tex_text(value) -> str:
     """Text for LaTeX: special characters escaped, ``<``, ``>`` and ``|`` in math mode (right in any
-    font encoding), no line break or control byte.
+    font encoding), no line break or control byte; a character the default fonts lack (``東``) is
+    written as its code point, ``(U+6771)``.
 
     Parameters
     ----------
@@ -89,7 +107,10 @@ def tex_text(value) -> str:
     -------
     str
     """
-    return terminal_text(" ".join(str(value).splitlines())).translate(_TEX_TABLE)
+    text = terminal_text(" ".join(str(value).splitlines()))
+    if not text.isascii():
+        text = "".join(map(_printable, text))
+    return text.translate(_TEX_TABLE)
 
 
 def header(column: str) -> str:
@@ -144,14 +165,47 @@ def _number(v: float, decimals: int = 3) -> str:
     return f"${v:,.{decimals}f}$".replace(",", "{,}")
 
 
-def _finite(v) -> bool:
+def finite(value) -> bool:
+    """Whether a cell holds a finite number (a number written as text counts).
+
+    Parameters
+    ----------
+    value
+        Any cell.
+
+    Returns
+    -------
+    bool
+    """
     try:
-        return v is not None and not pd.isna(v) and bool(np.isfinite(float(v)))
+        return value is not None and not pd.isna(value) and bool(np.isfinite(float(value)))
     except (TypeError, ValueError):
         return False
 
 
-_NUMERIC_TEXT = re.compile(r"^\s*(-?[\d,]*\.?\d+)\s*(\((-?[\d.]+)\))?\s*(\**)\s*$")
+def cell_text(value) -> str:
+    """A table cell as text: ``""`` for a missing value (NaN, None, pandas NA), else ``str(value)``.
+
+    Parameters
+    ----------
+    value
+        Any cell.
+
+    Returns
+    -------
+    str
+    """
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):  # array-likes: not missing
+        pass
+    return str(value)
+
+
+_NUMERIC_TEXT = re.compile(r"^\s*([-+]?[\d,]*\.?\d+)\s*(\(([-<]?[\d.]+)\))?\s*(\**)\s*$", re.ASCII)
 
 
 def _text_cell(v: str) -> str:
@@ -159,9 +213,9 @@ def _text_cell(v: str) -> str:
     m = _NUMERIC_TEXT.match(v)
     if not m or not v.strip():
         return tex_text(v)
-    out = m.group(1)
+    out = m.group(1).replace(",", "{,}")
     if m.group(3) is not None:
-        out += rf"\ ({m.group(3)})"
+        out += r"\ (" + m.group(3).replace("<", "{<}") + ")"
     if m.group(4):
         out += f"^{{{m.group(4)}}}"
     return f"${out}$"
@@ -183,18 +237,17 @@ def cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]:
     heads, columns, numeric = [], [], []
     for c in table.columns:
         values = table[c].tolist()
-        if c.endswith(" p"):
-            col = [_pvalue(float(v)) if _finite(v) else "" for v in values]
+        if c.endswith(" p"):  # a p-value already written as text ("<0.001") is kept as text
+            col = [_pvalue(float(v)) if finite(v) else _text_cell(cell_text(v)) for v in values]
             num = True
         elif c.endswith(" stat") or c.endswith(" %"):
-            col = [_number(float(v)) if _finite(v) else ("" if not isinstance(v, str) else _text_cell(v))
-                   for v in values]
+            col = [_number(float(v)) if finite(v) else _text_cell(cell_text(v)) for v in values]
             num = True
         elif pd.api.types.is_integer_dtype(table[c].dtype):
-            col = [f"${int(v):,}$".replace(",", "{,}") for v in values]
+            col = ["" if pd.isna(v) else f"${int(v):,}$".replace(",", "{,}") for v in values]
             num = True
         else:
-            texts = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
+            texts = [cell_text(v) for v in values]
             col = [_text_cell(t) for t in texts]
             num = sum(t.startswith("$") for t in col) > 0.5 * max(1, sum(bool(t) for t in texts))
         heads.append(header(str(c)))
@@ -247,7 +300,7 @@ def _panels(widths: list[float], key: int, room: float) -> list[list[int]]:
     return panels
 
 
-def _key_columns(numeric: list[bool], heads: list[str]) -> int:
+def _key_columns(numeric: list[bool]) -> int:
     """How many leading text columns identify a row (repeated in each panel of a split table)."""
     k = 0
     while k < len(numeric) and not numeric[k] and k < 3:
@@ -255,7 +308,7 @@ def _key_columns(numeric: list[bool], heads: list[str]) -> int:
     return max(1, k)
 
 
-def latex_table(table: pd.DataFrame, title: str, note: str, *, label: str | None = None) -> str:
+def latex_table(table: pd.DataFrame, title: str, note: str) -> str:
     """One table as LaTeX for :data:`PREAMBLE`: a float with its note (``threeparttable``), a
     ``longtable`` when it has more than :data:`LONG_ROWS` rows, landscape and panels of columns when
     it is wider than the text.
@@ -268,13 +321,14 @@ def latex_table(table: pd.DataFrame, title: str, note: str, *, label: str | None
         Caption.
     note : str
         The note under the table (conventions, stars).
-    label : str, optional
-        A ``\\label`` for cross-references.
 
     Returns
     -------
     str
     """
+    if table.shape[1] == 0:  # nothing to set in columns: the caption and note alone
+        return (f"\\begin{{center}}\\textbf{{{tex_text(title)}}}\\\\ (no rows)\\end{{center}}\n"
+                f"{{\\footnotesize\\noindent Note: {tex_text(note)}\\par}}\n")
     heads, rows, numeric = cells(table)
     size = "footnotesize"
     widths = _widths(heads, rows, size)
@@ -283,32 +337,40 @@ def latex_table(table: pd.DataFrame, title: str, note: str, *, label: str | None
     if sum(widths) > room:
         size = "scriptsize"
         widths = _widths(heads, rows, size)
-    panels = _panels(widths, _key_columns(numeric, heads), room) if sum(widths) > room else [list(range(len(heads)))]
+    panels = _panels(widths, _key_columns(numeric), room) if sum(widths) > room else [list(range(len(heads)))]
     notes = tex_text(note)
+    # a narrow table's caption and note would be squeezed to its width by threeparttable: they take
+    # the text's width instead
+    narrow = sum(widths) < 0.5 * TEXT_WIDTH_PT
     if any("^{*" in c for r in rows for c in r) and "p<0.10" not in note:
         notes += r" $^{*}\,p<0.10$, $^{**}\,p<0.05$, $^{***}\,p<0.01$."
-    lab = f"\\label{{{label}}}" if label else ""
     out = []
     for k, cols in enumerate(panels):
         cap = tex_text(title) + (f" (panel {chr(65 + k)} of {len(panels)})" if len(panels) > 1 else "")
         spec = _spec([numeric[j] for j in cols], [widths[j] for j in cols], [[r[j] for j in cols] for r in rows],
                      size)
         head = " & ".join(heads[j] for j in cols) + r" \\"
-        body = "\n".join(" & ".join(r[j] for j in cols) + r" \\" for r in rows)
+        body = "".join(" & ".join(r[j] for j in cols) + " \\\\\n" for r in rows)  # each row ends its line
         last = k == len(panels) - 1
         if landscape or len(rows) > LONG_ROWS:
-            text = (f"{{\\{size}\n\\begin{{longtable}}{{{spec}}}\n\\caption{{{cap}}}{lab if k == 0 else ''}\\\\\n"
+            text = (f"{{\\{size}\n\\begin{{longtable}}{{{spec}}}\n\\caption{{{cap}}}\\\\\n"
                     f"\\toprule\n{head}\n\\midrule\n\\endfirsthead\n"
                     f"\\multicolumn{{{len(cols)}}}{{l}}{{\\emph{{(continued)}}}}\\\\\n\\toprule\n{head}\n\\midrule\n"
-                    f"\\endhead\n\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}\n}}\n"
+                    f"\\endhead\n\\bottomrule\n\\endfoot\n{body}\\end{{longtable}}\n}}\n"
                     + (f"{{\\footnotesize\\noindent Note: {notes}\\par}}\n" if last else ""))
         else:
-            text = (f"\\begin{{table}}[htbp]\n\\centering\n\\{size}\n\\begin{{threeparttable}}\n"
-                    f"\\caption{{{cap}}}{lab if k == 0 else ''}\n\\begin{{tabular}}{{{spec}}}\n\\toprule\n{head}\n"
-                    f"\\midrule\n{body}\n\\bottomrule\n\\end{{tabular}}\n"
-                    + (f"\\begin{{tablenotes}}[flushleft]\n\\footnotesize\n\\item Note: {notes}\n\\end{{tablenotes}}\n"
-                       if last else "")
-                    + "\\end{threeparttable}\n\\end{table}\n")
+            tabular = (f"\\begin{{tabular}}{{{spec}}}\n\\toprule\n{head}\n\\midrule\n{body}\\bottomrule\n"
+                       "\\end{tabular}\n")
+            if narrow:
+                text = (f"\\begin{{table}}[htbp]\n\\centering\n\\caption{{{cap}}}\n\\{size}\n{tabular}"
+                        + (f"\\par\\smallskip{{\\footnotesize\\raggedright Note: {notes}\\par}}\n" if last else "")
+                        + "\\end{table}\n")
+            else:
+                text = (f"\\begin{{table}}[htbp]\n\\centering\n\\{size}\n\\begin{{threeparttable}}\n"
+                        f"\\caption{{{cap}}}\n{tabular}"
+                        + (f"\\begin{{tablenotes}}[flushleft]\n\\footnotesize\n\\item Note: {notes}\n"
+                           "\\end{tablenotes}\n" if last else "")
+                        + "\\end{threeparttable}\n\\end{table}\n")
         out.append(text)
     body = "\n".join(out)
     if landscape:
@@ -364,8 +426,8 @@ def log_problems(log: str) -> list[str]:
 
 
 def compile_pdf(folder: Path, stem: str = "tables", *, timeout: float = 120.0) -> tuple[Path | None, list[str]]:
-    """Compile ``folder/<stem>.tex`` with ``pdflatex`` (twice, for the longtables' column widths)
-    in a temporary folder and copy the PDF next to it.
+    """Compile ``folder/<stem>.tex`` with ``pdflatex`` (twice, for the longtables' column widths;
+    once when the first run reports an error) in a temporary folder and copy the PDF next to it.
 
     Parameters
     ----------
@@ -389,16 +451,17 @@ def compile_pdf(folder: Path, stem: str = "tables", *, timeout: float = 120.0) -
     with tempfile.TemporaryDirectory(prefix="eventstudy-latex-") as tmp:
         for p in folder.glob("*.tex"):
             shutil.copy(p, tmp)
-        log = ""
-        for _ in range(2):
+        problems: list[str] = []
+        for _ in range(2):  # an error does not stop the run (one bad cell must not lose every table)
             try:
-                subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", f"{stem}.tex"], cwd=tmp,
+                subprocess.run([exe, "-interaction=nonstopmode", f"{stem}.tex"], cwd=tmp,
                                capture_output=True, timeout=timeout, check=False)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 return None, [f"pdflatex could not run: {exc}"]
             logf = Path(tmp) / f"{stem}.log"
-            log = logf.read_text(errors="replace") if logf.exists() else ""
-        problems = log_problems(log)
+            problems = log_problems(logf.read_text(errors="replace") if logf.exists() else "")
+            if any(": ! " in p for p in problems):  # a second run would report the same error
+                break
         pdf = Path(tmp) / f"{stem}.pdf"
         if not pdf.exists():
             return None, problems or ["pdflatex wrote no PDF"]

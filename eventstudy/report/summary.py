@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..groups import ASSET_PREFIX, FEW_DATES
 from ..safetext import markdown_text, write_csv
-from .latex import latex_table, stars
+from .latex import cell_text, finite, latex_table, stars
 
 ROBUST_FIRST: tuple[str, ...] = ("bw1985", "kp_patell", "bootstrap")
 """The statistics the headline leads with: those that keep their size between 3 % and 7 % at 5 %
@@ -100,35 +100,6 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cell_text(value) -> str:
-    """A table cell as text: ``""`` for a missing value (NaN, None, pandas NA), else ``str(value)``.
-
-    Parameters
-    ----------
-    value
-        Any cell.
-
-    Returns
-    -------
-    str
-    """
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):  # array-likes: not missing
-        pass
-    return str(value)
-
-
-def _finite(value) -> bool:
-    try:
-        return value is not None and not pd.isna(value) and bool(np.isfinite(float(value)))
-    except (TypeError, ValueError):
-        return False
-
-
 def markdown_table(frame: pd.DataFrame) -> str:
     """A pipe table; '|' inside cells is escaped, missing cells are empty."""
     cols = [markdown_text(str(c)).replace("|", "\\|") for c in frame.columns]
@@ -157,10 +128,10 @@ class Summary:
         column is not part of a stat/p pair."""
         out = self.table.copy()
         for c in out.columns:
-            if c.endswith(" p"):
-                out[c] = out[c].map(lambda v: f"{float(v):.3f}{stars(float(v))}" if _finite(v) else "")
+            if c.endswith(" p"):  # a p-value already written as text ("<0.001") is kept
+                out[c] = out[c].map(lambda v: f"{float(v):.3f}{stars(float(v))}" if finite(v) else cell_text(v))
             elif c.endswith(" stat") or c == "CAAR %":
-                out[c] = out[c].map(lambda v: f"{float(v):.3f}" if _finite(v) else "")
+                out[c] = out[c].map(lambda v: f"{float(v):.3f}" if finite(v) else cell_text(v))
         out = out.astype(object).map(cell_text)  # every cell text; a missing one empty
         paired = ({c[:-2] for c in out.columns if c.endswith(" p")}
                   & {c[:-5] for c in out.columns if c.endswith(" stat")})

@@ -378,7 +378,7 @@ def _file_tag(name: str) -> str:
 
 
 def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
-                 placebo: pd.DataFrame | None = None, pdf: bool = True) -> list[Path]:
+                 placebo: pd.DataFrame | None = None, pdf: bool = False) -> list[Path]:
     """Every table in Markdown, LaTeX, CSV and HTML under ``out``.
 
     Tables: ``headline`` (:func:`headline_table`, the one printed by ``eventstudy run``), the full
@@ -390,7 +390,7 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
     get ``_2``, ``_3``, ... in the order of the groups. Each table is written as ``<name>.md``,
     ``.tex``, ``.csv`` and ``.html``; existing files are overwritten. ``tables.tex`` is a LaTeX
     document that inputs every ``.tex`` table (:data:`eventstudy.report.latex.PREAMBLE`), compiled
-    to ``tables.pdf`` when ``pdflatex`` is installed.
+    to ``tables.pdf`` with ``pdf=True`` when ``pdflatex`` is installed.
 
     Parameters
     ----------
@@ -402,9 +402,9 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
         Result of :func:`eventstudy.claims.check_claims`; adds the ``claims`` table.
     placebo : pandas.DataFrame, optional
         Result of :func:`eventstudy.placebo.placebo_test`; adds the ``placebo`` table.
-    pdf : bool, default True
+    pdf : bool, default False
         Compile ``tables.tex`` to ``tables.pdf`` when ``pdflatex`` is on the path (a problem its
-        log reports is a warning naming the table).
+        log reports is a warning naming the table); ``eventstudy run`` does unless ``--no-pdf``.
 
     Returns
     -------
