@@ -683,12 +683,7 @@ class MemberRows(NamedTuple):
         MemberRows
         """
         idx = np.asarray(idx, dtype=np.int64)
-        rank = self.rank[idx]
-        if rank.size:
-            distinct, first = np.unique(rank, return_index=True)
-            renumber = np.empty(int(distinct.max()) + 1, dtype=rank.dtype)
-            renumber[distinct[np.argsort(first, kind="stable")]] = np.arange(distinct.size, dtype=rank.dtype)
-            rank = renumber[rank]
+        rank = pd.factorize(self.rank[idx], sort=False)[0]  # renumbered in order of first appearance
         return MemberRows(self.dates, self.pos0[idx], self.lo[idx], self.hi[idx], rank, self.day0[idx])
 
 

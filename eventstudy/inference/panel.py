@@ -192,10 +192,6 @@ class Panel(_Stats):
         nan = {}
         for name, arr in (("est_ar", est), ("evt_ar", evt)):
             nan[name] = self._check_finite(name, arr)
-        if nan["est_ar"]:  # found once, read by every count, variance and rank of the estimation rows
-            miss = np.isnan(est)
-            miss.flags.writeable = False
-            self.__dict__["est_missing"] = miss
         if self.mkt_moments is not None:
             if self.est_mkt is not None:
                 raise DataError("pass est_mkt or mkt_moments (its per-member mean and S_mm), not both")
@@ -304,8 +300,13 @@ class Panel(_Stats):
 
     @cached_property
     def est_missing(self) -> np.ndarray | None:
-        """(N, M) where an estimation-window abnormal return is missing (None: none is)."""
-        return np.isnan(self.est_ar) if self.est_has_nan else None
+        """(N, M) where an estimation-window abnormal return is missing (None: none is); found once
+        (read only), read by every count, variance and rank of the estimation rows."""
+        if not self.est_has_nan:
+            return None
+        miss = np.isnan(self.est_ar)
+        miss.flags.writeable = False
+        return miss
 
     @cached_property
     def est_count(self) -> np.ndarray:

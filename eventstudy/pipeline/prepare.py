@@ -258,10 +258,9 @@ def prepare(spec) -> Prepared:
     window_days = event_window_days(grouped, members, plan.windows, rows=found) if plan.clean_estimation else None
     overlaps = find_overlaps(grouped, members, plan.windows, rows=found)
     members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
-    if len(removed):  # the rows of the members that remain
-        found = member_rows(grouped, members)
     if len(removed):
         exclusions = pd.concat([exclusions, removed], ignore_index=True) if len(exclusions) else removed
+        found = member_rows(grouped, members)  # the rows of the members that remain
     # the events whose windows still overlap on some market are one date cluster (one independent date)
     members["date_cluster"] = event_clusters(
         members, find_overlaps(grouped, members, plan.windows, rows=found) if len(removed) else overlaps,
