@@ -215,6 +215,7 @@ def cmd_run(args) -> int:
     from .examples import us_china
     from .models import FactorModel
     from .outdir import seal, staged
+    from .prices.bundled import data_dir
     from .prices.csvsource import CSVSource
     from .prices.parquet import ParquetSource
     from .report import figures
@@ -253,6 +254,7 @@ def cmd_run(args) -> int:
     inputs = {}
     bundled = not args.prices
     if bundled:
+        inputs["snapshot"] = data_dir()  # the bundled prices, catalog and claims, as one fingerprint
         if args.events:
             options["events"] = load_events(args.events)
             inputs["events"] = Path(args.events)
@@ -275,13 +277,40 @@ def cmd_run(args) -> int:
 
     with staged(args.out) as stage:  # the folder is checked and locked before the fit
         res, files, placebo = _run_into(stage, args, spec, title, claims_file, bundled, inputs, step)
-        seal(stage, files)
+        seal(stage, files, extra=run_record(getattr(args, "argv", None)))
     out = Path(args.out)
     print(headline_table(res, placebo).as_text())  # the full battery is in the tables
     step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
          + ("" if args.no_pdf or not any(p.suffix == ".pdf" for p in files) else ", tables.pdf")
          + ("" if args.no_figures else "; figures/: PNG") + ")")
     return 0
+
+
+def run_record(argv: list[str] | None) -> dict:
+    """What the manifest records of how a run was made: the command line (quoted for a POSIX
+    shell) and the versions of Python, the platform and the libraries the numbers depend on.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        The arguments after the program name; None when the run did not come from :func:`main`.
+
+    Returns
+    -------
+    dict
+        ``{"command": str | None, "environment": {name: version}}``.
+    """
+    import platform
+    import shlex
+    from importlib import metadata
+
+    env = {"python": platform.python_version(), "platform": platform.platform()}
+    for lib in ("numpy", "pandas", "scipy", "statsmodels", "exchange_calendars", "matplotlib"):
+        try:
+            env[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            env[lib] = None
+    return {"command": None if argv is None else shlex.join(["eventstudy", *argv]), "environment": env}
 
 
 SCHEDULER_TIMEOUT_S = 10
@@ -622,6 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(_join_negative_values(argv))
         args.figure_jobs = jobs
+        args.argv = argv
         from .safetext import terminal_safe_output
 
         try:

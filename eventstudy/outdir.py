@@ -16,6 +16,7 @@ name the path and the fix.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -137,8 +138,8 @@ def staged(out: str | os.PathLike[str]) -> Iterator[Path]:
         lock.close()
 
 
-def seal(folder: Path, files: Sequence[Path]) -> None:
-    """Rewrite ``folder/manifest.json`` last, with the list of files written and their sizes: the
+def seal(folder: Path, files: Sequence[Path], *, extra: dict | None = None) -> None:
+    """Rewrite ``folder/manifest.json`` last, with every file written, its size and SHA-256: the
     completion marker of a staged folder.
 
     Parameters
@@ -146,17 +147,49 @@ def seal(folder: Path, files: Sequence[Path]) -> None:
     folder : Path
         The staging folder (:func:`staged`).
     files : sequence of Path
-        Every file written into it (recorded relative to it, with its size in bytes, beside
-        ``"complete": true``).
+        Every file written into it, recorded relative to it as ``{"bytes": size, "sha256": hex}``,
+        beside ``"complete": true``.
+    extra : dict, optional
+        More entries for the manifest (the command line of the run, say).
     """
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-    manifest["files"] = {str(Path(f).relative_to(folder)): Path(f).stat().st_size
-                         for f in files if Path(f).is_file() and Path(f) != manifest_path}
+    manifest.update(extra or {})
+    manifest["files"] = {str(Path(f).relative_to(folder)): {"bytes": Path(f).stat().st_size, "sha256": sha256(f)}
+                         for f in sorted(files) if Path(f).is_file() and Path(f) != manifest_path}
     manifest["complete"] = True
     tmp = folder / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, manifest_path)
+
+
+def sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file, or of a folder: of the sorted list of its files' relative paths and
+    their own SHA-256 (hidden files and folders skipped), so a folder of prices (a Parquet
+    dataset, the bundled snapshot) has one fingerprint that changes when any file does.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file or a folder.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+    """
+    path = Path(path)
+    if path.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(p for p in path.rglob("*") if p.is_file()
+                        and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+            h.update(f"{f.relative_to(path).as_posix()}\0{sha256(f)}\n".encode())
+        return h.hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _umask() -> int:

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -70,6 +69,7 @@ from . import __version__
 from .alignment import to_csv_frame
 from .errors import DataError
 from .groups import define_groups, effective_sample
+from .outdir import sha256
 from .overlaps import OVERLAP_COLUMNS
 from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
 from .pipeline.prepare import Plan, Prepared
@@ -248,7 +248,8 @@ class EventStudyResults:
         out
             Output folder (created).
         inputs
-            Input files to hash into the manifest (``{"prices": path, "events": path}``).
+            Input files or folders to hash into the manifest (``{"prices": path, "events": path}``;
+            a folder's hash covers every file in it: :func:`~eventstudy.outdir.sha256`).
 
         Returns
         -------
@@ -283,8 +284,7 @@ class EventStudyResults:
             files.append(out / name)
         manifest = {
             "package": "eventstudy", "version": __version__, "options": self.options,
-            "inputs": {k: {"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()}
-                       for k, p in (inputs or {}).items()},
+            "inputs": {k: {"path": str(p), "sha256": sha256(p)} for k, p in (inputs or {}).items()},
             "day0": to_csv_frame(self.alignment)[["event_id", "asset", "event_time_utc", "time_precision", "rule",
                                                   "day0"]].to_dict(orient="records"),
             "conventions": {

@@ -1,12 +1,16 @@
 """The command line: the align CSV contract scripts depend on, the main job, clean errors."""
 
+import hashlib
 import io
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import eventstudy
 from eventstudy.cli import main
 
 
@@ -80,6 +84,13 @@ def test_run_main_job_writes_outputs(capsys, tmp_path):
     assert set(car["window"]) == {"0:0", "0:1", "-1:1"} and (car["status"] == "ok").all()
     al = pd.read_csv(tmp_path / "res" / "alignment.csv")
     assert {"event_id", "asset", "event_time_utc", "day0"} <= set(al.columns)
+    # the bundled snapshot's fingerprint: SHA-256 of "relative path NUL file SHA-256 LF" over its sorted files
+    data = Path(eventstudy.__file__).parent / "data"
+    lines = "".join(f"{p.relative_to(data).as_posix()}\0{hashlib.sha256(p.read_bytes()).hexdigest()}\n"
+                    for p in sorted(data.rglob("*")) if p.is_file())
+    manifest = json.loads((tmp_path / "res" / "manifest.json").read_text())
+    assert manifest["inputs"]["snapshot"]["sha256"] == hashlib.sha256(lines.encode()).hexdigest()
+    assert manifest["command"].startswith("eventstudy run --out ") and manifest["version"] == eventstudy.__version__
 
 
 def test_run_user_files_without_asset_column_uses_every_column_but_the_market(capsys, tmp_path):
@@ -158,7 +169,6 @@ def test_run_factor_model_with_dimson_lags(capsys, tmp_path):
     code, out, err = run(capsys, "run", "--assets", "^N225,^KS11", "--model", "factor", "--factors", "ACWI",
                          "--lags", "1", "--window", "0:0", "--n-boot", "100", "--no-figures", "--out", str(tmp_path))
     assert code == 0, err
-    import json
 
     assert json.loads((tmp_path / "manifest.json").read_text())["options"]["model"] == "factor"
     code, _, err = run(capsys, "run", "--model", "factor", "--no-figures", "--out", str(tmp_path))

@@ -1,8 +1,10 @@
 """Reliability under bad input, faults and hostile content (issue 11): each failure a hostile
 tester found, as a regression test through the CLI or the public API."""
 
+import hashlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import eventstudy
 from eventstudy.cli import main
 
 DATES = pd.bdate_range("2023-01-02", periods=400)
@@ -217,7 +220,15 @@ def test_a_rerun_replaces_the_folder_whole_and_the_manifest_marks_completion(cap
     manifest = json.loads((out / "manifest.json").read_text())
     on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
     assert manifest["complete"] is True and set(manifest["files"]) == on_disk
-    assert all((out / f).stat().st_size == n for f, n in manifest["files"].items())
+    for f, entry in manifest["files"].items():
+        data = (out / f).read_bytes()
+        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert manifest["command"] == "eventstudy run " + " ".join(shlex.quote(str(a)) for a in
+                                                               [*argv[1:], "--window", "0:0", "--out", out])
+    assert manifest["version"] == eventstudy.__version__ and manifest["environment"]["pandas"] == pd.__version__
+    events, prices = (Path(argv[argv.index(o) + 1]) for o in ("--events", "--prices"))
+    assert manifest["inputs"]["events"]["sha256"] == hashlib.sha256(events.read_bytes()).hexdigest()
+    assert manifest["inputs"]["prices"]["sha256"] == hashlib.sha256(prices.read_bytes()).hexdigest()
     assert not list(tmp_path.glob(".out.staging*"))
 
 
