@@ -190,8 +190,9 @@ def cmd_run(args) -> int:
     """The event study: the bundled US-China example without --prices, else the user's files.
 
     Fits the study, writes its results, the claims check (when there is a claims file), the
-    placebo test (unless ``--placebo 0``), the tables and the figures (unless ``--no-figures``)
-    under ``--out``, and prints the summary.
+    placebo test (unless ``--placebo 0``), the tables, the figures (unless ``--no-figures``) and
+    ``report.html`` (all of it on one self-contained page) under ``--out``, and prints the
+    headline.
 
     Parameters
     ----------
@@ -282,7 +283,7 @@ def cmd_run(args) -> int:
     print(headline_table(res, placebo).as_text())  # the full battery is in the tables
     step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
          + ("" if args.no_pdf or not any(p.suffix == ".pdf" for p in files) else ", tables.pdf")
-         + ("" if args.no_figures else "; figures/: PNG") + ")")
+         + ("" if args.no_figures else "; figures/: PNG") + f"); open {out / 'report.html'} to read it all")
     return 0
 
 
@@ -329,7 +330,8 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
     from .prices.bundled import BundledSource
     from .report import figures
     from .report.background import FigureJobs, core_is_free
-    from .report.tables import write_tables
+    from .report.html import write_report
+    from .report.tables import conventions, study_tables, write_tables
     from .safetext import write_csv
 
     client = None
@@ -390,13 +392,17 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
                     figure_files.append(figure_dir / "placebo.png")
                     jobs.add(figures.placebo_null, placebo, path=figure_files[-1])
         jobs.poll()
-        files += write_tables(res, out / "tables", claims=checked, placebo=placebo, pdf=not args.no_pdf)
+        tables = study_tables(res, claims=checked, placebo=placebo)
+        files += write_tables(res, out / "tables", tables=tables, pdf=not args.no_pdf)
         if not args.no_figures:
             step("drawing figures ...")
             if bundled:
                 figure_files += us_china.extra_figure_paths(figure_dir)
             jobs.finish()
             files += figure_files
+        files.append(write_report(res, out / "report.html", tables=tables, title=title, conventions=conventions(res),
+                                  figures=figure_files, files=[*files, out / "manifest.json"],
+                                  command=run_record(getattr(args, "argv", None))["command"]))
     finally:
         jobs.close()
         if client is not None:

@@ -1,5 +1,6 @@
 """Research outputs: summary tables in text, Markdown, LaTeX, CSV and HTML (:mod:`.tables`,
-:mod:`.summary`), figures (:mod:`.figures`), and figures drawn in a second process
+:mod:`.summary`, :mod:`.latex`, :mod:`.html`), the run's self-contained ``report.html``
+(:func:`.html.write_report`), figures (:mod:`.figures`), and figures drawn in a second process
 (:mod:`.background`). The names below are imported from :mod:`.summary` when first used, so that
 ``eventstudy.report.background`` can be imported without pandas."""
 

@@ -137,6 +137,28 @@ def header(column: str) -> str:
     return tex_text(column)
 
 
+def plain_header(column: str) -> str:
+    """The printed header of a table column, as plain text (the HTML tables' header).
+
+    Parameters
+    ----------
+    column : str
+        The Summary's column name (``"kp_bmp stat"``, ``"CAAR %"``, ``"event_id"`` ...).
+
+    Returns
+    -------
+    str
+        ``KP-BMP t``, ``CAAR (%)``, ``event_id`` ...: the words of :func:`header` without LaTeX.
+    """
+    for suffix in (" stat", " p"):
+        if column.endswith(suffix):
+            name, symbol = TEST_LABELS.get(column[: -len(suffix)], (column[: -len(suffix)], "stat"))
+            return f"{name} {'p' if suffix == ' p' else symbol}".strip()
+    if column.endswith(" %"):
+        return column[:-2] + " (%)"
+    return column
+
+
 def stars(p: float) -> str:
     """Significance stars of a p-value: ``***`` below 0.01, ``**`` below 0.05, ``*`` below 0.10.
 

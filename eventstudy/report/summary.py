@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..groups import ASSET_PREFIX, FEW_DATES
 from ..safetext import markdown_text, write_csv
+from .html import html_table
 from .latex import cell_text, finite, latex_table, stars
 
 ROBUST_FIRST: tuple[str, ...] = ("bw1985", "kp_patell", "bootstrap")
@@ -187,18 +188,16 @@ class Summary:
         return write_csv(self.table, float_format="%.10g")
 
     def as_html(self) -> str:
-        """HTML: the title in bold, the formatted table (no index) and the conventions in small print.
-
-        Title and conventions are HTML-escaped.
+        """HTML: a ``<figure>`` with the title as caption, the formatted table (no index; numbers
+        right-aligned with true minus signs; a wide table scrolls in its own box) and the
+        conventions as a note (:func:`eventstudy.report.html.html_table`); styled by
+        :data:`eventstudy.report.html.STYLE`. Everything is HTML-escaped.
 
         Returns
         -------
         str
         """
-        import html
-
-        return (f"<p><b>{html.escape(self.title)}</b></p>" + self._fmt().to_html(index=False)
-                + f"<p><small>{html.escape(self.conventions)}</small></p>")
+        return html_table(self._fmt(), self.title, self.conventions)
 
     def _repr_html_(self) -> str:
         return self.as_html()

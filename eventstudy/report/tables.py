@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..groups import FEW_DATES, value_groups
 from ..windows import Window
+from .html import html_document
 from .latex import compile_pdf, latex_document
 from .summary import NAIVE, ROBUST_FIRST, TEST_NAMES, Summary, headline, stars
 
@@ -377,47 +378,37 @@ def _file_tag(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("_") or "group"
 
 
-def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
-                 placebo: pd.DataFrame | None = None, pdf: bool = False) -> list[Path]:
-    """Every table in Markdown, LaTeX, CSV and HTML under ``out``.
+def study_tables(res, *, claims: pd.DataFrame | None = None,
+                 placebo: pd.DataFrame | None = None) -> dict[str, Summary]:
+    """Every research table of a study, by the file name it is written under.
 
     Tables: ``headline`` (:func:`headline_table`, the one printed by ``eventstudy run``), the full
-    ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table
-    per value of the study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per
-    window, and ``claims`` / ``placebo`` when given. In the file names a window ``-1:1`` is written
-    ``m1_1`` (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``,
-    ``-`` and ``_``; values that would share a name (``energy`` and ``=energy``, or ``A`` and ``a``)
-    get ``_2``, ``_3``, ... in the order of the groups. Each table is written as ``<name>.md``,
-    ``.tex``, ``.csv`` and ``.html``; existing files are overwritten. ``tables.tex`` is a LaTeX
-    document that inputs every ``.tex`` table (:data:`eventstudy.report.latex.PREAMBLE`), compiled
-    to ``tables.pdf`` with ``pdf=True`` when ``pdflatex`` is installed.
+    ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table per value of the
+    study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per window, and
+    ``claims`` / ``placebo`` when given. In the names a window ``-1:1`` is written ``m1_1``
+    (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``, ``-``
+    and ``_``; values that would share a name (``energy`` and ``=energy``, or ``A`` and ``a``) get
+    ``_2``, ``_3``, ... in the order of the groups.
 
     Parameters
     ----------
     res : EventStudyResults
         The fitted study.
-    out : str or pathlib.Path
-        Output directory; created (with its parents) if missing.
     claims : pandas.DataFrame, optional
         Result of :func:`eventstudy.claims.check_claims`; adds the ``claims`` table.
     placebo : pandas.DataFrame, optional
         Result of :func:`eventstudy.placebo.placebo_test`; adds the ``placebo`` table.
-    pdf : bool, default False
-        Compile ``tables.tex`` to ``tables.pdf`` when ``pdflatex`` is on the path (a problem its
-        log reports is a warning naming the table); ``eventstudy run`` does unless ``--no-pdf``.
 
     Returns
     -------
-    list of Path
-        The files written: four per table, ``tables.tex`` and ``tables.pdf`` when compiled.
+    dict of str to Summary
+        In the order they are written and shown.
 
     Raises
     ------
     ValueError
         If a battery table has no tests for its group and the first window (see :func:`battery_table`).
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     tables = {"headline": headline_table(res, placebo), "caar_by_group": caar_table(res),
               "alignment": alignment_table(res),
               "battery_all": battery_table(res, "all")}
@@ -437,12 +428,57 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
         tables["claims"] = claims_table(claims)
     if placebo is not None:
         tables["placebo"] = placebo_table(placebo)
+    return tables
+
+
+def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
+                 placebo: pd.DataFrame | None = None, pdf: bool = False,
+                 tables: dict[str, Summary] | None = None) -> list[Path]:
+    """Every table in Markdown, LaTeX, CSV and HTML under ``out``.
+
+    The tables are those of :func:`study_tables`. Each is written as ``<name>.md``, ``.tex``,
+    ``.csv`` and ``.html`` (a complete page with :data:`eventstudy.report.html.STYLE`); existing
+    files are overwritten. ``tables.tex`` is a LaTeX document that inputs every ``.tex`` table
+    (:data:`eventstudy.report.latex.PREAMBLE`), compiled to ``tables.pdf`` with ``pdf=True`` when
+    ``pdflatex`` is installed.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+    out : str or pathlib.Path
+        Output directory; created (with its parents) if missing.
+    claims : pandas.DataFrame, optional
+        Result of :func:`eventstudy.claims.check_claims`; adds the ``claims`` table.
+    placebo : pandas.DataFrame, optional
+        Result of :func:`eventstudy.placebo.placebo_test`; adds the ``placebo`` table.
+    pdf : bool, default False
+        Compile ``tables.tex`` to ``tables.pdf`` when ``pdflatex`` is on the path (a problem its
+        log reports is a warning naming the table); ``eventstudy run`` does unless ``--no-pdf``.
+    tables : dict of str to Summary, optional
+        The tables, when already made by :func:`study_tables` (``claims`` and ``placebo`` are then
+        not used); default: made here.
+
+    Returns
+    -------
+    list of Path
+        The files written: four per table, ``tables.tex`` and ``tables.pdf`` when compiled.
+
+    Raises
+    ------
+    ValueError
+        If a battery table has no tests for its group and the first window (see :func:`battery_table`).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if tables is None:
+        tables = study_tables(res, claims=claims, placebo=placebo)
     files = []
     for name, tab in tables.items():
         for ext, text in (("md", tab.as_markdown()), ("tex", tab.as_latex()), ("csv", tab.as_csv()),
-                          ("html", tab.as_html())):
+                          ("html", html_document(tab.title, tab.as_html()))):
             p = out / f"{name}.{ext}"
-            p.write_text(text)
+            p.write_text(text, encoding="utf-8")
             files.append(p)
     doc = out / "tables.tex"  # every table in one document: pdflatex tables.tex
     doc.write_text(latex_document(list(tables)))
@@ -457,5 +493,4 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
 
 
 __all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "car_long", "claims_table",
-           "headline_table",
-           "placebo_table", "write_tables"]
+           "conventions", "headline_table", "placebo_table", "study_tables", "write_tables"]
