@@ -331,7 +331,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
     from .report import figures
     from .report.background import FigureJobs, core_is_free
     from .report.html import write_report
-    from .report.tables import conventions, study_tables, write_tables
+    from .report.tables import conventions, model_text, study_tables, write_tables
     from .safetext import write_csv
 
     client = None
@@ -401,6 +401,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             jobs.finish()
             files += figure_files
         files.append(write_report(res, out / "report.html", tables=tables, title=title, conventions=conventions(res),
+                                  model_text=model_text(res.options),
                                   figures=figure_files, files=[*files, out / "manifest.json"],
                                   command=run_record(getattr(args, "argv", None))["command"]))
     finally:

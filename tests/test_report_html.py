@@ -105,7 +105,7 @@ def test_a_figure_shows_at_its_own_resolution(tmp_path):
     import eventstudy as es
 
     res = small_study_results()
-    page = write_report(res, tmp_path / "report.html", tables={}, title="t", conventions="c",
+    page = write_report(res, tmp_path / "report.html", tables={}, title="t", conventions="c", model_text="m",
                         figures=[tmp_path / "f.png", tmp_path / "missing.png"])
     text = page.read_text()
     assert len(re.findall(r"<img ", text)) == 1 and 'width="384" src="data:image/png;base64,' in text

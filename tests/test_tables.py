@@ -150,3 +150,14 @@ def test_readme_headline_is_what_the_main_job_writes(tmp_path):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert written.splitlines()[0].startswith("| group | window | N | dates | CAAR (%)")
     assert "\n" + written + "\n" in readme
+
+
+def test_the_model_is_named_with_its_benchmarks_factors_and_lags():
+    from eventstudy.report.tables import model_text
+
+    assert model_text({"model": "constant-mean", "market": None, "factors": [], "lags": 0}) == "constant-mean"
+    assert model_text({"model": "market", "market": "ACWI", "factors": [], "lags": 0}) == "market (benchmark ACWI)"
+    assert model_text({"model": "market", "market": {"^N225": "ACWI", "SPY": "VT"}, "factors": [], "lags": 0}) == (
+        "market (benchmark per asset: ^N225 on ACWI, SPY on VT)")
+    assert model_text({"model": "factor", "market": None, "factors": ["ACWI", "CNY=X"], "lags": 1}) == (
+        "factor (factors ACWI, CNY=X; Dimson lags 0..1 of each regressor)")

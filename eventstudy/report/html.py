@@ -165,7 +165,8 @@ def _figure(path: Path) -> str:
 
 
 def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: str, conventions: str,
-                 figures: Sequence[Path] = (), files: Sequence[Path] = (), command: str | None = None) -> Path:
+                 model_text: str, figures: Sequence[Path] = (), files: Sequence[Path] = (),
+                 command: str | None = None) -> Path:
     """Write one self-contained HTML report of a run.
 
     Sections: the headline, the conventions (model, estimation and event windows, the day-0 rule,
@@ -187,6 +188,8 @@ def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: 
         What the study is (the page's heading).
     conventions : str
         The study's conventions in words (:func:`eventstudy.report.tables.conventions`).
+    model_text : str
+        Its model in words (:func:`eventstudy.report.tables.model_text`).
     figures : sequence of Path, optional
         PNG files to embed, in order; those missing are skipped.
     files : sequence of Path, optional
@@ -216,7 +219,7 @@ def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: 
 
     add("Headline", tab("headline", 10**9))
     o = res.options
-    facts = [("model", o.get("model")), ("benchmark", o.get("market")), ("returns", o.get("returns")),
+    facts = [("model", model_text), ("returns", o.get("returns")),
              ("estimation window", o.get("estimation")), ("event windows", ", ".join(o.get("windows", ()))),
              ("overlap policy", res.plan.overlap), ("group column", res.plan.group),
              ("members", f"{len(res.members):,} (event, market) pairs; {len(res.exclusions):,} excluded")]

@@ -25,10 +25,11 @@ NAIVE_TESTS = frozenset({"t_cs", "bmp", "patell", "bw1980", "rank", "mrank", "si
 def conventions(res) -> str:
     """The footnote stating the conventions of a fitted study.
 
-    Names the model (and benchmark), the return kind, the estimation window (and whether other
-    events' window days or bars were excluded from it), the event windows, the day-0 rule (bar 0 for
-    an intraday study; with the date-only policy for a daily one) and the variance convention; for
-    a daily study also the number of excluded (event, asset) pairs, if any.
+    Names the model (:func:`model_text`: benchmark, factors, lags), the return kind, the
+    estimation window (and whether other events' window days or bars were excluded from it), the
+    event windows, the day-0 rule (bar 0 for an intraday study; with the date-only policy for a
+    daily one), the variance convention and the overlap policy; for a daily study also the number
+    of excluded (event, asset) pairs, if any.
 
     Parameters
     ----------
@@ -41,12 +42,12 @@ def conventions(res) -> str:
     """
     o = res.options
     if o.get("frequency"):
-        return (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o.get("market") else "") +
+        return (f"Model: {model_text(o)}" +
                 f"; {o['returns']} returns on {o['frequency']} bars; estimation window {o['estimation']} bars"
                 + (" excluding other events' window bars" if o["clean_estimation"] else "") +
                 f"; event windows {', '.join(o['windows'])} (bar offsets from bar 0, inclusive). Bar 0 = first bar of "
                 f"each instrument ending strictly after the event instant. Variance convention {o['convention']}.")
-    text = (f"Model: {o['model']}" + (f" (benchmark {o['market']})" if o.get("market") else "") +
+    text = (f"Model: {model_text(o)}" +
             f"; {o['returns']} returns; estimation window {o['estimation']} sessions"
             + (" excluding other events' window days" if o["clean_estimation"] else "") +
             f"; event windows {', '.join(o['windows'])} (session offsets from day 0, inclusive). Day 0 = first "
@@ -56,6 +57,34 @@ def conventions(res) -> str:
     if len(res.exclusions):
         text += f" {len(res.exclusions)} (event, asset) pair(s) excluded (exclusions.csv)."
     return text + overlap_note(res)
+
+
+def model_text(options: dict) -> str:
+    """The normal-return model in words: its name, the benchmark (one, or one per asset listed
+    as ``asset on benchmark``), the factors and the Dimson lags.
+
+    Parameters
+    ----------
+    options : dict
+        The study's options (:attr:`EventStudyResults.options`).
+
+    Returns
+    -------
+    str
+        E.g. ``market (benchmark ACWI)``, ``market (benchmark per asset: ^N225 on ACWI, SPY on VT)``,
+        ``factor (factors ACWI, CNY=X; Dimson lags 0..1)``.
+    """
+    parts = []
+    market = options.get("market")
+    if isinstance(market, dict) and market:
+        parts.append("benchmark per asset: " + ", ".join(f"{a} on {b}" for a, b in market.items()))
+    elif market:
+        parts.append(f"benchmark {market}")
+    if options.get("factors"):
+        parts.append("factors " + ", ".join(map(str, options["factors"])))
+    if options.get("lags"):
+        parts.append(f"Dimson lags 0..{options['lags']} of each regressor")
+    return f"{options['model']}" + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def overlap_note(res) -> str:
@@ -244,9 +273,10 @@ def headline_table(res, placebo: pd.DataFrame | None = None) -> Summary:
             "size when news clusters); KP-BMP also allows for the event days' own variance; the naive t treats "
             "markets hit on one date as independent. resampling, placebo date: p-values. dates: independent event "
             f"dates (few: under {FEW_DATES}). "
-            f"Model {o['model']}" + (f" on {o['market']}" if o.get("market") else "")
-            + f", estimation {o['estimation']} sessions; day 0 = the first session priced after the event. "
-            "Every group and event with the full battery: tables/caar_by_group, battery_*, tests.csv.")
+            f"Model {model_text(o)}, estimation {o['estimation']} "
+            + ("bars; bar 0 = the first bar ending after the event. " if o.get("frequency") else
+               "sessions; day 0 = the first session priced after the event. ")
+            + "Every group and event with the full battery: tables/caar_by_group, battery_*, tests.csv.")
     return Summary(pd.DataFrame(rows), "Headline: cumulative average abnormal returns", note)
 
 
@@ -493,4 +523,4 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
 
 
 __all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "car_long", "claims_table",
-           "conventions", "headline_table", "placebo_table", "study_tables", "write_tables"]
+           "conventions", "headline_table", "model_text", "placebo_table", "study_tables", "write_tables"]
