@@ -26,7 +26,7 @@ def test_cells_minus_signs_pvalues_and_stars():
     heads, rows, numeric = cells(t)
     assert rows[0] == ["all", "$12$", "$-1.234$" if f"{-1.2345:.3f}" == "-1.234" else "$-1.235$", "$-2.500$",
                        "${<}0.001^{***}$"]
-    assert rows[1] == [r"a\_b", "$3$", "$0.500$", "", "$0.070^{*}$"]
+    assert rows[1] == [r"a\_b", "$3$", "$0.500$", "", r"$0.070^{*\phantom{**}}$"]  # padded to the column's three stars
     assert numeric == [False, True, True, True, True]
     # a text cell that reads as a number (a CAR with its t) is set in math mode too
     _, rows, numeric = cells(pd.DataFrame({"SPY": ["-1.23 (-0.45)**", ""]}))
@@ -155,3 +155,10 @@ def test_hostile_and_empty_tables_compile(tmp_path):
     (tmp_path / "tables.tex").write_text(latex_document(list(tables)))
     pdf, problems = compile_pdf(tmp_path)
     assert problems == [] and pdf is not None
+
+
+def test_numbers_with_and_without_stars_line_up_on_the_decimal_point():
+    """A right-aligned column lines up only if every cell is as wide: the missing stars are phantoms."""
+    _, rows, _ = cells(pd.DataFrame({"x p": [0.003, 0.189, 0.04], "y": ["1.0 (0.2)**", "2.0 (0.3)", "a"]}))
+    assert [r[0] for r in rows] == ["$0.003^{***}$", r"$0.189^{\phantom{***}}$", r"$0.040^{**\phantom{*}}$"]
+    assert [r[1] for r in rows] == ["$1.0\\ (0.2)^{**}$", r"$2.0\ (0.3)^{\phantom{**}}$", "a"]

@@ -273,10 +273,32 @@ def cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]:
             col = [_text_cell(t) for t in texts]
             num = sum(t.startswith("$") for t in col) > 0.5 * max(1, sum(bool(t) for t in texts))
         heads.append(header(str(c)))
-        columns.append(col)
+        columns.append(_align_stars(col) if num else col)
         numeric.append(num)
     rows = [list(r) for r in zip(*columns)] if columns else []
     return heads, rows, numeric
+
+
+_STARS = re.compile(r"\^\{(\*+)\}\$$")
+
+
+def _align_stars(col: list[str]) -> list[str]:
+    """Right-aligned numbers line up on their decimal point although some carry stars: a cell
+    with fewer stars than the most in its column gets the missing ones as a phantom."""
+    most = max((len(m.group(1)) for c in col if (m := _STARS.search(c))), default=0)
+    if not most:
+        return col
+    out = []
+    for c in col:
+        m = _STARS.search(c)
+        have = len(m.group(1)) if m else 0
+        if not c.startswith("$") or not c.endswith("$") or have == most:
+            out.append(c)
+        elif m:
+            out.append(c[: m.start()] + f"^{{{m.group(1)}\\phantom{{{'*' * (most - have)}}}}}$")
+        else:
+            out.append(c[:-1] + f"^{{\\phantom{{{'*' * most}}}}}$")
+    return out
 
 
 def _visible_len(cell: str) -> int:
