@@ -56,7 +56,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from .errors import PriceSourceError, UnknownTickerError
+from .errors import PriceFetchError, PriceSourceError, UnknownTickerError
 
 LOOKBACK = pd.Timedelta(days=4)
 LOOKAHEAD = pd.Timedelta(days=1)
@@ -266,6 +266,8 @@ def load_bars(ticker: str, lo: pd.Timestamp, hi: pd.Timestamp, interval: str, so
         If the source has no ``intraday`` method, raises :class:`PriceSourceError` or
         :class:`UnknownTickerError`, or returns no bars of ``ticker``. The message names the bars
         needed and the ``eventstudy fetch`` command that gets them.
+    PriceFetchError
+        As raised by the source when it could not be reached (Yahoo Finance offline), unchanged.
     """
     source = _default_source() if source is None else source
     what = what or f"no {interval} bars between {lo.isoformat()} and {hi.isoformat()}"
@@ -275,6 +277,8 @@ def load_bars(ticker: str, lo: pd.Timestamp, hi: pd.Timestamp, interval: str, so
                      "has no intraday bars")
     try:
         bars = reader(ticker, lo, hi, interval)
+    except PriceFetchError:
+        raise  # the source could not be reached: its message names the ticker, the cause and the fix
     except (PriceSourceError, UnknownTickerError) as exc:
         raise _needs(ticker, interval, what, lo, hi, str(exc).rstrip(".")) from None
     bars = bars[bars["ticker"] == ticker] if "ticker" in bars.columns else bars

@@ -44,6 +44,13 @@ is ``reproduced`` when every reported quantity is within its tolerance, ``differ
 Bad rows never stop the others: :func:`load_claims` records the problem (file, line, column) in
 the row's ``error`` and :func:`check_claims` gives that row the verdict ``needs-data`` with the
 error text in ``detail``; the only verdicts are ``reproduced``, ``differs`` and ``needs-data``.
+
+A source that cannot be *reached* (Yahoo Finance offline: :class:`~eventstudy.errors.PriceFetchError`)
+is not a verdict about the claim. By default such a claim is ``needs-data`` like any other missing
+price; with ``on_fetch_error="raise"`` (what ``eventstudy claims --source yahoo`` uses)
+:func:`check_claims` checks every claim, then raises one ``PriceFetchError`` listing every ticker
+that could not be fetched, so that no table built on a partly unreachable source is mistaken for
+the answer. A ticker that could not be fetched is not asked for again during the same check.
 """
 
 from __future__ import annotations
@@ -60,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from .bars import YAHOO_LIMITS, bar_span, load_bars, market_tz, price_in_bars
-from .errors import DataError, PriceSourceError, UnknownTickerError
+from .errors import DataError, PriceFetchError, PriceSourceError, SpecificationError, UnknownTickerError
 
 BASES = ("close-to-close", "intraday", "after-hours-futures", "year-to-date", "price-level")
 VERDICTS = ("reproduced", "differs", "needs-data")
@@ -305,12 +312,25 @@ class _Checker:
     def __init__(self, source):
         self.source = source
         self._daily: dict[str, pd.DataFrame] = {}
+        self.unreachable: dict[str, str] = {}  # ticker -> why it could not be fetched
+
+    def _unreached(self, ticker: str, exc: PriceFetchError | None = None) -> _NeedsData:
+        """Remember a ticker the source could not fetch; the needs-data reason for its claims."""
+        if exc is not None:
+            self.unreachable.update(exc.failures or {ticker: str(exc)})
+            self.unreachable.setdefault(ticker, str(exc))
+        return _NeedsData(f"{ticker} could not be fetched from the {self.source.name} source "
+                          f"({self.unreachable[ticker]})")
 
     # -- daily closes
     def daily(self, ticker: str) -> pd.DataFrame:
+        if ticker in self.unreachable:
+            raise self._unreached(ticker)
         if ticker not in self._daily:
             try:
                 self._daily[ticker] = self.source.daily([ticker])
+            except PriceFetchError as exc:
+                raise self._unreached(ticker, exc) from None
             except (PriceSourceError, UnknownTickerError) as exc:
                 raise _NeedsData(f"no daily prices of {ticker} in the {self.source.name} source ({exc}); "
                                  f"online: `eventstudy fetch {ticker} --start 2020-01-01 --end <today>`") from None
@@ -357,10 +377,14 @@ class _Checker:
         """(interval, bar start, bar end, price) by the close rule, trying 1m, 15m, 1h bars."""
         errors = {}
         lo, hi = bar_span([t])
+        if ticker in self.unreachable:
+            raise self._unreached(ticker)
         for iv in INTERVALS:
             try:
                 bars = load_bars(ticker, lo, hi, iv, self.source,
                                  what=f"no intraday bars to price {ticker} at {t.isoformat()}")
+            except PriceFetchError as exc:
+                raise self._unreached(ticker, exc) from None
             except PriceSourceError as exc:
                 errors[iv] = str(exc)
                 continue
@@ -532,11 +556,13 @@ def _at_or_context(chk: _Checker, c, t, parts, p0):
         raise _NeedsData("; ".join(ctx)) from None
 
 
-def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None) -> pd.DataFrame:
+def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None, *,
+                 on_fetch_error: str = "needs-data") -> pd.DataFrame:
     """Check every claim against ``source`` (default: the bundled snapshot).
 
     An invalid row or a price the source lacks never stops the others: that claim gets the verdict
-    ``needs-data``.
+    ``needs-data``. A ticker the source could not reach (:class:`~eventstudy.errors.PriceFetchError`,
+    e.g. Yahoo Finance offline) is asked for once; what follows depends on ``on_fetch_error``.
 
     Parameters
     ----------
@@ -545,6 +571,12 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None) -> pd.Da
         (``strict=False``, registry instruments only).
     source : PriceSource, optional
         Where daily closes and intraday bars come from; None for the bundled snapshot.
+    on_fetch_error : {"needs-data", "raise"}, default "needs-data"
+        ``"needs-data"``: the claims of a ticker that could not be fetched get ``needs-data``, the
+        detail saying why. ``"raise"``: every claim is still checked (so that every such ticker is
+        found), then a :class:`~eventstudy.errors.PriceFetchError` is raised whose ``failures``
+        maps each ticker that could not be fetched to its cause (one line each in the message),
+        and nothing is returned, even when other tickers were fetched or cached.
 
     Returns
     -------
@@ -559,7 +591,13 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None) -> pd.Da
     ------
     ClaimError
         If ``claims`` is a path that :func:`load_claims` cannot read.
+    PriceFetchError
+        With ``on_fetch_error="raise"``, if the source could not be reached for some ticker.
+    SpecificationError
+        If ``on_fetch_error`` is neither ``"needs-data"`` nor ``"raise"``.
     """
+    if on_fetch_error not in ("needs-data", "raise"):
+        raise SpecificationError(f"on_fetch_error={on_fetch_error!r}; use 'needs-data' or 'raise'")
     if isinstance(claims, (str, os.PathLike)):
         claims = load_claims(claims)
     if source is None:
@@ -568,6 +606,9 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None) -> pd.Da
         source = BundledSource()
     chk = _Checker(source)
     rows = [_check_one(c, chk) for _, c in claims.iterrows()]
+    if chk.unreachable and on_fetch_error == "raise":
+        lines = [f"could not fetch {t} from the {source.name} source ({why})" for t, why in chk.unreachable.items()]
+        raise PriceFetchError("\n".join(lines), chk.unreachable)
     out = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     for col in ("reported_pct", "measured_pct", "diff_pct", "reported_level", "measured_level"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")

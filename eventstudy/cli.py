@@ -417,6 +417,15 @@ def cmd_claims(args) -> int:
     Invalid rows are reported on stderr as warnings and get the verdict ``needs-data``. Writes
     ``claims_check.csv`` under ``--out`` and prints the verdicts.
 
+    With ``--source yahoo``, a ticker that Yahoo Finance could not be reached for (offline, DNS,
+    timeout, rate limit) is not a ``needs-data`` verdict: every claim is tried (tickers already in
+    the cache are read from it), then, if any ticker could not be fetched, one line per such ticker
+    goes to stderr naming it, the cause and the fix (check the network, or ``--source bundled``),
+    nothing is printed on stdout, nothing is written (an existing ``claims_check.csv`` is left as it
+    was) and the exit status is 2. This holds when only some tickers failed too: a table in which
+    part of the claims are ``needs-data`` only because the network dropped would read as an answer.
+    yfinance's own log lines and warnings are kept off stderr (see :mod:`eventstudy.prices.yahoo`).
+
     Parameters
     ----------
     args : argparse.Namespace
@@ -426,7 +435,7 @@ def cmd_claims(args) -> int:
     Returns
     -------
     int
-        Exit status 0.
+        Exit status 0, or 2 when the price source could not be reached for some ticker.
 
     Raises
     ------
@@ -436,6 +445,7 @@ def cmd_claims(args) -> int:
     import pandas as pd
 
     from .claims import check_claims, load_claims
+    from .errors import PriceFetchError
     from .examples import us_china
     from .outdir import check_target
     from .prices.bundled import BundledSource
@@ -452,8 +462,18 @@ def cmd_claims(args) -> int:
     else:
         source = BundledSource()
     out = check_target(Path(args.out), replace=False)  # one file added to the folder
-    res = check_claims(claims, source)
     target = out / "claims_check.csv"
+    try:
+        res = check_claims(claims, source, on_fetch_error="raise")
+    except PriceFetchError as exc:
+        for ticker, why in exc.failures.items():
+            print(f"eventstudy claims: error: could not fetch {ticker} from Yahoo Finance ({why}); check the "
+                  "network connection and run again, or use the bundled prices: --source bundled",
+                  file=sys.stderr)
+        kept = f"{target} left as it was" if target.exists() else f"{target} not written"
+        print(f"eventstudy claims: {len(exc.failures)} of {claims['instrument'].nunique()} instruments could not "
+              f"be fetched; no claims checked, {kept}", file=sys.stderr)
+        return 2
     try:
         out.mkdir(parents=True, exist_ok=True)
         csv_safe(res).to_csv(target.with_name(".claims_check.csv.tmp"), index=False, lineterminator="\n")

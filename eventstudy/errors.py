@@ -13,6 +13,8 @@ type                       raised when
 ``DataError``              input data (events, prices, a CSV) are malformed, missing or inconsistent
 ``EventCatalogError``      the event catalog has a bad row or column (file, line and column named)
 ``PriceSourceError``       a price source cannot deliver what was asked
+``PriceFetchError``        a remote price source (Yahoo Finance) could not be reached for some
+                           tickers: offline, refused, rate-limited, or the download failed
 ``UnknownTickerError``     a ticker is neither registered nor in the price data
 ``AlignmentError``         an event cannot be placed on a market's sessions
 ``EstimationWindowError``  an estimation window is too short, outside the data, or the model is not
@@ -64,6 +66,19 @@ class OutputError(EventStudyError, OSError):
 
 class PriceSourceError(DataError):
     """A price source (bundled snapshot, yfinance, CSV, Parquet) cannot deliver what was asked."""
+
+
+class PriceFetchError(PriceSourceError):
+    """A remote price source could not be reached for some tickers (offline, refused, rate-limited,
+    or the download raised), as opposed to a source that answered without the prices asked for.
+
+    ``failures`` maps each ticker that could not be fetched to a short cause, e.g.
+    ``{"^DJI": "cannot resolve query2.finance.yahoo.com"}``.
+    """
+
+    def __init__(self, message: str, failures: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.failures: dict[str, str] = dict(failures or {})
 
 
 class MissingDependencyError(EventStudyError, ImportError):

@@ -473,3 +473,64 @@ def test_cache_dir_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("EVENTSTUDY_CACHE")
     assert YFinanceSource().cache_dir == Path(os.path.expanduser("~")) / ".cache" / "eventstudy" / "yfinance"
     assert isinstance(YFinanceSource(tmp_path), PriceSource) and YFinanceSource.name == "yfinance"
+
+
+# --------------------------------------------------------------------------- offline
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:yfinance")
+def test_offline_yfinance_is_a_quiet_fetch_error(monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
+                                                 caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    """The installed yfinance with every HTTP request failing as on a machine without DNS: its raw
+    ``download`` logs the lines tests/test_claims_offline.py replays; through the adapter nothing
+    reaches stdout/stderr and the error is a PriceFetchError naming the ticker and the cause."""
+    yf = pytest.importorskip("yfinance")
+    if yf.__version__ != "1.7.0":
+        pytest.skip(f"the offline log was recorded with yfinance 1.7.0, installed {yf.__version__}")
+    import curl_cffi.requests as curl
+    from curl_cffi.requests.exceptions import DNSError
+    from test_claims_offline import OFFLINE_LOG
+    from yfinance import cache as yf_cache
+
+    from eventstudy.errors import PriceFetchError
+
+    def no_dns(*args: Any, **kwargs: Any) -> None:
+        raise DNSError("Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com. "
+                       "See https://curl.se/libcurl/c/libcurl-errors.html first for more details.")
+
+    monkeypatch.setattr(curl.Session, "request", no_dns)
+    monkeypatch.setattr(yf_cache._TzCacheManager, "_tz_cache", yf_cache._TzCacheDummy())
+    monkeypatch.setattr(yf_cache._CookieCacheManager, "_Cookie_cache", yf_cache._CookieCacheDummy())
+    logger = logging.getLogger("yfinance")
+    state = (logger.handlers[:], logger.propagate)
+
+    with caplog.at_level(logging.WARNING, logger="yfinance"):
+        yf.download("^DJI", start="2025-05-01", end="2025-05-09", progress=False, auto_adjust=False, threads=False)
+    assert [r.getMessage() for r in caplog.records if r.name == "yfinance"] == [
+        line.format(t="^DJI") for line in OFFLINE_LOG]
+    caplog.clear()
+    capfd.readouterr()
+
+    with pytest.raises(PriceFetchError) as err:
+        YFinanceSource(tmp_path / "cache", clock=lambda: NOW).daily(["^DJI"], "2025-05-01", "2025-05-09")
+    assert err.value.failures == {"^DJI": "cannot resolve query2.finance.yahoo.com: no network or no DNS"}
+    assert "could not fetch '^DJI'" in str(err.value) and "network connection" in str(err.value)
+    assert capfd.readouterr() == ("", "")
+    assert not [r for r in caplog.records if r.name == "yfinance"]  # kept, not propagated
+    assert (logger.handlers, logger.propagate) == state
+    assert cache_files(tmp_path) == []
+
+
+def test_an_empty_answer_without_a_network_error_is_no_fetch_error(tmp_path: Path) -> None:
+    """An unknown symbol (yfinance logs 'possibly delisted; no price data found') is Yahoo's answer,
+    not an unreachable Yahoo: a plain PriceSourceError carrying what yfinance said."""
+    from eventstudy.errors import PriceFetchError
+
+    def unknown(tickers: Any, **kwargs: Any) -> pd.DataFrame:
+        logging.getLogger("yfinance").error("\n1 Failed download:")
+        logging.getLogger("yfinance").error(f"['{tickers}']: possibly delisted; no price data found  (1d 2025-05-05"
+                                            " -> 2025-05-10)")
+        return load_recorded("empty_1d.csv")
+
+    with pytest.raises(PriceSourceError) as err:
+        source(tmp_path, unknown).daily(["NOSUCH"], "2025-05-05", "2025-05-09")
+    assert not isinstance(err.value, PriceFetchError)
+    assert "yfinance said: ['NOSUCH']: possibly delisted; no price data found" in str(err.value)

@@ -19,24 +19,37 @@ match; a truncated, edited, empty, header-only or unreadable file (or one withou
 the cache of older versions) is logged and downloaded again, and when that download fails too
 the error names the damaged file. Temporary files left by an interrupted write (older than an
 hour) are removed when the entry is next read or written.
+
+Quiet downloads: yfinance reports failures by logging to stderr (``1 Failed download: ...``,
+``possibly delisted``, cookie and DNS errors) and its pandas calls raise deprecation warnings.
+During each download its ``yfinance`` logger, warnings and anything it prints are captured
+instead (and re-logged at DEBUG level under this module's logger); what it said becomes part of
+the error raised here. A download that raised, or came back empty while yfinance reported a
+network failure (a DNS, connection, timeout or rate-limit error), is a
+:class:`~eventstudy.errors.PriceFetchError` whose ``failures`` maps the ticker to a short cause;
+an empty answer without a network failure (an unknown symbol, a range without sessions) is a
+plain :class:`~eventstudy.errors.PriceSourceError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
 import os
+import re
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 
-from ..errors import PriceSourceError, require
+from ..errors import EventStudyError, PriceFetchError, PriceSourceError, require
 from .base import DAILY_COLUMNS, check_daily_frame, check_intraday_frame, coerce_bound, coerce_instant
 
 log = logging.getLogger(__name__)
@@ -65,9 +78,70 @@ CSV_EXACT: dict[str, Any] = (
 _FIX = (
     "the range may hold no trading session, the ticker may be misspelled (Yahoo symbols look like "
     "'^N225', 'ES=F', 'CNY=X') or this machine is offline; check the symbol on finance.yahoo.com, or use "
-    "the bundled snapshot (source='bundled') or a CSV (source='csv'). If yfinance printed an error above, "
-    "it is the cause."
+    "the bundled snapshot (source='bundled') or a CSV (source='csv')"
 )
+_FIX_NETWORK = (
+    "check this machine's network connection (Yahoo Finance must be reachable) and try again, or use the "
+    "bundled snapshot (source='bundled') or a CSV (source='csv')"
+)
+# What yfinance (curl_cffi, requests) says when Yahoo cannot be reached, as opposed to "no price data
+# found" for a symbol or range Yahoo does not have.
+_NETWORK = re.compile(
+    r"could not resolve|failed to resolve|name ?resolution|DNSError|ConnectionError|connection (?:refused|reset|"
+    r"aborted|error)|failed to connect|network is unreachable|timed? ?out|Timeout|Failed to perform, curl|"
+    r"SSLError|ProxyError|Too Many Requests|rate.?limit",
+    re.IGNORECASE,
+)
+_HOST = re.compile(r"(?:could not resolve host|failed to resolve)[:\s']+([\w.-]+)", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def _quiet_yfinance() -> Iterator[list[str]]:
+    """Capture what yfinance logs, prints and warns during a download; yield the list of its messages.
+
+    The ``yfinance`` logger's handlers are swapped for one that keeps the messages (and it stops
+    propagating), warnings are ignored, stdout and stderr go to a buffer; all is restored on exit
+    and every message is re-logged at DEBUG level here.
+    """
+    said: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                said.append(record.getMessage())
+            except Exception:  # a malformed record must not break the download
+                said.append(str(record.msg))
+
+    logger = logging.getLogger("yfinance")
+    handlers, propagate = logger.handlers[:], logger.propagate
+    sink = io.StringIO()
+    logger.handlers, logger.propagate = [Keep()], False
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            warnings.simplefilter("ignore")
+            yield said
+    finally:
+        logger.handlers, logger.propagate = handlers, propagate
+        said.extend(line for line in sink.getvalue().splitlines() if line.strip())
+        for text in said:
+            log.debug("yfinance: %s", text.strip())
+
+
+def _network_cause(said: Sequence[str]) -> str | None:
+    """A short cause when yfinance's messages show that Yahoo could not be reached, else None."""
+    hits = [text for text in said if _NETWORK.search(text)]
+    if not hits:
+        return None
+    text = " ".join(hits)
+    host = _HOST.search(text)
+    if host:
+        return f"cannot resolve {host.group(1).rstrip('.')}: no network or no DNS"
+    if re.search(r"Too Many Requests|rate.?limit", text, re.IGNORECASE):
+        return "Yahoo Finance is rate-limiting this machine (too many requests); wait a while"
+    if re.search(r"timed? ?out|Timeout", text, re.IGNORECASE):
+        return "the connection to Yahoo Finance timed out"
+    first = " ".join(hits[0].split()).split(" See http")[0]
+    return f"network error: {first[:160]}"
 
 
 def _yf_download(tickers: Any, **kwargs: Any) -> pd.DataFrame | None:
@@ -96,9 +170,11 @@ def _clean_orphans(path: Path) -> None:
             pass
 
 
-def _no_prices(ticker: str, span: str, damage: str | None = None) -> PriceSourceError:
+def _no_prices(ticker: str, span: str, damage: str | None = None, said: Sequence[str] = ()) -> PriceSourceError:
     lost = f" ({damage}; delete it, or reconnect so it can be downloaded again)" if damage else ""
-    return PriceSourceError(f"yfinance returned no prices for {ticker!r} {span}{lost}: {_FIX}")
+    why = [" ".join(t.split()) for t in said if t.strip() and "failed download" not in t.lower()]
+    told = f" (yfinance said: {'; '.join(why)[:300]})" if why else ""
+    return PriceSourceError(f"yfinance returned no prices for {ticker!r} {span}{told}{lost}: {_FIX}")
 
 
 def _default_cache_dir() -> Path:
@@ -176,6 +252,9 @@ class YFinanceSource:
         PriceSourceError
             If a ticker is empty, a bound cannot be parsed, ``start`` is after ``end``, the download
             fails or returns no prices, or a cache file cannot be written.
+        PriceFetchError
+            A :class:`PriceSourceError` raised when a download is needed and Yahoo Finance could not
+            be reached (offline, refused, timed out, rate-limited); ``failures`` names the ticker.
         MissingDependencyError
             If a download is needed and yfinance is not installed.
         """
@@ -221,6 +300,9 @@ class YFinanceSource:
             ``start`` is after ``end``, ``start`` is older than Yahoo serves that interval (1m: 30
             days, 1h/60m: 730 days, the others 60 days, counted back from ``clock``), the download
             fails or returns no bars, or the cache file cannot be written.
+        PriceFetchError
+            A :class:`PriceSourceError` raised when a download is needed and Yahoo Finance could not
+            be reached (offline, refused, timed out, rate-limited); ``failures`` names the ticker.
         MissingDependencyError
             If a download is needed and yfinance is not installed.
         """
@@ -258,6 +340,9 @@ class YFinanceSource:
         PriceSourceError
             If an intraday interval is given without both ``start`` and ``end``, or for any reason
             :meth:`daily` or :meth:`intraday` raise it.
+        PriceFetchError
+            A :class:`PriceSourceError` raised when a download is needed and Yahoo Finance could not
+            be reached (offline, refused, timed out, rate-limited); ``failures`` names the ticker.
         MissingDependencyError
             If a download is needed and yfinance is not installed.
         """
@@ -291,10 +376,10 @@ class YFinanceSource:
         # ticker traded, which are not sessions of this one.
         # yfinance's end is exclusive, ours inclusive; its date strings are read in the exchange zone.
         span = f"between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}"
-        raw = self._download(ticker, f"{lo:%Y-%m-%d}", f"{hi + pd.Timedelta(days=1):%Y-%m-%d}", "1d", span,
-                             damage)
+        raw, said = self._download(ticker, f"{lo:%Y-%m-%d}", f"{hi + pd.Timedelta(days=1):%Y-%m-%d}", "1d",
+                                   span, damage)
         if raw is None:
-            raise _no_prices(ticker, span, damage)
+            raise _no_prices(ticker, span, damage, said)
         # Daily index: tz-naive exchange dates in yfinance 1.x; some versions return midnight in the
         # exchange zone, whose wall date is the session date.
         dates = pd.DatetimeIndex(raw.index)
@@ -324,11 +409,12 @@ class YFinanceSource:
         self._check_lookback(lo, interval)
         step = pd.Timedelta(minutes=_INTRADAY[interval][0])
         span = f"between {lo.isoformat()} and {hi.isoformat()} ({interval} bars)"
-        pieces = []
+        pieces, said = [], []
         chunk = lo
         while chunk <= hi:  # one request per [chunk, stop); yfinance's end is exclusive
             stop = min(chunk + _MAX_SPAN.get(interval, hi + step - chunk), hi + step)
-            raw = self._download(ticker, chunk, stop, interval, span, damage)
+            raw, told = self._download(ticker, chunk, stop, interval, span, damage)
+            said += told
             if raw is not None:  # a chunk may hold no session (weekend); only an empty total is an error
                 # yfinance intraday index: tz-aware in the exchange zone -> UTC bar starts.
                 times = pd.DatetimeIndex(raw.index).tz_convert("UTC")
@@ -336,7 +422,7 @@ class YFinanceSource:
                                             **{c.lower(): raw[c].to_numpy() for c in _BAR_COLUMNS}}))
             chunk = stop
         if not pieces:
-            raise _no_prices(ticker, span, damage)
+            raise _no_prices(ticker, span, damage, said)
         frame = pd.concat(pieces).drop_duplicates(["ticker", "time"])
         frame = self._drop_missing(frame[(frame["time"] >= lo) & (frame["time"] <= hi)], "time", ticker, span)
         frame = self._intraday_frame(frame, self.name)
@@ -368,24 +454,36 @@ class YFinanceSource:
 
     # ------------------------------------------------------------------ download, cache
     def _download(self, ticker: str, start: Any, end: Any, interval: str, span: str,
-                  damage: str | None = None) -> pd.DataFrame | None:
-        """One ``yf.download`` call for one ticker, flattened to Price columns (None: no rows)."""
+                  damage: str | None = None) -> tuple[pd.DataFrame | None, list[str]]:
+        """One quiet ``yf.download`` call for one ticker, flattened to Price columns (None: no rows),
+        and what yfinance said meanwhile. Raises :class:`PriceFetchError` when Yahoo could not be
+        reached (see the module docstring)."""
+        lost = f" ({damage}; delete it, or reconnect so it can be downloaded again)" if damage else ""
+        said: list[str] = []
         try:
-            raw = self.downloader(
-                ticker, start=start, end=end, interval=interval, auto_adjust=False, actions=False,
-                progress=False, multi_level_index=True, threads=False,
-            )
-        except PriceSourceError:
+            with _quiet_yfinance() as said:
+                raw = self.downloader(
+                    ticker, start=start, end=end, interval=interval, auto_adjust=False, actions=False,
+                    progress=False, multi_level_index=True, threads=False,
+                )
+        except EventStudyError:  # MissingDependencyError (no yfinance), or a source error as is
             raise
         except Exception as exc:  # network / HTTP / parsing errors; KeyboardInterrupt propagates as is
-            lost = f" ({damage}; delete it, or reconnect so it can be downloaded again)" if damage else ""
-            raise PriceSourceError(
-                f"yfinance failed for {ticker!r} {span} ({type(exc).__name__}: {exc}){lost}: {_FIX}"
+            cause = _network_cause([f"{type(exc).__name__}: {exc}", *said]) or f"{type(exc).__name__}: {exc}"
+            raise PriceFetchError(
+                f"yfinance failed for {ticker!r} {span} ({type(exc).__name__}: {exc}){lost}: {_FIX}",
+                {ticker: cause},
             ) from exc
         # yfinance 1.x returns an empty frame (MultiIndex columns, no rows) when offline or for an
         # unknown symbol, after logging "1 Failed download: ['FOO']: <the cause>".
         if raw is None or raw.empty:
-            return None
+            cause = _network_cause(said)
+            if cause is not None:
+                raise PriceFetchError(
+                    f"could not fetch {ticker!r} {span} from Yahoo Finance ({cause}){lost}: {_FIX_NETWORK}",
+                    {ticker: cause},
+                )
+            return None, said
         table = _price_table(raw)
         needed = ("Close", "Adj Close") if interval == "1d" else _BAR_COLUMNS
         missing = [c for c in needed if c not in table.columns]
@@ -393,7 +491,7 @@ class YFinanceSource:
             raise PriceSourceError(
                 f"yfinance frame for {ticker!r} lacks column(s) {missing}; got {list(table.columns)}"
             )
-        return table
+        return table, said
 
     @staticmethod
     def _drop_missing(frame: pd.DataFrame, when: str, ticker: str, span: str) -> pd.DataFrame:
