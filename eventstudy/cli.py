@@ -326,6 +326,8 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
     tables; each is queued as soon as what it shows is known (the bundled study's intraday figure
     before the fit). Every job is over, and its error raised, before this returns: the staging
     folder is sealed complete or not at all."""
+    import pandas as pd
+
     from .examples import us_china
     from .prices.bundled import BundledSource
     from .report import figures
@@ -391,8 +393,19 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
                 if not args.no_figures:
                     figure_files.append(figure_dir / "placebo.png")
                     jobs.add(figures.placebo_null, placebo, path=figure_files[-1])
+        regressions = []
+        for k, formula in enumerate(args.regress or (), start=1):
+            step(f"regressing the CARs: {formula} ...")
+            for w in res.plan.windows:
+                regressions.append((k, res.regress(formula, window=w.label, cov=args.regress_cov,
+                                                   weights=None if args.regress_weights == "none" else
+                                                   args.regress_weights)))
+        if regressions:
+            tidy = pd.concat([r.table.assign(formula_id=k) for k, r in regressions], ignore_index=True)
+            write_csv(tidy, out / "regression.csv", float_format="%.15g")
+            files.append(out / "regression.csv")
         jobs.poll()
-        tables = study_tables(res, claims=checked, placebo=placebo)
+        tables = study_tables(res, claims=checked, placebo=placebo, regressions=regressions)
         files += write_tables(res, out / "tables", tables=tables, pdf=not args.no_pdf)
         if not args.no_figures:
             step("drawing figures ...")
@@ -626,6 +639,14 @@ def build_parser() -> argparse.ArgumentParser:
                          "counted once), keep, drop-later or drop; all are listed in overlaps.csv")
     sp.add_argument("--claims", help="claims CSV to check against the same prices (default: the bundled "
                                      "study's claims.csv without --prices; none with --prices)")
+    sp.add_argument("--regress", action="append", metavar="FORMULA",
+                    help="cross-sectional regression of the CARs in every window, e.g. "
+                         "'car_pct ~ direction + C(market)' (repeatable; columns: the events file's, the members' "
+                         "and car, car_pct, car_se, scar, market, event_hour_utc, weekend, date_cluster)")
+    sp.add_argument("--regress-weights", choices=["none", "inverse-variance"], default="none",
+                    help="OLS (default) or WLS with weights 1/SE(CAR)^2")
+    sp.add_argument("--regress-cov", choices=["cluster", "HC1", "nonrobust"], default="cluster",
+                    help="standard errors that lead: clustered by independent event date (default), HC1 or classical")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("claims", help="did the market move as reported? check the news claims in a claims file")

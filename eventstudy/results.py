@@ -234,6 +234,30 @@ class EventStudyResults:
 
         return caar_table(self)
 
+    def regress(self, formula: str, *, window=None, weights: str | None = None, cov: str = "cluster"):
+        """Regress the members' CARs in one window on their characteristics
+        (:func:`eventstudy.regress.cross_section`).
+
+        Parameters
+        ----------
+        formula : str
+            A patsy formula on the columns of :func:`eventstudy.regress.regression_frame`, e.g.
+            ``"car_pct ~ direction + C(market)"``.
+        window : str or Window, optional
+            One of the study's windows; may be omitted when it has one.
+        weights : {None, "inverse-variance"}
+            OLS, or WLS with weights ``1 / SE(CAR)^2``.
+        cov : {"cluster", "HC1", "nonrobust"}
+            The standard errors that lead (default: clustered by independent event date).
+
+        Returns
+        -------
+        eventstudy.regress.Regression
+        """
+        from .regress import cross_section
+
+        return cross_section(self, formula, window=window, weights=weights, cov=cov)
+
     # ------------------------------------------------------------------ files
     def write(self, out: str | Path, *, inputs: Mapping[str, Path] | None = None) -> list[Path]:
         """Write the tidy tables as CSV and a manifest.

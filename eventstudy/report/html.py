@@ -171,10 +171,10 @@ def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: 
 
     Sections: the headline, the conventions (model, estimation and event windows, the day-0 rule,
     the overlap policy), the figures (embedded), the pooled batteries, the CAR per event and
-    market, the claims check and the placebo test when the run has them, the exclusions, the
-    overlapping windows, the day-0 alignment, and the list of files in the run folder (linked,
-    relative to the report). Long tables are folded (``<details>``); wide ones scroll in their
-    own box.
+    market, the cross-sectional regressions, the claims check and the placebo test when the run
+    has them, the exclusions, the overlapping windows, the day-0 alignment, and the list of files
+    in the run folder (linked, relative to the report). Long tables are folded (``<details>``);
+    wide ones scroll in their own box.
 
     Parameters
     ----------
@@ -235,6 +235,9 @@ def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: 
     by_event = [f"<details><summary>{html.escape(tables[n].title)}</summary>\n{tab(n, 10**9)}\n</details>"
                 for n in tables if n.startswith("car_by_event_")]
     add("CAR per event and market", "\n".join(by_event))
+    regressions = [tab(n) for n in tables if n.startswith("regression_")]
+    if regressions:
+        add("Cross-sectional regressions", "\n".join(regressions))
     if "claims" in tables:
         add("Claims check", tab("claims"))
     if "placebo" in tables:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -408,14 +409,15 @@ def _file_tag(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("_") or "group"
 
 
-def study_tables(res, *, claims: pd.DataFrame | None = None,
-                 placebo: pd.DataFrame | None = None) -> dict[str, Summary]:
+def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFrame | None = None,
+                 regressions: Sequence = ()) -> dict[str, Summary]:
     """Every research table of a study, by the file name it is written under.
 
     Tables: ``headline`` (:func:`headline_table`, the one printed by ``eventstudy run``), the full
     ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table per value of the
     study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per window, and
-    ``claims`` / ``placebo`` when given. In the names a window ``-1:1`` is written ``m1_1``
+    ``claims`` / ``placebo`` and ``regression_<k>_<window>`` (the k-th formula) when given. In the
+    names a window ``-1:1`` is written ``m1_1``
     (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``, ``-``
     and ``_``; values that would share a name (``energy`` and ``=energy``, or ``A`` and ``a``) get
     ``_2``, ``_3``, ... in the order of the groups.
@@ -428,6 +430,9 @@ def study_tables(res, *, claims: pd.DataFrame | None = None,
         Result of :func:`eventstudy.claims.check_claims`; adds the ``claims`` table.
     placebo : pandas.DataFrame, optional
         Result of :func:`eventstudy.placebo.placebo_test`; adds the ``placebo`` table.
+    regressions : sequence of (int, Regression), optional
+        Cross-sectional regressions (:func:`eventstudy.regress.cross_section`), each with the
+        number of its formula.
 
     Returns
     -------
@@ -443,7 +448,7 @@ def study_tables(res, *, claims: pd.DataFrame | None = None,
               "alignment": alignment_table(res),
               "battery_all": battery_table(res, "all")}
     for w in res.plan.windows:
-        tag = w.label.replace(":", "_").replace("-", "m")
+        tag = _window_tag(w.label)
         tables[f"car_by_event_{tag}"] = car_by_event(res, w.label)
         tables[f"car_long_{tag}"] = car_long(res, w.label)
     used = {name.lower() for name in tables}  # a case-insensitive file system would merge "A" and "a" too
@@ -458,7 +463,14 @@ def study_tables(res, *, claims: pd.DataFrame | None = None,
         tables["claims"] = claims_table(claims)
     if placebo is not None:
         tables["placebo"] = placebo_table(placebo)
+    for k, reg in regressions:
+        tables[f"regression_{k}_{_window_tag(reg.table['window'].iloc[0])}"] = reg.summary()
     return tables
+
+
+def _window_tag(label: str) -> str:
+    """A window label as part of a file name: ``-1:1`` -> ``m1_1``."""
+    return label.replace(":", "_").replace("-", "m")
 
 
 def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
