@@ -515,8 +515,9 @@ def _car_paths_by_group(res, *, assets, groups, window, level, ncols, note):
         ax.set_axisbelow(True)
     _shared_ylim(axes.flat[:n], lo, hi)
     _label_axes(axes, n, taus, "CAR (%)")
+    extra = 0.6 * (len(taus) - 0.2) / (panel_w - 1.1)  # about 0.6 in of room for the end label
     for ax in axes.flat[:n]:
-        ax.set_xlim(taus[0] - 0.4, taus[-1] + 0.4 + 0.12 * len(taus))  # room for the end label
+        ax.set_xlim(taus[0] - 0.4, taus[-1] + 0.4 + extra)
     _put_header(fig, title, handles, len(handles), height)
     _put_caption(fig, caption, height, top_in=top_in)
     return fig
@@ -754,15 +755,16 @@ def _dates_label(res, group: str) -> str:
     return f", {d} date{'s' if d != 1 else ''}" + (": few" if d < FEW_DATES else "")
 
 
-def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: bool = True, path=None):
+def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: bool | None = None, path=None):
     """CAAR path over event time per group with the Brown-Warner (1985) portfolio band.
 
     Band: ``CAAR(tau) +- z * sqrt(n) * Ŝ`` (n days accumulated, Ŝ the SD of the group's equally
     weighted estimation-window AAR, :func:`portfolio_sd`), robust to the correlation of markets
     hit on one date. The naive cross-sectional band (``+- z * sd(CAR_i) / sqrt(N)``, too narrow
-    for pooled events) is drawn as thin dashed lines, or omitted with ``naive=False``; the
-    caption says which. N (members with a complete path) and the independent dates are in the
-    legend. The numbers are those of :func:`caar_path_data`.
+    for pooled events) is drawn as thin dashed lines for comparison (by default only with one or
+    two groups, where it does not clutter the figure); the caption says whether. N (members with a
+    complete path) and the independent dates are in the legend, below the axes.
+    The numbers are those of :func:`caar_path_data`.
 
     Parameters
     ----------
@@ -775,8 +777,9 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: 
         Taus to draw, clipped to the taus the study covers; None for all of them.
     level : float, default 0.95
         Coverage of the bands, strictly between 0 and 1; ``z`` is the two-sided normal quantile.
-    naive : bool, default True
-        Also draw the naive cross-sectional band, as thin dashed lines.
+    naive : bool, optional
+        Also draw the naive cross-sectional band, as thin dashed lines; default: when at most two
+        groups are drawn.
     path : str or pathlib.Path, optional
         Also save the figure there (parent folders created; PNG at 150 dpi unless the suffix says
         otherwise).
@@ -796,6 +799,7 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: 
     data = caar_path_data(res, groups=groups, window=window, level=level)
     taus, clip_note = _path_taus(res, window)
     groups = list(pd.unique(data["group"]))
+    naive = len(groups) <= 2 if naive is None else bool(naive)
     colors = _group_colors(groups)
     z = _z(level)
     width = 7.6
@@ -806,14 +810,16 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: 
         "weighted AAR over the estimation rows (Brown-Warner 1985 portfolio; tests.csv bw1985): robust to the "
         "correlation of markets hit on one date.",
         ("Thin dashed: the naive cross-sectional band ±z·sd(CAR_i)/√N, too narrow for markets sharing an event "
-         "date; shown for comparison only." if naive else "The naive cross-sectional band is not drawn (too "
-         "narrow for markets sharing an event date)."),
+         "date; shown for comparison only." if naive else "The naive cross-sectional band (too narrow for markets "
+         "sharing an event date) is not drawn; caar_path_data gives it (se_naive)."),
         f"Other clustering-robust tests ({', '.join(ROBUST_FIRST)}) are in tests.csv.",
         f"No shaded band for {_listing(no_band)}: the study ran no bw1985 test for it." if no_band else "",
         clip_note,
     ]
     caption = _wrap_lines(paragraphs, width)
-    height = 5.0 + _caption_height(caption)
+    legend_rows = sum(1 + len(g) // 60 for g in groups) if len(groups) < 3 or max(len(g) for g in groups) > 25 \
+        else -(-len(groups) // 2)
+    height = 5.0 + 0.2 * (legend_rows + 1) + _caption_height(caption)
     fig = _figure(width, height)
     ax = fig.subplots()
     ax.axhline(0, color="0.35", lw=0.8, zorder=1)
@@ -831,8 +837,10 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: 
             for col in ("naive_lower", "naive_upper"):
                 ax.plot(xb, np.resize(d[col].to_numpy(dtype=float), len(xb)), color=c, lw=0.8, ls=(0, (3, 2)),
                         alpha=0.8, zorder=2, gid=f"{col} {g}")
-        ax.plot(x, d["caar"].to_numpy(dtype=float), color=c, lw=2, marker="o", ms=5, zorder=3,
-                label=f"{g} (N = {int(d['n'].iloc[0])}{_dates_label(res, g)})", gid=f"caar {g}")
+        label = "\n".join(textwrap.wrap(f"{g} (N = {int(d['n'].iloc[0])}{_dates_label(res, g)})", 60,
+                                         break_long_words=True, break_on_hyphens=False))
+        ax.plot(x, d["caar"].to_numpy(dtype=float), color=c, lw=2, marker="o", ms=5, zorder=3, label=label,
+                gid=f"caar {g}")
         last = d.iloc[-1]
         ax.annotate(f"{last['caar']:+.2%}", (last["tau"], last["caar"]), xytext=(8, 0), textcoords="offset points",
                     va="center", fontsize=8.5, color=c)
@@ -843,8 +851,11 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: 
     _pct_axis(ax)
     ax.grid(True, axis="y", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
-    ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize=9,
-              title=f"{level:.0%} band: Brown-Warner 1985" + (" (dashed: naive)" if naive else ""), title_fontsize=8)
+    # below the axes: never over a band, however long the group names
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.13), frameon=False, fontsize=8.5, ncols=1 if len(groups) < 3
+              or max(len(g) for g in groups) > 25 else 2,
+              title=f"{level:.0%} band shaded: Brown-Warner 1985" + ("; dashed: naive" if naive else ""),
+              title_fontsize=8, alignment="left")
     ax.set_title(_wrap_title(f"CAAR by group ({res.plan.model.name} model; CAR from τ = {taus[0]})", width, 11),
                  fontsize=11, fontweight="bold", loc="left")
     _put_caption(fig, caption, height)
@@ -1027,8 +1038,10 @@ def intraday_move(bars: pd.DataFrame, event_time, *, title: str | None = None, t
     col = "#1b7837" if move >= 0 else "#b2182b"
     ax.add_patch(FancyArrowPatch((x0, p0), (x1, p1), arrowstyle="-|>", mutation_scale=12, color=col, lw=1.3,
                                  ls=(0, (4, 2)), zorder=5, connectionstyle="arc3,rad=0.0"))
-    ax.annotate(f"{move * 100:+.2f} %", ((x0 + x1) / 2, (p0 + p1) / 2), xytext=(0, 12), textcoords="offset points",
-                ha="center", va="bottom", fontsize=12, fontweight="bold", color=col, gid="move",
+    short = (x1 - x0) < 0.05 * kp[-1]  # adjacent bars: the label goes up and left, clear of the "after" box
+    ax.annotate(f"{move * 100:+.2f} %", ((x0 + x1) / 2, max(p0, p1) if short else (p0 + p1) / 2),
+                xytext=(-14, 40) if short else (0, 12), textcoords="offset points",
+                ha="right" if short else "center", va="bottom", fontsize=12, fontweight="bold", color=col, gid="move",
                 bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="none", alpha=0.9), zorder=7)
 
     # y range with room for the labels
@@ -1174,7 +1187,11 @@ def intraday_event(source, event, ticker: str, *, events: pd.DataFrame | None = 
     if title is None:
         what = ev_title if isinstance(ev_title, str) and ev_title else (eid or "the event")
         zone = _market_tz(bars, kwargs.get("tz"))
-        title = f"{ticker} {interval} bars around {what} ({ev.tz_convert(zone):%Y-%m-%d %H:%M %Z})"
+        try:
+            bar = interval_label(pd.Timedelta(interval.replace("m", "min") if interval.endswith("m") else interval))
+        except ValueError:
+            bar = interval
+        title = f"{ticker} {bar} bars around {what} ({ev.tz_convert(zone):%Y-%m-%d %H:%M %Z})"
     return intraday_move(bars, ev, title=title, path=path, **kwargs)
 
 
