@@ -1120,10 +1120,10 @@ def _event_row(event, events):
                 raise DataError(f"event {event!r} is neither an event id of the catalog nor an instant; "
                                 f"ids: {_listing(list(events['event_id']), 8)}") from None
         return _instant(event, "event"), None, None
-    if "timestamp" not in row or pd.isna(row["timestamp"]):
-        raise DataError(f"event {row.get('event_id', event)!r} has no timestamp")
     if str(row.get("time_precision", "")) == "date-only":
         raise DataError(f"event {row.get('event_id')!r} is date-only: an intraday figure needs the time of the news")
+    if "timestamp" not in row or pd.isna(row["timestamp"]):
+        raise DataError(f"event {row.get('event_id', event)!r} has no timestamp")
     return _instant(row["timestamp"], "event timestamp"), row.get("event_id"), row.get("title")
 
 
