@@ -355,18 +355,21 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             figure_dir.mkdir()
             if bundled:  # needs nothing from the fit
                 jobs.add(us_china.extra_figures, figure_dir)
+            figure_files += _intraday_figures(args, spec, figure_dir, jobs)
         step(f"{__version__}: {title}")
         step("aligning events, estimating models and running the test battery ...")
         kw = dict(progress=True) if args.backend == "memory" else dict(memory=args.memory, partition=args.partition,
                                                                        progress=True, client=client)
         res = spec.fit(backend=args.backend, **kw)
         if not args.no_figures:
-            selection = us_china.figure_selection(res) if bundled else {}
             shown = res.detached() if jobs.parallel else res
             figure_files += [figure_dir / "car_paths.png", figure_dir / "caar_by_group.png"]
-            jobs.add(figures.car_paths, shown, events=selection.get("events"), assets=selection.get("assets"),
-                     path=figure_files[0])
-            jobs.add(figures.caar_by_group, shown, groups=selection.get("groups"), path=figure_files[1])
+            jobs.add(figures.car_paths, shown, path=figure_dir / "car_paths.png")  # by group, any study
+            jobs.add(figures.caar_by_group, shown, path=figure_dir / "caar_by_group.png")
+            selection = us_china.figure_selection(res) if bundled else {}
+            if selection.get("events"):  # the example's chosen events, the caption says why
+                figure_files.append(figure_dir / "car_paths_events.png")
+                jobs.add(figures.car_paths, shown, **selection, path=figure_files[-1])
         step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
         files = res.write(out, inputs=inputs)
         jobs.poll()
@@ -422,6 +425,38 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
         if client is not None:
             client.close()
     return res, files, placebo
+
+
+def _intraday_figures(args, spec, figure_dir: Path, jobs) -> list[Path]:
+    """Queue the ``--intraday-figure EVENT_ID:TICKER[@INTERVAL]`` figures (before the fit: they need
+    only the catalog and the bars) and return their paths, ``intraday_<event>_<ticker>.png``.
+
+    Bars come from the bundled snapshot: the CSV and Parquet sources of ``--prices`` hold daily
+    prices only."""
+    import re
+
+    from .prices.bundled import BundledSource
+    from .report import figures
+
+    wanted = getattr(args, "intraday_figure", None) or []
+    if not wanted:
+        return []
+    events = spec.events
+    source = BundledSource()
+    paths = []
+    for text in wanted:
+        head, _, interval = text.partition("@")
+        event_id, sep, ticker = head.rpartition(":")
+        if not sep or not event_id or not ticker:
+            raise EventStudyError(f"--intraday-figure {text!r}: write EVENT_ID:TICKER or EVENT_ID:TICKER@INTERVAL, "
+                                  "e.g. 2025-10-26-kuala-lumpur-framework:ES=F@15m")
+        if not (events["event_id"] == event_id).any():
+            raise EventStudyError(f"--intraday-figure {text!r}: no event {event_id!r} in the catalog")
+        row = events[events["event_id"] == event_id].iloc[0]
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"intraday_{event_id}_{ticker}")[:120] + ".png"
+        paths.append(figure_dir / name)
+        jobs.add(figures.intraday_event, source, row, ticker, interval=interval or "1m", path=paths[-1])
+    return paths
 
 
 def cmd_claims(args) -> int:
@@ -619,6 +654,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws")
     sp.add_argument("--out", default="results", help="output folder (default: results)")
     sp.add_argument("--no-figures", action="store_true", help="skip the PNG figures (matplotlib not needed)")
+    sp.add_argument("--intraday-figure", action="append", metavar="EVENT_ID:TICKER[@INTERVAL]",
+                    help="also draw the intraday move of TICKER around the event (bars of INTERVAL, default 1m, "
+                         "a day either side) into figures/; repeat for several; bars from the bundled snapshot "
+                         "(eventstudy snapshot lists them)")
     sp.add_argument("--no-pdf", action="store_true",
                     help="do not compile tables/tables.pdf (compiled when pdflatex is installed; tables.tex is "
                          "written either way)")

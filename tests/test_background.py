@@ -103,9 +103,10 @@ def test_a_main_script_without_a_guard_gets_no_worker(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("free", [True, False], ids=["worker", "one process"])
 def test_a_figure_that_fails_in_the_worker_fails_the_run_as_before(capsys, tmp_path, monkeypatch, free):
-    """A study whose windows hold none of the paths' taus: the CAR-path figure fails (in the worker,
-    or here when no core is idle) with the message it had in one process, and no output folder nor
-    staging folder is left."""
+    """An intraday figure asked for a date-only event: the figure fails (in the worker, or here when
+    no core is idle) with the message it had in one process, and no output folder nor staging
+    folder is left. (This test once used --window 6:8, which the CAR-path figure's old -5:5 default
+    could not draw; the figures now draw a study's own taus.)"""
     monkeypatch.setattr(background, "core_is_free", lambda: free)
     rng = np.random.default_rng(5)
     dates = pd.bdate_range("2024-01-01", periods=200)
@@ -114,8 +115,8 @@ def test_a_figure_that_fails_in_the_worker_fails_the_run_as_before(capsys, tmp_p
     (tmp_path / "e.csv").write_text("event_id,date\nx,2024-09-02\ny,2024-09-16\n")
     code = main(["run", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv"), "--market", "MKT",
                  "--estimation", "-120:-11", "--window", "6:8", "--n-boot", "50", "--placebo", "0",
-                 "--out", str(tmp_path / "out")])
+                 "--intraday-figure", "x:ES=F", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert "eventstudy run: error: window -5:5 holds none of the study's event taus 6..8" in err
+    assert "eventstudy run: error: event 'x' is date-only: an intraday figure needs the time of the news" in err
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.staging*"))

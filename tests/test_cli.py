@@ -140,6 +140,32 @@ def test_a_users_run_gets_every_output_for_its_own_group_column(capsys, tmp_path
     assert "north" in stdout and "de-escalation" not in stdout
 
 
+@pytest.mark.slow
+def test_a_users_run_with_later_days_only_and_an_intraday_figure(capsys, tmp_path):
+    """--window 6:8 draws paths over tau 6..8 (the figures once defaulted to -5:5 and failed), and
+    --intraday-figure EVENT_ID:TICKER@INTERVAL draws any event on any instrument with bars."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    dates = pd.bdate_range("2024-09-02", periods=330)
+    cols = {t: 100 * np.cumprod(1 + rng.normal(0, 0.01, 330)) for t in ("MKT", "AAA", "BBB")}
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), **cols}).to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "e.csv").write_text("event_id,timestamp,theme\n"
+                                    "hostile-post,2025-10-10T10:57:00-04:00,escalation of a long-named kind\n"
+                                    "calm-day,2025-08-12T10:00:00-04:00,calm\n")
+    out = tmp_path / "o"
+    code, _, err = run(capsys, "run", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv"),
+                       "--market", "MKT", "--group", "theme", "--window", "6:8", "--estimation", "-120:-11",
+                       "--n-boot", "50", "--placebo", "0", "--no-pdf", "--intraday-figure", "hostile-post:ES=F@15m",
+                       "--out", str(out))
+    assert code == 0, err
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "caar_by_group.png", "car_paths.png", "intraday_hostile-post_ES_F.png"]
+    code, _, err = run(capsys, "run", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv"),
+                       "--market", "MKT", "--intraday-figure", "nope:ES=F", "--out", str(tmp_path / "o2"))
+    assert code == 2 and "no event 'nope' in the catalog" in err
+
+
 def test_run_bad_window_is_a_clear_error(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--window", "1:-1"])

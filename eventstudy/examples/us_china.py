@@ -98,17 +98,35 @@ def bundled_claims_path() -> Path:
 
 
 def figure_selection(res) -> dict:
-    """What the CAR-path figure shows: :data:`PATH_CATEGORIES` events on :data:`PATH_ASSETS`
-    (those of them in the study; all when none are)."""
+    """What the per-event CAR-path figure shows: :data:`PATH_CATEGORIES` events on :data:`PATH_ASSETS`
+    (those of them in the study; all when none are), and a ``note`` for its caption saying why.
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+
+    Returns
+    -------
+    dict
+        ``events``, ``assets`` (lists, or None for all) and ``note`` (str), keyword arguments of
+        :func:`eventstudy.report.figures.car_paths`.
+    """
     m = res.members.drop_duplicates("event_id")
     picked = m.loc[m["category"].isin(PATH_CATEGORIES), "event_id"].tolist() if "category" in m else []
     have = list(pd.unique(res.members["asset"]))
     assets = [a for a in PATH_ASSETS if a in have]
-    return {"events": picked or None, "assets": assets or None}
+    left = [a for a in have if a not in assets]
+    note = (f"Chosen for this study: the {', '.join(PATH_CATEGORIES[:-1])} and {PATH_CATEGORIES[-1]} events "
+            f"({len(picked)} of {m['event_id'].nunique()}); one market per family"
+            + (f" (left out: {', '.join(left)}, which move with SPY or with another market shown)" if left else "")
+            + ".") if picked else ""
+    return {"events": picked or None, "assets": assets or None, "note": note}
 
 
 def kuala_lumpur_figure(source=None, *, path=None, **kwargs):
-    """The intraday figure of ES=F around the Kuala Lumpur framework (:data:`KUALA_LUMPUR`).
+    """The intraday figure of ES=F around the Kuala Lumpur framework (:data:`KUALA_LUMPUR`): a call
+    of :func:`eventstudy.report.figures.intraday_event`.
 
     ES=F 1-minute bars, Friday 2025-10-24 12:00 to Sunday 10-26 22:00 ET, around the Kuala
     Lumpur framework (2025-10-26 11:00 +08:00). Before = the Friday 15:59 ET bar close 6827.25 (the
@@ -123,7 +141,7 @@ def kuala_lumpur_figure(source=None, *, path=None, **kwargs):
     path : str or Path, optional
         Where to save the figure (PNG); None: not saved.
     **kwargs
-        Passed on to :func:`eventstudy.report.figures.intraday_move`; ``title`` defaults to one
+        Passed on to :func:`eventstudy.report.figures.intraday_event`; ``title`` defaults to one
         naming the event's UTC time, ``before_at`` to :data:`KUALA_LUMPUR`'s Friday 15:59 ET bar.
 
     Returns
@@ -131,18 +149,19 @@ def kuala_lumpur_figure(source=None, *, path=None, **kwargs):
     matplotlib.figure.Figure
         The figure :func:`~eventstudy.report.figures.intraday_move` draws.
     """
-    from eventstudy.report.figures import intraday_move
+    from eventstudy.report.figures import intraday_event
 
     ex = KUALA_LUMPUR
-    source = source or es.BundledSource()
     ev = es.load_events()
     row = ev[ev["event_id"] == ex["event_id"]].iloc[0]
-    bars = source.intraday(ex["ticker"], ex["start"], ex["end"], "1m")
+    instant = pd.Timestamp(row["timestamp"])
     title = kwargs.pop("title", None) or (
         f"ES=F 1-minute bars around the Kuala Lumpur framework ({row['timestamp'][:16].replace('T', ' ')} "
         f"UTC{row['timestamp'][19:]})")
     kwargs.setdefault("before_at", ex["before_at"])
-    return intraday_move(bars, row["timestamp"], title=title, path=path, **kwargs)
+    return intraday_event(source or es.BundledSource(), row, ex["ticker"], interval="1m",
+                          before=instant - pd.Timestamp(ex["start"]), after=pd.Timestamp(ex["end"]) - instant,
+                          title=title, path=path, **kwargs)
 
 
 def extra_figure_paths(out_dir) -> list[Path]:
