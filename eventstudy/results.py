@@ -174,6 +174,27 @@ class EventStudyResults:
         return pd.DataFrame(rows, columns=["group", "window", "caar", "n"])
 
     @cached_property
+    def bhar_tests(self) -> pd.DataFrame:
+        """Tests of the mean buy-and-hold abnormal return per group (as in :attr:`caar`, assets
+        included) and window: Lyon, Barber & Tsai's skewness-adjusted t and its bootstrapped p
+        (:func:`eventstudy.inference.bhar.lbt_test`, ``n_boot`` resamples of n/4, the study's
+        seed), beside the ordinary t. Columns ``group, window, n, n_missing, mean, sd, skewness, t,
+        p_normal, t_sa, p_sa, p_boot, n_resample, n_boot, note``."""
+        from .inference.bhar import lbt_test
+
+        labels = [w.label for w in self.plan.windows]
+        n = len(self.members)
+        by_w = {w: self.car["bhar"].to_numpy(dtype=float)[i * n:(i + 1) * n] for i, w in enumerate(labels)}
+        note = ("treats BHARs as independent: markets hit on one date are correlated, so p-values of pooled groups "
+                "are too small when events share dates")
+        rows = [{"group": g, "window": w, **lbt_test(by_w[w][idx], n_boot=self.plan.n_boot, seed=self.plan.seed),
+                 "note": note}
+                for g, idx in self.groups(by_asset=True).items() for w in labels]
+        columns = ["group", "window", "n", "n_missing", "mean", "sd", "skewness", "t", "p_normal", "t_sa", "p_sa",
+                   "p_boot", "n_resample", "n_boot", "note"]
+        return pd.DataFrame(rows, columns=columns)
+
+    @cached_property
     def aar(self) -> pd.DataFrame:
         """Average abnormal return per tau of the event windows: ``group, tau, aar, n`` (groups as
         in :attr:`caar`), pooled in event time."""
@@ -264,7 +285,8 @@ class EventStudyResults:
 
         Files: ``abnormal_returns.csv`` and ``estimation_exclusions.csv`` (written block by block,
         so a chunked study's estimation rows never sit in memory at once), ``car.csv``,
-        ``params.csv``, ``tests.csv``, ``exclusions.csv``, ``overlaps.csv``, ``alignment.csv`` and
+        ``params.csv``, ``tests.csv``, ``bhar_tests.csv`` (:attr:`bhar_tests`), ``exclusions.csv``,
+        ``overlaps.csv``, ``alignment.csv`` and
         ``manifest.json`` (version, options, input hashes, the day-0 mapping, conventions).
 
         Parameters
@@ -302,6 +324,7 @@ class EventStudyResults:
         overlaps = self.overlaps.assign(day0_a=pd.to_datetime(self.overlaps["day0_a"]).dt.strftime(fmt),
                                         day0_b=pd.to_datetime(self.overlaps["day0_b"]).dt.strftime(fmt))
         for name, frame in [("car.csv", self.car[CAR_COLUMNS]), ("params.csv", params), ("tests.csv", self.tests),
+                            ("bhar_tests.csv", self.bhar_tests),
                             ("overlaps.csv", overlaps),
                             ("exclusions.csv", self.exclusions), ("alignment.csv", to_csv_frame(self.alignment))]:
             write_csv(frame, out / name, float_format="%.15g")

@@ -228,7 +228,7 @@ def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: 
     add("Conventions", f"<ul>{rows}</ul>\n<p>{html.escape(conventions)}</p>")
     shown = [p for p in figures if Path(p).is_file()]
     add("Figures", "\n".join(_figure(p) for p in shown) if shown else '<p class="empty">No figures in this run.</p>')
-    pooled = [tab("caar_by_group")] + [
+    pooled = [tab("caar_by_group"), tab("bhar")] + [
         f"<details><summary>{html.escape(tables[n].title)}</summary>\n{tab(n, 10**9)}\n</details>"
         for n in tables if n.startswith("battery_")]
     add("Pooled tests by group", "\n".join(pooled))

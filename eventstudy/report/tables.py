@@ -281,6 +281,37 @@ def headline_table(res, placebo: pd.DataFrame | None = None) -> Summary:
     return Summary(pd.DataFrame(rows), "Headline: cumulative average abnormal returns", note)
 
 
+def bhar_table(res) -> Summary:
+    """Mean buy-and-hold abnormal return per pooled group (``all`` and the group column's values)
+    and window, with the ordinary t, Lyon-Barber-Tsai's skewness-adjusted t and its bootstrapped p
+    (:attr:`EventStudyResults.bhar_tests`).
+
+    Parameters
+    ----------
+    res : EventStudyResults
+        The fitted study.
+
+    Returns
+    -------
+    Summary
+    """
+    b = res.bhar_tests
+    pooled = ["all", *value_groups(res.members, res.plan.group)]
+    b = b[b["group"].isin(pooled)]
+    out = pd.DataFrame({"group": b["group"], "window": b["window"], "N": b["n"].astype(int),
+                        "mean BHAR (%)": (100 * b["mean"]).map(lambda v: f"{v:.3f}"),
+                        "skewness": b["skewness"].map(lambda v: f"{v:.2f}"),
+                        "t stat": b["t"], "t p": b["p_normal"], "LBT t stat": b["t_sa"], "LBT t p": b["p_sa"],
+                        "LBT bootstrap p": b["p_boot"]})
+    first = b.iloc[0] if len(b) else None
+    note = ("BHAR: compounded return minus compounded normal return over the window. LBT t: Lyon, Barber & Tsai "
+            "(1999) skewness-adjusted t, normal p; bootstrap p: its distribution over "
+            + (f"{int(first['n_boot']):,} resamples of n/4 BHARs" if first is not None else "resamples")
+            + ". Both treat the members as independent: markets hit on one date are correlated, so pooled p-values "
+            "are too small when events share dates (the CAR battery's robust tests allow for it). " + conventions(res))
+    return Summary(out.reset_index(drop=True), "Buy-and-hold abnormal returns", note)
+
+
 def battery_table(res, group: str = "all", window: str | Window | None = None) -> Summary:
     """Every test of the battery for one group and window (CAR statistics), robust ones first.
 
@@ -414,13 +445,13 @@ def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFra
     """Every research table of a study, by the file name it is written under.
 
     Tables: ``headline`` (:func:`headline_table`, the one printed by ``eventstudy run``), the full
-    ``caar_by_group``, ``alignment``, ``battery_all`` and one battery table per value of the
-    study's group column, ``car_by_event_<window>`` and ``car_long_<window>`` per window, and
-    ``claims`` / ``placebo`` and ``regression_<k>_<window>`` (the k-th formula) when given. In the
-    names a window ``-1:1`` is written ``m1_1``
-    (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``, ``-``
-    and ``_``; values that would share a name (``energy`` and ``=energy``, or ``A`` and ``a``) get
-    ``_2``, ``_3``, ... in the order of the groups.
+    ``caar_by_group``, ``alignment``, ``bhar`` (:func:`bhar_table`), ``battery_all`` and one battery
+    table per value of the study's group column, ``car_by_event_<window>`` and ``car_long_<window>``
+    per window, and ``claims`` / ``placebo`` and ``regression_<k>_<window>`` (the k-th formula) when
+    given. In the names a window ``-1:1`` is written ``m1_1`` (``:`` -> ``_``, ``-`` -> ``m``) and a
+    group value keeps only letters, digits, ``.``, ``-`` and ``_``; values that would share a name
+    (``energy`` and ``=energy``, or ``A`` and ``a``) get ``_2``, ``_3``, ... in the order of the
+    groups.
 
     Parameters
     ----------
@@ -446,7 +477,7 @@ def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFra
     """
     tables = {"headline": headline_table(res, placebo), "caar_by_group": caar_table(res),
               "alignment": alignment_table(res),
-              "battery_all": battery_table(res, "all")}
+              "battery_all": battery_table(res, "all"), "bhar": bhar_table(res)}
     for w in res.plan.windows:
         tag = _window_tag(w.label)
         tables[f"car_by_event_{tag}"] = car_by_event(res, w.label)
@@ -534,5 +565,6 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
     return files
 
 
-__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "caar_table", "car_by_event", "car_long", "claims_table",
-           "conventions", "headline_table", "model_text", "placebo_table", "study_tables", "write_tables"]
+__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "bhar_table", "caar_table", "car_by_event", "car_long",
+           "claims_table", "conventions", "headline_table", "model_text", "placebo_table", "study_tables",
+           "write_tables"]
