@@ -159,19 +159,74 @@ class EventStudyResults:
 
     @cached_property
     def caar(self) -> pd.DataFrame:
-        """Mean CAR per group and window with N (members with a CAR): ``group, window, caar, n``;
-        ``all``, each group value, each event (as in tests.csv), then each asset (``asset:SPY``)."""
+        """Mean CAR per group and window with its standard errors: ``group, window, caar, n, se, t,
+        se_bw1985, t_bw1985``; ``all``, each group value, each event (as in tests.csv), then each
+        asset (``asset:SPY``).
+
+        ``n`` counts the members with a CAR; ``se`` is the naive cross-sectional SE
+        ``sd(CAR_i) / sqrt(n)`` (ddof 1) and ``t = caar / se``, which treat markets hit on one date
+        as independent; ``se_bw1985 = sqrt(L) * S`` (L the window's length, S the group's
+        Brown-Warner 1985 portfolio SD, :meth:`portfolio_sd`) is robust to that correlation, with
+        ``t_bw1985 = caar / se_bw1985`` (NaN where the battery did not run bw1985: assets)."""
         labels = [w.label for w in self.plan.windows]
+        length = {w.label: w.end - w.start + 1 for w in self.plan.windows}
         n = len(self.members)
         by_w = {w: self.car["car"].to_numpy()[i * n:(i + 1) * n] for i, w in enumerate(labels)}
+        groups = self.groups(by_asset=True)
+        s_hat = self.portfolio_sd(list(groups))
         rows = []
-        for g, idx in self.groups(by_asset=True).items():
+        for g, idx in groups.items():
             for w in labels:
                 v = by_w[w][idx]
-                ok = np.isfinite(v)
-                rows.append({"group": g, "window": w, "caar": float(v[ok].mean()) if ok.any() else np.nan,
-                             "n": int(ok.sum())})
-        return pd.DataFrame(rows, columns=["group", "window", "caar", "n"])
+                v = v[np.isfinite(v)]
+                mean = float(v.mean()) if len(v) else np.nan
+                se = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else np.nan
+                se_bw = float(np.sqrt(length[w]) * s_hat[g])
+                rows.append({"group": g, "window": w, "caar": mean, "n": len(v), "se": se,
+                             "t": mean / se if se > 0 else np.nan, "se_bw1985": se_bw,
+                             "t_bw1985": mean / se_bw if se_bw > 0 else np.nan})
+        return pd.DataFrame(rows, columns=["group", "window", "caar", "n", "se", "t", "se_bw1985", "t_bw1985"])
+
+    def portfolio_sd(self, groups=None) -> pd.Series:
+        """Each group's Brown-Warner (1985) portfolio SD: Ŝ, the SD (M - 1) of the group's equally
+        weighted AAR over the estimation rows (METHODS item 5), as the study's test battery measured it.
+
+        The battery's daily ``bw1985`` statistic is ``AAR_tau / Ŝ``
+        (:func:`eventstudy.inference.parametric.bw1985`), so Ŝ is read back from :attr:`tests` and
+        :attr:`aar` as ``AAR_tau / t_tau`` at the group's tau with the largest |AAR|: the same
+        number the test used (estimation rows aligned in event time, days inside other events'
+        windows left out), without the estimation rows themselves, so it works on :meth:`detached`
+        results too.
+
+        Parameters
+        ----------
+        groups : str or sequence of str, optional
+            Groups (as in :meth:`groups`); default every group of :attr:`tests`.
+
+        Returns
+        -------
+        pandas.Series
+            Ŝ per group (decimal fractions), named ``s_portfolio``; NaN for a group whose battery has
+            no ``bw1985`` rows (a study run with ``tests=`` without it, an asset group) or whose AAR
+            is zero at every tau.
+        """
+        t = self.tests
+        daily = t[(t["test"] == "bw1985") & t["tau"].notna()][["group", "tau", "statistic"]]
+        daily = daily.assign(tau=daily["tau"].astype("int64")).drop_duplicates(["group", "tau"])
+        aar = self.aar[["group", "tau", "aar"]]
+        both = daily.merge(aar.assign(tau=aar["tau"].astype("int64")), on=["group", "tau"], how="left",
+                           validate="one_to_one")
+        ok = (np.isfinite(both["statistic"]) & np.isfinite(both["aar"]) & (both["statistic"] != 0)
+              & (both["aar"] != 0))
+        both = both[ok]
+        best = both.loc[both["aar"].abs().groupby(both["group"], sort=False).idxmax()] if len(both) else both
+        s = pd.Series((best["aar"] / best["statistic"]).abs().to_numpy(), index=best["group"].to_numpy(),
+                      name="s_portfolio", dtype=float)
+        if groups is None:
+            groups = list(dict.fromkeys(t["group"]))
+        elif isinstance(groups, str):
+            groups = [groups]
+        return s.reindex(list(groups)).rename("s_portfolio")
 
     @cached_property
     def bhar_tests(self) -> pd.DataFrame:

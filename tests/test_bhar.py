@@ -77,3 +77,31 @@ def test_the_results_view_pools_the_bhars_of_car_csv():
     assert b.loc["asset:A", "n"] == 3 and "independent" in b.loc["all", "note"]
     # a BHAR compounds: (1 + r1)(1 + r2)(1 + r3) - (1 + n1)(1 + n2)(1 + n3), not the CAR's sum
     assert not np.allclose(res.car["bhar"], res.car["car"])
+
+
+def test_caar_rows_carry_their_standard_errors_and_t():
+    """res.caar's naive t is the battery's t_cs, its BW 1985 t the battery's bw1985 CAR statistic
+    (computed apart, in eventstudy.inference), and the naive SE is sd(CAR_i)/sqrt(N) by hand."""
+    rng = np.random.default_rng(9)
+    dates = pd.bdate_range("2022-01-03", periods=420)
+    tickers = ["MKT", "A", "B", "C", "D"]
+    ret = rng.normal(0.0002, 0.01, (len(dates), len(tickers)))
+    prices = pd.DataFrame({"ticker": np.repeat(tickers, len(dates)), "date": np.tile(dates, len(tickers)),
+                           "close": (100 * np.exp(np.cumsum(ret, axis=0))).T.ravel()})
+    prices["adj_close"] = prices["close"]
+    events = pd.DataFrame({"event_id": ["e1", "e2", "e3", "e4"], "kind": ["x", "y", "x", "y"],
+                           "date": dates[[300, 330, 360, 390]].strftime("%Y-%m-%d")})
+    res = es.EventStudy(es.load_events(frame=events), prices, model="market", market="MKT", group="kind",
+                        windows=((0, 0), (-1, 2)), n_boot=100).fit()
+    caar = res.caar.set_index(["group", "window"])
+    cars = res.car.set_index("member")
+    for g in ("all", "x", "y"):
+        for w in ("0:0", "-1:2"):
+            row = caar.loc[(g, w)]
+            v = cars.loc[res.groups()[g]].query("window == @w")["car"].to_numpy()
+            assert row["se"] == pytest.approx(v.std(ddof=1) / math.sqrt(len(v)), rel=1e-12)
+            t = res.tests
+            stat = t[(t["group"] == g) & (t["window"] == w) & t["tau"].isna()].set_index("test")["statistic"]
+            assert row["t"] == pytest.approx(stat["t_cs"], rel=1e-9)
+            assert row["t_bw1985"] == pytest.approx(stat["bw1985"], rel=1e-9)
+    assert np.isnan(caar.loc[("asset:A", "0:0"), "t_bw1985"]) and caar.loc[("asset:A", "0:0"), "n"] == 4

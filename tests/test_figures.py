@@ -191,7 +191,7 @@ def test_caar_band_is_the_brown_warner_1985_portfolio_sd(synth):
 
 
 def test_portfolio_sd_of_the_bundled_study_by_hand(res):
-    got = figures.portfolio_sd(res, ["all", "escalation", "de-escalation"])
+    got = res.portfolio_sd(["all", "escalation", "de-escalation"])
     for g in got.index:
         assert got[g] == pytest.approx(_portfolio_sd_by_hand(res, g), rel=1e-9)
 

@@ -19,7 +19,7 @@ clipped to them; to draw wider paths, run the study with a wider window, e.g.
 
 * Pooled (the group CAAR of :func:`car_paths` by group, :func:`caar_by_group`): the Brown-Warner
   (1985) portfolio band ``CAAR(tau) +- z * sqrt(n) * Ŝ``, n days accumulated from the first tau,
-  Ŝ the SD of the group's equally weighted AAR over the estimation rows (:func:`portfolio_sd`, the
+  Ŝ the SD of the group's equally weighted AAR over the estimation rows (:meth:`EventStudyResults.portfolio_sd`, the
   number the ``bw1985`` test used). Measured on the portfolio, it is robust to the correlation of
   markets hit on one date. :func:`caar_by_group` also draws, thin and dashed, the naive
   cross-sectional band ``+- z * sd_i(CAR_i(tau)) / sqrt(N)``, too narrow for pooled events;
@@ -47,7 +47,7 @@ from ..windows import Window
 from .summary import ROBUST_FIRST
 
 __all__ = ["caar_by_group", "caar_path_data", "car_path_data", "car_paths", "intraday_event", "intraday_move",
-           "need_matplotlib", "placebo_null", "portfolio_sd", "price_unit", "save_all"]
+           "need_matplotlib", "placebo_null", "price_unit", "save_all"]
 
 MAX_PANELS = 16
 """Panels :func:`car_paths` draws at most (groups, or named events); the caption names the rest."""
@@ -329,7 +329,7 @@ def car_paths(res, *, events=None, assets=None, groups=None, window=None, level:
     (``res.plan.group``; ``"all"`` when it has none), at most :data:`MAX_PANELS`. In each panel a
     thin line per event (its mean CAR over its markets; a line per market when the group holds one
     event) and the group's CAAR drawn thick with the Brown-Warner (1985) portfolio band
-    ``+- z * sqrt(n) * S`` (:func:`caar_path_data`, :func:`portfolio_sd`), robust to the
+    ``+- z * sqrt(n) * S`` (:func:`caar_path_data`, :meth:`EventStudyResults.portfolio_sd`), robust to the
     correlation of markets hit on one date.
 
     **Per event** (``events`` named): one panel per event (at most :data:`MAX_PANELS`), a line per
@@ -641,47 +641,6 @@ def _group_colors(groups: Sequence[str]) -> dict[str, str]:
     return {g: GROUP_PALETTE[j % len(GROUP_PALETTE)] for j, g in enumerate(groups)}
 
 
-def portfolio_sd(res, groups=None) -> pd.Series:
-    """Each group's Brown-Warner (1985) portfolio SD: Ŝ, the SD (M - 1) of the group's equally
-    weighted AAR over the estimation rows (METHODS item 5), as the study's test battery measured it.
-
-    The battery's daily ``bw1985`` statistic is ``AAR_tau / Ŝ`` (:func:`eventstudy.inference.parametric.bw1985`),
-    so Ŝ is read back from ``res.tests`` and ``res.aar`` as ``AAR_tau / t_tau`` at the group's tau
-    with the largest |AAR|: the same number the test used (estimation rows aligned in event time,
-    days inside other events' windows left out), without the estimation rows themselves, so it
-    works on :meth:`EventStudyResults.detached` results too.
-
-    Parameters
-    ----------
-    res : EventStudyResults
-        The fitted study.
-    groups : str or sequence of str, optional
-        Groups (as in :meth:`EventStudyResults.groups`); default every group of ``res.tests``.
-
-    Returns
-    -------
-    pandas.Series
-        Ŝ per group (decimal fractions), named ``s_portfolio``; NaN for a group whose battery has no
-        ``bw1985`` rows (a study run with ``tests=`` without it) or whose AAR is zero at every tau.
-    """
-    t = res.tests
-    daily = t[(t["test"] == "bw1985") & t["tau"].notna()][["group", "tau", "statistic"]]
-    daily = daily.assign(tau=daily["tau"].astype("int64")).drop_duplicates(["group", "tau"])
-    aar = res.aar[["group", "tau", "aar"]]
-    both = daily.merge(aar.assign(tau=aar["tau"].astype("int64")), on=["group", "tau"], how="left",
-                       validate="one_to_one")
-    ok = np.isfinite(both["statistic"]) & np.isfinite(both["aar"]) & (both["statistic"] != 0) & (both["aar"] != 0)
-    both = both[ok]
-    best = both.loc[both["aar"].abs().groupby(both["group"], sort=False).idxmax()] if len(both) else both
-    s = pd.Series((best["aar"] / best["statistic"]).abs().to_numpy(), index=best["group"].to_numpy(),
-                  name="s_portfolio", dtype=float)
-    if groups is None:
-        groups = list(dict.fromkeys(t["group"]))
-    elif isinstance(groups, str):
-        groups = [groups]
-    return s.reindex(list(groups)).rename("s_portfolio")
-
-
 def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.DataFrame:
     """The numbers :func:`caar_by_group` draws, with both standard errors, one row per (group, tau).
 
@@ -704,7 +663,7 @@ def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.
     pandas.DataFrame
         Columns ``group, tau, n_days`` (days accumulated, 1 at the first tau), ``caar`` (mean CAR
         from the first tau through tau of the ``n`` members with a finite AR at every tau; NaN for
-        n = 0), ``n``, ``s_portfolio`` (Ŝ of :func:`portfolio_sd`), ``se_bw1985`` (``sqrt(n_days) *
+        n = 0), ``n``, ``s_portfolio`` (Ŝ of :meth:`EventStudyResults.portfolio_sd`), ``se_bw1985`` (``sqrt(n_days) *
         s_portfolio``, the Brown-Warner 1985 portfolio SE of the CAAR, robust to cross-sectional
         correlation), ``se_naive`` (cross-sectional ``sd(CAR_i) / sqrt(n)``, ddof 1, NaN for n < 2;
         too small when members share event dates), ``half_width = z * se_bw1985`` and
@@ -724,7 +683,7 @@ def caar_path_data(res, *, groups=None, window=None, level: float = 0.95) -> pd.
     groups = _default_groups(res) if groups is None else _select("group", groups, list(gm))
     taus, _ = _path_taus(res, window)
     car = _car_matrix(res, taus).to_numpy()
-    sd = portfolio_sd(res, groups)
+    sd = res.portfolio_sd(groups)
     n_days = np.arange(1, len(taus) + 1, dtype=float)
     frames = []
     for g in groups:
@@ -759,7 +718,7 @@ def caar_by_group(res, *, groups=None, window=None, level: float = 0.95, naive: 
     """CAAR path over event time per group with the Brown-Warner (1985) portfolio band.
 
     Band: ``CAAR(tau) +- z * sqrt(n) * Ŝ`` (n days accumulated, Ŝ the SD of the group's equally
-    weighted estimation-window AAR, :func:`portfolio_sd`), robust to the correlation of markets
+    weighted estimation-window AAR, :meth:`EventStudyResults.portfolio_sd`), robust to the correlation of markets
     hit on one date. The naive cross-sectional band (``+- z * sd(CAR_i) / sqrt(N)``, too narrow
     for pooled events) is drawn as thin dashed lines for comparison (by default only with one or
     two groups, where it does not clutter the figure); the caption says whether. N (members with a

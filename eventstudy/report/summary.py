@@ -54,7 +54,9 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``group, window, N, dates`` (independent dates, when ``tests`` has the effective
-        sample, :func:`eventstudy.groups.effective_sample`), ``CAAR %`` (CAAR in percent), then
+        sample, :func:`eventstudy.groups.effective_sample`), ``CAAR %`` (CAAR in percent),
+        ``BW 1985 SE %`` (its Brown-Warner 1985 portfolio standard error, when ``caar`` has
+        ``se_bw1985``), then
         ``<test> stat`` and ``<test> p`` for each of :data:`ROBUST_FIRST` and :data:`NAIVE` that
         the battery has, and ``note``: ``"few dates"`` when the group rests on fewer than
         :data:`~eventstudy.groups.FEW_DATES` independent dates; ``"naive t significant, robust
@@ -84,6 +86,8 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
         else:
             dates = None
         row["CAAR %"] = 100 * r.caar
+        if hasattr(r, "se_bw1985"):  # the CAAR's standard error, robust to markets sharing a date
+            row["BW 1985 SE %"] = 100 * r.se_bw1985
         for t in (*ROBUST_FIRST, NAIVE):
             if (r.group, r.window, t) in found:
                 row[f"{t} stat"], row[f"{t} p"] = found[(r.group, r.window, t)]
@@ -125,13 +129,13 @@ class Summary:
     @cached_property
     def _formatted(self) -> pd.DataFrame:
         """Numbers formatted for reading: '... p' columns as p-values with stars, '... stat' and
-        'CAAR %' with 3 decimals; the suffixes are dropped from the displayed headers when the
+        '... %' with 3 decimals (the rule of the LaTeX tables too); the suffixes are dropped from the displayed headers when the
         column is not part of a stat/p pair."""
         out = self.table.copy()
         for c in out.columns:
             if c.endswith(" p"):  # a p-value already written as text ("<0.001") is kept
                 out[c] = out[c].map(lambda v: f"{float(v):.3f}{stars(float(v))}" if finite(v) else cell_text(v))
-            elif c.endswith(" stat") or c == "CAAR %":
+            elif c.endswith(" stat") or c.endswith(" %"):
                 out[c] = out[c].map(lambda v: f"{float(v):.3f}" if finite(v) else cell_text(v))
         out = out.astype(object).map(cell_text)  # every cell text; a missing one empty
         paired = ({c[:-2] for c in out.columns if c.endswith(" p")}
