@@ -129,8 +129,8 @@ class Summary:
     @cached_property
     def _formatted(self) -> pd.DataFrame:
         """Numbers formatted for reading: '... p' columns as p-values with stars, '... stat' and
-        '... %' with 3 decimals (the rule of the LaTeX tables too); the suffixes are dropped from the displayed headers when the
-        column is not part of a stat/p pair."""
+        '... %' with 3 decimals (the rule of the LaTeX tables too); the suffixes are dropped from
+        the displayed headers when the column is not part of a stat/p pair."""
         out = self.table.copy()
         for c in out.columns:
             if c.endswith(" p"):  # a p-value already written as text ("<0.001") is kept
