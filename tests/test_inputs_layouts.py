@@ -300,3 +300,29 @@ def test_claims_on_a_returns_file_check_percent_moves_and_refuse_levels(tmp_path
         assert res.loc[cid, "verdict"] == "needs-data"
         assert "SPY comes from a returns file: its price levels are unknown" in res.loc[cid, "detail"]
         assert what in res.loc[cid, "detail"]
+
+
+def test_the_readme_layouts_read_as_they_say(tmp_path):
+    """The six side-by-side files of the README's 'Input layouts' block, each read in its layout."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("### Input layouts")[1].split("```text\n")[1].split("```")[0]
+    files: dict[str, list[str]] = {}
+    for chunk in block.strip().split("\n\n"):
+        lines = [re.split(r"\s{2,}", ln.strip()) for ln in chunk.splitlines()]  # columns 2+ spaces apart
+        for k, title in enumerate(lines[0]):
+            files[title] = [row[k] for row in lines[1:]]
+    kw = {"wide prices": {}, "long prices": {}, "single-ticker download (Yahoo, Stooq)": {"ticker": "SPY"},
+          "wide returns (decimal)": {"kind": "returns"}, "long returns": {"kind": "returns"},
+          "Fama-French factors (percent, YYYYMMDD)": {"kind": "returns", "units": "percent"}}
+    assert set(files) == set(kw)
+    got = {}
+    for k, (title, rows) in enumerate(files.items()):
+        src = CSVSource(write(tmp_path, f"f{k}.csv", "\n".join(rows) + "\n"), **kw[title])
+        got[title] = (src.layout, src.tickers)
+    assert got["wide prices"] == ("wide prices", ["SPY", "^N225"])
+    assert got["single-ticker download (Yahoo, Stooq)"] == ("single-ticker download", ["SPY"])
+    assert got["long returns"] == ("long returns", ["AAA"])
+    assert got["Fama-French factors (percent, YYYYMMDD)"] == ("wide returns", ["HML", "Mkt-RF", "RF", "SMB"])
