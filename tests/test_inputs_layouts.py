@@ -326,3 +326,46 @@ def test_the_readme_layouts_read_as_they_say(tmp_path):
     assert got["single-ticker download (Yahoo, Stooq)"] == ("single-ticker download", ["SPY"])
     assert got["long returns"] == ("long returns", ["AAA"])
     assert got["Fama-French factors (percent, YYYYMMDD)"] == ("wide returns", ["HML", "Mkt-RF", "RF", "SMB"])
+
+
+# -- Excel ---------------------------------------------------------------------------------------
+
+def test_xlsx_first_sheet_or_named_sheet(tmp_path):
+    """A workbook as Excel users keep one: date cells (not text) on a prices sheet, returns on another."""
+    openpyxl = pytest.importorskip("openpyxl")
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "prices"
+    for row in (["date", "SPY", "^N225"], [dt.datetime(2025, 5, 6), 558.80, None],
+                [dt.datetime(2025, 5, 7), 561.15, 36779.66]):
+        ws.append(row)
+    rs = wb.create_sheet("returns")
+    for row in (["date", "ticker", "return"], ["2025-05-06", "AAA", 1.2], ["2025-05-07", "AAA", -0.5]):
+        rs.append(row)
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    got = CSVSource(path).daily()
+    want = frame([("SPY", D("2025-05-06"), 558.80, 558.80), ("SPY", D("2025-05-07"), 561.15, 561.15),
+                  ("^N225", D("2025-05-07"), 36779.66, 36779.66)])
+    pd.testing.assert_frame_equal(got, want)
+    idx = CSVSource(path, sheet="returns", kind="returns", units="percent").daily()
+    assert list(idx["date"]) == [D("2025-05-05"), D("2025-05-06"), D("2025-05-07")]
+    np.testing.assert_allclose(idx["adj_close"], [1.0, 1.012, 1.012 * 0.995], rtol=1e-15)
+    with pytest.raises(PriceSourceError, match=r"book\.xlsx: not a readable \.xlsx file or sheet"):
+        CSVSource(path, sheet="nope")
+    with pytest.raises(PriceSourceError, match=r"sheet='prices' is for an \.xlsx file"):
+        CSVSource(write(tmp_path, "p.csv", "date,SPY\n2025-05-06,1\n"), sheet="prices")
+
+
+def test_xlsx_without_openpyxl_names_the_extra(tmp_path, monkeypatch):
+    import sys
+
+    from eventstudy import MissingDependencyError
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(b"PK")  # never opened: the dependency is checked first
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if not installed
+    with pytest.raises(MissingDependencyError, match=r"eventstudy\[excel\]"):
+        CSVSource(path)
