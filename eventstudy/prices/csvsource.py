@@ -304,8 +304,9 @@ class CSVSource:
         self._unique_dates(dates)
         empty = [c for c in value_cols if (raw[c] == "").all()]
         if empty:
-            raise PriceSourceError(f"{label}: column(s) {empty} hold no value in any row; fill them or remove "
-                                   "them (an empty cell means only that one date has no value)")
+            what = "return" if self.kind == "returns" else "price"
+            raise PriceSourceError(f"{label}: column(s) {empty} hold no {what} in any row; fill them or remove "
+                                   f"them (an empty cell means only that one date has no {what})")
         parts = []
         for c in value_cols:
             rows = np.flatnonzero(raw[c].to_numpy() != "")  # an empty cell = no session for that ticker
