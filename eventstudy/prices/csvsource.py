@@ -170,7 +170,7 @@ class CSVSource:
         if len(header) != raw.shape[1] or not isinstance(raw.index, pd.RangeIndex):  # pandas made an index of them
             raise PriceSourceError(f"{label}: the header has {len(header)} column(s) but the rows have more fields; "
                                    "give every column a name (or remove trailing commas)")
-        return header, raw.apply(lambda s: s.str.strip())
+        return header, raw
 
     def _layout_error(self, header: list[str], why: str) -> PriceSourceError:
         return PriceSourceError(f"{self.path}: {why}; the header has {header}. Accepted layouts: "
@@ -194,6 +194,9 @@ class CSVSource:
             seen[name.lower()] = i
         raw.columns = header
         lower = {_norm(c): c for c in header}
+        for key in ("date", "ticker"):  # text keys are stripped; numbers parse with spaces around them
+            if key in lower:
+                raw[lower[key]] = raw[lower[key]].astype(str).str.strip()
         if "date" not in lower:
             raise self._layout_error(header, "no 'date' column")
         others = [_norm(c) for c in header if _norm(c) != "date"]
@@ -307,14 +310,23 @@ class CSVSource:
             what = "return" if self.kind == "returns" else "price"
             raise PriceSourceError(f"{label}: column(s) {empty} hold no {what} in any row; fill them or remove "
                                    f"them (an empty cell means only that one date has no {what})")
-        parts = []
-        for c in value_cols:
-            rows = np.flatnonzero(raw[c].to_numpy() != "")  # an empty cell = no session for that ticker
-            tick = np.full(len(rows), c, dtype=object)
-            v = self._values(raw, c, rows, tick, dates[rows], allow_empty=True)
-            parts.append(pd.DataFrame({"ticker": tick, "date": dates[rows], "adj_close": v, "close": v, "ret": v}))
-        out = pd.concat(parts, ignore_index=True)
-        return out.drop(columns=["adj_close", "close"] if self.kind == "returns" else ["ret"])
+        block = raw[value_cols].to_numpy(dtype=object)
+        text = block.ravel(order="F")  # ticker by ticker
+        num = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=float)
+        present = text != ""  # an empty cell = no session for that ticker
+        bad = present & ~np.isfinite(num)
+        if self.kind == "prices":
+            bad |= present & (num <= 0)
+        if bad.any():  # the first bad column, checked cell by cell for the message naming line and column
+            c = value_cols[int(np.flatnonzero(bad)[0]) // len(raw)]
+            rows = np.flatnonzero(raw[c].to_numpy() != "")
+            self._values(raw, c, rows, np.full(len(rows), c, dtype=object), dates[rows], allow_empty=True)
+        keep = np.flatnonzero(present)
+        tick = np.repeat(np.array(value_cols, dtype=object), len(raw))[keep]
+        day = np.tile(dates, len(value_cols))[keep]
+        if self.kind == "returns":
+            return pd.DataFrame({"ticker": tick, "date": day, "ret": num[keep]})
+        return pd.DataFrame({"ticker": tick, "date": day, "adj_close": num[keep], "close": num[keep]})
 
     def _unique_dates(self, dates: np.ndarray) -> None:
         dup = pd.Series(dates).duplicated().to_numpy()
