@@ -444,13 +444,22 @@ def _check_one(c: pd.Series, chk: _Checker) -> dict:
         out["detail"] = "; ".join(parts)
 
     try:
+        index_only = T in getattr(chk.source, "levels_unknown", ())  # prices rebuilt from a returns file
+        if index_only:
+            given = lambda v: v is not None and not (isinstance(v, float) and np.isnan(v))
+            what = ("a price level" if basis == "price-level" or given(rl) else "a move in points" if given(rpts)
+                    else "a year-to-date move" if basis == "year-to-date" else None)
+            if what:
+                raise _NeedsData(f"{T} comes from a returns file: its price levels are unknown (its prices are an "
+                                 f"index rebuilt from the returns), so {what} cannot be checked; give {T}'s "
+                                 "prices (--prices) instead")
         if basis == "close-to-close":
             d0, p0, a0 = chk.close(T, c["start_at"])
             d1, p1, a1 = chk.close(T, c["end_at"])
             raw = not (np.isnan(p0) or np.isnan(p1))
             x0, x1 = (p0, p1) if raw else (a0, a1)
             m = 100 * (x1 / x0 - 1)
-            kind = "close" if raw else "adjusted close (no raw close in the source)"
+            kind = "close" if raw else "return index" if index_only else "adjusted close (no raw close in the source)"
             text = f"{T} {kind} {d0:%Y-%m-%d} {_fmt(x0)} → {kind} {d1:%Y-%m-%d} {_fmt(x1)} = {_pct(m)}"
             adj = 100 * (a1 / a0 - 1)
             if raw and abs(adj - m) >= 0.005:

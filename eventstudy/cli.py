@@ -217,8 +217,6 @@ def cmd_run(args) -> int:
     from .models import FactorModel
     from .outdir import seal, staged
     from .prices.bundled import data_dir
-    from .prices.csvsource import CSVSource
-    from .prices.parquet import ParquetSource
     from .report import figures
     from .report.tables import headline_table
     from .study import EventStudy
@@ -253,7 +251,16 @@ def cmd_run(args) -> int:
     if args.backend == "memory" and args.memory:
         raise EventStudyError("--memory and --scheduler go with --backend chunked or --backend dask")
     inputs = {}
-    bundled = not args.prices
+    bundled = not (args.prices or args.returns_file)
+    for option, needs in (("returns_units", "returns_file"), ("returns_kind", "returns_file"),
+                          ("factor_units", "factor_returns"), ("ticker", "prices")):
+        if getattr(args, option) is not None and not getattr(args, needs):
+            raise EventStudyError(f"--{option.replace('_', '-')} describes --{needs.replace('_', '-')}; "
+                                  f"pass --{needs.replace('_', '-')} FILE too, or leave it out")
+    if args.factor_returns and (bundled or not (args.factors or args.market)):
+        raise EventStudyError("--factor-returns FILE gives the factors of --prices or --returns-file: pass one of "
+                              "those and name the factors of the file, e.g. --factors Mkt-RF,SMB,HML (or the "
+                              "benchmark of the market model, --market Mkt-RF)")
     if bundled:
         inputs["snapshot"] = data_dir()  # the bundled prices, catalog and claims, as one fingerprint
         if args.events:
@@ -263,14 +270,13 @@ def cmd_run(args) -> int:
         title = "US-China trade talks 2025-26 on the bundled real prices"
         claims_file = Path(args.claims) if args.claims else us_china.claims_path()
     else:
-        prices = ParquetSource(args.prices) if str(args.prices).endswith((".parquet", ".pq")) or \
-            Path(args.prices).is_dir() else CSVSource(args.prices)
-        inputs["prices"] = Path(args.prices)
+        prices = _price_inputs(args, options, inputs)
         if args.events:
             inputs["events"] = Path(args.events)
         options.setdefault("model", "market")
         spec = EventStudy(load_events(args.events), prices, **options)
-        title = f"event study of {args.events or 'the bundled events'} on {args.prices}"
+        title = (f"event study of {args.events or 'the bundled events'} on "
+                 + " and ".join(str(p) for p in (args.prices, args.returns_file, args.factor_returns) if p))
         claims_file = Path(args.claims) if args.claims else None
 
     def step(text: str) -> None:
@@ -285,6 +291,41 @@ def cmd_run(args) -> int:
          + ("" if args.no_pdf or not any(p.suffix == ".pdf" for p in files) else ", tables.pdf")
          + ("" if args.no_figures else "; figures/: PNG") + f"); open {out / 'report.html'} to read it all")
     return 0
+
+
+def _price_inputs(args, options: dict, inputs: dict):
+    """The price source of ``eventstudy run``'s files: ``--prices`` (Parquet, or CSV/.xlsx in any
+    layout, ``--ticker`` naming a single-ticker download), ``--returns-file`` and
+    ``--factor-returns``, combined when there are several; each file's path goes into ``inputs``
+    (hashed into the manifest) under ``prices``, ``returns`` or ``factor_returns``. Without
+    ``--assets``, the factor file's columns are not studied (its ``RF`` is no asset)."""
+    from .prices.combined import CombinedSource
+    from .prices.csvsource import CSVSource
+    from .prices.parquet import ParquetSource
+
+    calendars = options.get("calendars")
+    sources = []
+    if args.prices:
+        parquet = str(args.prices).endswith((".parquet", ".pq")) or Path(args.prices).is_dir()
+        if parquet and args.ticker:
+            raise EventStudyError("--ticker names the instrument of a single-ticker download CSV; a Parquet file "
+                                  "names its tickers itself")
+        sources.append(ParquetSource(args.prices) if parquet else CSVSource(args.prices, ticker=args.ticker))
+        inputs["prices"] = Path(args.prices)
+    if args.returns_file:
+        sources.append(CSVSource(args.returns_file, kind="returns", units=args.returns_units or "decimal",
+                                 return_kind=args.returns_kind or "simple", calendars=calendars))
+        inputs["returns"] = Path(args.returns_file)
+    if args.factor_returns:
+        factor_file = CSVSource(args.factor_returns, kind="returns", units=args.factor_units or "decimal",
+                                calendars=calendars)
+        if "assets" not in options:
+            market = options.get("market")
+            benchmarks = set(market.values()) - set(market) if isinstance(market, dict) else {market}
+            options["assets"] = tuple(t for s in sources for t in s.tickers if t not in benchmarks)
+        sources.append(factor_file)
+        inputs["factor_returns"] = Path(args.factor_returns)
+    return sources[0] if len(sources) == 1 else CombinedSource(sources)
 
 
 def run_record(argv: list[str] | None) -> dict:
@@ -630,8 +671,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("run", help="run an event study (default: the bundled US-China study)")
     common(sp)
     sp.add_argument("--prices", help="daily prices: Parquet (long ticker,date,close[,adj_close]; what Dask workers "
-                    "read) or CSV, wide date,TICKER,... or long date,ticker,close "
-                    "(default: the bundled snapshot)")
+                    "read) or CSV/.xlsx, wide date,TICKER,..., long date,ticker,close or a single-ticker download "
+                    "with --ticker (default: the bundled snapshot)")
+    sp.add_argument("--ticker", help="the instrument of a single-ticker download file given to --prices "
+                                     "(Date,Open,High,Low,Close,Adj Close,Volume as Yahoo Finance writes it)")
+    sp.add_argument("--returns-file", metavar="FILE",
+                    help="daily returns instead of prices (CSV or .xlsx, wide date,TICKER,... or long "
+                         "date,ticker,return); also beside --prices (each ticker in one file)")
+    sp.add_argument("--returns-units", choices=["decimal", "percent"],
+                    help="units of --returns-file: decimal (0.012 = 1.2%%, the default) or percent (1.2)")
+    sp.add_argument("--returns-kind", choices=["simple", "log"],
+                    help="whether --returns-file holds simple (default) or log returns (the study's own kind "
+                         "is --returns)")
+    sp.add_argument("--factor-returns", metavar="FILE",
+                    help="factor returns for --model factor, e.g. a Fama-French file date,Mkt-RF,SMB,HML,RF "
+                         "(name the factors with --factors; its other columns are not studied)")
+    sp.add_argument("--factor-units", choices=["decimal", "percent"],
+                    help="units of --factor-returns: decimal (default) or percent (Fama-French files)")
     sp.add_argument("--market", help="benchmark ticker for the market and market-adjusted models, or a "
                                      "benchmark per asset: ASSET:BENCHMARK,... (e.g. ^N225:ACWI,NQ=F:ES=F)")
     sp.add_argument("--model", choices=["constant-mean", "market-adjusted", "market", "factor"],

@@ -34,7 +34,8 @@ def test_bad_date_names_line(tmp_path):
 def test_non_numeric_close(tmp_path):
     p = tmp_path / "p.csv"
     p.write_text("date,SPY\n2025-05-02,1\n2025-05-05,n/a\n")
-    with pytest.raises(PriceSourceError, match=r"SPY on 2025-05-05 has close 'n/a', not a number"):
+    with pytest.raises(PriceSourceError, match=r"p\.csv, line 3, column SPY: SPY on 2025-05-05 has price 'n/a', "
+                                               "not a number"):
         CSVSource(p)
 
 
@@ -55,7 +56,7 @@ def test_duplicate_rows_long(tmp_path):
 def test_non_positive_price(tmp_path):
     p = tmp_path / "p.csv"
     p.write_text("date,SPY\n2025-05-02,0\n")
-    with pytest.raises(PriceSourceError, match="non-positive adj_close"):
+    with pytest.raises(PriceSourceError, match=r"line 2, column SPY: SPY on 2025-05-02 has price '0', a non-positive"):
         CSVSource(p)
 
 

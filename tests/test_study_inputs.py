@@ -84,7 +84,8 @@ def test_overlapping_windows_and_estimation_rejected(prices):
 def test_non_finite_prices_are_an_error(tmp_path):
     p = tmp_path / "p.csv"
     p.write_text("date,MKT,AAA\n2024-01-01,1,1\n2024-01-02,inf,1\n")
-    with pytest.raises(es.PriceSourceError, match="non-finite or non-positive adj_close"):
+    with pytest.raises(es.PriceSourceError, match="line 3, column MKT: MKT on 2024-01-02 has price 'inf', "
+                                                  "not a finite number"):
         es.CSVSource(p)
 
 
