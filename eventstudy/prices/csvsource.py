@@ -305,15 +305,18 @@ class CSVSource:
             raise self._layout_error(header, f"no {'return' if self.kind == 'returns' else 'price'} columns "
                                              "after 'date'")
         self._unique_dates(dates)
-        empty = [c for c in value_cols if (raw[c] == "").all()]
+        num = self._numbers(value_cols, len(raw))
+        if num is None:  # a cell that is not a number: read as text, for the message naming it
+            text = raw[value_cols].to_numpy(dtype=object).ravel(order="F")  # ticker by ticker
+            num = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=float)
+            present = text != ""  # an empty cell = no session for that ticker
+        else:
+            present = ~np.isnan(num)
+        empty = [c for j, c in enumerate(value_cols) if not present[j * len(raw):(j + 1) * len(raw)].any()]
         if empty:
             what = "return" if self.kind == "returns" else "price"
             raise PriceSourceError(f"{label}: column(s) {empty} hold no {what} in any row; fill them or remove "
                                    f"them (an empty cell means only that one date has no {what})")
-        block = raw[value_cols].to_numpy(dtype=object)
-        text = block.ravel(order="F")  # ticker by ticker
-        num = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=float)
-        present = text != ""  # an empty cell = no session for that ticker
         bad = present & ~np.isfinite(num)
         if self.kind == "prices":
             bad |= present & (num <= 0)
@@ -327,6 +330,21 @@ class CSVSource:
         if self.kind == "returns":
             return pd.DataFrame({"ticker": tick, "date": day, "ret": num[keep]})
         return pd.DataFrame({"ticker": tick, "date": day, "adj_close": num[keep], "close": num[keep]})
+
+    def _numbers(self, columns: list[str], n_rows: int) -> np.ndarray | None:
+        """The cells of ``columns`` as numbers, column after column (NaN for an empty cell), parsed
+        by pandas' C reader in one pass; None when a cell is not a number (or the file is a
+        workbook), so that the caller reads the text and names the cell."""
+        if self.excel or not columns:
+            return None
+        try:
+            block = pd.read_csv(self.path, usecols=columns, dtype=float, keep_default_na=False, na_values=[""],
+                                encoding="utf-8-sig")
+        except (ValueError, pd.errors.ParserError):
+            return None
+        if block.shape != (n_rows, len(columns)):
+            return None
+        return block[columns].to_numpy(dtype=float).ravel(order="F")
 
     def _unique_dates(self, dates: np.ndarray) -> None:
         dup = pd.Series(dates).duplicated().to_numpy()
