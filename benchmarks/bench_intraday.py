@@ -52,7 +52,7 @@ def run_case(engine: str, memory: str) -> None:
     run = {} if engine == "memory" else {"backend": "chunked", "memory": memory}
     t0, c0 = time.perf_counter(), time.process_time()
     res = es.intraday_study(ev, bars, interval="1m", market="MKT", model="market", estimation=(-250, -11),
-                            windows=((0, 14),), by_event=False, n_boot=1000, **run)
+                            windows=((0, 14),), by_event=False, by_asset=False, n_boot=1000, **run)
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     caar = res.caar.query("group == 'all'")["caar"].iloc[0]

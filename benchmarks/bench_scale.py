@@ -10,7 +10,7 @@ in-memory engine, the chunked engine within a memory budget and Dask on a LocalC
 Synthetic market-model prices (size is the point, not a known truth): sizes 10^3 (20 assets x
 50 events), 10^4 (100 x 100), 10^5 (500 x 200), 10^6 (2,000 x 500) asset-events over 1,000 to
 2,600 sessions; market model, estimation -250:-11, window -1:1, the full battery pooled
-(``all`` and two categories; ``by_event=False``), 1,000 bootstrap draws, clean estimation windows.
+(``all`` and two categories; ``by_event=False, by_asset=False``), 1,000 bootstrap draws, clean estimation windows.
 Each case runs in a fresh process. ``fit`` is the wall time of ``EventStudy(...).fit()`` (CPU time
 beside it); ``peak`` is the peak resident memory of this process (ru_maxrss) and, for Dask, the
 largest worker's; prices are read from a Parquet file by the Dask workers. The in-memory engine
@@ -59,7 +59,8 @@ def run_case(size: int, engine: str, memory: str, workers: int) -> None:
     n_assets, n_events, n_days = SIZES[size]
     prices, events = synthetic(n_assets, n_events, n_days)
     ev = es.load_events(frame=events)
-    kw = dict(model="market", market="MKT", estimation=(-250, -11), windows=((-1, 1),), n_boot=1000, by_event=False)
+    kw = dict(model="market", market="MKT", estimation=(-250, -11), windows=((-1, 1),), n_boot=1000, by_event=False,
+              by_asset=False)
     run = {}
     client = cluster = None
     tmp = None

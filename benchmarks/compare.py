@@ -166,7 +166,7 @@ def project(prices, events, by_event: bool, clean: bool = True):
     import eventstudy as es
 
     spec = es.EventStudy(es.load_events(frame=events), prices, model="market", market="MKT", estimation=EST,
-                         windows=(WIN,), n_boot=1000, by_event=by_event, clean_estimation=clean)
+                         windows=(WIN,), n_boot=1000, by_event=by_event, by_asset=False, clean_estimation=clean)
     with retain_freed_memory():  # both fits: the warm one reuses memory, as the floors' and the peers' runs do
         spec.fit()  # cold: imports, calendars
         t0 = time.perf_counter()

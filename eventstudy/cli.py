@@ -225,7 +225,7 @@ def cmd_run(args) -> int:
         figures.need_matplotlib()  # before the fit: say so now, not after minutes of work
     options = dict(returns=args.returns, date_only=args.date_only, seed=args.seed, n_boot=args.n_boot,
                    convention=args.convention, clean_estimation=not args.keep_event_days,
-                   min_estimation=args.min_estimation, by_event=not args.no_by_event)
+                   min_estimation=args.min_estimation, by_event=not args.no_by_event, by_asset=not args.no_by_asset)
     if args.estimation:
         options["estimation"] = args.estimation
     if args.window:
@@ -728,6 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="placebo-date permutation test with N draws (default 5000; 0 = off)")
     sp.add_argument("--no-by-event", action="store_true",
                     help="pooled statistics only (no test battery per event; large universes)")
+    sp.add_argument("--no-by-asset", action="store_true",
+                    help="no test battery per asset pooled over its events (asset:SPY; large universes)")
     sp.add_argument("--group", help="column of the events to pool by (default: group)")
     sp.add_argument("--overlap", choices=OVERLAP_POLICIES,
                     help="events within each other's windows on a market: merge (default: the same day 0 "

@@ -278,6 +278,7 @@ class EventStudyResults:
             "windows": [w.label for w in plan.windows], "min_estimation": plan.min_estimation,
             "clean_estimation": plan.clean_estimation, "date_only": spec.date_only, "group": plan.group,
             "convention": plan.convention, "seed": plan.seed, "n_boot": plan.n_boot, "by_event": plan.by_event,
+            "by_asset": plan.by_asset,
             "overlap": plan.overlap,
             "assets": [real(a) for a in (self.inputs.assets if self.inputs is not None else [])],
         }
@@ -429,7 +430,8 @@ def assemble(spec, prepared: Prepared, fitted: np.ndarray, exclusions: pd.DataFr
     """
     members = prepared.members.iloc[fitted].reset_index(drop=True)
     plan = prepared.plan
-    sample = effective_sample(members, define_groups(members, plan.group, by_event=plan.by_event), car,
+    sample = effective_sample(members, define_groups(members, plan.group, by_event=plan.by_event,
+                                                     by_asset=plan.by_asset), car,
                               prepared.alignment["event_id"].unique())
     tests = tests.merge(sample, on=["group", "window"], how="left", validate="many_to_one")
     car = car.copy()

@@ -65,6 +65,9 @@ class EventStudy:
         Column of the catalog to pool by (besides ``all`` and each event); see :mod:`eventstudy.groups`.
     by_event
         Also run the test battery for each event on its own (turn off for large universes).
+    by_asset
+        Also run the test battery for each asset pooled over its events (``asset:SPY``; turn off
+        for large universes).
     calendars
         Exchange calendar per ticker the registry does not know (``{"AAPL": "XNYS"}``). Without
         one, such a ticker's sessions are the dates of its data, each assumed to close at 24:00 UTC.
@@ -94,6 +97,7 @@ class EventStudy:
     date_only: DateOnlyPolicy = "session-date"
     group: str | None = "group"
     by_event: bool = True
+    by_asset: bool = True
     calendars: Mapping[str, str] | None = None
     tests: Sequence[str] | None = None
     convention: Convention = "clm"

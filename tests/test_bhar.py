@@ -104,4 +104,8 @@ def test_caar_rows_carry_their_standard_errors_and_t():
             stat = t[(t["group"] == g) & (t["window"] == w) & t["tau"].isna()].set_index("test")["statistic"]
             assert row["t"] == pytest.approx(stat["t_cs"], rel=1e-9)
             assert row["t_bw1985"] == pytest.approx(stat["bw1985"], rel=1e-9)
-    assert np.isnan(caar.loc[("asset:A", "0:0"), "t_bw1985"]) and caar.loc[("asset:A", "0:0"), "n"] == 4
+    # an asset pooled over its events gets the battery too (by_asset): its BW 1985 t is the battery's
+    t = res.tests
+    stat = t[(t["group"] == "asset:A") & (t["window"] == "0:0") & t["tau"].isna() & (t["test"] == "bw1985")]
+    assert caar.loc[("asset:A", "0:0"), "t_bw1985"] == pytest.approx(stat["statistic"].iloc[0], rel=1e-9)
+    assert caar.loc[("asset:A", "0:0"), "n"] == 4

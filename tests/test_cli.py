@@ -111,7 +111,7 @@ def test_run_user_files_without_asset_column_uses_every_column_but_the_market(ca
     car = pd.read_csv(tmp_path / "o" / "car.csv")
     assert sorted(set(car["asset"])) == ["AAA", "BBB"] and len(car) == 4
     tests = pd.read_csv(tmp_path / "o" / "tests.csv")
-    assert set(tests["group"]) == {"all", "g1", "x", "y"}
+    assert set(tests["group"]) == {"all", "g1", "x", "y", "asset:AAA", "asset:BBB"}  # each asset over its events too
 
 
 @pytest.mark.slow

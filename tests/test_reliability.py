@@ -526,8 +526,8 @@ def test_the_test_battery_reports_progress(tmp_path):
             progress=lambda done, total, message: calls.append((done, total, message)))
     finally:
         infer.BATTERY_PROGRESS_S = saved
-    assert [c[:2] for c in calls] == [(k, 6) for k in range(1, 7)]  # 'all' and the five events
-    assert calls[-1][2].startswith("test battery group 6/6: ")
+    assert [c[:2] for c in calls] == [(k, 7) for k in range(1, 8)]  # 'all', the five events and the one asset
+    assert calls[-1][2].startswith("test battery group 7/7: ")
 
 
 def test_group_values_that_share_a_file_name_each_keep_their_battery_table(capsys, tmp_path):

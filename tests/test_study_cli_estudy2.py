@@ -43,7 +43,8 @@ def test_output_files_and_columns(run_dir):
     tests = pd.read_csv(run_dir / "tests.csv", dtype={"tau": "Int64"})
     assert list(tests.columns[:7]) == ["group", "window", "tau", "test", "statistic", "pvalue", "n"]
     assert set(tests["window"]) == {"-1:1", "0:0"}
-    assert set(tests["group"]) == {"all", "E1", "E2", "E3"}
+    assets = {g for g in tests["group"] if g.startswith("asset:")}  # each asset over its events (by_asset)
+    assert set(tests["group"]) - assets == {"all", "E1", "E2", "E3"} and "asset:A1" in assets
     assert tests.loc[tests["tau"].isna(), "test"].nunique() >= 10  # a CAR statistic per test
     man = json.loads((run_dir / "manifest.json").read_text())
     assert man["options"]["model"] == "market" and man["options"]["estimation"] == "-130:-11"

@@ -475,7 +475,7 @@ def _blocks(prepared: Prepared, parts: list[np.ndarray], source) -> list[Block]:
     """The blocks' members, the groups wholly inside each block or spanning several, and the
     event-window days of their assets (for clean estimation windows)."""
     plan, members = prepared.plan, prepared.members
-    pre_groups = define_groups(members, plan.group, by_event=plan.by_event)
+    pre_groups = define_groups(members, plan.group, by_event=plan.by_event, by_asset=plan.by_asset)
     block_of = np.empty(len(members), dtype=np.int64)
     row_of = np.empty(len(members), dtype=np.int64)
     for b, gids in enumerate(parts):
@@ -558,7 +558,7 @@ def _combine(spec, prepared: Prepared, lights, handles, executor, execution: Exe
                        for k in ("evt_ar", "fe", "car_factor", "l_i")} for w in windows}
     has_market_term = any(light["stats"]["common"]["has_market_term"] for light in live)
 
-    groups = define_groups(members, plan.group, by_event=plan.by_event)
+    groups = define_groups(members, plan.group, by_event=plan.by_event, by_asset=plan.by_asset)
     done = {}
     for light in lights:
         done.update(light.get("tests", {}))

@@ -49,7 +49,7 @@ def fit_memory(spec, prepared: Prepared, execution: Execution):
     inputs = BatteryInputs(plan, e)
     del e  # the (N, T) panel, fit and ARs: the batteries read their own inputs
     prepared.rows.memo.clear()  # the per-row arrays the panel read: not kept with the results
-    groups = define_groups(members, plan.group, by_event=plan.by_event)
+    groups = define_groups(members, plan.group, by_event=plan.by_event, by_asset=plan.by_asset)
     tests = tests_frame(infer(plan, inputs, groups, progress=execution.progress))
     return assemble(spec, prepared, fitted, exclude_short(prepared, short), params, car, tests, evt,
                     execution.record())

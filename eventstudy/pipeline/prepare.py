@@ -61,6 +61,7 @@ class Plan:
     by_event: bool
     calendars: Mapping[str, str] | None
     overlap: OverlapPolicy = "merge"
+    by_asset: bool = True
     grid: OffsetGrid | None = None
     """Offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`) spanned by the members'
     estimation rows, and their convention: the columns of the battery's estimation rows (set by
@@ -172,7 +173,7 @@ def make_plan(spec) -> Plan:
                 market=dict(spec.market) if isinstance(spec.market, Mapping) else spec.market, factors=factors,
                 returns=spec.returns, min_estimation=int(spec.min_estimation), clean_estimation=spec.clean_estimation,
                 tests=tuple(spec.tests) if spec.tests else None, convention=spec.convention, seed=spec.seed,
-                n_boot=spec.n_boot, group=spec.group, by_event=spec.by_event,
+                n_boot=spec.n_boot, group=spec.group, by_event=spec.by_event, by_asset=spec.by_asset,
                 calendars=dict(spec.calendars) if spec.calendars else None, overlap=spec.overlap)
 
 

@@ -40,8 +40,8 @@ ALPHA = 0.05
 def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
     """One row per (group, window): N, CAAR, robust statistics, then the naive t, and a note.
 
-    Per-asset groups (``asset:...``) are left out: the battery runs per group and event, not per
-    asset. The statistics are those of the whole window (rows of ``tests`` whose ``tau`` is empty).
+    Per-asset groups (``asset:...``) are kept when the battery ran for them (``by_asset``), else left
+    out. The statistics are those of the whole window (rows of ``tests`` whose ``tau`` is empty).
 
     Parameters
     ----------
@@ -76,7 +76,8 @@ def headline(tests: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
         found.setdefault((g, w, t), (stat, p))
     sample_dates = win["dates"].to_numpy() if "dates" in win.columns else None
     rows = []
-    caar = caar[~caar["group"].str.startswith(ASSET_PREFIX)]  # the battery runs per group and event, not per asset
+    if not win["group"].str.startswith(ASSET_PREFIX).any():  # a study run without the per-asset battery
+        caar = caar[~caar["group"].str.startswith(ASSET_PREFIX)]
     for r in caar.itertuples():
         row = {"group": r.group, "window": r.window, "N": r.n}
         at = first.get((r.group, r.window))
