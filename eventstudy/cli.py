@@ -223,6 +223,8 @@ def cmd_run(args) -> int:
 
     if not args.no_figures:
         figures.need_matplotlib()  # before the fit: say so now, not after minutes of work
+    if args.xlsx:
+        require("openpyxl", extra="excel", feature="--xlsx (results.xlsx)")
     options = dict(returns=args.returns, date_only=args.date_only, seed=args.seed, n_boot=args.n_boot,
                    convention=args.convention, clean_estimation=not args.keep_event_days,
                    min_estimation=args.min_estimation, by_event=not args.no_by_event, by_asset=not args.no_by_asset)
@@ -448,6 +450,18 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             tidy = pd.concat([r.table.assign(formula_id=k) for k, r in regressions], ignore_index=True)
             write_csv(tidy, out / "regression.csv", float_format="%.15g")
             files.append(out / "regression.csv")
+        if args.xlsx:
+            from .report.workbook import write_workbook
+            from .results import CAR_COLUMNS
+
+            sheets = {"caar": res.caar, "car": res.car[CAR_COLUMNS], "tests": res.tests, "params": res.params,
+                      "bhar_tests": res.bhar_tests, "exclusions": res.exclusions, "overlaps": res.overlaps,
+                      "alignment": res.alignment}
+            for name, frame in (("claims_check", checked), ("placebo", placebo),
+                                ("regression", tidy if regressions else None)):
+                if frame is not None:
+                    sheets[name] = frame
+            files.append(write_workbook(sheets, out / "results.xlsx"))
         jobs.poll()
         tables = study_tables(res, claims=checked, placebo=placebo, regressions=regressions)
         files += write_tables(res, out / "tables", tables=tables, pdf=not args.no_pdf)
@@ -742,6 +756,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "and car, car_pct, car_se, scar, market, event_hour_utc, weekend, date_cluster)")
     sp.add_argument("--regress-weights", choices=["none", "inverse-variance"], default="none",
                     help="OLS (default) or WLS with weights 1/SE(CAR)^2")
+    sp.add_argument("--xlsx", action="store_true",
+                    help="also write results.xlsx: the tidy tables (car, caar, tests, params, ...) a sheet each "
+                         "(needs openpyxl: pip install 'eventstudy[excel]')")
     sp.add_argument("--regress-cov", choices=["cluster", "HC1", "nonrobust"], default="cluster",
                     help="standard errors that lead: clustered by independent event date (default), HC1 or classical")
     sp.set_defaults(func=cmd_run)
