@@ -245,7 +245,7 @@ def cmd_run(args) -> int:
     if args.assets:
         options["assets"] = tuple(parse_tickers(args.assets))
     if args.group:
-        options["group"] = args.group
+        options["group"] = tuple(c.strip() for c in args.group.split(",") if c.strip())
     if args.overlap:
         options["overlap"] = args.overlap
     if args.scheduler and args.backend != "dask":
@@ -372,11 +372,12 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
     import pandas as pd
 
     from .examples import us_china
+    from .groups import groups_by_column
     from .prices.bundled import BundledSource
     from .report import figures
     from .report.background import FigureJobs, core_is_free
     from .report.html import write_report
-    from .report.tables import conventions, model_text, study_tables, write_tables
+    from .report.tables import conventions, file_tag, model_text, study_tables, write_tables
     from .safetext import write_csv
 
     client = None
@@ -406,9 +407,16 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
         res = spec.fit(backend=args.backend, **kw)
         if not args.no_figures:
             shown = res.detached() if jobs.parallel else res
-            figure_files += [figure_dir / "car_paths.png", figure_dir / "caar_by_group.png"]
+            figure_files.append(figure_dir / "car_paths.png")
             jobs.add(figures.car_paths, shown, path=figure_dir / "car_paths.png")  # by group, any study
-            jobs.add(figures.caar_by_group, shown, path=figure_dir / "caar_by_group.png")
+            by_column = groups_by_column(res.members, res.plan.group)
+            if len(by_column) > 1:  # a CAAR figure per group column
+                for col, names in by_column.items():
+                    figure_files.append(figure_dir / f"caar_by_{file_tag(col)}.png")
+                    jobs.add(figures.caar_by_group, shown, groups=names[:figures.MAX_GROUPS], path=figure_files[-1])
+            else:
+                figure_files.append(figure_dir / "caar_by_group.png")
+                jobs.add(figures.caar_by_group, shown, path=figure_files[-1])
             selection = us_china.figure_selection(res) if bundled else {}
             if selection.get("events"):  # the example's chosen events, the caption says why
                 figure_files.append(figure_dir / "car_paths_events.png")
@@ -744,7 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="pooled statistics only (no test battery per event; large universes)")
     sp.add_argument("--no-by-asset", action="store_true",
                     help="no test battery per asset pooled over its events (asset:SPY; large universes)")
-    sp.add_argument("--group", help="column of the events to pool by (default: group)")
+    sp.add_argument("--group", help="column of the events to pool by (default: group), or several: region,sector "
+                                    "(each column's values are then groups named column=value)")
     sp.add_argument("--overlap", choices=OVERLAP_POLICIES,
                     help="events within each other's windows on a market: merge (default: the same day 0 "
                          "counted once), keep, drop-later or drop; all are listed in overlaps.csv")

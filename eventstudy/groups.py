@@ -5,7 +5,10 @@ A study's groups are, in this order:
 * ``all`` -- every member;
 * each value of the study's group column (any column of the event catalog: ``group``,
   ``category``, ``region`` ...), in order of first appearance. A member whose value is missing
-  (NaN, None, or empty text) belongs to no value group, only to ``all``;
+  (NaN, None, or empty text) belongs to no value group, only to ``all``. A study may pool by
+  several columns at once (``group=("group", "region")``): each column's values are then groups
+  named ``column=value`` (``region=asia``), column after column, so that two columns' equal
+  values stay apart;
 * each event (its ``event_id``), when the study runs the battery per event;
 * each asset pooled over its events (``asset:SPY``), for the CAAR and AAR views.
 
@@ -23,6 +26,26 @@ from .overlaps import constituents
 
 ALL = "all"
 ASSET_PREFIX = "asset:"
+
+
+def group_columns(column) -> tuple[str, ...]:
+    """The group columns of a study: ``None`` -> ``()``, ``"region"`` -> ``("region",)``, a
+    sequence -> a tuple of its columns, each once, in order.
+
+    Parameters
+    ----------
+    column : str, sequence of str or None
+        The study's ``group`` option.
+
+    Returns
+    -------
+    tuple of str
+    """
+    if not column:
+        return ()
+    if isinstance(column, str):
+        return (column,)
+    return tuple(dict.fromkeys(str(c) for c in column if c))
 
 
 def group_labels(members: pd.DataFrame, column: str | None) -> pd.Series:
@@ -66,7 +89,7 @@ def define_groups(members: pd.DataFrame, column: str | None, *, by_event: bool =
     members
         One row per member with ``event_id`` and ``asset`` (and the group column).
     column
-        Column whose values are pooled (None: none).
+        Column (or columns, :func:`group_columns`) whose values are pooled (None: none).
     by_event
         Add one group per event (named by its ``event_id``).
     by_asset
@@ -78,13 +101,15 @@ def define_groups(members: pd.DataFrame, column: str | None, *, by_event: bool =
         ``{name: int64 positions}``; a name is never repeated (see :func:`check_group_names`).
     """
     out: dict[str, np.ndarray] = {ALL: np.arange(len(members), dtype=np.int64)}
-    labels = group_labels(members, column)
-    have = labels.notna().to_numpy()
-    if have.any():
-        codes, uniques = pd.factorize(labels[have], sort=False)
-        pos = np.flatnonzero(have)
-        for k, name in enumerate(uniques):
-            out.setdefault(str(name), pos[codes == k])
+    columns = group_columns(column)
+    for col in columns:
+        labels = group_labels(members, col)
+        have = labels.notna().to_numpy()
+        if have.any():
+            codes, uniques = pd.factorize(labels[have], sort=False)
+            pos = np.flatnonzero(have)
+            for k, name in enumerate(uniques):
+                out.setdefault(str(name) if len(columns) == 1 else f"{col}={name}", pos[codes == k])
     if by_event:
         for eid, idx in members.groupby("event_id", sort=False).indices.items():
             out.setdefault(str(eid), np.asarray(idx, dtype=np.int64))
@@ -116,8 +141,11 @@ def check_group_names(members: pd.DataFrame, column: str | None, *, by_event: bo
     DataError
         Naming the clashing values and how to rename them.
     """
-    labels = group_labels(members, column)
-    values = set(labels.dropna())
+    columns = group_columns(column)
+    values = set()
+    for col in columns:
+        labels = group_labels(members, col).dropna()
+        values |= set(labels) if len(columns) == 1 else {f"{col}={v}" for v in labels}
     taken = {ALL} | ({str(e) for e in members["event_id"]} if by_event else set())
     clash = sorted(values & taken)
     if clash:
@@ -144,6 +172,30 @@ def value_groups(members: pd.DataFrame, column: str | None) -> list[str]:
         equal to ``"all"``.
     """
     return [g for g in define_groups(members, column, by_event=False) if g != ALL]
+
+
+def groups_by_column(members: pd.DataFrame, column) -> dict[str, list[str]]:
+    """Each group column's value groups, by column (the names :func:`define_groups` gives them).
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        One row per member (with the group columns).
+    column : str, sequence of str or None
+        The study's group column(s) (:func:`group_columns`).
+
+    Returns
+    -------
+    dict of str to list of str
+        ``{column: [group name, ...]}`` in the columns' order; a column without values is left out.
+    """
+    columns = group_columns(column)
+    out = {}
+    for col in columns:
+        names = value_groups(members, col)
+        if names:
+            out[col] = names if len(columns) == 1 else [f"{col}={v}" for v in names]
+    return out
 
 
 FEW_DATES = 5

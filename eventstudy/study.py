@@ -62,7 +62,9 @@ class EventStudy:
     date_only
         Day-0 policy for events without a time of day (:data:`~eventstudy.DATE_ONLY_POLICIES`).
     group
-        Column of the catalog to pool by (besides ``all`` and each event); see :mod:`eventstudy.groups`.
+        Column of the catalog to pool by (besides ``all`` and each event), or several columns
+        (``("group", "region")``: each column's values are groups named ``column=value``); see
+        :mod:`eventstudy.groups`.
     by_event
         Also run the test battery for each event on its own (turn off for large universes).
     by_asset
@@ -95,7 +97,7 @@ class EventStudy:
     min_estimation: int = 60
     clean_estimation: bool = True
     date_only: DateOnlyPolicy = "session-date"
-    group: str | None = "group"
+    group: str | Sequence[str] | None = "group"
     by_event: bool = True
     by_asset: bool = True
     calendars: Mapping[str, str] | None = None

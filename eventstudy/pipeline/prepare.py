@@ -24,7 +24,7 @@ from ..calendars import SessionTable
 from ..errors import DataError, EstimationWindowError, SpecificationError
 from ..events import expand_assets, load_events
 from ..eventtime import OffsetGrid, ReturnRows, estimation_grid, event_window_days, member_rows, return_rows
-from ..groups import check_group_names
+from ..groups import check_group_names, group_columns
 from ..models import NormalReturnModel, minimum_observations
 from ..overlaps import OverlapPolicy, apply_policy, event_clusters, find_overlaps
 from ..prices.base import check_daily_frame
@@ -57,7 +57,7 @@ class Plan:
     convention: str
     seed: int
     n_boot: int
-    group: str | None
+    group: str | tuple[str, ...] | None
     by_event: bool
     calendars: Mapping[str, str] | None
     overlap: OverlapPolicy = "merge"
@@ -173,9 +173,15 @@ def make_plan(spec) -> Plan:
                 market=dict(spec.market) if isinstance(spec.market, Mapping) else spec.market, factors=factors,
                 returns=spec.returns, min_estimation=int(spec.min_estimation), clean_estimation=spec.clean_estimation,
                 tests=tuple(spec.tests) if spec.tests else None, convention=spec.convention, seed=spec.seed,
-                n_boot=spec.n_boot, group=spec.group, by_event=spec.by_event, by_asset=spec.by_asset,
+                n_boot=spec.n_boot, group=_one_or_tuple(group_columns(spec.group)), by_event=spec.by_event,
+                by_asset=spec.by_asset,
                 calendars=dict(spec.calendars) if spec.calendars else None, overlap=spec.overlap)
 
+
+
+def _one_or_tuple(columns: tuple[str, ...]) -> str | tuple[str, ...] | None:
+    """A study's group columns as the plan keeps them: None, one column, or a tuple of several."""
+    return None if not columns else columns[0] if len(columns) == 1 else columns
 
 def prepare(spec) -> Prepared:
     """Prices, day 0 of every (event, asset), returns and the members of a study.
@@ -223,8 +229,9 @@ def prepare(spec) -> Prepared:
     no_prices = sorted(set(pd.unique(pairs["asset"])) - set(have))
     if no_prices:
         raise DataError(f"asset(s) {no_prices} have no prices; add them to the price data or drop them from the events")
-    if plan.group and plan.group not in pairs.columns and plan.group != "group":
-        raise SpecificationError(f"group={plan.group!r} is not a column of the events; it has {list(events.columns)}")
+    for col in group_columns(plan.group):
+        if col not in pairs.columns and col != "group":
+            raise SpecificationError(f"group={col!r} is not a column of the events; it has {list(events.columns)}")
     sessions = data_calendars(prices, plan.calendars)
     conflicts = calendar_conflicts(prices, sessions)
     if len(conflicts):
@@ -233,7 +240,7 @@ def prepare(spec) -> Prepared:
     rets = compute_returns(prices, plan.returns, sessions=sessions)
 
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
-    meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, plan.group) if c and c in pairs.columns))
+    meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, *group_columns(plan.group)) if c in pairs.columns))
     members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc", "time_precision"]].merge(
         pairs[["event_id", "asset", "event_date", *meta_cols]], on=["event_id", "asset"], how="left",
         validate="one_to_one")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from ..groups import group_columns
 from .latex import cell_text, plain_header
 
 __all__ = ["STYLE", "html_document", "html_table", "write_report"]
@@ -221,7 +222,7 @@ def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: 
     o = res.options
     facts = [("model", model_text), ("returns", o.get("returns")),
              ("estimation window", o.get("estimation")), ("event windows", ", ".join(o.get("windows", ()))),
-             ("overlap policy", res.plan.overlap), ("group column", res.plan.group),
+             ("overlap policy", res.plan.overlap), ("group column", ", ".join(group_columns(res.plan.group))),
              ("members", f"{len(res.members):,} (event, market) pairs; {len(res.exclusions):,} excluded")]
     rows = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in facts
                    if v not in (None, ""))

@@ -435,8 +435,20 @@ def placebo_table(placebo: pd.DataFrame) -> Summary:
     return Summary(out, "Placebo-date permutation test of the CAAR", note)
 
 
-def _file_tag(name: str) -> str:
-    """A group value as part of a file name (letters, digits, '-', '_', '.'; others -> '_')."""
+def file_tag(name: str) -> str:
+    """A group value (or column) as part of a file name: letters, digits, '-', '_', '.'; runs of
+    others -> '_' (``"region=east asia"`` -> ``region_east_asia``).
+
+    Parameters
+    ----------
+    name : str
+        The group value or column.
+
+    Returns
+    -------
+    str
+        Never empty (``"group"`` when nothing is left).
+    """
     return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("_") or "group"
 
 
@@ -484,7 +496,7 @@ def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFra
         tables[f"car_long_{tag}"] = car_long(res, w.label)
     used = {name.lower() for name in tables}  # a case-insensitive file system would merge "A" and "a" too
     for g in value_groups(res.members, res.plan.group):
-        name = base = f"battery_{_file_tag(g)}"
+        name = base = f"battery_{file_tag(g)}"
         k = 2
         while name.lower() in used:  # two values with one tag ("energy", "=energy"): neither table is lost
             name, k = f"{base}_{k}", k + 1
@@ -566,5 +578,5 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
 
 
 __all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "bhar_table", "caar_table", "car_by_event", "car_long",
-           "claims_table", "conventions", "headline_table", "model_text", "placebo_table", "study_tables",
+           "claims_table", "conventions", "file_tag", "headline_table", "model_text", "placebo_table", "study_tables",
            "write_tables"]
