@@ -123,6 +123,7 @@ def car_table(
     windows: Sequence[Window],
     *,
     kind: str = "simple",
+    sign: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """CAR, its standard error, t, two-sided p-value (t with M-k df) and BHAR per member and window.
 
@@ -139,6 +140,9 @@ def car_table(
         Event windows, each a :class:`~eventstudy.windows.Window` (or a pair of offsets).
     kind
         ``"simple"`` or ``"log"`` returns (how BHAR compounds).
+    sign
+        Each member's sign when ``ar`` is signed (:attr:`EventStudy.sign`): the BHAR, compounded
+        from the returns, is signed with it.
 
     Returns
     -------
@@ -162,6 +166,8 @@ def car_table(
             bhar = np.prod(1 + r, axis=1) - np.prod(1 + normal[:, cols], axis=1)
         else:  # log returns: compound by exponentiating the sums
             bhar = np.exp(r.sum(axis=1)) - np.exp(normal[:, cols].sum(axis=1))
+        if sign is not None:
+            bhar = bhar * sign
         status = np.full(len(missing), "ok", dtype=object)
         for i in np.flatnonzero(missing.any(axis=1)):  # text only for the members it concerns
             status[i] = "no return on tau " + ",".join(str(panel.taus[c]) for c in cols[missing[i]])

@@ -285,10 +285,10 @@ def cmd_run(args) -> int:
         print(f"[eventstudy] {text}", file=sys.stderr, flush=True)
 
     with staged(args.out) as stage:  # the folder is checked and locked before the fit
-        res, files, placebo = _run_into(stage, args, spec, title, claims_file, bundled, inputs, step)
+        res, files, placebo, signed = _run_into(stage, args, spec, title, claims_file, bundled, inputs, step)
         seal(stage, files, extra=run_record(getattr(args, "argv", None)))
     out = Path(args.out)
-    print(headline_table(res, placebo).as_text())  # the full battery is in the tables
+    print(headline_table(res, placebo, signed).as_text())  # the full battery is in the tables
     step(f"wrote {len(files)} files under {out}/ (tables/: Markdown, LaTeX, CSV, HTML"
          + ("" if args.no_pdf or not any(p.suffix == ".pdf" for p in files) else ", tables.pdf")
          + ("" if args.no_figures else "; figures/: PNG") + f"); open {out / 'report.html'} to read it all")
@@ -369,6 +369,8 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
     tables; each is queued as soon as what it shows is known (the bundled study's intraday figure
     before the fit). Every job is over, and its error raised, before this returns: the staging
     folder is sealed complete or not at all."""
+    import dataclasses
+
     import pandas as pd
 
     from .examples import us_china
@@ -423,6 +425,15 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
                 jobs.add(figures.car_paths, shown, **selection, path=figure_files[-1])
         step(f"{len(res.members)} (event, asset) pairs estimated, {len(res.exclusions)} excluded; writing files ...")
         files = res.write(out, inputs=inputs)
+        signed = None
+        if args.signed:  # the pooled battery once more, each member's ARs times the sign of its event's column
+            step(f"the pooled battery with abnormal returns signed by {args.signed} ...")
+            signed = dataclasses.replace(spec, sign=args.signed, group=None, by_event=False,
+                                         by_asset=False).fit(backend=args.backend, **kw)
+            label = f"all x {args.signed}"
+            write_csv(signed.tests.assign(group=label), out / "signed_tests.csv", float_format="%.15g")
+            write_csv(signed.exclusions, out / "signed_exclusions.csv")
+            files += [out / "signed_tests.csv", out / "signed_exclusions.csv"]
         jobs.poll()
         checked = None
         if claims_file is not None:
@@ -439,6 +450,14 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             step(f"placebo-date permutation test ({args.placebo:,} draws) ...")
             try:
                 placebo = placebo_test(res, n_draws=args.placebo, seed=args.seed, client=client)
+                if signed is not None:  # the signed pooled CAAR against its own placebo dates
+                    more = placebo_test(signed, n_draws=args.placebo, seed=args.seed, client=client, groups=["all"])
+                    label = f"all x {args.signed}"
+                    draws = {**placebo.attrs["draws"], **{(label, w): d for (_, w), d in more.attrs["draws"].items()}}
+                    placebo, more = placebo.copy(), more.assign(group=label)
+                    placebo.attrs, more.attrs = {}, {}  # the draws are merged by hand: concat compares attrs
+                    placebo = pd.concat([placebo, more], ignore_index=True)
+                    placebo.attrs["draws"] = draws
             except EventStudyError as exc:  # the study's results stand; say why there is no placebo table
                 step(f"placebo test skipped: {exc}")
             else:
@@ -471,7 +490,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
                     sheets[name] = frame
             files.append(write_workbook(sheets, out / "results.xlsx"))
         jobs.poll()
-        tables = study_tables(res, claims=checked, placebo=placebo, regressions=regressions)
+        tables = study_tables(res, claims=checked, placebo=placebo, regressions=regressions, signed=signed)
         files += write_tables(res, out / "tables", tables=tables, pdf=not args.no_pdf)
         if not args.no_figures:
             step("drawing figures ...")
@@ -487,7 +506,7 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
         jobs.close()
         if client is not None:
             client.close()
-    return res, files, placebo
+    return res, files, placebo, signed
 
 
 def _intraday_figures(args, spec, figure_dir: Path, jobs) -> list[Path]:
@@ -765,6 +784,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "and car, car_pct, car_se, scar, market, event_hour_utc, weekend, date_cluster)")
     sp.add_argument("--regress-weights", choices=["none", "inverse-variance"], default="none",
                     help="OLS (default) or WLS with weights 1/SE(CAR)^2")
+    sp.add_argument("--signed", metavar="COLUMN",
+                    help="also run the pooled battery with each member's abnormal returns times the sign of its "
+                         "event's COLUMN (e.g. direction: escalation -1), added to the headline as 'all x COLUMN'; "
+                         "signed_tests.csv")
     sp.add_argument("--xlsx", action="store_true",
                     help="also write results.xlsx: the tidy tables (car, caar, tests, params, ...) a sheet each "
                          "(needs openpyxl: pip install 'eventstudy[excel]')")

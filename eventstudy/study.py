@@ -70,6 +70,13 @@ class EventStudy:
     by_asset
         Also run the test battery for each asset pooled over its events (``asset:SPY``; turn off
         for large universes).
+    sign
+        A column of the catalog whose sign multiplies every abnormal return of the event's members
+        (``"direction"``: +1 de-escalation, -1 escalation), so that a pooled CAAR adds opposite
+        reactions instead of averaging them away. ``ar``, ``car`` and ``bhar`` of the results are
+        then signed (``ret`` and ``normal`` are not); members whose value is missing or zero are
+        excluded with the reason. The CLI's ``--signed COLUMN`` runs the pooled battery this way
+        beside the study.
     calendars
         Exchange calendar per ticker the registry does not know (``{"AAPL": "XNYS"}``). Without
         one, such a ticker's sessions are the dates of its data, each assumed to close at 24:00 UTC.
@@ -100,6 +107,7 @@ class EventStudy:
     group: str | Sequence[str] | None = "group"
     by_event: bool = True
     by_asset: bool = True
+    sign: str | None = None
     calendars: Mapping[str, str] | None = None
     tests: Sequence[str] | None = None
     convention: Convention = "clm"

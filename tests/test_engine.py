@@ -313,3 +313,19 @@ def test_atoms_split_members_by_their_groups_and_each_group_is_the_union_of_its_
         else:  # too many groups to split: each group on its own
             assert [gs for _, gs in atoms] == [frozenset([g]) for g in groups]
     assert _atoms({}, n) == []
+
+
+@pytest.mark.parametrize("partition", ["event", "asset"])
+def test_a_signed_study_is_the_same_in_blocks(data, small_blocks, partition):
+    """Signed abnormal returns (sign='direction') are signed where they are made, so every engine
+    gives the in-memory numbers, with spanning groups summed over blocks."""
+    prices, events = data
+    events = events.assign(direction=np.where(np.arange(len(events)) % 3 == 0, -1, 1))
+    events.loc[events.index[5], "direction"] = 0  # no sign: left out with the reason
+    mem = es.EventStudy(events, prices, sign="direction", **KW).fit()
+    ch = es.EventStudy(events, prices, sign="direction", **KW).fit(backend="chunked", memory=small_blocks,
+                                                                    partition=partition)
+    assert ch.options["blocks"] >= 5
+    assert_same(mem, ch)
+    n_assets = prices["ticker"].nunique() - 1  # every ticker but the benchmark MKT is an asset of each event
+    assert mem.exclusions["reason"].str.contains("no sign: direction is 0").sum() == n_assets

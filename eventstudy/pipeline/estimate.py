@@ -102,7 +102,11 @@ def estimate(plan: Plan, members: pd.DataFrame, panel: EventTimePanel,
         reg = model.regressors(panel)
         fit = model.fit(panel.ret, reg, est_cols, min_obs=plan.min_obs, exclude=mask)
     normal, ar = abnormal(panel, model, fit)
-    car = car_table(panel, model, fit, ar, normal, plan.windows, kind=plan.returns)
+    sign = None
+    if plan.sign:  # signed abnormal returns (EventStudy.sign): every row of a member times its sign
+        sign = np.sign(pd.to_numeric(panel.members[plan.sign]).to_numpy(dtype=float))
+        ar = ar * sign[:, None]
+    car = car_table(panel, model, fit, ar, normal, plan.windows, kind=plan.returns, sign=sign)
     return Estimate(panel, keep, reasons, mask, est_cols, fit, normal, ar, car)
 
 

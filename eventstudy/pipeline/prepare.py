@@ -62,6 +62,7 @@ class Plan:
     calendars: Mapping[str, str] | None
     overlap: OverlapPolicy = "merge"
     by_asset: bool = True
+    sign: str | None = None
     grid: OffsetGrid | None = None
     """Offsets from day 0 (:func:`eventstudy.eventtime.event_offsets`) spanned by the members'
     estimation rows, and their convention: the columns of the battery's estimation rows (set by
@@ -174,7 +175,7 @@ def make_plan(spec) -> Plan:
                 returns=spec.returns, min_estimation=int(spec.min_estimation), clean_estimation=spec.clean_estimation,
                 tests=tuple(spec.tests) if spec.tests else None, convention=spec.convention, seed=spec.seed,
                 n_boot=spec.n_boot, group=_one_or_tuple(group_columns(spec.group)), by_event=spec.by_event,
-                by_asset=spec.by_asset,
+                by_asset=spec.by_asset, sign=spec.sign,
                 calendars=dict(spec.calendars) if spec.calendars else None, overlap=spec.overlap)
 
 
@@ -232,6 +233,8 @@ def prepare(spec) -> Prepared:
     for col in group_columns(plan.group):
         if col not in pairs.columns and col != "group":
             raise SpecificationError(f"group={col!r} is not a column of the events; it has {list(events.columns)}")
+    if plan.sign and plan.sign not in pairs.columns:
+        raise SpecificationError(f"sign={plan.sign!r} is not a column of the events; it has {list(events.columns)}")
     sessions = data_calendars(prices, plan.calendars)
     conflicts = calendar_conflicts(prices, sessions)
     if len(conflicts):
@@ -240,7 +243,8 @@ def prepare(spec) -> Prepared:
     rets = compute_returns(prices, plan.returns, sessions=sessions)
 
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
-    meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, *group_columns(plan.group)) if c in pairs.columns))
+    meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, *group_columns(plan.group), plan.sign)
+                                   if c and c in pairs.columns))
     members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc", "time_precision"]].merge(
         pairs[["event_id", "asset", "event_date", *meta_cols]], on=["event_id", "asset"], how="left",
         validate="one_to_one")
@@ -266,6 +270,12 @@ def prepare(spec) -> Prepared:
     window_days = event_window_days(grouped, members, plan.windows, rows=found) if plan.clean_estimation else None
     overlaps = find_overlaps(grouped, members, plan.windows, rows=found)
     members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
+    if plan.sign:  # signed abnormal returns: a member needs a nonzero number in the sign column
+        members, unsigned = split_unsigned(members, plan.sign)
+        removed = pd.concat([removed, unsigned], ignore_index=True) if len(removed) else unsigned
+        if members.empty:
+            raise DataError(f"sign={plan.sign!r}: no member has a nonzero number in that column; fill it with "
+                            "+1 / -1 (e.g. -1 for an escalation)")
     if len(removed):
         exclusions = pd.concat([exclusions, removed], ignore_index=True) if len(exclusions) else removed
         found = member_rows(grouped, members)  # the rows of the members that remain
@@ -279,6 +289,30 @@ def prepare(spec) -> Prepared:
     prepared = Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
     prepared.__dict__["rows"] = grouped  # the cached_property's slot: the grouping made above, not a second one
     return prepared
+
+
+def split_unsigned(members: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The members with a nonzero number in ``column`` (their sign) and, as exclusions, the others.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        The members, with ``column`` carried from the catalog.
+    column : str
+        The sign column (``direction``).
+
+    Returns
+    -------
+    (members, exclusions)
+        The signed members (index reset) and ``event_id, asset, reason`` of the rest.
+    """
+    value = pd.to_numeric(members[column].astype(object).where(members[column].notna(), None), errors="coerce")
+    ok = value.notna().to_numpy() & (value.fillna(0).to_numpy(dtype=float) != 0)
+    out = pd.DataFrame({"event_id": members.loc[~ok, "event_id"].to_numpy(),
+                        "asset": members.loc[~ok, "asset"].to_numpy(),
+                        "reason": [f"no sign: {column} is {v!r}, not a nonzero number (sign={column!r})"
+                                   for v in members.loc[~ok, column].tolist()]}, columns=EXCLUSION_COLUMNS)
+    return members[ok].reset_index(drop=True), out
 
 
 def conflict_message(conflicts: pd.DataFrame) -> str:

@@ -209,7 +209,7 @@ def _p_short(p: float) -> str:
     return "" if not np.isfinite(p) else "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.10 else f"{p:.2f}"
 
 
-def headline_table(res, placebo: pd.DataFrame | None = None) -> Summary:
+def headline_table(res, placebo: pd.DataFrame | None = None, signed=None) -> Summary:
     """The headline that fits a screen: per pooled group (``all`` and each value of the group
     column, not each event) and window, the CAAR with the robust lead's statistics, the placebo-date
     p-value, KP-BMP and the naive t, each test's statistic with its p in brackets. The full battery of
@@ -221,6 +221,9 @@ def headline_table(res, placebo: pd.DataFrame | None = None) -> Summary:
         The fitted study.
     placebo : DataFrame, optional
         :func:`eventstudy.placebo.placebo_test` of the study; adds the ``placebo date`` column (its p-value).
+    signed : EventStudyResults, optional
+        The same study fitted with signed abnormal returns (:attr:`EventStudy.sign`); its ``all``
+        group is added as the rows ``all x <column>`` (opposite reactions added, not averaged away).
 
     Returns
     -------
@@ -232,43 +235,53 @@ def headline_table(res, placebo: pd.DataFrame | None = None) -> Summary:
         ``resampling``), ``placebo date`` (its p-value), ``KP-BMP t (p)`` and ``naive t``: text cells, p-values as
         ``<0.001``, three decimals below 0.10, two above.
     """
-    pooled = {"all", *value_groups(res.members, res.plan.group)}
-    caar = res.caar[res.caar["group"].isin(pooled)]
-    win = res.tests[res.tests["tau"].isna()]
-    stat = {(g, w, t): (s, p) for g, w, t, s, p in zip(win["group"], win["window"], win["test"], win["statistic"],
-                                                        win["pvalue"])}
-    first = win.drop_duplicates(["group", "window"]).set_index(["group", "window"])
-    placebo_p = ({(g, w): p for g, w, p in zip(placebo["group"], placebo["window"], placebo["pvalue"])}
-                 if placebo is not None else None)
     columns = {"bw1985": "BW 1985 t (p)", "kp_patell": "KP-Patell z (p)", "bootstrap": "resampling",
                "kp_bmp": "KP-BMP t (p)", NAIVE: "naive t"}
+    placebo_p = ({(g, w): p for g, w, p in zip(placebo["group"], placebo["window"], placebo["pvalue"])}
+                 if placebo is not None else None)
 
-    def both(key) -> str:
-        s, p = stat.get(key, (np.nan, np.nan))
-        return "" if not np.isfinite(s) else f"{s:.2f} ({_p_short(p)})"
+    def rows_of(r, pooled, name) -> list[dict]:
+        caar = r.caar[r.caar["group"].isin(pooled)]
+        win = r.tests[r.tests["tau"].isna()]
+        stat = {(g, w, t): (s, p) for g, w, t, s, p in zip(win["group"], win["window"], win["test"],
+                                                            win["statistic"], win["pvalue"])}
+        first = win.drop_duplicates(["group", "window"]).set_index(["group", "window"])
 
-    rows, seen = [], set()
-    for g, w, c, n in zip(caar["group"], caar["window"], caar["caar"], caar["n"]):
-        row = {"group": g, "window": w, "N": int(n)}
-        if (g, w) in first.index and "dates" in first.columns:
-            ev, d = first.loc[(g, w), "events"], first.loc[(g, w), "dates"]
-            if g not in seen and pd.notna(ev):
-                row["group"] = f"{g} ({int(ev)} events)"
-            row["dates"] = "" if pd.isna(d) else f"{int(d)}" + (", few" if d < FEW_DATES else "")
-        seen.add(g)
-        row["CAAR (%)"] = f"{100 * c:.2f}" if np.isfinite(c) else ""
-        for t in ROBUST_FIRST:
-            key = (g, w, t)
-            if t == "bootstrap":
-                row[columns[t]] = _p_short(stat.get(key, (np.nan, np.nan))[1])
-            else:
-                row[columns.get(t, f"{t} (p)")] = both(key)
-        if placebo_p is not None:
-            row["placebo date"] = _p_short(placebo_p.get((g, w), np.nan))
-        row[columns["kp_bmp"]] = both((g, w, "kp_bmp"))
-        naive = stat.get((g, w, NAIVE), (np.nan, np.nan))[0]
-        row[columns[NAIVE]] = f"{naive:.2f}" if np.isfinite(naive) else ""
-        rows.append(row)
+        def both(key) -> str:
+            s, p = stat.get(key, (np.nan, np.nan))
+            return "" if not np.isfinite(s) else f"{s:.2f} ({_p_short(p)})"
+
+        out, seen = [], set()
+        for g, w, c, n in zip(caar["group"], caar["window"], caar["caar"], caar["n"]):
+            row = {"group": name(g), "window": w, "N": int(n)}
+            if (g, w) in first.index and "dates" in first.columns:
+                ev, d = first.loc[(g, w), "events"], first.loc[(g, w), "dates"]
+                if g not in seen and pd.notna(ev):
+                    row["group"] = f"{name(g)} ({int(ev)} events)"
+                row["dates"] = "" if pd.isna(d) else f"{int(d)}" + (", few" if d < FEW_DATES else "")
+            seen.add(g)
+            row["CAAR (%)"] = f"{100 * c:.2f}" if np.isfinite(c) else ""
+            for t in ROBUST_FIRST:
+                key = (g, w, t)
+                if t == "bootstrap":
+                    row[columns[t]] = _p_short(stat.get(key, (np.nan, np.nan))[1])
+                else:
+                    row[columns.get(t, f"{t} (p)")] = both(key)
+            if placebo_p is not None:
+                row["placebo date"] = _p_short(placebo_p.get((name(g), w), np.nan))
+            row[columns["kp_bmp"]] = both((g, w, "kp_bmp"))
+            naive = stat.get((g, w, NAIVE), (np.nan, np.nan))[0]
+            row[columns[NAIVE]] = f"{naive:.2f}" if np.isfinite(naive) else ""
+            out.append(row)
+        return out
+
+    rows = rows_of(res, {"all", *value_groups(res.members, res.plan.group)}, str)
+    signed_note = ""
+    if signed is not None:
+        col = signed.plan.sign
+        rows += rows_of(signed, {"all"}, lambda g: f"all x {col}")
+        signed_note = (f"all x {col}: every member's abnormal returns times the sign of its event's {col} "
+                       f"(opposite reactions added, not averaged away; members without one left out). ")
     o = res.options
     note = ("Lead: BW 1985 portfolio t, Kolari-Pynnonen Patell, estimation-window resampling (they hold their "
             "size when news clusters); KP-BMP also allows for the event days' own variance; the naive t treats "
@@ -277,6 +290,7 @@ def headline_table(res, placebo: pd.DataFrame | None = None) -> Summary:
             f"Model {model_text(o)}, estimation {o['estimation']} "
             + ("bars; bar 0 = the first bar ending after the event. " if o.get("frequency") else
                "sessions; day 0 = the first session priced after the event. ")
+            + signed_note
             + "Every group and event with the full battery: tables/caar_by_group, battery_*, tests.csv.")
     return Summary(pd.DataFrame(rows), "Headline: cumulative average abnormal returns", note)
 
@@ -453,7 +467,7 @@ def file_tag(name: str) -> str:
 
 
 def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFrame | None = None,
-                 regressions: Sequence = ()) -> dict[str, Summary]:
+                 regressions: Sequence = (), signed=None) -> dict[str, Summary]:
     """Every research table of a study, by the file name it is written under.
 
     Tables: ``headline`` (:func:`headline_table`, the one printed by ``eventstudy run``), the full
@@ -476,6 +490,9 @@ def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFra
     regressions : sequence of (int, Regression), optional
         Cross-sectional regressions (:func:`eventstudy.regress.cross_section`), each with the
         number of its formula.
+    signed : EventStudyResults, optional
+        The study fitted with signed abnormal returns; its pooled rows join the headline
+        (:func:`headline_table`).
 
     Returns
     -------
@@ -487,7 +504,7 @@ def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFra
     ValueError
         If a battery table has no tests for its group and the first window (see :func:`battery_table`).
     """
-    tables = {"headline": headline_table(res, placebo), "caar_by_group": caar_table(res),
+    tables = {"headline": headline_table(res, placebo, signed), "caar_by_group": caar_table(res),
               "alignment": alignment_table(res),
               "battery_all": battery_table(res, "all"), "bhar": bhar_table(res)}
     for w in res.plan.windows:
