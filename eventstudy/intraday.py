@@ -284,6 +284,36 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     return _to_real(res, axis, real, pd.DataFrame(align), excluded, interval, flags, across_halts)
 
 
+@dataclasses.dataclass(frozen=True)
+class IntradayStudy:
+    """An intraday study waiting to be fitted (what ``eventstudy run --interval`` builds): the
+    arguments of :func:`intraday_study`, fitted by :meth:`fit` like an :class:`~eventstudy.EventStudy`."""
+
+    events: pd.DataFrame
+    bars: pd.DataFrame
+    interval: str | Mapping[str, str]
+    options: Mapping = dataclasses.field(default_factory=dict)
+
+    def fit(self, *, backend: str = "memory", **execution):
+        """Run :func:`intraday_study` with the stored arguments.
+
+        Parameters
+        ----------
+        backend : str, default "memory"
+            ``"memory"`` or ``"chunked"``.
+        **execution
+            Execution options (``memory``, ``partition``, ``progress``, ``client`` ...); ``None``
+            values are left out.
+
+        Returns
+        -------
+        EventStudyResults
+        """
+        run = {k: v for k, v in execution.items() if v is not None}
+        return intraday_study(self.events, self.bars, interval=self.interval, backend=backend, **run,
+                              **self.options)
+
+
 def _halt_exclusion(found: Mapping[str, tuple[list[str], list[str]]], across_halts: str) -> str:
     """Why a member is left out under ``across_halts`` (empty: it stays)."""
     if across_halts == "exclude-bar0":
