@@ -24,6 +24,7 @@ Mon 2025-11-10 21:58 EST (test)      02:58 (ends 02:59)          --            t
 from __future__ import annotations
 
 import gzip
+import json
 from importlib import resources
 
 import numpy as np
@@ -236,3 +237,18 @@ def test_cli_option_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:  # argparse: not a choice
         main(["run", "--interval", "1m", "--across-halts", "sometimes", "--out", str(tmp_path / "y")])
     assert exc.value.code == 2
+
+
+def test_cli_reads_bars_from_a_file(tmp_path):
+    """--bars FILE: the synthetic SPY minutes with a missing 10:05 bar, written with UTC offsets."""
+    bars = spy_minutes(drop="2025-10-09T10:05:00-04:00")
+    bars.assign(time=bars["time"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")).to_csv(tmp_path / "bars.csv", index=False)
+    pd.DataFrame({"event_id": ["E"], "timestamp": ["2025-10-09T10:00:30-04:00"],
+                  "time_precision": ["exact"]}).to_csv(tmp_path / "events.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["run", "--interval", "1m", "--bars", str(tmp_path / "bars.csv"), "--events",
+                 str(tmp_path / "events.csv"), "--window", "0:9", "--estimation=-390:-11", "--n-boot", "100",
+                 "--no-figures", "--no-pdf", "--out", str(out)]) == 0
+    car = pd.read_csv(out / "car.csv", keep_default_na=False)
+    assert car["status"].tolist() == ["gap on tau 5 (no bars 2025-10-09T14:05:00Z/2025-10-09T14:06:00Z)"]
+    assert "bars" in json.loads((out / "manifest.json").read_text())["inputs"]
