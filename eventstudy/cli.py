@@ -263,7 +263,15 @@ def cmd_run(args) -> int:
         raise EventStudyError("--factor-returns FILE gives the factors of --prices or --returns-file: pass one of "
                               "those and name the factors of the file, e.g. --factors Mkt-RF,SMB,HML (or the "
                               "benchmark of the market model, --market Mkt-RF)")
-    if bundled:
+    if args.across_halts and not args.interval:
+        raise EventStudyError("--across-halts chooses what an intraday study does with windows across market "
+                              "closures; pass --interval too (e.g. --interval 1m)")
+    if args.bars and not args.interval:
+        raise EventStudyError("--bars FILE holds intraday bars; pass --interval too (e.g. --interval 1m)")
+    if args.interval:
+        spec, title = _intraday_spec(args, options, inputs)
+        bundled, claims_file, args.placebo = False, None, 0  # the placebo-date test is for daily studies
+    elif bundled:
         inputs["snapshot"] = data_dir()  # the bundled prices, catalog and claims, as one fingerprint
         if args.events:
             options["events"] = load_events(args.events)
@@ -293,6 +301,66 @@ def cmd_run(args) -> int:
          + ("" if args.no_pdf or not any(p.suffix == ".pdf" for p in files) else ", tables.pdf")
          + ("" if args.no_figures else "; figures/: PNG") + f"); open {out / 'report.html'} to read it all")
     return 0
+
+
+def _intraday_spec(args, options: dict, inputs: dict):
+    """The intraday study of ``eventstudy run --interval``: bars of ``--bars FILE`` (CSV ``ticker,
+    time,close``, ``time`` the bar start with its UTC offset) or of the bundled snapshot (every
+    instrument it holds at that interval), the events of ``--events`` (default: the bundled
+    catalog), ``--across-halts`` for windows across market closures. Returns (study, title)."""
+    import pandas as pd
+
+    from .events import load_events
+    from .intraday import IntradayStudy
+    from .prices.bundled import BundledSource, data_dir
+
+    for option in ("prices", "returns_file", "factor_returns", "calendar", "claims"):
+        if getattr(args, option):
+            raise EventStudyError(f"--{option.replace('_', '-')} gives daily data; an intraday study (--interval) "
+                                  "reads its bars from --bars FILE or the bundled snapshot")
+    if args.date_only != "session-date":
+        raise EventStudyError("--date-only does not apply with --interval: bar 0 is the first bar ending after "
+                              "the event instant, and date-only events are excluded with the reason")
+    if args.backend == "dask":
+        raise EventStudyError("--backend dask reads daily Parquet prices; use --backend memory or chunked "
+                              "with --interval")
+    if args.bars:
+        try:
+            bars = pd.read_csv(args.bars)
+            bars["time"] = pd.to_datetime(bars["time"], utc=True, format="ISO8601")
+        except (OSError, ValueError, KeyError) as exc:
+            raise EventStudyError(f"--bars {args.bars}: {exc}; write a CSV ticker,time,close with bar starts in "
+                                  "ISO 8601 and their UTC offset, e.g. 2025-10-10T20:50:00Z") from exc
+        inputs["bars"] = Path(args.bars)
+    else:
+        src = BundledSource()
+        sets = src.intraday_sets()
+        sets = sets[sets["interval"] == _bundled_interval(args.interval, sets)]
+        bars = pd.concat([src.intraday(r.ticker, r.first, r.last, args.interval) for r in sets.itertuples()],
+                         ignore_index=True)
+        inputs["snapshot"] = data_dir()
+    if args.events:
+        inputs["events"] = Path(args.events)
+    opts = {k: v for k, v in options.items() if k != "date_only"}
+    opts["across_halts"] = args.across_halts or "flag"
+    where = args.bars or "the bundled snapshot"
+    return (IntradayStudy(load_events(args.events), bars, args.interval, opts),
+            f"intraday study ({args.interval} bars of {where}) of {args.events or 'the bundled events'}")
+
+
+def _bundled_interval(interval: str, sets) -> str:
+    """The snapshot's name of a bar interval (``15min`` -> ``15m``), or an error naming those it has."""
+    from .bars import bar_length
+
+    try:
+        want = bar_length(interval)
+    except EventStudyError:
+        want = None
+    for iv in sets["interval"].unique():
+        if want is not None and bar_length(iv) == want:
+            return iv
+    raise EventStudyError(f"--interval {interval}: the bundled snapshot has bars of "
+                          f"{', '.join(sorted(sets['interval'].unique()))} only; pass --bars FILE for others")
 
 
 def _price_inputs(args, options: dict, inputs: dict):
@@ -667,6 +735,7 @@ def build_parser() -> argparse.ArgumentParser:
     argparse.ArgumentParser
     """
     from .calendars import DATE_ONLY_POLICIES
+    from .halts import ACROSS_HALTS
     from .overlaps import OVERLAP_POLICIES
 
     p = argparse.ArgumentParser(prog="eventstudy", description="Event studies of diplomatic news on market prices.",
@@ -750,6 +819,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="seed of the bootstrap test")
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws")
     sp.add_argument("--out", default="results", help="output folder (default: results)")
+    sp.add_argument("--interval", help="run an intraday study on bars of this length (1m, 15m, 1h): bar 0 is the "
+                    "first bar ending after the event instant, windows count bars; bars from --bars or the bundled "
+                    "snapshot")
+    sp.add_argument("--bars", metavar="FILE", help="intraday bars for --interval: CSV ticker,time,close with "
+                    "time the bar start in ISO 8601 with its offset (default: the bundled snapshot's bars)")
+    sp.add_argument("--across-halts", choices=ACROSS_HALTS,
+                    help="with --interval, windows whose returns span a market closure (weekend, overnight, CME "
+                         "daily break, lunch): flag (default: keep, status says bar0-across-halt or crosses-halt), "
+                         "allow (keep, status ok), exclude-bar0 (leave out members whose bar 0 opens across one) "
+                         "or exclude (leave out members whose windows cross one); all name it in car.csv's halts")
     sp.add_argument("--no-figures", action="store_true", help="skip the PNG figures (matplotlib not needed)")
     sp.add_argument("--intraday-figure", action="append", metavar="EVENT_ID:TICKER[@INTERVAL]",
                     help="also draw the intraday move of TICKER around the event (bars of INTERVAL, default 1m, "

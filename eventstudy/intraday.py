@@ -32,6 +32,7 @@ import pandas as pd
 from .bars import bar_end_ns, bar_length, trading_stops
 from .errors import DataError, SpecificationError
 from .events import expand_assets, load_events
+from .halts import BAR0, bar_gaps, check_across_halts, market_closures, window_flags
 from .models import NormalReturnModel, get_model
 from .overlaps import first_event
 from .pipeline.executors import Execution
@@ -128,7 +129,8 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
                    assets: Sequence[str] | None = None, market: str | Mapping[str, str] | None = None,
                    model: str | NormalReturnModel = "constant-mean",
                    estimation: Window | tuple[int, int] | str = (-120, -11),
-                   windows: Sequence[Window | tuple[int, int] | str] = ((0, 0), (0, 5)), **options):
+                   windows: Sequence[Window | tuple[int, int] | str] = ((0, 0), (0, 5)), across_halts: str = "flag",
+                   **options):
     """Fit an event study on intraday bars: bar 0 is the first bar ending after the event.
 
     Parameters
@@ -144,6 +146,15 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
         As for :class:`~eventstudy.EventStudy`, in bars. The benchmark's return over an asset bar
         is compounded from the benchmark's bars ending inside it, so give the benchmark bars at
         least as fine as the assets'.
+    across_halts
+        What to do with a window whose returns span a market closure (a session close, a weekend,
+        a holiday, CME's daily break, a lunch break: :mod:`eventstudy.halts`): ``"flag"`` (default:
+        keep the numbers, ``status`` says ``bar0-across-halt`` or ``crosses-halt on tau ...``),
+        ``"allow"`` (keep them, status ``ok``), ``"exclude-bar0"`` (leave out members whose bar 0
+        opens across a closure) or ``"exclude"`` (leave out members any of whose windows crosses
+        one); the left-out members are in ``exclusions`` with the closure. Every mode names the
+        closures in the ``halts`` column of ``car`` and flags bars missing inside a session
+        (``gap on tau ...``).
     **options
         Other :class:`~eventstudy.EventStudy` options (``group``, ``tests``, ``n_boot`` ...) and
         execution options of :meth:`~eventstudy.EventStudy.fit` (``backend="chunked"``,
@@ -153,14 +164,18 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
     -------
     EventStudyResults
         Whose ``day0`` columns and AR ``date`` are bar-end instants in UTC (ISO 8601 with ``Z`` in
-        the CSVs) and whose ``frequency`` is the interval.
+        the CSVs), whose ``frequency`` is the interval and whose ``car`` has a ``halts`` column
+        (the closures each window crosses, ``"weekend 2025-10-10T17:00-04:00/2025-10-12T18:00-04:00"``,
+        ``"; "`` between several; empty when none).
 
     Raises
     ------
     DataError
-        If ``backend="dask"``, ``date_only=`` or ``calendars=`` is passed, ``time`` is naive, there
+        If ``backend="dask"``, ``date_only=`` or ``calendars=`` is passed, ``across_halts`` is not a
+        choice, ``time`` is naive, there
         are more distinct bar instants than the stand-in axis holds, ``market`` or an asset has no
-        bars, an interval is missing or invalid, or no (event, asset) pair falls inside the bars.
+        bars, an interval is missing or invalid, or no (event, asset)
+        pair is left (outside the bars, or excluded).
     """
     from .study import EventStudy
 
@@ -173,6 +188,7 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
         if key in options:
             raise SpecificationError(f"{key}= does not apply to an intraday study: bar 0 is the first bar ending after "
                                      "the event instant, on each instrument's own bars")
+    check_across_halts(across_halts)
     model = get_model(model)
     factors = list(getattr(model, "factors", ()))
     if "time" in bars.columns and getattr(pd.to_datetime(bars["time"]).dt, "tz", None) is None:
@@ -210,8 +226,14 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
 
     # bar 0 of every (event, asset): the first bar of that asset ending strictly after the event
     rows, excluded, align = [], [], []
-    by_ticker = {t: np.sort(ends[idx]) for t, idx in b.groupby("ticker", sort=False).indices.items()}
-    del b, ends  # the stand-in price frame holds what the fit needs
+    starts = pd.DatetimeIndex(b["time"]).tz_convert("UTC").as_unit("ns").asi8
+    by_ticker, bar_starts = {}, {}
+    for t, idx in b.groupby("ticker", sort=False).indices.items():
+        order = idx[np.argsort(starts[idx], kind="stable")]
+        by_ticker[t], bar_starts[t] = ends[order], starts[order]
+    del b, ends, starts  # the stand-in price frame holds what the fit needs
+    wins = parse_windows(windows)
+    gaps, flags = {}, {}  # per asset: what lies between its bars; per (event, asset): per window
     when = pairs["event_time_utc"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
     for i, r in enumerate(pairs.itertuples(index=False)):
         e = by_ticker[r.asset]
@@ -230,12 +252,20 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
                       "time_precision": r.time_precision, "rule": "first bar ending strictly after the event instant",
                       "calendar": f"{r.asset} {_interval_of(interval, r.asset)} bars",
                       "day0": pd.NaT if reason else pd.Timestamp(e[k])})
+        if not reason:
+            if r.asset not in gaps:
+                gaps[r.asset] = bar_gaps(bar_starts[r.asset], e.view(np.int64),
+                                         bar_length(_interval_of(interval, r.asset) or "1m").value,
+                                         market_closures(r.asset))
+            found = {w.label: window_flags(gaps[r.asset], k, w[0], w[1]) for w in wins}
+            flags[(r.event_id, r.asset)] = found
+            reason = _halt_exclusion(found, across_halts)
         if reason:
             excluded.append({"event_id": r.event_id, "asset": r.asset, "reason": reason})
             continue
         rows.append(i)
     if not rows:
-        raise DataError("no (event, asset) pair falls inside the bars: " +
+        raise DataError("no (event, asset) pair is left to estimate: " +
                         "; ".join(f"{x['event_id']}/{x['asset']}: {x['reason']}" for x in excluded[:5]))
     keep = pairs.iloc[rows].reset_index(drop=True)
     bar0 = np.array([align[i]["day0"].to_datetime64() for i in rows], dtype="datetime64[ns]")
@@ -249,9 +279,55 @@ def intraday_study(events: pd.DataFrame | str, bars: pd.DataFrame, *, interval: 
         event_time_utc=label.tz_localize("UTC"), utc_offset="+00:00", event_date=label)
     spec = EventStudy(std_events, prices, assets=[stand[a] for a in assets], model=model, market=market,
                       estimation=Window.parse(estimation, argument="estimation"),
-                      windows=parse_windows(windows), date_only="session-date", **options)
+                      windows=wins, date_only="session-date", **options)
     res = spec.run(execution)
-    return _to_real(res, axis, real, pd.DataFrame(align), excluded, interval)
+    return _to_real(res, axis, real, pd.DataFrame(align), excluded, interval, flags, across_halts)
+
+
+@dataclasses.dataclass(frozen=True)
+class IntradayStudy:
+    """An intraday study waiting to be fitted (what ``eventstudy run --interval`` builds): the
+    arguments of :func:`intraday_study`, fitted by :meth:`fit` like an :class:`~eventstudy.EventStudy`."""
+
+    events: pd.DataFrame
+    bars: pd.DataFrame
+    interval: str | Mapping[str, str]
+    options: Mapping = dataclasses.field(default_factory=dict)
+
+    def fit(self, *, backend: str = "memory", **execution):
+        """Run :func:`intraday_study` with the stored arguments.
+
+        Parameters
+        ----------
+        backend : str, default "memory"
+            ``"memory"`` or ``"chunked"``.
+        **execution
+            Execution options (``memory``, ``partition``, ``progress``, ``client`` ...); ``None``
+            values are left out.
+
+        Returns
+        -------
+        EventStudyResults
+        """
+        run = {k: v for k, v in execution.items() if v is not None}
+        return intraday_study(self.events, self.bars, interval=self.interval, backend=backend, **run,
+                              **self.options)
+
+
+def _halt_exclusion(found: Mapping[str, tuple[list[str], list[str]]], across_halts: str) -> str:
+    """Why a member is left out under ``across_halts`` (empty: it stays)."""
+    if across_halts == "exclude-bar0":
+        hit = [(w, h) for w, (items, h) in found.items() if BAR0 in items]
+        if hit:
+            return (f"bar 0 opens across a market closure ({'; '.join(hit[0][1][:1])}): its return spans the "
+                    "closure; across_halts='exclude-bar0'")
+    elif across_halts == "exclude":
+        hit = [(w, items, h) for w, (items, h) in found.items() if h]
+        if hit:
+            w, items, h = hit[0]
+            what = "; ".join(x for x in items if not x.startswith("gap"))
+            return f"window {w} crosses a market closure ({what}: {'; '.join(h)}); across_halts='exclude'"
+    return ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -307,8 +383,10 @@ class BarRelabel:
         return re.sub(r"\b(1[6-9]\d\d|2[0-2]\d\d)-\d\d-\d\d\b", lambda m: _real_label(m.group(0), self.axis), text)
 
 
-def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: list, interval):
-    """The results with real tickers and bar-end instants (UTC) in place of the stand-ins."""
+def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: list, interval,
+             flags: Mapping, across_halts: str):
+    """The results with real tickers and bar-end instants (UTC) in place of the stand-ins, and the
+    halts and gaps of every window in ``status`` and ``halts``."""
     relabel = BarRelabel(axis, real)
     members = res.members.assign(asset=res.members["asset"].map(relabel.ticker),
                                  day0=pd.DatetimeIndex(axis.instant(res.members["day0"].to_numpy())).tz_localize("UTC"))
@@ -318,10 +396,14 @@ def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: 
     at = real_events.index.get_indexer(pd.MultiIndex.from_arrays([first, members["asset"]]))
     members["event_time_utc"] = real_events["event_time_utc"].to_numpy()[at]
     members["time_precision"] = real_events["time_precision"].to_numpy()[at]
-    # an unchanged price from one bar to the next is ordinary on minute bars, not a stale daily quote
-    status = res.car["status"].str.replace(r"; unchanged price on tau [^;]*\(stale quote\?\)", "", regex=True)
+    # an unchanged price from one bar to the next is ordinary on minute bars, not a stale daily quote;
+    # "spans N sessions" counts rows of the stand-in axis (every instrument's bars): the gaps and
+    # halts of the instrument's own bars, from its calendar, say what a return spans instead
+    status = (res.car["status"].str.replace(r"; unchanged price on tau [^;]*\(stale quote\?\)", "", regex=True)
+              .str.replace(r"; return on tau [^;]*\(missing price\)", "", regex=True))
     car = res.car.assign(asset=res.car["asset"].map(relabel.ticker), status=status,
                          day0=pd.DatetimeIndex(axis.instant(pd.to_datetime(res.car["day0"]).to_numpy())).strftime(ISO))
+    car["status"], car["halts"] = _halt_status(car, flags, ids, across_halts)
     exclusions = pd.concat([pd.DataFrame(excluded, columns=["event_id", "asset", "reason"]),
                             res.exclusions.assign(asset=res.exclusions["asset"].map(relabel.ticker),
                                                   reason=res.exclusions["reason"].map(relabel.text))],
@@ -334,7 +416,20 @@ def _to_real(res, axis: BarAxis, real: dict, alignment: pd.DataFrame, excluded: 
     return dataclasses.replace(res, members=members, car=car, exclusions=exclusions, alignment=alignment,
                                params=params, event_rows=relabel.frame(res.event_rows), frequency=interval,
                                overlaps=overlaps,
-                               relabel=relabel, extra={"bars": len(axis.ends)})
+                               relabel=relabel, extra={"bars": len(axis.ends), "across_halts": across_halts})
+
+
+def _halt_status(car: pd.DataFrame, flags: Mapping, ids, across_halts: str) -> tuple[np.ndarray, np.ndarray]:
+    """``status`` with each window's halt and gap items, and the ``halts`` column."""
+    status, halts = car["status"].to_numpy(dtype=object).copy(), np.full(len(car), "", dtype=object)
+    for n, (event_id, asset, window) in enumerate(zip(car["event_id"], car["asset"], car["window"])):
+        items, crossed = flags.get((first_event(event_id, ids), asset), {}).get(window, ([], []))
+        if across_halts == "allow":
+            items = [x for x in items if not x.startswith(("bar0-", "crosses-"))]
+        if items:
+            status[n] = "; ".join(items) if status[n] == "ok" else f"{status[n]}; " + "; ".join(items)
+        halts[n] = "; ".join(crossed)
+    return status.astype(str), halts.astype(str)
 
 
 def _interval_of(interval: str | Mapping[str, str], ticker: str) -> str:

@@ -20,7 +20,12 @@ Schema (column by column)
     one row per member and window (window-major): ``member, event_id, asset, window`` (``"-1:1"``),
     ``car``, ``se`` (Campbell-Lo-MacKinlay prediction-error SE), ``t``, ``pvalue`` (t with M - k df),
     ``bhar`` (buy-and-hold abnormal return), ``n_est`` (estimation rows used), ``status`` (``ok``, or
-    what is missing or suspicious in the window), ``day0``.
+    what is missing or suspicious in the window), ``day0``. Intraday studies (:mod:`eventstudy.halts`)
+    add to ``status`` ``bar0-across-halt`` (bar 0's return spans a market closure: the event came
+    while the market was shut), ``crosses-halt on tau 11`` (a later bar's return does) and ``gap on
+    tau 3 (no bars FROM/TO)`` (bars missing while the market was open), joined by ``"; "``, and a
+    column ``halts`` naming each closure the window crosses (``"weekend
+    2025-10-10T17:00-04:00/2025-10-12T18:00-04:00"``; empty when none), whatever ``across_halts``.
 ``params``
     one row per member: ``event_id, asset, n_est, n_excluded`` (estimation days dropped for other
     events' windows), ``est_first, est_last`` (first and last estimation day used), ``sigma``
@@ -379,7 +384,8 @@ class EventStudyResults:
                                     est_last=self.params["est_last"].dt.strftime(fmt))
         overlaps = self.overlaps.assign(day0_a=pd.to_datetime(self.overlaps["day0_a"]).dt.strftime(fmt),
                                         day0_b=pd.to_datetime(self.overlaps["day0_b"]).dt.strftime(fmt))
-        for name, frame in [("car.csv", self.car[CAR_COLUMNS]), ("params.csv", params), ("tests.csv", self.tests),
+        car = self.car[CAR_COLUMNS + [c for c in ("halts",) if c in self.car]]  # halts: intraday studies
+        for name, frame in [("car.csv", car), ("params.csv", params), ("tests.csv", self.tests),
                             ("bhar_tests.csv", self.bhar_tests),
                             ("overlaps.csv", overlaps),
                             ("exclusions.csv", self.exclusions), ("alignment.csv", to_csv_frame(self.alignment))]:
