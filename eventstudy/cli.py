@@ -225,6 +225,8 @@ def cmd_run(args) -> int:
         figures.need_matplotlib()  # before the fit: say so now, not after minutes of work
     if args.xlsx:
         require("openpyxl", extra="excel", feature="--xlsx (results.xlsx)")
+    if getattr(args, "volatility", None) == "garch":  # before the fit, not after minutes of work
+        require("arch", extra="volatility", feature="--volatility garch")
     options = dict(returns=args.returns, date_only=args.date_only, seed=args.seed, n_boot=args.n_boot,
                    convention=args.convention, clean_estimation=not args.keep_event_days,
                    min_estimation=args.min_estimation, by_event=not args.no_by_event, by_asset=not args.no_by_asset)
@@ -545,6 +547,10 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             tidy = pd.concat([r.table.assign(formula_id=k) for k, r in regressions], ignore_index=True)
             write_csv(tidy, out / "regression.csv", float_format="%.15g")
             files.append(out / "regression.csv")
+        volume = volatility = None
+        if getattr(args, "volume", False) or getattr(args, "volatility", None):
+            volume, volatility, written = _volume_volatility(res, out, args, step)
+            files += written
         if args.xlsx:
             from .report.workbook import write_workbook
             from .results import CAR_COLUMNS
@@ -553,12 +559,17 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
                       "bhar_tests": res.bhar_tests, "exclusions": res.exclusions, "overlaps": res.overlaps,
                       "alignment": res.alignment}
             for name, frame in (("claims_check", checked), ("placebo", placebo),
-                                ("regression", tidy if regressions else None)):
+                                ("regression", tidy if regressions else None),
+                                ("volume_car", volume.car if volume is not None else None),
+                                ("volume_tests", volume.tests if volume is not None else None),
+                                ("volatility", volatility.members if volatility is not None else None),
+                                ("volatility_tests", volatility.tests if volatility is not None else None)):
                 if frame is not None:
                     sheets[name] = frame
             files.append(write_workbook(sheets, out / "results.xlsx"))
         jobs.poll()
-        tables = study_tables(res, claims=checked, placebo=placebo, regressions=regressions, signed=signed)
+        tables = study_tables(res, claims=checked, placebo=placebo, regressions=regressions, signed=signed,
+                              volume=volume, volatility=volatility)
         files += write_tables(res, out / "tables", tables=tables, pdf=not args.no_pdf)
         if not args.no_figures:
             step("drawing figures ...")
@@ -575,6 +586,30 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
         if client is not None:
             client.close()
     return res, files, placebo, signed
+
+
+def _volume_volatility(res, out: Path, args, step):
+    """``--volume`` / ``--volatility``: the studies (:mod:`eventstudy.volume`,
+    :mod:`eventstudy.volatility`) and their CSV files under ``out``; returns (volume study or None,
+    volatility study or None, files written)."""
+    from .safetext import write_csv
+
+    volume = volatility = None
+    files = []
+    if args.volume:
+        step("abnormal trading volume ...")
+        volume = res.volume_study()
+        for name, frame in (("volume_car.csv", volume.car), ("volume_tests.csv", volume.tests),
+                            ("volume_exclusions.csv", volume.exclusions)):
+            write_csv(frame, out / name, float_format="%.15g")
+            files.append(out / name)
+    if args.volatility:
+        step("abnormal volatility" + (" (GARCH(1,1) benchmark)" if args.volatility == "garch" else "") + " ...")
+        volatility = res.volatility_study(garch=args.volatility == "garch")
+        for name, frame in (("volatility.csv", volatility.members), ("volatility_tests.csv", volatility.tests)):
+            write_csv(frame, out / name, float_format="%.15g")
+            files.append(out / name)
+    return volume, volatility, files
 
 
 def _intraday_figures(args, spec, figure_dir: Path, jobs) -> list[Path]:
@@ -861,6 +896,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="cross-sectional regression of the CARs in every window, e.g. "
                          "'car_pct ~ direction + C(market)' (repeatable; columns: the events file's, the members' "
                          "and car, car_pct, car_se, scar, market, event_hour_utc, weekend, date_cluster)")
+    sp.add_argument("--volume", action="store_true",
+                    help="also the abnormal log volume study (volume_car.csv, volume_tests.csv, tables/volume.*): "
+                         "market model on the benchmark's volume with --market, else mean-adjusted")
+    sp.add_argument("--volatility", nargs="?", const="ratio", choices=["ratio", "garch"],
+                    help="also the abnormal volatility tests (volatility.csv, volatility_tests.csv, "
+                         "tables/volatility.*); 'garch' adds the GARCH(1,1) benchmark (needs eventstudy[volatility])")
     sp.add_argument("--regress-weights", choices=["none", "inverse-variance"], default="none",
                     help="OLS (default) or WLS with weights 1/SE(CAR)^2")
     sp.add_argument("--signed", metavar="COLUMN",

@@ -316,6 +316,46 @@ class EventStudyResults:
 
         return caar_table(self)
 
+    def volume_study(self, *, model=None, market=None, transform: str = "log1p", min_estimation=None):
+        """Abnormal log volume on this study's members, windows and groups
+        (:func:`eventstudy.volume.volume_study`).
+
+        Parameters
+        ----------
+        model : {"mean-adjusted", "market"}, optional
+            Default ``"market"`` with a benchmark, else ``"mean-adjusted"``.
+        market : str or mapping, optional
+            Benchmark of the market model (default the study's).
+        transform : {"log1p", "log"}
+            ``log(1 + volume)`` or ``log(volume)``.
+        min_estimation : int, optional
+            Fewest estimation days with a volume (default the study's).
+
+        Returns
+        -------
+        eventstudy.volume.VolumeStudy
+        """
+        from .volume import volume_study
+
+        return volume_study(self, model=model, market=market, transform=transform, min_estimation=min_estimation)
+
+    def volatility_study(self, *, garch: bool = False):
+        """Variance ratios and abnormal-volatility tests on this study's abnormal returns
+        (:func:`eventstudy.volatility.volatility_study`).
+
+        Parameters
+        ----------
+        garch : bool
+            Add the GARCH(1,1) benchmark (the ``[volatility]`` extra).
+
+        Returns
+        -------
+        eventstudy.volatility.VolatilityStudy
+        """
+        from .volatility import volatility_study
+
+        return volatility_study(self, garch=garch)
+
     def regress(self, formula: str, *, window=None, weights: str | None = None, cov: str = "cluster"):
         """Regress the members' CARs in one window on their characteristics
         (:func:`eventstudy.regress.cross_section`).

@@ -6,7 +6,9 @@ One series per ticker, from the file that ``PROVENANCE.md`` recommends. Each ser
 2020-01-01 onwards, checked against its exchange calendar (``eventstudy.calendars``): rows that
 are not sessions (weekends, holidays, partial holiday sessions of futures) are removed and listed
 with the reason; sessions the calendar has but the file lacks are listed as gaps (never filled).
-SPY and QQQ raw closes are rebuilt from the ``Dividends`` column. Intraday files are stored with
+SPY and QQQ raw closes are rebuilt from the ``Dividends`` column. Daily files keep the source's
+volume where it has one (empty where it has none, reports 0, or a value 100 times off its
+neighbours: each such date and the reason go to ``snapshot.json``). Intraday files are stored with
 tz-aware UTC bar-start instants. Everything removed, every check and every source hash goes to
 ``eventstudy/data/snapshot.json``. The script is deterministic: rerunning it reproduces the files.
 """
@@ -116,6 +118,15 @@ DAILY = {
     "ZS=F": ("hyunjafan-creator__commodity_dashboard/soybean.csv", "lower"),
 }
 
+# Where a source has no volume at all, and why (the daily file's volume column is then empty).
+NO_VOLUME = {
+    "^KS11": "none: the source file (FinanceDataReader KS11) has no volume column",
+    "ZS=F": "none: the source file has no volume column (open, high, low, close only)",
+    "CNY=X": "none: Yahoo writes Volume 0 on every FX row (currencies trade over the counter; no volume is reported)",
+}
+VOLUME_FAR = 100.0
+"""A volume more than this factor above or below the median of the 21 surrounding rows is a data error."""
+
 # Calendar sessions a file lacks for a known, checked reason (anything else is reported as a gap too).
 KNOWN_CLOSURES = {
     ("^HSI", "2023-09-01"): "HKEX closed all day: typhoon Saola signal 8 (not in exchange_calendars)",
@@ -128,7 +139,7 @@ def sha256(path: Path) -> str:
 
 
 def read_daily(path: Path, kind: str) -> tuple[pd.DataFrame, str]:
-    """Return (frame with date, close, adj_close; raw-close note)."""
+    """Return (frame with date, close, adj_close, volume; raw-close note); volume NaN where the file has none."""
     if kind == "yf_multiheader":  # Price,Close,... / Ticker,... / Date,,,
         df = pd.read_csv(path, skiprows=[1, 2]).rename(columns={"Price": "Date"})
     elif kind == "yf_tickerline":  # Date,Close,... / ,ES=F,...
@@ -143,6 +154,8 @@ def read_daily(path: Path, kind: str) -> tuple[pd.DataFrame, str]:
         df = pd.read_csv(path)
     dates = pd.to_datetime(df["Date"].astype(str).str[:10], format="%Y-%m-%d")
     out = pd.DataFrame({"date": dates, "adj_close": df["Close"].astype(float)})
+    vol = [c for c in df.columns if c.lower() == "volume"]
+    out["volume"] = df[vol[0]].astype(float).to_numpy() if vol else np.nan
     if kind == "yf_dividends":
         out["dividend"] = df["Dividends"].astype(float).to_numpy()
         note = "rebuilt from the Dividends column (Yahoo factor 1 - D/previous raw close, applied backwards)"
@@ -171,6 +184,34 @@ def rebuild_raw(adj: np.ndarray, div: np.ndarray) -> np.ndarray:
             prev_raw = adj[t - 1] / f + div[t]
             f *= 1.0 - div[t] / prev_raw
     return raw
+
+
+def clean_volume(ticker: str, dates: pd.Series, volume: np.ndarray) -> tuple[pd.Series, list[dict]]:
+    """The shipped volume (nullable integers) and the dates left empty with the reason.
+
+    Empty, never filled: every row of a ticker in :data:`NO_VOLUME`; a 0 (Yahoo writes 0 where it
+    has no volume: futures on holiday-shortened sessions, one ^GSPC day); a value more than
+    :data:`VOLUME_FAR` times above or below the median of the 21 surrounding rows (000001.SS
+    2022-04-28 shows 100 and 2026-06-02 4.1 billion against ~400 thousand; YM=F 2025-08-11 a
+    partial-day 426 contracts).
+    """
+    v = pd.Series(volume, dtype=float).reset_index(drop=True)
+    when = dates.dt.strftime("%Y-%m-%d").reset_index(drop=True)
+    if ticker in NO_VOLUME:
+        return pd.Series(pd.NA, index=v.index, dtype="Int64"), []
+    missing = []
+    zero = v.eq(0) | v.isna()
+    for d in when[zero]:
+        missing.append({"date": d, "reason": "Volume 0 or empty in the source (not reported)"})
+    v = v.mask(zero)
+    med = v.rolling(21, center=True, min_periods=5).median()
+    far = (np.abs(np.log10(v / med)) > np.log10(VOLUME_FAR)).fillna(False)
+    for d, x, m in zip(when[far], v[far], med[far]):
+        missing.append({"date": d, "reason": f"Volume {x:.0f} is {max(x / m, m / x):,.0f} times "
+                                             f"{'above' if x > m else 'below'} the median of the 21 surrounding "
+                                             "rows: a data error in the source"})
+    v = v.mask(far)
+    return v.round().astype("Int64"), sorted(missing, key=lambda r: r["date"])
 
 
 def build_daily(raw_dir: Path) -> dict:
@@ -205,7 +246,9 @@ def build_daily(raw_dir: Path) -> dict:
         ]
         if df[["adj_close"]].isna().any().any():
             raise SystemExit(f"{ticker}: NaN close in {rel}")
+        volume, volume_missing = clean_volume(ticker, df["date"], df["volume"].to_numpy())
         out = df[["date", "close", "adj_close"]].copy()
+        out["volume"] = volume.array  # by position: out keeps the source rows' index
         out["date"] = out["date"].dt.strftime("%Y-%m-%d")
         if kind == "yf_dividends":
             out["close"] = out["close"].round(2)  # Yahoo raw ETF closes are quoted in cents
@@ -217,9 +260,13 @@ def build_daily(raw_dir: Path) -> dict:
             "source_sha256": sha256(path), "rows_in_source": rows_in_file, "rows": len(out),
             "first": out["date"].iloc[0], "last": out["date"].iloc[-1], "calendar": table.calendar,
             "raw_close": raw_note, "removed_rows": removed, "sessions_without_price": gaps,
+            "volume": NO_VOLUME.get(ticker, "from the source's Volume column (shares, index units or contracts, "
+                                            "as the source reports them)"),
+            "volume_missing": volume_missing,
         }
         print(f"{ticker:10s} {len(out):5d} rows {meta[ticker]['first']}..{meta[ticker]['last']}  "
-              f"removed {len(removed)}  gaps {len(gaps)}")
+              f"removed {len(removed)}  gaps {len(gaps)}  volume missing "
+              f"{len(out) if ticker in NO_VOLUME else len(volume_missing)}")
     return meta
 
 

@@ -55,6 +55,7 @@ def test_yahoo_download_needs_its_ticker_and_reads_close_as_level_adj_close_as_b
     got = CSVSource(p, ticker="SPY").daily()
     want = frame([("SPY", D("2025-05-05"), 563.51, 555.70), ("SPY", D("2025-05-06"), 558.80, 551.05),
                   ("SPY", D("2025-05-07"), 561.15, 553.37)])
+    want["volume"] = [45242000.0, 48264700.0, 55588000.0]  # the file's Volume column, typed above
     pd.testing.assert_frame_equal(got, want)
     with pytest.raises(PriceSourceError, match=r"spy\.csv: the header \['Date', 'Open', 'High', 'Low', 'Close', "
                                                r"'Adj Close', 'Volume'\] is a single-ticker download .* "
@@ -65,6 +66,7 @@ def test_yahoo_download_needs_its_ticker_and_reads_close_as_level_adj_close_as_b
 def test_stooq_download_without_adj_close_takes_close_for_both(tmp_path):
     got = CSVSource(write(tmp_path, "q.csv", STOOQ), ticker="QQQ").daily()
     want = frame([("QQQ", D("2025-05-05"), 563.51, 563.51), ("QQQ", D("2025-05-06"), 558.80, 558.80)])
+    want["volume"] = [45242000.0, 48264700.0]  # the file's volume column
     pd.testing.assert_frame_equal(got, want)
 
 

@@ -12,6 +12,10 @@ close      float64                         raw close as quoted in the news (NaN 
                                            source cannot rebuild it)
 adj_close  float64                         dividend/split-adjusted close (== close for
                                            indices, futures, FX)
+volume     float64, optional               traded volume of the session as the source reports
+                                           it (shares, index units, contracts); NaN where the
+                                           source has none. Only where a source carries
+                                           volume (:data:`VOLUME_COLUMN`); never filled
 =========  ==============================  ================================================
 
 Intraday frame: one row per bar, columns ``ticker, time, open, high, low, close, volume``;
@@ -32,6 +36,8 @@ from ..errors import PriceSourceError
 from ..eventtime import ticker_date_order
 
 DAILY_COLUMNS = ["ticker", "date", "close", "adj_close"]
+VOLUME_COLUMN = "volume"
+"""The optional fifth column of a daily frame (abnormal volume studies: :mod:`eventstudy.volume`)."""
 INTRADAY_COLUMNS = ["ticker", "time", "open", "high", "low", "close", "volume"]
 
 
@@ -61,7 +67,8 @@ class PriceSource(Protocol):
         Returns
         -------
         pandas.DataFrame
-            The daily frame described in the module docstring (``ticker, date, close, adj_close``).
+            The daily frame described in the module docstring (``ticker, date, close, adj_close``,
+            and ``volume`` where the source has it).
         """
         ...
 
@@ -97,8 +104,9 @@ class PriceSource(Protocol):
 def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     """Validate and normalise a daily frame; raise :class:`PriceSourceError` naming ``source``.
 
-    Keeps only the columns ``ticker, date, close, adj_close``; casts ``ticker`` to str, ``date`` to
-    naive ``datetime64[ns]`` and the prices to float64 (unparsable prices become NaN).
+    Keeps only the columns ``ticker, date, close, adj_close`` and ``volume`` when there is one;
+    casts ``ticker`` to str, ``date`` to naive ``datetime64[ns]`` and the prices and volume to
+    float64 (unparsable values become NaN: a missing volume stays missing, never 0).
 
     Parameters
     ----------
@@ -116,7 +124,8 @@ def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     ------
     PriceSourceError
         If a column is missing, ``date`` is missing, tz-aware or carries a time of day, a (ticker,
-        date) pair appears twice, or an ``adj_close`` is missing, non-finite or not positive.
+        date) pair appears twice, an ``adj_close`` is missing, non-finite or not positive, or a
+        volume is negative or infinite.
     """
     missing = [c for c in DAILY_COLUMNS if c not in df.columns]
     if missing:
@@ -149,7 +158,7 @@ def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
             f"{pd.Timestamp(day[first]):%Y-%m-%d}; keep one row per session"
         )
     cols = {"ticker": tickers, "date": day}
-    for col in ("close", "adj_close"):
+    for col in ("close", "adj_close", *([VOLUME_COLUMN] if VOLUME_COLUMN in df.columns else [])):
         cols[col] = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
     if order is not None:
         cols = {k: v.take(order) for k, v in cols.items()}
@@ -162,6 +171,15 @@ def check_daily_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
             f"{source}: {int(bad.sum())} missing, non-finite or non-positive adj_close value(s), first "
             f"{tickers[first]} {pd.Timestamp(day[first]):%Y-%m-%d}; drop those rows or fix the data"
         )
+    if VOLUME_COLUMN in out.columns:
+        vol = out[VOLUME_COLUMN].to_numpy()
+        bad = np.isinf(vol) | (vol < 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0] if order is None else order[bad].min())
+            raise PriceSourceError(
+                f"{source}: {int(bad.sum())} negative or infinite volume value(s), first "
+                f"{tickers[first]} {pd.Timestamp(day[first]):%Y-%m-%d}; leave a volume the source lacks empty"
+            )
     return out
 
 

@@ -74,7 +74,8 @@ class BundledSource:
         Returns
         -------
         pandas.DataFrame
-            Daily frame ``ticker, date, close, adj_close``, checked by
+            Daily frame ``ticker, date, close, adj_close, volume`` (volume NaN where the source has
+            none: :meth:`volume_note`), checked by
             :func:`~eventstudy.prices.base.check_daily_frame`.
 
         Raises
@@ -102,6 +103,23 @@ class BundledSource:
                 df = df[df["date"] <= hi]
             frames.append(df)
         return check_daily_frame(pd.concat(frames, ignore_index=True), f"bundled snapshot ({self.root})")
+
+    def volume_note(self, ticker: str) -> str | None:
+        """Where the snapshot's volume of ``ticker`` comes from, or why it has none.
+
+        Parameters
+        ----------
+        ticker : str
+            A ticker of the snapshot.
+
+        Returns
+        -------
+        str or None
+            The ``volume`` entry of ``snapshot.json`` (``"none: ..."`` for a source without
+            volume); None for a ticker the snapshot does not hold.
+        """
+        info = self.manifest["daily"].get(ticker)
+        return None if info is None else info.get("volume")
 
     def intraday_sets(self) -> pd.DataFrame:
         """What intraday bars the snapshot holds: one row per (ticker, interval) file."""

@@ -6,7 +6,7 @@ Five layouts are recognised from the header (names compared without case, ``_`` 
 layout                       header
 ===========================  ====================================================================
 wide prices                  ``date,SPY,^N225,...``: one column per ticker
-long prices                  ``date,ticker,close[,adj_close]`` (or ``adj_close`` alone)
+long prices                  ``date,ticker,close[,adj_close][,volume]`` (or ``adj_close`` alone)
 single-ticker download       ``Date,Open,High,Low,Close,Adj Close,Volume`` as Yahoo Finance, Stooq
                              and most brokers write it (any of these columns, ``Close`` or ``Adj
                              Close`` among them); the file does not name its instrument, so it
@@ -27,7 +27,9 @@ columns found and the layouts accepted.
 
 **Download files.** ``Adj Close`` (when present) is the return basis and ``Close`` the level a
 news report quotes; without ``Adj Close`` both are ``Close``. ``Open``, ``High``, ``Low`` and
-``Volume`` are read past: the daily frame has no place for them (:mod:`eventstudy.prices.base`).
+``Volume`` becomes the daily frame's optional ``volume`` (so does a ``volume`` column of a long
+file; an empty cell is a volume the file lacks, never 0); ``Open``, ``High`` and ``Low`` are read
+past: the daily frame has no place for them (:mod:`eventstudy.prices.base`).
 
 **Returns files** become a price index so that the rest of the study (sessions, day 0, estimation,
 windows) is the one path every price file takes: each ticker's index starts at 1.0 on a *base*
@@ -285,8 +287,25 @@ class CSVSource:
         close = self._values(raw, lower["close"], rows, tick, dates, allow_empty=False) if "close" in lower else None
         adj = self._values(raw, lower["adj close"], rows, tick, dates, allow_empty=False) \
             if "adj close" in lower else close
-        return pd.DataFrame({"ticker": tick, "date": dates, "adj_close": adj,
-                             "close": np.full(len(raw), np.nan) if close is None else close})  # no raw close: unknown
+        return self._with_volume(pd.DataFrame({"ticker": tick, "date": dates, "adj_close": adj,
+                                               "close": np.full(len(raw), np.nan) if close is None else close}),
+                                 raw, lower, rows, tick, dates)  # no raw close: unknown
+
+    def _with_volume(self, frame, raw, lower, rows, tick, dates) -> pd.DataFrame:
+        """``frame`` with the file's ``volume`` column when it has one: empty cells NaN, a text or
+        negative value an error naming its line."""
+        if "volume" not in lower:
+            return frame
+        col = lower["volume"]
+        text = raw[col].to_numpy()[rows]
+        num = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=float)
+        bad = ((text != "") & np.isnan(num)) | np.isinf(num) | (num < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise PriceSourceError(f"{self.path}, line {int(rows[i]) + 2}, column {col}: {tick[i]} on "
+                                   f"{pd.Timestamp(dates[i]):%Y-%m-%d} has volume {text[i]!r}, not a non-negative "
+                                   "number; leave the cell empty where the volume is unknown")
+        return frame.assign(volume=num)
 
     def _download(self, raw, dates, lower) -> pd.DataFrame:
         self._unique_dates(dates)
@@ -295,8 +314,9 @@ class CSVSource:
         close = self._values(raw, lower["close"], rows, tick, dates, allow_empty=False) if "close" in lower else None
         adj = self._values(raw, lower["adj close"], rows, tick, dates, allow_empty=False) \
             if "adj close" in lower else close
-        return pd.DataFrame({"ticker": tick, "date": dates, "adj_close": adj,
-                             "close": np.full(len(raw), np.nan) if close is None else close})
+        return self._with_volume(pd.DataFrame({"ticker": tick, "date": dates, "adj_close": adj,
+                                               "close": np.full(len(raw), np.nan) if close is None else close}),
+                                 raw, lower, rows, tick, dates)
 
     def _wide(self, raw, dates, lower, header) -> pd.DataFrame:
         label = str(self.path)
@@ -423,7 +443,8 @@ class CSVSource:
         Returns
         -------
         pandas.DataFrame
-            Daily frame ``ticker, date, close, adj_close``, sorted by ticker then date. ``close`` is
+            Daily frame ``ticker, date, close, adj_close`` (and ``volume`` when the file has
+            one), sorted by ticker then date. ``close`` is
             NaN for a long file without a ``close`` column and for a returns file (whose
             ``adj_close`` is the index, with its base row); in a wide file ``close == adj_close``.
 

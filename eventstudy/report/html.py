@@ -243,6 +243,8 @@ def write_report(res, path: str | Path, *, tables: Mapping[str, object], title: 
         add("Claims check", tab("claims"))
     if "placebo" in tables:
         add("Placebo-date test", tab("placebo"))
+    if "volume" in tables or "volatility" in tables:
+        add("Abnormal volume and volatility", "\n".join(tab(n) for n in ("volume", "volatility") if n in tables))
     add("Exclusions", _frame_section(res.exclusions, "Pairs left out", "Each (event, market) pair not scored, with "
                                      "the reason.", empty="No (event, market) pair was excluded."))
     ov = res.overlaps

@@ -467,17 +467,17 @@ def file_tag(name: str) -> str:
 
 
 def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFrame | None = None,
-                 regressions: Sequence = (), signed=None) -> dict[str, Summary]:
+                 regressions: Sequence = (), signed=None, volume=None, volatility=None) -> dict[str, Summary]:
     """Every research table of a study, by the file name it is written under.
 
     Tables: ``headline`` (:func:`headline_table`, the one printed by ``eventstudy run``), the full
     ``caar_by_group``, ``alignment``, ``bhar`` (:func:`bhar_table`), ``battery_all`` and one battery
     table per value of the study's group column, ``car_by_event_<window>`` and ``car_long_<window>``
-    per window, and ``claims`` / ``placebo`` and ``regression_<k>_<window>`` (the k-th formula) when
-    given. In the names a window ``-1:1`` is written ``m1_1`` (``:`` -> ``_``, ``-`` -> ``m``) and a
-    group value keeps only letters, digits, ``.``, ``-`` and ``_``; values that would share a name
-    (``energy`` and ``=energy``, or ``A`` and ``a``) get ``_2``, ``_3``, ... in the order of the
-    groups.
+    per window, and ``claims`` / ``placebo``, ``regression_<k>_<window>`` (the k-th formula),
+    ``volume`` and ``volatility`` when given. In the names a window ``-1:1`` is written ``m1_1``
+    (``:`` -> ``_``, ``-`` -> ``m``) and a group value keeps only letters, digits, ``.``, ``-`` and
+    ``_``; values that would share a name (``energy`` and ``=energy``, or ``A`` and ``a``) get ``_2``,
+    ``_3``, ... in the order of the groups.
 
     Parameters
     ----------
@@ -493,6 +493,10 @@ def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFra
     signed : EventStudyResults, optional
         The study fitted with signed abnormal returns; its pooled rows join the headline
         (:func:`headline_table`).
+    volume : VolumeStudy, optional
+        :func:`eventstudy.volume.volume_study` of ``res``; adds the ``volume`` table.
+    volatility : VolatilityStudy, optional
+        :func:`eventstudy.volatility.volatility_study` of ``res``; adds the ``volatility`` table.
 
     Returns
     -------
@@ -525,6 +529,9 @@ def study_tables(res, *, claims: pd.DataFrame | None = None, placebo: pd.DataFra
         tables["placebo"] = placebo_table(placebo)
     for k, reg in regressions:
         tables[f"regression_{k}_{_window_tag(reg.table['window'].iloc[0])}"] = reg.summary()
+    for name, extra in (("volume", volume), ("volatility", volatility)):
+        if extra is not None:
+            tables[name] = extra.table(res)
     return tables
 
 
