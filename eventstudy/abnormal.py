@@ -68,7 +68,9 @@ def forecast_factors(panel: EventTimePanel, model: NormalReturnModel, fit: Fit,
     fit : Fit
         Its fit on the estimation window (``xtx_inv`` (N, p, p), ``s2`` (N,)).
     window : Window
-        Event window (offsets, inclusive); L is the number of panel columns it covers.
+        Event window (offsets, inclusive); L is the number of panel columns it covers (for the
+        events' own windows, :class:`~eventstudy.windows.EventWindows`, each member's own L_i and
+        g_i over its own rows).
 
     Returns
     -------
@@ -78,12 +80,14 @@ def forecast_factors(panel: EventTimePanel, model: NormalReturnModel, fit: Fit,
         ``L + g_i'(X_i'X_i)^{-1} g_i``, g_i the sum over the window of member i's regressor rows.
     """
     cols = panel.cols(window)
+    own = panel.in_window(window)  # the events' own windows: each member sums its own rows only
+    length = own.sum(axis=1).astype(float) if own is not None else np.full(len(fit.s2), float(len(cols)))
     x = model.design(model.regressors(panel), cols)
     if x.shape[2] == 0:
-        return np.ones((len(fit.s2), len(cols))), np.full(len(fit.s2), float(len(cols)))
+        return np.ones((len(fit.s2), len(cols))), length
     fe = 1.0 + np.einsum("nlp,npq,nlq->nl", x, fit.xtx_inv, x)
-    g = x.sum(axis=1)
-    return fe, len(cols) + np.einsum("np,npq,nq->n", g, fit.xtx_inv, g)
+    g = (x * own[:, :, None]).sum(axis=1) if own is not None else x.sum(axis=1)
+    return fe, length + np.einsum("np,npq,nq->n", g, fit.xtx_inv, g)
 
 
 def car_variance(panel: EventTimePanel, model: NormalReturnModel, fit: Fit, window: Window) -> np.ndarray:
@@ -156,31 +160,39 @@ def car_table(
     for w in map(Window.parse, windows):
         cols = panel.cols(w)
         r = panel.ret[:, cols]
-        missing = ~np.isfinite(ar[:, cols])
-        car = ar[:, cols].sum(axis=1)
-        se = np.sqrt(car_variance(panel, model, fit, w))
-        t = car / se
+        a, n_w = ar[:, cols], normal[:, cols]
+        own = panel.in_window(w)  # the events' own windows: rows outside a member's own are not its window
+        if own is not None:
+            r, a, n_w = np.where(own, r, 0.0), np.where(own, a, 0.0), np.where(own, n_w, 0.0)
+        missing = ~np.isfinite(a)
+        car = a.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            se = np.sqrt(car_variance(panel, model, fit, w))
+            t = car / se
         df = fit.m - fit.k
         p = 2 * stdtr(df, -np.abs(t))  # = scipy.stats.t.sf(|t|, df), the same function
         if kind == "simple":
-            bhar = np.prod(1 + r, axis=1) - np.prod(1 + normal[:, cols], axis=1)
+            bhar = np.prod(1 + r, axis=1) - np.prod(1 + n_w, axis=1)
         else:  # log returns: compound by exponentiating the sums
-            bhar = np.exp(r.sum(axis=1)) - np.exp(normal[:, cols].sum(axis=1))
+            bhar = np.exp(r.sum(axis=1)) - np.exp(n_w.sum(axis=1))
         if sign is not None:
             bhar = bhar * sign
         status = np.full(len(missing), "ok", dtype=object)
         for i in np.flatnonzero(missing.any(axis=1)):  # text only for the members it concerns
             status[i] = "no return on tau " + ",".join(str(panel.taus[c]) for c in cols[missing[i]])
+        if own is not None:
+            status[~own.any(axis=1)] = "no window of its own (window_start, window_end empty)"
         status = status.astype(str)
         if panel.spans is not None:  # a return across a missing price covers more than one session
-            status = _flag(status, panel.spans[:, cols] > 1, cols,
+            status = _flag(status, (panel.spans[:, cols] > 1) & (own if own is not None else True), cols,
                            lambda i, c: f"{panel.taus[c]} spans {panel.spans[i, c]} sessions",
                            "; return on tau ", " (missing price)")
         # an exactly unchanged price inside the window is usually a stale quote (Yahoo's CNY=X on
         # Chinese holidays, a vendor's repeated row): flag it, the numbers stay as computed
-        status = _flag(status, (r == 0) & ~missing, cols, lambda i, c: str(panel.taus[c]), "; unchanged price on tau ",
+        stale = (r == 0) & ~missing & (own if own is not None else True)
+        status = _flag(status, stale, cols, lambda i, c: str(panel.taus[c]), "; unchanged price on tau ",
                        " (stale quote?)")
-        bad = missing.any(axis=1)
+        bad = missing.any(axis=1) | (~own.any(axis=1) if own is not None else False)
         parts.append(pd.DataFrame({
             "event_id": panel.members["event_id"].array,
             "asset": panel.members["asset"].array,

@@ -8,8 +8,9 @@ Required: ``event_id`` and either ``timestamp`` (ISO 8601 with a UTC offset, e.g
 Optional: ``time_precision`` (``exact`` | ``approximate`` | ``date-only``), ``title``,
 ``category`` (free text, or one of a set you pass as ``categories=``), ``direction`` (+1 or -1:
 the expected sign of the reaction), ``location``, ``source``, ``notes``, ``group`` (a label to
-pool by; any other column can be pooled by too), and either ``asset`` (one row per event and
-asset) or ``assets`` (a semicolon-separated list).
+pool by; any other column can be pooled by too), ``window_start`` and ``window_end`` (the event's
+own window in session offsets, both or neither: :class:`~eventstudy.windows.EventWindows`), and
+either ``asset`` (one row per event and asset) or ``assets`` (a semicolon-separated list).
 
 Every problem is reported at once, each naming the file, line and column and the fix; no row is
 dropped. A naive timestamp is an error (it would silently be read as UTC).
@@ -27,7 +28,8 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .errors import EventCatalogError
+from .errors import EventCatalogError, SpecificationError
+from .windows import WINDOW_COLUMNS, Window
 
 Precision = Literal["exact", "approximate", "date-only"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
@@ -202,6 +204,29 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
             else:
                 bad(i, "direction", f"{value!r} must be +1 or -1 (the expected sign of the reaction)")
 
+    own = None
+    if any(c in raw.columns for c in WINDOW_COLUMNS):
+        missing_col = [c for c in WINDOW_COLUMNS if c not in raw.columns]
+        if missing_col:
+            bad(None, None, f"column {missing_col[0]!r} is missing: an event's own window needs both "
+                            f"{' and '.join(WINDOW_COLUMNS)}")
+        else:
+            own = {c: pd.Series(pd.NA, index=raw.index, dtype="Int64") for c in WINDOW_COLUMNS}
+            given = (raw["window_start"].str.strip() != "") | (raw["window_end"].str.strip() != "")
+            for i, (lo, hi) in enumerate(zip(raw["window_start"].str.strip(), raw["window_end"].str.strip())):
+                if not lo and not hi:
+                    if given.any():  # the window 'event' pools every event's own window: each needs one
+                        bad(i, "window_start", "empty while other events have their own window; give every event "
+                                               "a window_start and window_end, or leave both columns empty throughout")
+                    continue
+                try:
+                    w = Window.parse(f"{lo}:{hi}", argument="window_start:window_end")
+                except SpecificationError as exc:
+                    bad(i, "window_start", f"{lo!r}:{hi!r} is not a window ({exc}); give two whole session "
+                                           "offsets, e.g. -1 and 5, or leave both empty")
+                    continue
+                own["window_start"].iloc[i], own["window_end"].iloc[i] = w.start, w.end
+
     key = ["event_id", "asset"] if "asset" in raw.columns else ["event_id"]
     stripped = raw[key].apply(lambda s: s.str.strip())
     dup = stripped.duplicated(keep=False) & (stripped["event_id"] != "")
@@ -225,6 +250,9 @@ def _validate(raw: pd.DataFrame, label: str, allowed: frozenset[str] | None) -> 
     out["time_precision"] = precision
     if direction is not None:
         out["direction"] = direction
+    if own is not None:
+        for c in WINDOW_COLUMNS:
+            out[c] = own[c]
     return out
 
 

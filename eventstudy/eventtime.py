@@ -23,7 +23,7 @@ import pandas as pd
 
 from .arrays import sorted_distinct
 from .errors import DataError
-from .windows import Window
+from .windows import EventWindows, Window
 
 
 class PanelRows(NamedTuple):
@@ -197,6 +197,32 @@ class PanelRows(NamedTuple):
         return cls(np.asarray(dates).ravel(), np.repeat(codes, t), pd.Index(tickers), start, start, start + t, {})
 
 
+def own_window_mask(members: pd.DataFrame, taus: np.ndarray, w: Window) -> np.ndarray | None:
+    """Which of ``taus`` lie in each member's own window (an (N, L) mask) when ``w`` is the events'
+    own windows (:class:`~eventstudy.windows.EventWindows`); None for an ordinary window.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        One row per member, with ``window_start`` and ``window_end`` for the events' own windows
+        (missing: the member's event has none, so no tau is in it).
+    taus : ndarray of int
+        The window's offsets.
+    w : Window
+        The window.
+
+    Returns
+    -------
+    ndarray of bool, shape (N, L), or None
+    """
+    if not isinstance(w, EventWindows):
+        return None
+    lo = pd.to_numeric(members["window_start"], errors="coerce").to_numpy(dtype=float)
+    hi = pd.to_numeric(members["window_end"], errors="coerce").to_numpy(dtype=float)
+    t = np.asarray(taus, dtype=float)[None, :]
+    return (t >= lo[:, None]) & (t <= hi[:, None])  # NaN bounds compare False: no offset
+
+
 @dataclass(frozen=True)
 class EventTimePanel:
     """Wide event-time arrays, one row per member (an (event_id, asset) pair).
@@ -244,6 +270,12 @@ class EventTimePanel:
     def cols(self, w: Window) -> np.ndarray:
         """Positions of the columns whose tau lies in ``w`` (inclusive)."""
         return np.flatnonzero((self.taus >= w[0]) & (self.taus <= w[1]))
+
+    def in_window(self, w: Window) -> np.ndarray | None:
+        """Which of ``cols(w)`` lie in each member's own window: an (N, L) mask for the events' own
+        windows (:class:`~eventstudy.windows.EventWindows`, from the members' ``window_start`` and
+        ``window_end``; a member without one has none), None for an ordinary window (every column)."""
+        return own_window_mask(self.members, self.taus[self.cols(w)], w)
 
     def span(self, w: Window) -> slice:
         """The columns of ``w`` as a slice: ``ret[:, span]`` is a view, not a copy (taus are consecutive)."""

@@ -68,7 +68,7 @@ from .inference.resampling import empirical_pvalue
 from .overlaps import constituents
 from .pipeline.prepare import Plan
 from .returns import compute_returns
-from .windows import Window
+from .windows import Window, study_window
 
 __all__ = ["placebo_test", "pseudo_day0s", "rolling_cars"]
 
@@ -282,7 +282,7 @@ def _windows(results, windows) -> list[Window]:
         windows = [windows]
     out = []
     for w in windows:
-        pw = Window.parse(w, argument="windows")
+        pw = study_window(study, w, argument="windows")
         if pw not in study:
             raise SpecificationError(
                 f"windows={w!r} is not a window of the study; pass some of {[s.label for s in study]} "

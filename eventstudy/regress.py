@@ -32,7 +32,7 @@ import pandas as pd
 from .errors import DataError, SpecificationError, require
 from .groups import FEW_DATES
 from .overlaps import constituents
-from .windows import Window
+from .windows import study_window
 
 __all__ = ["COV_TYPES", "WEIGHTS", "Regression", "cross_section", "regression_frame"]
 
@@ -51,7 +51,7 @@ def _window_label(res, window) -> str:
         if len(labels) > 1:
             raise SpecificationError(f"the study has windows {', '.join(labels)}; name one, e.g. window={labels[0]!r}")
         return labels[0]
-    label = window.label if isinstance(window, Window) else Window.parse(window).label
+    label = study_window(res.plan.windows, window).label
     if label not in labels:
         raise DataError(f"window {label!r} is not one of the study's windows ({', '.join(labels)})")
     return label

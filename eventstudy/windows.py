@@ -109,6 +109,69 @@ class Window(tuple):
         return f"Window({self[0]}, {self[1]})"
 
 
+class EventWindows(Window):
+    """The events' own windows: each event's ``window_start`` and ``window_end`` columns (as in
+    Stata's eventstudy2), one window labelled ``"event"`` whose offsets are the union of them.
+
+    A member's CAR, BHAR and battery rows in this window cover its own event's offsets only (its
+    other rows are missing there, so each member counts its own length ``L_i``); a member whose
+    event has no window gets no CAR in it. It never equals a :class:`Window` with the same offsets.
+
+    Parameters
+    ----------
+    start, end
+        The union of the events' windows: the smallest start and the largest end.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, EventWindows) and tuple.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(("event", self[0], self[1]))
+
+    @property
+    def label(self) -> str:
+        """``"event"``: each event's own window."""
+        return "event"
+
+    def __repr__(self) -> str:
+        return f"EventWindows({self[0]}, {self[1]})"
+
+
+def study_window(windows, value, *, argument: str = "window") -> Window:
+    """One of a study's windows from a :class:`Window`, its label (``"-1:1"``, ``"event"``) or a
+    pair of offsets; a window the study lacks is returned parsed (the caller says it is missing).
+
+    Parameters
+    ----------
+    windows : sequence of Window
+        The study's windows (``res.plan.windows``).
+    value : Window, str or tuple of (int, int)
+        The window asked for.
+    argument : str, default "window"
+        Name used in error messages.
+
+    Returns
+    -------
+    Window
+    """
+    if isinstance(value, Window):
+        return value
+    for w in windows:
+        if isinstance(value, str) and value.strip() == w.label:
+            return w
+    return Window.parse(value, argument=argument)
+
+
+WINDOW_COLUMNS = ("window_start", "window_end")
+"""Columns of an events file that give each event its own window (:class:`EventWindows`)."""
+
+
 def _as_int(v) -> int:
     if isinstance(v, bool):
         raise TypeError

@@ -147,7 +147,12 @@ class BatteryInputs:
         self.windows = {}
         for w in plan.windows:
             cols = panel.cols(w)
-            self.windows[w] = (panel.taus[cols], ar[:, cols], panel.mkt[:, cols] if self.mkt_moments else None)
+            own = panel.in_window(w)  # the events' own windows: a member's other rows are missing there
+            w_ar, w_mkt = ar[:, cols], panel.mkt[:, cols] if self.mkt_moments else None
+            if own is not None:
+                w_ar = np.where(own, w_ar, np.nan)
+                w_mkt = np.where(own, w_mkt, np.nan) if w_mkt is not None else None
+            self.windows[w] = (panel.taus[cols], w_ar, w_mkt)
         # a model beyond the three the battery knows (a factor model, a user's subclass) hands over its
         # exact prediction-error factors; the battery derives them itself for the textbook three
         self.exact = None if textbook else {w: forecast_factors(panel, model, e.fit, w) for w in plan.windows}

@@ -26,10 +26,10 @@ from ..events import expand_assets, load_events
 from ..eventtime import OffsetGrid, ReturnRows, estimation_grid, event_window_days, member_rows, return_rows
 from ..groups import check_group_names, group_columns
 from ..models import NormalReturnModel, minimum_observations
-from ..overlaps import OverlapPolicy, apply_policy, event_clusters, find_overlaps
+from ..overlaps import OverlapPolicy, apply_policy, constituents, event_clusters, find_overlaps
 from ..prices.base import check_daily_frame
 from ..returns import compute_returns
-from ..windows import Window
+from ..windows import WINDOW_COLUMNS, EventWindows, Window
 
 EXCLUSION_COLUMNS = ["event_id", "asset", "reason"]
 META_COLUMNS = ("group", "category", "direction", "title")
@@ -163,14 +163,39 @@ def daily_prices(prices) -> pd.DataFrame:
     raise DataError(f"prices={type(prices).__name__}: pass a daily price frame or a PriceSource")
 
 
-def make_plan(spec) -> Plan:
-    """The :class:`Plan` of a validated :class:`~eventstudy.EventStudy`."""
+def make_plan(spec, events: pd.DataFrame | None = None) -> Plan:
+    """The :class:`Plan` of a validated :class:`~eventstudy.EventStudy`.
+
+    Parameters
+    ----------
+    spec : EventStudy
+        The study.
+    events : pandas.DataFrame, optional
+        Its loaded catalog: when it gives the events a ``window_start`` and ``window_end``, the
+        study's windows gain the events' own (:class:`~eventstudy.windows.EventWindows`).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    EstimationWindowError
+        An event's own window starts inside the estimation window.
+    """
     model = spec.model
     factors = tuple(getattr(model, "factors", ()))
+    windows = tuple(spec.windows)
+    if events is not None and all(c in events.columns for c in WINDOW_COLUMNS) and events["window_start"].notna().any():
+        own = EventWindows(int(events["window_start"].min()), int(events["window_end"].max()))
+        if own.start <= spec.estimation.end:
+            raise EstimationWindowError(f"an event's own window starts at {own.start}, inside the estimation window "
+                                        f"{spec.estimation.label}; end the estimation before it (estimation=)")
+        windows += (own,)
     pad = getattr(model, "lags", 0)  # Dimson leads/lags need rows beyond the windows
-    lo = min(spec.estimation.start, min(w.start for w in spec.windows)) - pad
-    hi = max(w.end for w in spec.windows) + pad
-    return Plan(model=model, estimation=spec.estimation, windows=tuple(spec.windows), taus=(lo, hi),
+    lo = min(spec.estimation.start, min(w.start for w in windows)) - pad
+    hi = max(w.end for w in windows) + pad
+    return Plan(model=model, estimation=spec.estimation, windows=windows, taus=(lo, hi),
                 market=dict(spec.market) if isinstance(spec.market, Mapping) else spec.market, factors=factors,
                 returns=spec.returns, min_estimation=int(spec.min_estimation), clean_estimation=spec.clean_estimation,
                 tests=tuple(spec.tests) if spec.tests else None, convention=spec.convention, seed=spec.seed,
@@ -204,9 +229,9 @@ def prepare(spec) -> Prepared:
     EstimationWindowError
         No pair has a return on its day 0.
     """
-    plan = make_plan(spec)
-    model = plan.model
     events = spec.events if isinstance(spec.events, pd.DataFrame) else load_events(spec.events)
+    plan = make_plan(spec, events)
+    model = plan.model
     prices = daily_prices(spec.prices)
     have = list(pd.unique(prices["ticker"]))
     factors = plan.factors
@@ -243,7 +268,7 @@ def prepare(spec) -> Prepared:
     rets = compute_returns(prices, plan.returns, sessions=sessions)
 
     # members: (event, asset) pairs whose day 0 has a return; the rest are excluded with a reason
-    meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, *group_columns(plan.group), plan.sign)
+    meta_cols = list(dict.fromkeys(c for c in (*META_COLUMNS, *group_columns(plan.group), plan.sign, *WINDOW_COLUMNS)
                                    if c and c in pairs.columns))
     members = alignment[["event_id", "asset", "day0", "rule", "event_time_utc", "time_precision"]].merge(
         pairs[["event_id", "asset", "event_date", *meta_cols]], on=["event_id", "asset"], how="left",
@@ -270,6 +295,8 @@ def prepare(spec) -> Prepared:
     window_days = event_window_days(grouped, members, plan.windows, rows=found) if plan.clean_estimation else None
     overlaps = find_overlaps(grouped, members, plan.windows, rows=found)
     members, removed = apply_policy(members, overlaps, plan.overlap, meta_cols)
+    if any(isinstance(w, EventWindows) for w in plan.windows):  # a merged member spans its events' own windows
+        members = merged_own_windows(members, events)
     if plan.sign:  # signed abnormal returns: a member needs a nonzero number in the sign column
         members, unsigned = split_unsigned(members, plan.sign)
         removed = pd.concat([removed, unsigned], ignore_index=True) if len(removed) else unsigned
@@ -289,6 +316,37 @@ def prepare(spec) -> Prepared:
     prepared = Prepared(plan, prices, assets, alignment, rets, members, exclusions, window_days, overlaps, sessions)
     prepared.__dict__["rows"] = grouped  # the cached_property's slot: the grouping made above, not a second one
     return prepared
+
+
+def merged_own_windows(members: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """The members with their own window (``window_start``, ``window_end``); a member merged from
+    several events (``A+B``, :func:`~eventstudy.overlaps.constituents`) spans their windows: the
+    earliest start and the latest end.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        The members after the overlap policy, with the window columns carried from the catalog.
+    events : pandas.DataFrame
+        The catalog (``event_id`` and the window columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``members`` with every merged member's bounds filled.
+    """
+    gap = members["window_start"].isna()
+    if not gap.any():
+        return members
+    by_id = events.drop_duplicates("event_id").set_index("event_id")[list(WINDOW_COLUMNS)]
+    ids = set(by_id.index)
+    out = members.copy()
+    for i in np.flatnonzero(gap.to_numpy()):
+        parts = by_id.loc[[p for p in constituents(str(out["event_id"].iat[i]), ids) if p in ids]]
+        if len(parts):
+            out.loc[out.index[i], "window_start"] = parts["window_start"].min()
+            out.loc[out.index[i], "window_end"] = parts["window_end"].max()
+    return out
 
 
 def split_unsigned(members: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -43,7 +43,7 @@ import pandas as pd
 from ..bars import market_tz
 from ..errors import DataError, SpecificationError, require
 from ..groups import ALL, FEW_DATES, value_groups
-from ..windows import Window
+from ..windows import study_window
 from .summary import ROBUST_FIRST
 
 __all__ = ["caar_by_group", "caar_path_data", "car_path_data", "car_paths", "intraday_event", "intraday_move",
@@ -118,7 +118,7 @@ def _labels(res) -> str:
 
 def _path_taus(res, window) -> tuple[list[int], str]:
     """The contiguous taus of ``window`` the study covers, and a note when that clips the window."""
-    lo, hi = Window.parse(window) if window is not None else (None, None)
+    lo, hi = study_window(res.plan.windows, window) if window is not None else (None, None)
     have = _event_taus(res)
     if lo is None:
         lo, hi = have[0], have[-1]

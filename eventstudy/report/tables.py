@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..groups import FEW_DATES, value_groups
-from ..windows import Window
+from ..windows import Window, study_window
 from .html import html_document
 from .latex import compile_pdf, latex_document
 from .summary import NAIVE, ROBUST_FIRST, TEST_NAMES, Summary, headline, stars
@@ -132,7 +132,7 @@ def car_by_event(res, window: str | Window) -> Summary:
     ValueError
         If ``window`` is not a window of the study.
     """
-    window = Window.parse(window).label
+    window = study_window(res.plan.windows, window).label
     car = res.car[res.car["window"] == window]
     if car.empty:
         raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
@@ -173,7 +173,7 @@ def car_long(res, window: str | Window) -> Summary:
     ValueError
         If ``window`` is not a window of the study.
     """
-    window = Window.parse(window).label
+    window = study_window(res.plan.windows, window).label
     car = res.car[res.car["window"] == window]
     if car.empty:
         raise ValueError(f"window {window!r} is not in the study; it has {sorted(set(res.car['window']))}")
@@ -350,7 +350,7 @@ def battery_table(res, group: str = "all", window: str | Window | None = None) -
     ValueError
         If the battery has no whole-window test for that group and window.
     """
-    window = Window.parse(window).label if window is not None else res.plan.windows[0].label
+    window = study_window(res.plan.windows, window).label if window is not None else res.plan.windows[0].label
     t = res.tests[(res.tests["group"] == group) & (res.tests["window"] == window) & res.tests["tau"].isna()]
     if t.empty:
         raise ValueError(f"no tests for group {group!r}, window {window!r}; groups: {sorted(set(res.tests['group']))}")

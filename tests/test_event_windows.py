@@ -1,0 +1,121 @@
+"""The events' own windows (issue 14, part 5; Stata eventstudy2's per-event windows): the columns
+window_start and window_end give each event its window, pooled as the window 'event'. A member's
+numbers there are its numbers in the ordinary window of the same offsets, and the battery pools
+members of different lengths; every engine agrees."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import eventstudy as es
+from eventstudy.cli import main
+from eventstudy.windows import EventWindows, Window
+
+DATES = pd.bdate_range("2021-01-04", periods=700)
+AT = [320, 350, 380, 410, 440, 470, 500, 530, 560, 590]
+
+
+def synthetic(seed: int = 5):
+    rng = np.random.default_rng(seed)
+    tickers = ["MKT"] + [f"A{i}" for i in range(6)]
+    mkt = rng.normal(0.0003, 0.01, len(DATES))
+    ret = np.column_stack([mkt] + [0.8 * mkt + rng.normal(0, 0.012, len(DATES)) for _ in range(6)])
+    prices = pd.DataFrame({"ticker": np.repeat(tickers, len(DATES)), "date": np.tile(DATES, len(tickers)),
+                           "close": (100 * np.exp(np.cumsum(ret, axis=0))).T.ravel()})
+    prices["adj_close"] = prices["close"]
+    own = [(-1, 1), (0, 3), (-2, 0), (0, 0), (-1, 1), (0, 3), (-2, 0), (0, 0), (0, 1), (-1, 1)]
+    events = pd.DataFrame({"event_id": [f"e{i}" for i in range(len(AT))], "date": DATES[AT].strftime("%Y-%m-%d"),
+                           "window_start": [str(a) for a, _ in own], "window_end": [str(b) for _, b in own]})
+    return es.load_events(frame=events), prices, own
+
+
+KW = dict(model="market", market="MKT", estimation=(-250, -11), n_boot=200)
+FIXED = ((-1, 1), (0, 3), (-2, 0), (0, 0))
+
+
+def test_a_members_numbers_in_its_own_window_are_those_of_the_same_fixed_window():
+    events, prices, own = synthetic()
+    res = es.EventStudy(events, prices, windows=FIXED, **KW).fit()
+    assert EventWindows(-2, 3) in res.plan.windows and "event" in set(res.car["window"])
+    car = res.car.set_index(["event_id", "asset", "window"])
+    for i, (a, b) in enumerate(own):
+        for asset in ("A0", "A3"):
+            got = car.loc[(f"e{i}", asset, "event")]
+            if (a, b) not in FIXED:  # (0, 1): the events' own window need not be one of the study's
+                continue
+            want = car.loc[(f"e{i}", asset, Window(a, b).label)]
+            for col in ("car", "se", "t", "pvalue", "bhar"):
+                assert got[col] == pytest.approx(want[col], rel=1e-12), (i, col)
+
+
+def test_the_pooled_battery_mixes_the_lengths():
+    """t_cs of the 'event' window is the cross-sectional t of the members' own CARs, by hand; its
+    Patell-type CAR statistics standardize each CAR by its own length."""
+    events, prices, _ = synthetic()
+    res = es.EventStudy(events, prices, windows=FIXED, **KW).fit()
+    cars = res.car[res.car["window"] == "event"]["car"].dropna().to_numpy()
+    t = res.tests
+    row = t[(t["group"] == "all") & (t["window"] == "event") & t["tau"].isna() & (t["test"] == "t_cs")].iloc[0]
+    assert row["n"] == len(cars) == 10 * 6
+    assert row["statistic"] == pytest.approx(cars.mean() / (cars.std(ddof=1) / np.sqrt(len(cars))), rel=1e-9)
+
+
+def test_when_every_event_has_the_same_window_it_is_that_window():
+    events, prices, _ = synthetic()
+    events = events.assign(window_start=pd.array([-1] * len(events), dtype="Int64"),
+                           window_end=pd.array([1] * len(events), dtype="Int64"))
+    res = es.EventStudy(events, prices, windows=((-1, 1),), **KW).fit()
+    t = res.tests.set_index(["group", "window", "tau", "test"])["statistic"]
+    ev = t.xs("event", level="window")
+    fixed = t.xs("-1:1", level="window")
+    np.testing.assert_allclose(ev.to_numpy(float), fixed.loc[ev.index].to_numpy(float), rtol=1e-10, equal_nan=True)
+
+
+@pytest.mark.parametrize("partition", ["event", "asset"])
+def test_every_engine_gives_the_same_own_windows(monkeypatch, partition):
+    import eventstudy.pipeline.blocks as engine
+
+    monkeypatch.setattr(engine, "BYTES_PER_CELL", 1)
+    monkeypatch.setattr(engine, "SPILL_BYTES_PER_CELL", 0)
+    monkeypatch.setattr(engine, "RESULT_BYTES", 0)
+    monkeypatch.setattr(engine, "RESULT_BYTES_MEMBER", 0)
+    monkeypatch.setattr(engine, "rss_bytes", lambda: 0)
+    events, prices, _ = synthetic()
+    mem = es.EventStudy(events, prices, windows=FIXED, **KW).fit()
+    ch = es.EventStudy(events, prices, windows=FIXED, **KW).fit(backend="chunked", memory=15 * 262,
+                                                                partition=partition)
+    assert ch.options["blocks"] >= 3
+    pd.testing.assert_frame_equal(mem.car, ch.car, rtol=1e-12, atol=1e-14)
+    a, b = mem.tests, ch.tests
+    np.testing.assert_allclose(b["statistic"].to_numpy(float), a["statistic"].to_numpy(float), rtol=1e-10,
+                               atol=1e-12)
+
+
+def test_bad_own_windows_are_clear_errors(tmp_path):
+    with pytest.raises(es.errors.EventCatalogError, match="line 2, column window_start: '3':'1' is not a window"):
+        es.load_events(frame=pd.DataFrame({"event_id": ["a"], "date": ["2024-01-03"], "window_start": ["3"],
+                                           "window_end": ["1"]}))
+    with pytest.raises(es.errors.EventCatalogError, match="column 'window_end' is missing"):
+        es.load_events(frame=pd.DataFrame({"event_id": ["a"], "date": ["2024-01-03"], "window_start": ["3"]}))
+    with pytest.raises(es.errors.EventCatalogError, match="line 3, column window_start: empty while other events"):
+        es.load_events(frame=pd.DataFrame({"event_id": ["a", "b"], "date": ["2024-01-03", "2024-02-05"],
+                                           "window_start": ["0", ""], "window_end": ["1", ""]}))
+    events, prices, _ = synthetic()
+    events = events.assign(window_start=pd.array([-20] * len(events), dtype="Int64"))
+    with pytest.raises(es.errors.EstimationWindowError, match="own window starts at -20"):
+        es.EventStudy(events, prices, windows=FIXED, **KW).fit()
+
+
+def test_the_cli_writes_the_event_window(tmp_path):
+    events, prices, _ = synthetic()
+    raw = events[["event_id", "event_date", "window_start", "window_end"]].rename(columns={"event_date": "date"})
+    raw.assign(date=raw["date"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "e.csv", index=False)
+    prices.to_csv(tmp_path / "p.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["run", "--events", str(tmp_path / "e.csv"), "--prices", str(tmp_path / "p.csv"), "--market", "MKT",
+                 "--window", "0:0", "--no-figures", "--no-pdf", "--placebo", "0", "--n-boot", "50",
+                 "--out", str(out)]) == 0
+    assert set(pd.read_csv(out / "car.csv")["window"]) == {"0:0", "event"}
+    assert (out / "tables" / "car_by_event_event.md").is_file()
