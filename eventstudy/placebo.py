@@ -144,7 +144,8 @@ def _chunk_sums(rets: pd.DataFrame, assets: Sequence[str], plan: Plan, windows: 
                 window_days: pd.DataFrame | None, rows: np.ndarray, asset_of: np.ndarray,
                 incidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For a chunk of assets: the sum and count of the defined pseudo CARs per unit (rows of the
-    0/1 ``incidence``, (U, M): a (group, cluster) pair or an event), shift and window.
+    ``incidence``, (U, M): a (group, cluster) pair or an event; 0/1, or each member's sign of a
+    signed study), shift and window.
 
     ``rows`` (M, K): each member's pseudo day-0 row in its asset's return series per shift (-1:
     none); ``asset_of`` (M,): each member's asset, a position in ``assets``.
@@ -159,7 +160,7 @@ def _chunk_sums(rets: pd.DataFrame, assets: Sequence[str], plan: Plan, windows: 
         v = cars.car[w][asset_of[:, None], safe]  # (M, K)
         ok = have & np.isfinite(v)
         sums[:, :, w] = incidence @ np.where(ok, v, 0.0)
-        cnts[:, :, w] = incidence @ ok.astype(float)
+        cnts[:, :, w] = np.abs(incidence) @ ok.astype(float)  # a signed member counts once
     return sums, cnts
 
 
@@ -487,11 +488,14 @@ def placebo_test(results, *, n_draws: int = 5000, seed: int = 0, windows=None, g
     # units whose CARs are summed: (group, cluster) pairs, then the events (for eligibility)
     unit_of: list[tuple[str, int]] = []
     inc = []
+    # a signed study (EventStudy.sign): each pseudo CAR enters with its member's sign, as the observed one
+    sign = (np.sign(pd.to_numeric(members[results.plan.sign], errors="coerce").to_numpy(dtype=float))
+            if results.plan.sign else np.ones(len(members)))
     for g, idx in gmem.items():
         for c in np.unique(cluster[idx]):
             sel = idx[cluster[idx] == c]
             v = np.zeros(len(members))
-            v[sel] = 1.0
+            v[sel] = sign[sel]
             unit_of.append((g, int(c)))
             inc.append(v)
     for e in range(len(ev_names)):

@@ -99,3 +99,18 @@ def test_the_readme_signed_rows_are_what_the_main_job_prints(tmp_path, capsys):
     assert len(rows) == 3
     for line in rows:
         assert line in readme, f"README lacks {line}"
+
+
+def test_the_placebo_null_of_a_signed_study_is_signed_too():
+    """Every sign -1: the observed CAAR and every placebo draw flip, the p-value stays."""
+    from eventstudy.placebo import placebo_test
+
+    events, prices = synthetic()
+    events = events.assign(tone="-1")
+    plain, signed = fit(events, prices), fit(events, prices, sign="tone")
+    pa = placebo_test(plain, n_draws=300, seed=1, groups=["all"])
+    pb = placebo_test(signed, n_draws=300, seed=1, groups=["all"])
+    np.testing.assert_allclose(pb["caar"], -pa["caar"], rtol=1e-12)
+    np.testing.assert_allclose(pb["pvalue"], pa["pvalue"], rtol=1e-12)
+    for key, draws in pa.attrs["draws"].items():
+        np.testing.assert_allclose(pb.attrs["draws"][key], -draws, rtol=1e-12, atol=1e-15)
