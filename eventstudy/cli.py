@@ -270,6 +270,8 @@ def cmd_run(args) -> int:
                               "closures; pass --interval too (e.g. --interval 1m)")
     if args.bars and not args.interval:
         raise EventStudyError("--bars FILE holds intraday bars; pass --interval too (e.g. --interval 1m)")
+    if args.interval and (args.signed or args.volume or args.volatility):  # before the fit, not after it
+        raise EventStudyError("--signed, --volume and --volatility run on daily studies; drop them or --interval")
     if args.interval:
         spec, title = _intraday_spec(args, options, inputs)
         bundled, claims_file, args.placebo = False, None, 0  # the placebo-date test is for daily studies
@@ -290,6 +292,12 @@ def cmd_run(args) -> int:
         title = (f"event study of {args.events or 'the bundled events'} on "
                  + " and ".join(str(p) for p in (args.prices, args.returns_file, args.factor_returns) if p))
         claims_file = Path(args.claims) if args.claims else None
+
+    if args.signed:  # a sign column the events lack: say so before the fit
+        events = spec.events if hasattr(spec.events, "columns") else load_events(spec.events)
+        if args.signed not in events.columns:
+            raise EventStudyError(f"--signed {args.signed}: the events have no such column; they have "
+                                  f"{', '.join(map(str, events.columns))}")
 
     def step(text: str) -> None:
         print(f"[eventstudy] {text}", file=sys.stderr, flush=True)

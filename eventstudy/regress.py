@@ -89,13 +89,22 @@ def regression_frame(res, window=None) -> pd.DataFrame:
     c = car.reset_index(drop=True)
     frame = frame.assign(car=c["car"].to_numpy(dtype=float), car_se=c["se"].to_numpy(dtype=float),
                          status=c["status"].to_numpy())
-    frame = _with_catalog_columns(frame, getattr(res.spec, "events", None))
-    ok = (frame["status"] == "ok") & np.isfinite(frame["car"]) & np.isfinite(frame["car_se"])
+    catalog = getattr(res.spec, "events", None)
+    clash = sorted(set(catalog.columns) & {*DERIVED, "status"}) if isinstance(catalog, pd.DataFrame) else []
+    frame = _with_catalog_columns(frame, catalog)
+    if clash:
+        raise SpecificationError(f"the events file's column(s) {clash} share a name with the regression's derived "
+                                 f"columns ({', '.join(DERIVED)}); rename them in the events file")
+    ok = np.isfinite(frame["car"]) & np.isfinite(frame["car_se"])  # every member with a CAR, as the CAAR counts
     frame = frame[ok].reset_index(drop=True)
     when = pd.to_datetime(frame["event_time_utc"], utc=True)
+    timed = frame["time_precision"].ne("date-only").to_numpy() if "time_precision" in frame else np.ones(len(frame),
+                                                                                                         bool)
+    day = pd.to_datetime(frame["event_date"]) if "event_date" in frame else when.dt.tz_localize(None)
     frame = frame.assign(car_pct=100 * frame["car"], scar=frame["car"] / frame["car_se"], market=frame["asset"],
-                         event_hour_utc=when.dt.hour + when.dt.minute / 60,
-                         weekend=(when.dt.day_of_week >= 5).astype(int))
+                         # a date-only event has no hour; its weekday is its date's
+                         event_hour_utc=np.where(timed, when.dt.hour + when.dt.minute / 60, np.nan),
+                         weekend=(day.dt.day_of_week >= 5).astype(int))
     for c in frame.columns:  # patsy knows NaN and None, not pandas' NA; numbers in text are numbers
         col = frame[c]
         if pd.api.types.is_datetime64_any_dtype(col):

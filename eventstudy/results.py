@@ -166,18 +166,19 @@ class EventStudyResults:
     def caar(self) -> pd.DataFrame:
         """Mean CAR per group and window with its standard errors: ``group, window, caar, n, se, t,
         se_bw1985, t_bw1985``; ``all``, each group value, each event (as in tests.csv), then each
-        asset (``asset:SPY``).
+        asset (``asset:SPY``) unless the study was fitted with ``by_asset=False``.
 
         ``n`` counts the members with a CAR; ``se`` is the naive cross-sectional SE
         ``sd(CAR_i) / sqrt(n)`` (ddof 1) and ``t = caar / se``, which treat markets hit on one date
         as independent; ``se_bw1985 = sqrt(L) * S`` (L the window's length, S the group's
         Brown-Warner 1985 portfolio SD, :meth:`portfolio_sd`) is robust to that correlation, with
-        ``t_bw1985 = caar / se_bw1985`` (NaN where the battery did not run bw1985: assets)."""
+        ``t_bw1985 = caar / se_bw1985`` (NaN where the battery has no bw1985 rows: a study run with
+        ``tests=`` without it)."""
         labels = [w.label for w in self.plan.windows]
         length = {w.label: w.end - w.start + 1 for w in self.plan.windows}
         n = len(self.members)
         by_w = {w: self.car["car"].to_numpy()[i * n:(i + 1) * n] for i, w in enumerate(labels)}
-        groups = self.groups(by_asset=True)
+        groups = self.groups(by_asset=self.plan.by_asset)
         s_hat = self.portfolio_sd(list(groups))
         rows = []
         for g, idx in groups.items():
@@ -212,8 +213,8 @@ class EventStudyResults:
         -------
         pandas.Series
             Ŝ per group (decimal fractions), named ``s_portfolio``; NaN for a group whose battery has
-            no ``bw1985`` rows (a study run with ``tests=`` without it, an asset group) or whose AAR
-            is zero at every tau.
+            no ``bw1985`` rows (a study run with ``tests=`` without it) or whose AAR is zero at every
+            tau.
         """
         t = self.tests
         daily = t[(t["test"] == "bw1985") & t["tau"].notna()][["group", "tau", "statistic"]]
@@ -249,7 +250,7 @@ class EventStudyResults:
                 "are too small when events share dates")
         rows = [{"group": g, "window": w, **lbt_test(by_w[w][idx], n_boot=self.plan.n_boot, seed=self.plan.seed),
                  "note": note}
-                for g, idx in self.groups(by_asset=True).items() for w in labels]
+                for g, idx in self.groups(by_asset=self.plan.by_asset).items() for w in labels]
         columns = ["group", "window", "n", "n_missing", "mean", "sd", "skewness", "t", "p_normal", "t_sa", "p_sa",
                    "p_boot", "n_resample", "n_boot", "note"]
         return pd.DataFrame(rows, columns=columns)
@@ -260,7 +261,7 @@ class EventStudyResults:
         in :attr:`caar`), pooled in event time."""
         ar = self.event_rows
         rows = []
-        for g, idx in self.groups(by_asset=True).items():
+        for g, idx in self.groups(by_asset=self.plan.by_asset).items():
             sub = ar[ar["member"].isin(idx)].groupby("tau")["ar"]
             mean = sub.mean()
             rows.append(pd.DataFrame({"group": g, "tau": mean.index, "aar": mean.to_numpy(),

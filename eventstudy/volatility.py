@@ -175,7 +175,8 @@ class VolatilityStudy:
         from .report.tables import conventions
 
         t = self.tests[self.tests["group"].isin(["all", *value_groups(res.members, res.plan.group)])]
-        wide = t.pivot_table(index=["group", "window"], columns="test", values=["ratio", "pvalue", "n"], sort=False)
+        wide = t.pivot_table(index=["group", "window"], columns="test", values=["ratio", "pvalue", "n"], sort=False,
+                             dropna=False)  # a test NaN in every row (one member, no GARCH fit) keeps its column
         out = pd.DataFrame({
             "group": wide.index.get_level_values(0), "window": wide.index.get_level_values(1),
             "N": wide[("n", "beaver_u")].astype(int).to_numpy(),
@@ -256,7 +257,7 @@ def volatility_study(res, *, garch: bool = False) -> VolatilityStudy:
     n = len(res.members)
     car = res.car["car"].to_numpy(dtype=float)
     tests = []
-    for grp_name, idx in res.groups(by_asset=True).items():
+    for grp_name, idx in res.groups(by_asset=res.plan.by_asset).items():
         for k, (label, lo, hi) in enumerate(windows):
             sub = daily[daily["member"].isin(idx) & (tau >= lo) & (tau <= hi)]
             rows = [("beaver_u", beaver_u(sub["u"]), "chi2(sum L)"),

@@ -219,7 +219,7 @@ class VolumeStudy:
         length = {w.label: w.end - w.start + 1 for w in res.plan.windows}
         t = self.tests[self.tests["group"].isin(["all", *value_groups(res.members, res.plan.group)])]
         wide = t.pivot_table(index=["group", "window"], columns="test", values=["statistic", "pvalue", "n", "mean"],
-                             sort=False)
+                             sort=False, dropna=False)  # a test NaN in every row keeps its column
         out = pd.DataFrame({
             "group": wide.index.get_level_values(0), "window": wide.index.get_level_values(1),
             "N": wide[("n", "t_cs")].astype(int).to_numpy(),
@@ -357,7 +357,7 @@ def volume_study(res, *, model: VolumeModel | None = None, market: str | Mapping
     abnormal = pd.concat(out_ab, ignore_index=True) if out_ab else \
         pd.DataFrame(columns=["member", "event_id", "asset", "tau", "date", "volume", "log_volume", "normal", "av"])
     tests = []
-    for g, idx in res.groups(by_asset=True).items():
+    for g, idx in res.groups(by_asset=res.plan.by_asset).items():
         for label, _, _ in windows:
             sub = car[(car["window"] == label) & car["member"].isin(idx)]
             for row in volume_tests(sub["cav"], sub["se"], sub["df"]):

@@ -149,4 +149,14 @@ def test_the_readme_example_is_what_the_bundled_study_gives():
     assert len(rows) == 2
     for line in rows:
         assert line in readme, f"README's regression table lacks {line}"
-    assert "OLS of 330 CARs (34 members" in readme and reg.table["n"].iloc[0] == 330
+    assert "OLS of 335 CARs (the 34 members" in readme and reg.table["n"].iloc[0] == 335
+
+
+def test_date_only_events_have_no_hour_and_a_users_column_is_never_overwritten(res):
+    f = regression_frame(res, "0:0")
+    assert f["event_hour_utc"].isna().all()  # the synthetic events are date-only: no hour to regress on
+    events, prices = synthetic()
+    clash = es.EventStudy(es.load_events(frame=events.assign(market=["US", "EU"] * 5)), prices, model="market",
+                          market="MKT", windows=((0, 0),), n_boot=20).fit()
+    with pytest.raises(SpecificationError, match=r"column\(s\) \['market'\] share a name"):
+        clash.regress("car ~ C(market)")

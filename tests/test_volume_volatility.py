@@ -283,3 +283,14 @@ def test_cli_writes_the_volume_and_volatility_files(tmp_path):
     car = pd.read_csv(out / "volume_car.csv")
     assert set(car["asset"]) == {"SPY", "^N225"}
     assert "Abnormal trading volume" in (out / "report.html").read_text()
+
+
+def test_one_member_gets_tables_with_empty_statistics_not_a_crash():
+    """A test that is NaN in every row (one member: no cross-sectional SD) keeps its column."""
+    prices, events, _ = synthetic()
+    res = es.EventStudy(events.iloc[:1], prices, assets=["A0"], model="constant-mean", estimation=(-250, -11),
+                        windows=((0, 0),), group=None, tests=("t_cs",)).fit()
+    vol = res.volume_study().table(res).table
+    assert len(vol) == 1 and np.isnan(float(vol["t stat"].iloc[0]))
+    var = res.volatility_study().table(res).table
+    assert len(var) == 1 and np.isnan(float(var["CS variance stat"].iloc[0]))

@@ -36,3 +36,14 @@ def test_the_workbook_holds_every_tidy_table(tmp_path):
     instants = book["alignment"]["event_time_utc"].astype(str).tolist()
     assert any(t.endswith("+00:00") and "18:30:00" in t for t in instants)  # 14:30 -04:00 as UTC, with its offset
     assert "results.xlsx" in (out / "manifest.json").read_text()
+
+
+def test_a_table_longer_than_a_sheet_is_named_not_a_traceback(tmp_path, monkeypatch):
+    import eventstudy.report.workbook as workbook
+
+    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", 3)
+    path = workbook.write_workbook({"small": pd.DataFrame({"a": [1, 2]}), "big": pd.DataFrame({"a": range(5)})},
+                                   tmp_path / "r.xlsx")
+    book = pd.read_excel(path, sheet_name=None)
+    assert list(book) == ["notes", "small"] and "big: 5 rows" in book["notes"]["note"].iloc[0]
+    assert "read big.csv" in book["notes"]["note"].iloc[0]

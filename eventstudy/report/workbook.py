@@ -20,7 +20,8 @@ from ..safetext import csv_safe
 __all__ = ["MAX_SHEET_ROWS", "write_workbook"]
 
 MAX_SHEET_ROWS = 1_048_575
-"""Rows an Excel sheet holds below its header; a longer table is an error naming its CSV instead."""
+"""Rows an Excel sheet holds below its header; a longer table is left out of the workbook, its
+place taken by a line of the ``notes`` sheet naming its CSV."""
 
 
 def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -54,18 +55,25 @@ def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path) -> Path
     MissingDependencyError
         If openpyxl is not installed (``pip install 'eventstudy[excel]'``).
     ValueError
-        A sheet name longer than 31 characters, or a table longer than an Excel sheet
-        (:data:`MAX_SHEET_ROWS`): read its CSV instead.
+        A sheet name longer than 31 characters.
+
+    Notes
+    -----
+    A table longer than an Excel sheet (:data:`MAX_SHEET_ROWS`) is not written; a first sheet,
+    ``notes``, says so and names its CSV (the run's results stand; only the workbook is partial).
     """
     require("openpyxl", extra="excel", feature="--xlsx (results.xlsx)")
     path = Path(path)
-    for name, frame in frames.items():
+    for name in frames:
         if len(name) > 31:
             raise ValueError(f"sheet name {name!r} is longer than the 31 characters Excel allows")
-        if len(frame) > MAX_SHEET_ROWS:
-            raise ValueError(f"table {name!r} has {len(frame):,} rows, more than an Excel sheet holds "
-                             f"({MAX_SHEET_ROWS:,}); read {name}.csv instead")
+    too_long = {name: len(f) for name, f in frames.items() if len(f) > MAX_SHEET_ROWS}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        if too_long:
+            pd.DataFrame({"note": [f"{name}: {n:,} rows, more than an Excel sheet holds ({MAX_SHEET_ROWS:,}); "
+                                   f"read {name}.csv" for name, n in too_long.items()]}).to_excel(
+                writer, sheet_name="notes", index=False)
         for name, frame in frames.items():
-            _excel_frame(frame).to_excel(writer, sheet_name=name, index=False)
+            if name not in too_long:
+                _excel_frame(frame).to_excel(writer, sheet_name=name, index=False)
     return path
