@@ -47,6 +47,7 @@ from scipy import stats
 
 from .errors import DataError, SpecificationError
 from .prices.base import VOLUME_COLUMN
+from .windows import EventWindows
 
 VolumeModel = Literal["mean-adjusted", "market"]
 VOLUME_MODELS = ("mean-adjusted", "market")
@@ -216,7 +217,8 @@ class VolumeStudy:
         from .report.summary import Summary
         from .report.tables import conventions
 
-        length = {w.label: w.end - w.start + 1 for w in res.plan.windows}
+        # per day: over the window's length (the events' own windows differ in length: not shown)
+        length = {w.label: np.nan if isinstance(w, EventWindows) else w.end - w.start + 1 for w in res.plan.windows}
         t = self.tests[self.tests["group"].isin(["all", *value_groups(res.members, res.plan.group)])]
         wide = t.pivot_table(index=["group", "window"], columns="test", values=["statistic", "pvalue", "n", "mean"],
                              sort=False, dropna=False)  # a test NaN in every row keeps its column
@@ -304,7 +306,11 @@ def volume_study(res, *, model: VolumeModel | None = None, market: str | Mapping
     have = set(lv.index.get_level_values(0))
     rows = res.abnormal_returns
     rows = rows[rows["part"].isin(["estimation", "event"]) & rows["date"].notna()]
-    windows = [(w.label, w.start, w.end) for w in plan.windows]
+    windows = [(w.label, w.start, w.end, isinstance(w, EventWindows)) for w in plan.windows]
+    own_lo = pd.to_numeric(res.members["window_start"], errors="coerce").to_numpy(dtype=float) \
+        if "window_start" in res.members else None
+    own_hi = pd.to_numeric(res.members["window_end"], errors="coerce").to_numpy(dtype=float) \
+        if "window_end" in res.members else None
     out_car, out_ab, excl = [], [], []
     for member, grp in rows.groupby("member", sort=True):
         eid, asset = grp["event_id"].iloc[0], grp["asset"].iloc[0]
@@ -327,7 +333,9 @@ def volume_study(res, *, model: VolumeModel | None = None, market: str | Mapping
         ev = grp[grp["part"].to_numpy() == "event"]
         ev_pos = np.flatnonzero(grp["part"].to_numpy() == "event")
         taus = ev["tau"].to_numpy()
-        for label, lo, hi in windows:
+        for label, lo, hi, own in windows:
+            if own:  # the events' own windows: this member's own days
+                lo, hi = int(own_lo[member]), int(own_hi[member])
             sel = ev_pos[(taus >= lo) & (taus <= hi)]
             ok = np.isfinite(y[sel]) & np.isfinite(x[sel])
             fit = abnormal_volume(y[est], y[sel][ok], x[est] if b else None, x[sel][ok] if b else None)
@@ -358,7 +366,7 @@ def volume_study(res, *, model: VolumeModel | None = None, market: str | Mapping
         pd.DataFrame(columns=["member", "event_id", "asset", "tau", "date", "volume", "log_volume", "normal", "av"])
     tests = []
     for g, idx in res.groups(by_asset=res.plan.by_asset).items():
-        for label, _, _ in windows:
+        for label, _, _, _ in windows:
             sub = car[(car["window"] == label) & car["member"].isin(idx)]
             for row in volume_tests(sub["cav"], sub["se"], sub["df"]):
                 tests.append({"group": g, "window": label, **row, "note": NOTE})

@@ -119,3 +119,16 @@ def test_the_cli_writes_the_event_window(tmp_path):
                  "--out", str(out)]) == 0
     assert set(pd.read_csv(out / "car.csv")["window"]) == {"0:0", "event"}
     assert (out / "tables" / "car_by_event_event.md").is_file()
+
+
+def test_volatility_counts_each_members_own_days():
+    """In the window 'event' a member's U test pools its own event's days, as in the fixed window
+    of the same offsets."""
+    events, prices, own = synthetic()
+    res = es.EventStudy(events, prices, windows=FIXED, **KW).fit()
+    m = res.volatility_study().members.set_index(["event_id", "asset", "window"])
+    for i, (a, b) in enumerate(own):
+        if (a, b) in FIXED:
+            got, want = m.loc[(f"e{i}", "A1", "event")], m.loc[(f"e{i}", "A1", Window(a, b).label)]
+            assert got["n_days"] == want["n_days"] == b - a + 1
+            assert got["chi2"] == pytest.approx(want["chi2"], rel=1e-12)
