@@ -299,6 +299,9 @@ def cmd_run(args) -> int:
             raise EventStudyError(f"--signed {args.signed}: the events have no such column; they have "
                                   f"{', '.join(map(str, events.columns))}")
 
+    if claims_file is not None and Path(claims_file).is_file():  # the claims checked are an input too
+        inputs["claims"] = Path(claims_file)
+
     def step(text: str) -> None:
         print(f"[eventstudy] {text}", file=sys.stderr, flush=True)
 
@@ -427,7 +430,7 @@ def run_record(argv: list[str] | None) -> dict:
     from importlib import metadata
 
     env = {"python": platform.python_version(), "platform": platform.platform()}
-    for lib in ("numpy", "pandas", "scipy", "statsmodels", "exchange_calendars", "matplotlib"):
+    for lib in ("numpy", "pandas", "scipy", "statsmodels", "exchange_calendars", "matplotlib", "arch", "openpyxl"):
         try:
             env[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
@@ -563,11 +566,16 @@ def _run_into(out: Path, args, spec, title: str, claims_file, bundled: bool, inp
             from .report.workbook import write_workbook
             from .results import CAR_COLUMNS
 
-            sheets = {"caar": res.caar, "car": res.car[CAR_COLUMNS], "tests": res.tests, "params": res.params,
+            car = res.car[CAR_COLUMNS + [c for c in ("halts",) if c in res.car]]  # as car.csv
+            sheets = {"caar": res.caar, "car": car, "tests": res.tests, "params": res.params,
                       "bhar_tests": res.bhar_tests, "exclusions": res.exclusions, "overlaps": res.overlaps,
                       "alignment": res.alignment}
             for name, frame in (("claims_check", checked), ("placebo", placebo),
                                 ("regression", tidy if regressions else None),
+                                ("signed_tests", signed.tests.assign(group=f"all x {args.signed}")
+                                 if signed is not None else None),
+                                ("signed_exclusions", signed.exclusions if signed is not None else None),
+                                ("volume_exclusions", volume.exclusions if volume is not None else None),
                                 ("volume_car", volume.car if volume is not None else None),
                                 ("volume_tests", volume.tests if volume is not None else None),
                                 ("volatility", volatility.members if volatility is not None else None),
@@ -646,7 +654,8 @@ def _intraday_figures(args, spec, figure_dir: Path, jobs) -> list[Path]:
         if not (events["event_id"] == event_id).any():
             raise EventStudyError(f"--intraday-figure {text!r}: no event {event_id!r} in the catalog")
         row = events[events["event_id"] == event_id].iloc[0]
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"intraday_{event_id}_{ticker}")[:120] + ".png"
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"intraday_{event_id}_{ticker}"
+                      + (f"_{interval}" if interval else ""))[:120] + ".png"  # two intervals: two files
         paths.append(figure_dir / name)
         jobs.add(figures.intraday_event, source, row, ticker, interval=interval or "1m", path=paths[-1])
     return paths

@@ -284,7 +284,7 @@ class EventStudyResults:
             "windows": [w.label for w in plan.windows], "min_estimation": plan.min_estimation,
             "clean_estimation": plan.clean_estimation, "date_only": spec.date_only, "group": plan.group,
             "convention": plan.convention, "seed": plan.seed, "n_boot": plan.n_boot, "by_event": plan.by_event,
-            "by_asset": plan.by_asset,
+            "by_asset": plan.by_asset, "sign": plan.sign,
             "overlap": plan.overlap,
             "assets": [real(a) for a in (self.inputs.assets if self.inputs is not None else [])],
         }

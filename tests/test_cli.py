@@ -91,6 +91,9 @@ def test_run_main_job_writes_outputs(capsys, tmp_path):
     manifest = json.loads((tmp_path / "res" / "manifest.json").read_text())
     assert manifest["inputs"]["snapshot"]["sha256"] == hashlib.sha256(lines.encode()).hexdigest()
     assert manifest["command"].startswith("eventstudy run --out ") and manifest["version"] == eventstudy.__version__
+    claims = Path(manifest["inputs"]["claims"]["path"])  # the claims checked are hashed as an input
+    assert manifest["inputs"]["claims"]["sha256"] == hashlib.sha256(claims.read_bytes()).hexdigest()
+    assert manifest["options"]["sign"] is None and "arch" in manifest["environment"]
 
 
 def test_run_user_files_without_asset_column_uses_every_column_but_the_market(capsys, tmp_path):
