@@ -630,7 +630,7 @@ def _volume_volatility(res, out: Path, args, step):
 
 def _intraday_figures(args, spec, figure_dir: Path, jobs) -> list[Path]:
     """Queue the ``--intraday-figure EVENT_ID:TICKER[@INTERVAL]`` figures (before the fit: they need
-    only the catalog and the bars) and return their paths, ``intraday_<event>_<ticker>.png``.
+    only the catalog and the bars) and return their paths, ``intraday_<event>_<ticker>[_<interval>].png``.
 
     Bars come from the bundled snapshot: the CSV and Parquet sources of ``--prices`` hold daily
     prices only."""

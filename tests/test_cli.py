@@ -163,7 +163,7 @@ def test_a_users_run_with_later_days_only_and_an_intraday_figure(capsys, tmp_pat
                        "--out", str(out))
     assert code == 0, err
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
-        "caar_by_group.png", "car_paths.png", "intraday_hostile-post_ES_F.png"]
+        "caar_by_group.png", "car_paths.png", "intraday_hostile-post_ES_F_15m.png"]
     code, _, err = run(capsys, "run", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv"),
                        "--market", "MKT", "--intraday-figure", "nope:ES=F", "--out", str(tmp_path / "o2"))
     assert code == 2 and "no event 'nope' in the catalog" in err
