@@ -233,7 +233,10 @@ def cmd_run(args) -> int:
     if args.estimation:
         options["estimation"] = args.estimation
     if args.window:
-        options["windows"] = tuple(args.window)
+        named = [w for w in args.window if isinstance(w[0], str)]
+        if named and len(named) != len(args.window):
+            raise EventStudyError("--window: name every window set (NAME=START:END,...) or none of them")
+        options["windows"] = {n: list(ws) for n, ws in named} if named else tuple(args.window)
     if args.model == "factor" or args.factors:
         if not args.factors:
             raise EventStudyError("--model factor needs --factors, e.g. --factors ACWI or --factors ACWI,CNY=X")
@@ -770,6 +773,13 @@ def _window_option(option: str):
 
     def parse(text: str):
         try:
+            name, sep, rest = text.partition("=")
+            if sep and name.strip() and not name.strip().lstrip("-").isdigit():  # a named set: NAME=W1,W2
+                parts = [p for p in rest.split(",") if p.strip()]
+                if not parts or any(":" not in p for p in parts):
+                    raise argparse.ArgumentTypeError(
+                        f"{option} {text!r}: a named set is NAME=START:END[,START:END...], e.g. announcement=0:0,0:1")
+                return name.strip(), tuple(Window.parse(p, argument=option) for p in parts)
             return Window.parse(text, argument=option)
         except EventStudyError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
@@ -862,7 +872,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="estimation window START:END in sessions (default -250:-11)")
     sp.add_argument("--window", type=_window_option("--window"), action="append",
                     help="event window START:END, inclusive; repeat for several (default: -1:1 and 0:0 with "
-                         "--prices; 0:0, 0:1 and -1:1 for the bundled study)")
+                         "--prices; 0:0, 0:1 and -1:1 for the bundled study); or named sets, "
+                         "NAME=START:END[,START:END...], e.g. --window announcement=0:0,0:1 --window drift=2:10")
     sp.add_argument("--min-estimation", type=int, default=60, help="fewest estimation observations (default 60)")
     sp.add_argument("--keep-event-days", action="store_true",
                     help="keep days inside other events' windows in the estimation window (default: excluded)")

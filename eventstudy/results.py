@@ -285,6 +285,7 @@ class EventStudyResults:
             "clean_estimation": plan.clean_estimation, "date_only": spec.date_only, "group": plan.group,
             "convention": plan.convention, "seed": plan.seed, "n_boot": plan.n_boot, "by_event": plan.by_event,
             "by_asset": plan.by_asset, "sign": plan.sign,
+            "window_sets": dict(getattr(spec, "window_sets", None) or {}) or None,
             "overlap": plan.overlap,
             "assets": [real(a) for a in (self.inputs.assets if self.inputs is not None else [])],
         }

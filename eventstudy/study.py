@@ -11,7 +11,7 @@ is kept in ``exclusions`` with the reason; none disappears silently.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from numbers import Integral
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from .overlaps import OVERLAP_POLICIES, OverlapPolicy
 from .pipeline.executors import Backend, Execution, Partition
 from .results import EventStudyResults
 from .returns import RETURN_KINDS, ReturnKind
-from .windows import Window, parse_windows
+from .windows import Window, window_sets
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +54,9 @@ class EventStudy:
     estimation, windows
         Session offsets relative to day 0, inclusive at both ends (``(-250, -11)``, ``"-1:1"``);
         stored as :class:`~eventstudy.windows.Window`. The estimation window must end before
-        the first event offset.
+        the first event offset. ``windows`` may also be named sets, ``{"announcement": [(0, 0),
+        (0, 1)], "drift": (2, 10)}``: the study runs each window once and its tables say which
+        set(s) a window belongs to (:attr:`window_sets`).
     min_estimation
         Fewest usable estimation observations a member may have; fewer -> excluded, with the reason.
     clean_estimation
@@ -100,7 +102,7 @@ class EventStudy:
     market: str | Mapping[str, str] | None = None
     returns: ReturnKind = "simple"
     estimation: Window | tuple[int, int] | str = (-250, -11)
-    windows: Sequence[Window | tuple[int, int] | str] = ((-1, 1), (0, 0))
+    windows: Sequence[Window | tuple[int, int] | str] | Mapping[str, object] = ((-1, 1), (0, 0))
     min_estimation: int = 60
     clean_estimation: bool = True
     date_only: DateOnlyPolicy = "session-date"
@@ -114,12 +116,16 @@ class EventStudy:
     seed: int = 0
     n_boot: int = 2000
     overlap: OverlapPolicy = "merge"
+    window_sets: Mapping[str, tuple[str, ...]] | None = field(default=None, init=False)
+    """The named window sets (``windows={"announcement": [...], ...}``): set name -> window labels."""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "model", get_model(self.model))
         set_(self, "estimation", Window.parse(self.estimation, argument="estimation"))
-        set_(self, "windows", parse_windows(self.windows, argument="windows"))
+        windows, sets = window_sets(dict(self.windows) if isinstance(self.windows, Mapping) else self.windows)
+        set_(self, "windows", windows)
+        set_(self, "window_sets", sets)
         if self.returns not in RETURN_KINDS:
             raise SpecificationError(f"returns={self.returns!r}: pass one of {list(RETURN_KINDS)}")
         check_policy(self.date_only)

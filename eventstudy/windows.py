@@ -168,6 +168,45 @@ def study_window(windows, value, *, argument: str = "window") -> Window:
     return Window.parse(value, argument=argument)
 
 
+def window_sets(value, *, argument: str = "windows") -> tuple[tuple[Window, ...], dict[str, tuple[str, ...]] | None]:
+    """The study's windows and, when they come as named sets, the sets by name.
+
+    ``{"announcement": [(0, 0), (0, 1)], "drift": (2, 10)}`` gives the windows 0:0, 0:1, 2:10 (each
+    once, in order) and ``{"announcement": ("0:0", "0:1"), "drift": ("2:10",)}``; a window may sit
+    in several sets. Anything else is :func:`parse_windows` without sets.
+
+    Parameters
+    ----------
+    value
+        A mapping of set name to one window or a sequence of them, or what :func:`parse_windows`
+        takes.
+    argument : str, default "windows"
+        Name used in error messages.
+
+    Returns
+    -------
+    (windows, sets)
+        The distinct windows and the set names' window labels (None without sets).
+
+    Raises
+    ------
+    SpecificationError
+        An empty or non-text set name, an empty set, or a window that cannot be parsed.
+    """
+    if not isinstance(value, dict):
+        return parse_windows(value, argument=argument), None
+    if not value:
+        raise SpecificationError(f"{argument}={{}}: name at least one set, e.g. {{'announcement': [(0, 0), (0, 1)]}}")
+    sets, flat = {}, []
+    for name, ws in value.items():
+        if not isinstance(name, str) or not name.strip():
+            raise SpecificationError(f"{argument}: set name {name!r} must be a non-empty text")
+        parsed = parse_windows(ws, argument=f"{argument}[{name!r}]")
+        sets[name.strip()] = tuple(w.label for w in parsed)
+        flat += [w for w in parsed if w not in flat]
+    return tuple(flat), sets
+
+
 WINDOW_COLUMNS = ("window_start", "window_end")
 """Columns of an events file that give each event its own window (:class:`EventWindows`)."""
 

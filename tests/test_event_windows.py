@@ -132,3 +132,34 @@ def test_volatility_counts_each_members_own_days():
             got, want = m.loc[(f"e{i}", "A1", "event")], m.loc[(f"e{i}", "A1", Window(a, b).label)]
             assert got["n_days"] == want["n_days"] == b - a + 1
             assert got["chi2"] == pytest.approx(want["chi2"], rel=1e-12)
+
+
+def test_named_window_sets_are_run_once_and_named_in_the_tables(tmp_path, capsys):
+    from eventstudy.report.tables import caar_table
+    from eventstudy.windows import window_sets
+
+    ws, sets = window_sets({"announcement": [(0, 0), (0, 1)], "drift": "2:5", "around": [(-1, 1), (0, 1)]})
+    assert ws == (Window(0, 0), Window(0, 1), Window(2, 5), Window(-1, 1))
+    assert sets == {"announcement": ("0:0", "0:1"), "drift": ("2:5",), "around": ("-1:1", "0:1")}
+    with pytest.raises(es.errors.SpecificationError, match="set name '' must be a non-empty text"):
+        window_sets({"": (0, 0)})
+    events, prices, _ = synthetic()
+    events = events.drop(columns=["window_start", "window_end"])
+    res = es.EventStudy(events, prices, windows={"announcement": [(0, 0), (0, 1)], "around": (-1, 1)}, **KW).fit()
+    assert res.options["window_sets"] == {"announcement": ("0:0", "0:1"), "around": ("-1:1",)}
+    table = caar_table(res).table
+    assert list(table.columns[:3]) == ["group", "window", "set"]
+    assert dict(zip(table["window"], table["set"])) == {"0:0": "announcement", "0:1": "announcement",
+                                                        "-1:1": "around"}
+    raw = events[["event_id", "event_date"]].rename(columns={"event_date": "date"})
+    raw.assign(date=raw["date"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "e.csv", index=False)
+    prices.to_csv(tmp_path / "p.csv", index=False)
+    common = ["run", "--events", str(tmp_path / "e.csv"), "--prices", str(tmp_path / "p.csv"), "--market", "MKT",
+              "--no-figures", "--no-pdf", "--placebo", "0", "--n-boot", "50"]
+    assert main([*common, "--window", "announcement=0:0,0:1", "--window", "drift=2:5", "--out",
+                 str(tmp_path / "o")]) == 0
+    head = pd.read_csv(tmp_path / "o" / "tables" / "headline.csv")
+    assert set(zip(head["window"], head["set"])) == {("0:0", "announcement"), ("0:1", "announcement"),
+                                                     ("2:5", "drift")}
+    assert main([*common, "--window", "announcement=0:0", "--window", "-1:1", "--out", str(tmp_path / "x")]) == 2
+    assert "name every window set" in capsys.readouterr().err

@@ -201,7 +201,35 @@ def caar_table(res) -> Summary:
     note = (conventions(res) + f" Statistics for the whole window (CAR). {names} (the tests that hold their size "
             f"when news clusters); {NAIVE} = {TEST_NAMES[NAIVE]} shown beside them." + few_dates_note()
             + " * p<0.10, ** p<0.05, *** p<0.01.")
-    return Summary(headline(res.tests, res.caar), "Cumulative average abnormal returns", note)
+    return Summary(with_window_sets(headline(res.tests, res.caar), res), "Cumulative average abnormal returns", note)
+
+
+def with_window_sets(frame: pd.DataFrame, res) -> pd.DataFrame:
+    """``frame`` with a ``set`` column after ``window`` naming the window's named set(s)
+    (``"announcement"``; several joined by ``", "``), when the study's windows came as named sets;
+    else ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table with a ``window`` column of window labels.
+    res : EventStudyResults
+        The fitted study (its ``options["window_sets"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    sets = res.options.get("window_sets")
+    if not sets or "window" not in frame.columns:
+        return frame
+    of = {}
+    for name, labels in sets.items():
+        for label in labels:
+            of.setdefault(label, []).append(name)
+    out = frame.copy()
+    out.insert(list(out.columns).index("window") + 1, "set", out["window"].map(lambda w: ", ".join(of.get(w, []))))
+    return out
 
 
 def _p_short(p: float) -> str:
@@ -292,7 +320,7 @@ def headline_table(res, placebo: pd.DataFrame | None = None, signed=None) -> Sum
                "sessions; day 0 = the first session priced after the event. ")
             + signed_note
             + "Every group and event with the full battery: tables/caar_by_group, battery_*, tests.csv.")
-    return Summary(pd.DataFrame(rows), "Headline: cumulative average abnormal returns", note)
+    return Summary(with_window_sets(pd.DataFrame(rows), res), "Headline: cumulative average abnormal returns", note)
 
 
 def bhar_table(res) -> Summary:
@@ -601,6 +629,6 @@ def write_tables(res, out: str | Path, *, claims: pd.DataFrame | None = None,
     return files
 
 
-__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "bhar_table", "caar_table", "car_by_event", "car_long",
-           "claims_table", "conventions", "file_tag", "headline_table", "model_text", "placebo_table", "study_tables",
-           "write_tables"]
+__all__ = ["ROBUST_FIRST", "alignment_table", "battery_table", "bhar_table", "caar_table", "car_by_event",
+           "car_long", "claims_table", "conventions", "file_tag", "headline_table", "model_text", "placebo_table",
+           "study_tables", "with_window_sets", "write_tables"]
