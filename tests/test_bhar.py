@@ -109,3 +109,17 @@ def test_caar_rows_carry_their_standard_errors_and_t():
     stat = t[(t["group"] == "asset:A") & (t["window"] == "0:0") & t["tau"].isna() & (t["test"] == "bw1985")]
     assert caar.loc[("asset:A", "0:0"), "t_bw1985"] == pytest.approx(stat["statistic"].iloc[0], rel=1e-9)
     assert caar.loc[("asset:A", "0:0"), "n"] == 4
+
+
+@pytest.mark.slow
+def test_the_readme_bhar_rows_are_what_the_main_job_writes(tmp_path):
+    from pathlib import Path
+
+    from eventstudy.cli import main
+
+    assert main(["run", "--out", str(tmp_path / "r"), "--no-figures", "--no-pdf", "--placebo", "0"]) == 0
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = (tmp_path / "r" / "tables" / "bhar.md").read_text().splitlines()
+    shown = [line for line in readme.splitlines() if line.startswith(("| all |", "| escalation |", "| de-escalation |"))
+             and line.count("|") == 11]
+    assert len(shown) == 5 and all(line in table for line in shown)

@@ -129,13 +129,14 @@ class Summary:
 
     @cached_property
     def _formatted(self) -> pd.DataFrame:
-        """Numbers formatted for reading: '... p' columns as p-values with stars, '... stat' and
+        """Numbers formatted for reading: '... p' columns as p-values with stars (``<0.001`` below it), '... stat' and
         '... %' with 3 decimals (the rule of the LaTeX tables too); the suffixes are dropped from
         the displayed headers when the column is not part of a stat/p pair."""
         out = self.table.copy()
         for c in out.columns:
             if c.endswith(" p"):  # a p-value already written as text ("<0.001") is kept
-                out[c] = out[c].map(lambda v: f"{float(v):.3f}{stars(float(v))}" if finite(v) else cell_text(v))
+                out[c] = out[c].map(lambda v: ("<0.001" if float(v) < 0.001 else f"{float(v):.3f}") + stars(float(v))
+                                    if finite(v) else cell_text(v))
             elif c.endswith(" stat") or c.endswith(" %"):
                 out[c] = out[c].map(lambda v: f"{float(v):.3f}" if finite(v) else cell_text(v))
         out = out.astype(object).map(cell_text)  # every cell text; a missing one empty
