@@ -65,3 +65,16 @@ def test_an_unknown_column_among_several_is_named():
     events = pd.DataFrame({"event_id": ["e1"], "date": [f"{dates[280]:%Y-%m-%d}"], "kind": ["up"]})
     with pytest.raises(es.errors.SpecificationError, match="group='sector' is not a column"):
         es.EventStudy(es.load_events(frame=events), prices, market="MKT", group=("kind", "sector")).fit()
+
+
+@pytest.mark.slow
+def test_the_readme_rows_of_two_group_columns_and_named_sets_are_what_the_run_writes(tmp_path):
+    from pathlib import Path
+
+    assert main(["run", "--out", str(tmp_path / "r"), "--no-figures", "--no-pdf", "--group", "category,direction",
+                 "--window", "announcement=0:0,0:1", "--window", "drift=2:5"]) == 0
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines()
+    table = (tmp_path / "r" / "tables" / "headline.md").read_text().splitlines()
+    shown = [line for line in readme if line.startswith(("| all (30 events) | 0:0 | announcement", "| direction="))
+             or (line.startswith("| all | ") and "| announcement |" in line or "| drift |" in line)]
+    assert len(shown) == 9 and all(line in table for line in shown)

@@ -285,7 +285,7 @@ def headline_table(res, placebo: pd.DataFrame | None = None, signed=None) -> Sum
             if (g, w) in first.index and "dates" in first.columns:
                 ev, d = first.loc[(g, w), "events"], first.loc[(g, w), "dates"]
                 if g not in seen and pd.notna(ev):
-                    row["group"] = f"{name(g)} ({int(ev)} events)"
+                    row["group"] = f"{name(g)} ({int(ev)} event{'' if int(ev) == 1 else 's'})"
                 row["dates"] = "" if pd.isna(d) else f"{int(d)}" + (", few" if d < FEW_DATES else "")
             seen.add(g)
             row["CAAR (%)"] = f"{100 * c:.2f}" if np.isfinite(c) else ""
