@@ -79,6 +79,7 @@ from .overlaps import OVERLAP_COLUMNS
 from .pipeline.estimate import AR_COLUMNS, ar_rows, excluded_days, iter_estimates, tidy_rows
 from .pipeline.prepare import Plan, Prepared
 from .safetext import write_csv
+from .windows import EventWindows
 
 CAR_COLUMNS = ["event_id", "asset", "window", "car", "se", "t", "pvalue", "bhar", "n_est", "day0", "status"]
 DAILY_FORMAT = "%Y-%m-%d"
@@ -173,9 +174,10 @@ class EventStudyResults:
         as independent; ``se_bw1985 = sqrt(L) * S`` (L the window's length, S the group's
         Brown-Warner 1985 portfolio SD, :meth:`portfolio_sd`) is robust to that correlation, with
         ``t_bw1985 = caar / se_bw1985`` (NaN where the battery has no bw1985 rows: a study run with
-        ``tests=`` without it)."""
+        ``tests=`` without it; and for the events' own windows, whose lengths differ)."""
         labels = [w.label for w in self.plan.windows]
-        length = {w.label: w.end - w.start + 1 for w in self.plan.windows}
+        # the events' own windows differ in length: no single sqrt(L) S (the battery's bw1985 row has its test)
+        length = {w.label: np.nan if isinstance(w, EventWindows) else w.end - w.start + 1 for w in self.plan.windows}
         n = len(self.members)
         by_w = {w: self.car["car"].to_numpy()[i * n:(i + 1) * n] for i, w in enumerate(labels)}
         groups = self.groups(by_asset=self.plan.by_asset)

@@ -163,3 +163,18 @@ def test_named_window_sets_are_run_once_and_named_in_the_tables(tmp_path, capsys
                                                      ("2:5", "drift")}
     assert main([*common, "--window", "announcement=0:0", "--window", "-1:1", "--out", str(tmp_path / "x")]) == 2
     assert "name every window set" in capsys.readouterr().err
+
+
+def test_a_merged_member_spans_its_events_windows_when_one_bound_differs():
+    """Two events with the same day 0 on a market are one member (overlap='merge'); their windows
+    0:1 and 0:3 share the start, differ in the end: the member spans 0:3."""
+    events, prices, _ = synthetic()
+    raw = events[["event_id", "event_date"]].rename(columns={"event_date": "date"})
+    raw = raw.assign(date=raw["date"].dt.strftime("%Y-%m-%d"), window_start="0", window_end="1")
+    raw.loc[raw.index[1], "date"] = raw["date"].iloc[0]  # e1 on e0's date
+    raw.loc[raw.index[1], "window_end"] = "3"
+    res = es.EventStudy(es.load_events(frame=raw), prices, windows=((0, 3),), **KW).fit()
+    merged = res.members[res.members["event_id"] == "e0+e1"]
+    assert len(merged) == 6 and (merged["window_start"] == 0).all() and (merged["window_end"] == 3).all()
+    car = res.car.set_index(["event_id", "asset", "window"])
+    assert car.loc[("e0+e1", "A0", "event"), "car"] == pytest.approx(car.loc[("e0+e1", "A0", "0:3"), "car"], rel=1e-12)

@@ -335,7 +335,7 @@ def merged_own_windows(members: pd.DataFrame, events: pd.DataFrame) -> pd.DataFr
     pandas.DataFrame
         ``members`` with every merged member's bounds filled.
     """
-    gap = members["window_start"].isna()
+    gap = members["window_start"].isna() | members["window_end"].isna()  # either bound may differ between them
     if not gap.any():
         return members
     by_id = events.drop_duplicates("event_id").set_index("event_id")[list(WINDOW_COLUMNS)]
