@@ -325,3 +325,15 @@ def test_the_volatility_tests_hold_their_size_without_news():
             rejected[name] += t[name] < 0.05
     for name, k in rejected.items():
         assert k / reps <= 0.12, (name, k / reps)
+
+
+def test_a_parquet_price_file_keeps_its_volume(tmp_path):
+    pytest.importorskip("pyarrow")
+    prices, events, _ = synthetic()
+    source = es.ParquetSource.write(prices, tmp_path / "p.parquet")
+    back = source.daily(["A0"])
+    want = prices[prices["ticker"] == "A0"]["volume"].to_numpy()
+    np.testing.assert_allclose(back["volume"].to_numpy(), want, rtol=1e-12)
+    a = fit(source, events).volume_study().tests
+    b = fit(prices, events).volume_study().tests
+    pd.testing.assert_frame_equal(a, b)

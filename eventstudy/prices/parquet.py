@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PriceSourceError, UnknownTickerError, require
-from .base import DAILY_COLUMNS, check_daily_frame, coerce_bound
+from .base import DAILY_COLUMNS, VOLUME_COLUMN, check_daily_frame, coerce_bound
 
 
 def _need_pyarrow(what: str) -> None:
@@ -51,7 +51,7 @@ class ParquetSource:
         if missing or not names & {"close", "adj_close"}:
             raise PriceSourceError(f"{self.path}: a Parquet price file needs columns ticker, date and close or "
                                    f"adj_close (long format); it has {sorted(names)}")
-        self._columns = [c for c in DAILY_COLUMNS if c in names]
+        self._columns = [c for c in (*DAILY_COLUMNS, VOLUME_COLUMN) if c in names]  # volume when the file has it
 
     def __repr__(self) -> str:
         return f"ParquetSource({self.path!r})"
@@ -86,7 +86,8 @@ class ParquetSource:
         Returns
         -------
         pandas.DataFrame
-            Daily frame ``ticker, date, close, adj_close``, sorted by ticker then date.
+            Daily frame ``ticker, date, close, adj_close`` (and ``volume`` when the file has it),
+            sorted by ticker then date.
 
         Raises
         ------
