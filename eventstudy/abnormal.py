@@ -162,8 +162,9 @@ def car_table(
         r = panel.ret[:, cols]
         a, n_w = ar[:, cols], normal[:, cols]
         own = panel.in_window(w)  # the events' own windows: rows outside a member's own are not its window
-        if own is not None:
-            r, a, n_w = np.where(own, r, 0.0), np.where(own, a, 0.0), np.where(own, n_w, 0.0)
+        inside = np.ones(a.shape, dtype=bool) if own is None else own
+        no_window = np.zeros(len(a), dtype=bool) if own is None else ~own.any(axis=1)
+        r, a, n_w = np.where(inside, r, 0.0), np.where(inside, a, 0.0), np.where(inside, n_w, 0.0)
         missing = ~np.isfinite(a)
         car = a.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -180,19 +181,18 @@ def car_table(
         status = np.full(len(missing), "ok", dtype=object)
         for i in np.flatnonzero(missing.any(axis=1)):  # text only for the members it concerns
             status[i] = "no return on tau " + ",".join(str(panel.taus[c]) for c in cols[missing[i]])
-        if own is not None:
-            status[~own.any(axis=1)] = "no window of its own (window_start, window_end empty)"
+        status[no_window] = "no window of its own (window_start, window_end empty)"
         status = status.astype(str)
         if panel.spans is not None:  # a return across a missing price covers more than one session
-            status = _flag(status, (panel.spans[:, cols] > 1) & (own if own is not None else True), cols,
+            status = _flag(status, (panel.spans[:, cols] > 1) & inside, cols,
                            lambda i, c: f"{panel.taus[c]} spans {panel.spans[i, c]} sessions",
                            "; return on tau ", " (missing price)")
         # an exactly unchanged price inside the window is usually a stale quote (Yahoo's CNY=X on
         # Chinese holidays, a vendor's repeated row): flag it, the numbers stay as computed
-        stale = (r == 0) & ~missing & (own if own is not None else True)
+        stale = (r == 0) & ~missing & inside
         status = _flag(status, stale, cols, lambda i, c: str(panel.taus[c]), "; unchanged price on tau ",
                        " (stale quote?)")
-        bad = missing.any(axis=1) | (~own.any(axis=1) if own is not None else False)
+        bad = missing.any(axis=1) | no_window
         parts.append(pd.DataFrame({
             "event_id": panel.members["event_id"].array,
             "asset": panel.members["asset"].array,

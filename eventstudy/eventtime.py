@@ -23,7 +23,7 @@ import pandas as pd
 
 from .arrays import sorted_distinct
 from .errors import DataError
-from .windows import EventWindows, Window
+from .windows import WINDOW_COLUMNS, EventWindows, Window
 
 
 class PanelRows(NamedTuple):
@@ -197,15 +197,32 @@ class PanelRows(NamedTuple):
         return cls(np.asarray(dates).ravel(), np.repeat(codes, t), pd.Index(tickers), start, start, start + t, {})
 
 
-def own_window_mask(members: pd.DataFrame, taus: np.ndarray, w: Window) -> np.ndarray | None:
+def own_bounds(members: pd.DataFrame) -> np.ndarray:
+    """Each member's own window (``window_start``, ``window_end``) as an (N, 2) float array, NaN
+    where the member's event has none (or the catalog has no such columns).
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        One row per member.
+
+    Returns
+    -------
+    ndarray of float, shape (N, 2)
+    """
+    if not all(c in members.columns for c in WINDOW_COLUMNS):
+        return np.full((len(members), 2), np.nan)
+    return members[list(WINDOW_COLUMNS)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+
+
+def own_window_mask(bounds: np.ndarray, taus: np.ndarray, w: Window) -> np.ndarray | None:
     """Which of ``taus`` lie in each member's own window (an (N, L) mask) when ``w`` is the events'
     own windows (:class:`~eventstudy.windows.EventWindows`); None for an ordinary window.
 
     Parameters
     ----------
-    members : pandas.DataFrame
-        One row per member, with ``window_start`` and ``window_end`` for the events' own windows
-        (missing: the member's event has none, so no tau is in it).
+    bounds : ndarray, shape (N, 2)
+        Each member's own window (:func:`own_bounds`); NaN: its event has none, so no tau is in it.
     taus : ndarray of int
         The window's offsets.
     w : Window
@@ -217,10 +234,8 @@ def own_window_mask(members: pd.DataFrame, taus: np.ndarray, w: Window) -> np.nd
     """
     if not isinstance(w, EventWindows):
         return None
-    lo = pd.to_numeric(members["window_start"], errors="coerce").to_numpy(dtype=float)
-    hi = pd.to_numeric(members["window_end"], errors="coerce").to_numpy(dtype=float)
     t = np.asarray(taus, dtype=float)[None, :]
-    return (t >= lo[:, None]) & (t <= hi[:, None])  # NaN bounds compare False: no offset
+    return (t >= bounds[:, [0]]) & (t <= bounds[:, [1]])  # NaN bounds compare False: no offset
 
 
 @dataclass(frozen=True)
@@ -275,7 +290,7 @@ class EventTimePanel:
         """Which of ``cols(w)`` lie in each member's own window: an (N, L) mask for the events' own
         windows (:class:`~eventstudy.windows.EventWindows`, from the members' ``window_start`` and
         ``window_end``; a member without one has none), None for an ordinary window (every column)."""
-        return own_window_mask(self.members, self.taus[self.cols(w)], w)
+        return own_window_mask(own_bounds(self.members), self.taus[self.cols(w)], w)
 
     def span(self, w: Window) -> slice:
         """The columns of ``w`` as a slice: ``ret[:, span]`` is a view, not a copy (taus are consecutive)."""

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import DataError, require
+from .eventtime import own_bounds
 from .windows import EventWindows
 
 DAILY_COLUMNS = ["member", "event_id", "asset", "tau", "date", "ar", "sigma", "u", "garch_sd", "u_garch"]
@@ -290,14 +291,9 @@ def volatility_study(res, *, garch: bool = False) -> VolatilityStudy:
     u_mu, u_var = u_null_moments(d_of[member], res.params["n_est"].to_numpy(dtype=float)[member], res.plan.model.k)
     daily["u_null"], daily["u_null_var"] = u_mu, u_var
     tau = daily["tau"].to_numpy()
-    in_window = {}
-    for w in res.plan.windows:  # the days of each window; the events' own windows: each member's own days
-        if not isinstance(w, EventWindows):
-            in_window[w.label] = (tau >= w.start) & (tau <= w.end)
-        else:
-            lo = pd.to_numeric(res.members["window_start"], errors="coerce").to_numpy(dtype=float)[member]
-            hi = pd.to_numeric(res.members["window_end"], errors="coerce").to_numpy(dtype=float)[member]
-            in_window[w.label] = (tau >= lo) & (tau <= hi)
+    bounds = own_bounds(res.members)[member]  # the events' own windows: each row's member's own days
+    in_window = {w.label: (tau >= bounds[:, 0]) & (tau <= bounds[:, 1]) if isinstance(w, EventWindows)
+                 else (tau >= w.start) & (tau <= w.end) for w in res.plan.windows}
     out = []
     for w in res.plan.windows:
         sub = daily[in_window[w.label]]

@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import DataError, SpecificationError
+from .eventtime import own_bounds
 from .prices.base import VOLUME_COLUMN
 from .windows import EventWindows
 
@@ -307,10 +308,7 @@ def volume_study(res, *, model: VolumeModel | None = None, market: str | Mapping
     rows = res.abnormal_returns
     rows = rows[rows["part"].isin(["estimation", "event"]) & rows["date"].notna()]
     windows = [(w.label, w.start, w.end, isinstance(w, EventWindows)) for w in plan.windows]
-    own_lo = pd.to_numeric(res.members["window_start"], errors="coerce").to_numpy(dtype=float) \
-        if "window_start" in res.members else None
-    own_hi = pd.to_numeric(res.members["window_end"], errors="coerce").to_numpy(dtype=float) \
-        if "window_end" in res.members else None
+    bounds = own_bounds(res.members)  # the events' own windows
     out_car, out_ab, excl = [], [], []
     for member, grp in rows.groupby("member", sort=True):
         eid, asset = grp["event_id"].iloc[0], grp["asset"].iloc[0]
@@ -335,7 +333,7 @@ def volume_study(res, *, model: VolumeModel | None = None, market: str | Mapping
         taus = ev["tau"].to_numpy()
         for label, lo, hi, own in windows:
             if own:  # the events' own windows: this member's own days
-                lo, hi = int(own_lo[member]), int(own_hi[member])
+                lo, hi = int(bounds[member, 0]), int(bounds[member, 1])
             sel = ev_pos[(taus >= lo) & (taus <= hi)]
             ok = np.isfinite(y[sel]) & np.isfinite(x[sel])
             fit = abnormal_volume(y[est], y[sel][ok], x[est] if b else None, x[sel][ok] if b else None)

@@ -37,7 +37,15 @@ import pandas as pd
 from ..allocator import release_freed_memory
 from ..assets import data_calendars
 from ..errors import DataError, SpecificationError
-from ..eventtime import PanelRows, ReturnRows, build_panel, member_rows, own_window_mask, with_interval_returns
+from ..eventtime import (
+    PanelRows,
+    ReturnRows,
+    build_panel,
+    member_rows,
+    own_bounds,
+    own_window_mask,
+    with_interval_returns,
+)
 from ..groups import define_groups
 from ..inference import ALL_TESTS
 from ..inference.context import Context
@@ -46,7 +54,7 @@ from ..inference.nonparametric import EstimationRanks, corrado_rank_sums, estima
 from ..inference.panel import Panel, ReducedPanel
 from ..results import assemble
 from ..returns import compute_returns
-from ..windows import WINDOW_COLUMNS, EventWindows, Window
+from ..windows import EventWindows, Window
 from .estimate import estimate, event_rows, params_frame
 from .executors import PARTITIONS, DaskExecutor, Execution, LocalExecutor, rss_bytes
 from .infer import BatteryInputs, MemberLabels, infer, run_battery, tests_frame
@@ -228,8 +236,7 @@ def run_block(plan: Plan, block: Block) -> tuple[dict, dict]:
              # each member's residual sums, so that pass B need not read its estimation rows again for s_i
              "row_sumsq": common["row_sumsq"], "var_est": common["var_est"]}
     if any(isinstance(w, EventWindows) for w in plan.windows):  # each member's own window, for pass B
-        heavy["own_bounds"] = e.panel.members[list(WINDOW_COLUMNS)].apply(
-            pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        heavy["own_bounds"] = own_bounds(e.panel.members)
     if ranks is not None:
         fix_rows = np.array(sorted(ranks.fix), dtype=np.int64)
         heavy.update(est_r2=ranks.r2, est_order=ranks.order, est_m=ranks.m_i, fix_rows=fix_rows,
@@ -349,8 +356,7 @@ def block_grank(heavy: Mapping, rows: np.ndarray, w: Window, g: np.ndarray, k: i
     extra = {"fe": np.ones((rows.size, cols.size)), "car_fe": np.ones(rows.size)} if k > 2 else {}
     taus = np.asarray(heavy["evt_taus"])[cols]
     evt = np.asarray(heavy["evt_ar"][rows][:, cols])
-    own = own_window_mask(pd.DataFrame(np.asarray(heavy["own_bounds"])[rows], columns=list(WINDOW_COLUMNS)), taus, w) \
-        if "own_bounds" in heavy else None
+    own = own_window_mask(np.asarray(heavy["own_bounds"])[rows], taus, w) if "own_bounds" in heavy else None
     if own is not None:  # the events' own windows: a member's other rows are missing there, as in pass A
         evt = np.where(own, evt, np.nan)
     ip = Panel(est_ar=np.asarray(heavy["est_ar"][rows]), evt_ar=evt, taus=taus, k=k, check=False, **extra)

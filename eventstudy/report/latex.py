@@ -126,15 +126,11 @@ def header(column: str) -> str:
     str
         LaTeX text: ``KP-BMP $t$``, ``CAAR (\\%)``, ``event\\_id`` ...
     """
-    for suffix in (" stat", " p"):
-        if column.endswith(suffix):
-            base = column[: -len(suffix)]
-            name, symbol = TEST_LABELS.get(base, (base, "stat"))
-            sym = "$p$" if suffix == " p" else (f"${symbol}$" if len(symbol) == 1 else tex_text(symbol))
-            return (tex_text(name) + " " + sym).strip()
-    if column.endswith(" %"):
-        return tex_text(column[:-2]) + r" (\%)"
-    return tex_text(column)
+    name, symbol, percent = _header_parts(column)
+    if percent:
+        return tex_text(name) + r" (\%)"
+    sym = f"${symbol}$" if len(symbol) == 1 else tex_text(symbol)
+    return (tex_text(name) + " " + sym).strip()
 
 
 def plain_header(column: str) -> str:
@@ -150,13 +146,21 @@ def plain_header(column: str) -> str:
     str
         ``KP-BMP t``, ``CAAR (%)``, ``event_id`` ...: the words of :func:`header` without LaTeX.
     """
+    name, symbol, percent = _header_parts(column)
+    return name + " (%)" if percent else f"{name} {symbol}".strip()
+
+
+def _header_parts(column: str) -> tuple[str, str, bool]:
+    """The words of a column's header, its statistic's symbol (``""`` for none) and whether it is
+    in percent: ``"kp_bmp stat"`` -> ``("KP-BMP", "t", False)``, ``"CAAR %"`` -> ``("CAAR", "", True)``."""
     for suffix in (" stat", " p"):
         if column.endswith(suffix):
-            name, symbol = TEST_LABELS.get(column[: -len(suffix)], (column[: -len(suffix)], "stat"))
-            return f"{name} {'p' if suffix == ' p' else symbol}".strip()
+            base = column[: -len(suffix)]
+            name, symbol = TEST_LABELS.get(base, (base, "stat"))
+            return name, "p" if suffix == " p" else symbol, False
     if column.endswith(" %"):
-        return column[:-2] + " (%)"
-    return column
+        return column[:-2], "", True
+    return column, "", False
 
 
 def stars(p: float) -> str:
