@@ -488,7 +488,8 @@ def _car_paths_by_group(res, *, assets, groups, window, level, ncols, note):
         alpha = float(np.clip(6 / max(len(thin), 1), 0.18, 0.6))
         x = np.asarray(taus, dtype=float)
         for key, row in thin.iterrows():
-            ax.plot(x, row.to_numpy(dtype=float), color=c, lw=0.8, alpha=alpha, zorder=2, gid=f"thin {g} {key}")
+            ax.plot(x, row.to_numpy(dtype=float), color=c, lw=0.8, alpha=alpha, zorder=2, gid=f"thin {g} {key}",
+                    marker="_" if len(x) == 1 else None, ms=10)  # one tau: a line is a point, show it as a tick
         if len(thin):
             lo, hi = min(lo, np.nanmin(thin.to_numpy())), max(hi, np.nanmax(thin.to_numpy()))
         if as_sel is None:
