@@ -66,8 +66,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bars import YAHOO_LIMITS, bar_span, load_bars, market_tz, price_in_bars
-from .errors import DataError, PriceFetchError, PriceSourceError, SpecificationError, UnknownTickerError
+from ..bars import YAHOO_LIMITS, bar_span, load_bars, market_tz, price_in_bars
+from ..errors import DataError, PriceFetchError, PriceSourceError, SpecificationError, UnknownTickerError
 
 BASES = ("close-to-close", "intraday", "after-hours-futures", "year-to-date", "price-level")
 VERDICTS = ("reproduced", "differs", "needs-data")
@@ -166,7 +166,7 @@ def load_claims(path: str | os.PathLike, *, instruments: Iterable[str] | None = 
         ``basis`` or ``end``, or has none of ``reported_pct``, ``reported_level``,
         ``reported_points``; or ``strict`` is True and some row is invalid.
     """
-    from .assets import REGISTRY
+    from ..assets import REGISTRY
 
     path = Path(path)
     label = str(path)
@@ -363,7 +363,7 @@ class _Checker:
 
     def session_of(self, ticker: str, t: pd.Timestamp) -> pd.Timestamp:
         """The session an instant falls in (or the next one): first session closing at or after ``t``."""
-        from .assets import REGISTRY
+        from ..assets import REGISTRY
 
         if ticker in REGISTRY:
             table = REGISTRY[ticker].sessions
@@ -610,7 +610,7 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None, *,
     if isinstance(claims, (str, os.PathLike)):
         claims = load_claims(claims)
     if source is None:
-        from .prices.bundled import BundledSource
+        from ..prices.bundled import BundledSource
 
         source = BundledSource()
     chk = _Checker(source)
