@@ -665,10 +665,18 @@ def _intraday_figures(args, spec, figure_dir: Path, jobs) -> list[Path]:
 
 
 def cmd_claims(args) -> int:
-    """Did the market move as reported? Check every claim of a claims file against prices.
+    """Did the market move as reported? Check every claim of a claims file, or of an article, against prices.
 
     Invalid rows are reported on stderr as warnings and get the verdict ``needs-data``. Writes
     ``claims_check.csv`` under ``--out`` and prints the verdicts.
+
+    With ``--article FILE`` (``-`` for standard input) the claims are first drafted from the article
+    (:func:`eventstudy.claims.check_article`): ``claims_draft.csv`` holds every claim found, placed
+    or not, with the sentence, the instrument and time chosen and why, and a confidence; the placed
+    ones are checked. ``--published`` gives the publication instant the article's weekdays are
+    resolved against (default: the one an HTML page or Markdown front matter declares).
+    ``--draft-only`` writes only ``claims_draft.csv``, for review; its placed rows are claims-file
+    rows.
 
     With ``--source yahoo``, a ticker that Yahoo Finance could not be reached for (offline, DNS,
     timeout, rate limit) is not a ``needs-data`` verdict: every claim is tried (tickers already in
@@ -682,8 +690,9 @@ def cmd_claims(args) -> int:
     Parameters
     ----------
     args : argparse.Namespace
-        Parsed options: ``claims`` (CSV path or None for the bundled study's file), ``out``,
-        ``source`` (``"bundled"`` or ``"yahoo"``), ``cache_dir`` and ``format``.
+        Parsed options: ``claims`` (CSV path or None for the bundled study's file), ``article``,
+        ``published``, ``draft_only``, ``aliases``, ``out``, ``source`` (``"bundled"`` or
+        ``"yahoo"``), ``cache_dir`` and ``format``.
 
     Returns
     -------
@@ -693,62 +702,110 @@ def cmd_claims(args) -> int:
     Raises
     ------
     EventStudyError
-        If the claims file cannot be read; :func:`main` prints it and exits with status 2.
+        If the claims file or the article cannot be read, or both are given; :func:`main` prints
+        it and exits with status 2.
     """
-    import pandas as pd
-
-    from .claims import check_claims, load_claims
+    from .claims import VERDICTS, check_article, check_claims, load_claims
     from .errors import PriceFetchError
     from .examples import us_china
     from .outdir import check_target
     from .prices.bundled import BundledSource
-    from .safetext import csv_safe
 
-    path = Path(args.claims) if args.claims else us_china.claims_path()
-    claims = load_claims(path)
-    for err in claims.loc[claims["error"] != "", "error"]:
-        print(f"eventstudy claims: warning: {err} (row reported as needs-data)", file=sys.stderr)
+    if args.article and args.claims:
+        raise EventStudyError("--article and --claims both given: check either an article or a claims file")
+    if (args.published or args.draft_only or args.aliases) and not args.article:
+        raise EventStudyError("--published, --draft-only and --aliases go with --article FILE")
     if args.source == "yahoo":
         from .prices.yahoo import YFinanceSource
 
         source = YFinanceSource(args.cache_dir)
     else:
         source = BundledSource()
-    out = check_target(Path(args.out), replace=False)  # one file added to the folder
+    out = check_target(Path(args.out), replace=False)  # files added to the folder
     target = out / "claims_check.csv"
+    drafts = None
     try:
-        res = check_claims(claims, source, on_fetch_error="raise")
+        if args.article:
+            article = sys.stdin.read() if args.article == "-" else Path(args.article)
+            label = "stdin" if args.article == "-" else Path(args.article).name
+            found = check_article(article, published=args.published, source=source, aliases=args.aliases,
+                                  name=label, draft_only=args.draft_only, on_fetch_error="raise")
+            drafts, res, what = found.drafts, found.checked, f"the article {label}"
+            if found.published is None:
+                print("eventstudy claims: warning: no publication date (--published, or one declared by the page): "
+                      "claims placed by a weekday or 'last week' are unplaced", file=sys.stderr)
+            n_unplaced = int((drafts["status"] == "unplaced").sum()) if len(drafts) else 0
+            if n_unplaced:
+                print(f"eventstudy claims: {n_unplaced} of {len(drafts)} claims found could not be placed (see "
+                      "reason in claims_draft.csv)", file=sys.stderr)
+        else:
+            path = Path(args.claims) if args.claims else us_china.claims_path()
+            claims = load_claims(path)
+            for err in claims.loc[claims["error"] != "", "error"]:
+                print(f"eventstudy claims: warning: {err} (row reported as needs-data)", file=sys.stderr)
+            res, what = check_claims(claims, source, on_fetch_error="raise"), str(path)
     except PriceFetchError as exc:
         for ticker, why in exc.failures.items():
             print(f"eventstudy claims: error: could not fetch {ticker} from Yahoo Finance ({why}); check the "
                   "network connection and run again, or use the bundled prices: --source bundled",
                   file=sys.stderr)
         kept = f"{target} left as it was" if target.exists() else f"{target} not written"
-        print(f"eventstudy claims: {len(exc.failures)} of {claims['instrument'].nunique()} instruments could not "
-              f"be fetched; no claims checked, {kept}", file=sys.stderr)
+        print(f"eventstudy claims: {len(exc.failures)} instrument(s) could not be fetched; no claims checked, {kept}",
+              file=sys.stderr)
         return 2
+    written = []
+    if drafts is not None:
+        written.append(_write_whole(drafts, out / "claims_draft.csv"))
+        if res is None:
+            _print_frame(drafts[["claim_id", "instrument", "basis", "start", "end", "reported_pct", "reported_level",
+                                 "reported_points", "status", "confidence"]], args.format)
+            if args.format == "table":
+                print()
+                for r in drafts.itertuples():
+                    print(f"{r.claim_id} [{r.status}, {r.confidence or '-'}]: {r.sentence}\n    instrument: "
+                          f"{r.why_instrument}\n    time: {r.why_time or r.reason}")
+            print(f"wrote {written[0]}", file=sys.stderr)
+            return 0
+    written.append(_write_whole(res, target))
+    _print_checked(res, args.format)
+    if args.format == "table":
+        counts = res["verdict"].value_counts()
+        print("\n" + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS if counts.get(v, 0) or v in
+                                ("reproduced", "differs", "needs-data"))
+              + f" of {len(res)} claims in {what}")
+    for w in written:
+        print(f"wrote {w}", file=sys.stderr)
+    return 0
+
+
+def _write_whole(frame, target: Path) -> Path:
+    """Write ``frame`` to ``target`` as CSV, whole or not at all (a temporary file, then renamed)."""
+    from .safetext import csv_safe
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        csv_safe(res).to_csv(target.with_name(".claims_check.csv.tmp"), index=False, lineterminator="\n")
-        os.replace(target.with_name(".claims_check.csv.tmp"), target)  # whole or not at all
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        csv_safe(frame).to_csv(tmp, index=False, lineterminator="\n")
+        os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target} ({exc.strerror or exc}); choose another --out") from exc
+    return target
+
+
+def _print_checked(res, fmt: str) -> None:
+    import pandas as pd
+
     table = res[["claim_id", "instrument", "basis", "reported_pct", "measured_pct", "diff_pct", "reported_level",
                  "measured_level", "verdict"]].copy()
     for col in ("reported_pct", "measured_pct", "diff_pct"):
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:+.3f}")
     for col in ("reported_level", "measured_level"):
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
-    _print_frame(table, args.format)
-    if args.format == "table":
+    _print_frame(table, fmt)
+    if fmt == "table":
         print()
         for r in res.itertuples():
             print(f"{r.claim_id} [{r.verdict}]: {r.detail}")
-        counts = res["verdict"].value_counts()
-        print("\n" + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("reproduced", "differs", "needs-data"))
-              + f" of {len(res)} claims in {path}")
-    print(f"wrote {target}", file=sys.stderr)
-    return 0
 
 
 def _pairs(text: str, option: str) -> dict:
@@ -943,8 +1000,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="standard errors that lead: clustered by independent event date (default), HC1 or classical")
     sp.set_defaults(func=cmd_run)
 
-    sp = sub.add_parser("claims", help="did the market move as reported? check the news claims in a claims file")
+    sp = sub.add_parser("claims", help="did the market move as reported? check the news claims of a claims file "
+                                       "or of an article")
     sp.add_argument("--claims", help="claims CSV (default: claims.csv of the repository, else the bundled copy)")
+    sp.add_argument("--article", help="an article (.txt, .md or .html; - for standard input): its market claims are "
+                                      "drafted into claims_draft.csv, placed in time and checked")
+    sp.add_argument("--published", help="with --article: when it was published, ISO 8601 with UTC offset (e.g. "
+                                        "2025-05-06T20:15:00-04:00) or a date; weekdays and 'last week' resolve "
+                                        "against it (default: the date the page declares)")
+    sp.add_argument("--draft-only", action="store_true",
+                    help="with --article: write claims_draft.csv for review and check nothing")
+    sp.add_argument("--aliases", help="with --article: your own alias table (CSV: phrase, instrument, futures, "
+                                      "invert, confidence, note) instead of the bundled one")
     sp.add_argument("--out", default="results", help="output folder for claims_check.csv (default: results)")
     sp.add_argument("--source", choices=["bundled", "yahoo"], default="bundled",
                     help="prices: the bundled snapshot (default) or yfinance with its cache (after `eventstudy fetch`)")

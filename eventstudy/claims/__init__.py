@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
-from .check import BASES, RESULT_COLUMNS, VERDICTS, ClaimError, check_claims, load_claims
+from .article import ArticleClaims, article_text, check_article, draft_claims, load_aliases
+from .check import BASES, RESULT_COLUMNS, VERDICTS, ClaimError, check_claims, claims_frame, load_claims
 
-__all__ = ["BASES", "ClaimError", "RESULT_COLUMNS", "VERDICTS", "check_claims", "load_claims"]
+__all__ = ["ArticleClaims", "BASES", "ClaimError", "RESULT_COLUMNS", "VERDICTS", "article_text", "check_article",
+           "check_claims", "claims_frame", "draft_claims", "load_aliases", "load_claims"]

@@ -177,6 +177,39 @@ def load_claims(path: str | os.PathLike, *, instruments: Iterable[str] | None = 
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ClaimError(f"{label}: not UTF-8 ({exc}); save it as UTF-8 comma-separated") from exc
+    return _parse_claims(text, label, allowed, strict)
+
+
+def claims_frame(rows: pd.DataFrame, *, label: str = "claims",
+                 instruments: Iterable[str] | None = None) -> pd.DataFrame:
+    """Validate claims rows held in a frame (drafted from an article, say) as :func:`load_claims`
+    validates a file's.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Columns as a claims file's (extra columns are ignored); values as text.
+    label : str, default "claims"
+        What the error messages call the rows' origin (line N = the row's position + 2, as if it
+        were a file with a header).
+    instruments : iterable of str, optional
+        Allowed tickers (default: the asset registry).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_claims` returns.
+    """
+    from ..assets import REGISTRY
+
+    allowed = set(REGISTRY) if instruments is None else set(instruments)
+    cols = [c for c in COLUMNS if c in rows.columns]
+    buf = io.StringIO()
+    rows[cols].astype(str).to_csv(buf, index=False, lineterminator="\n")
+    return _parse_claims(buf.getvalue(), label, allowed, False)
+
+
+def _parse_claims(text: str, label: str, allowed: set, strict: bool) -> pd.DataFrame:
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader)]

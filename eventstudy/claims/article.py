@@ -1,0 +1,1021 @@
+"""Read a news article, draft its market claims and place them in time: rules, not a model.
+
+What it does, sentence by sentence (:func:`draft_claims`):
+
+1. **Text.** :func:`article_text` turns plain text, Markdown or HTML into paragraphs (HTML: the
+   visible text, scripts and styles dropped; Markdown: the markup dropped) and reads the
+   publication instant an HTML page or a Markdown front matter declares
+   (``article:published_time``, ``<time datetime>``, ``date:``).
+2. **Instruments.** Every phrase of the alias table (``eventstudy/data/aliases.csv``, or your own:
+   columns ``phrase, instrument, futures, invert, confidence, note``) is found at word boundaries,
+   longest first. "futures" after the phrase, or "futures on/tied to/tracking the" before it,
+   selects the phrase's ``futures`` ticker ("Dow futures" → YM=F). A phrase with an empty
+   instrument is a market the registry lacks (the Topix, Brent): its figures are ``unplaced``,
+   with the reason.
+3. **Figures.** Each figure belongs to the nearest instrument named before it in the sentence: a
+   percentage ("1.2%", "0.85 percent"), points ("270 points") and a level ("at $693.95",
+   "closed at 42,410.10", "7.30 per dollar"); a percentage of something else ("a 145% tariff") is
+   not a market figure. The sign comes from the direction word nearest the figure ("fell",
+   "was 0.01% higher"); for an inverted alias (the yuan against USD/CNY) the sign is turned and
+   the percentage converted exactly. A bound ("over 3%", "above 50,000") is not a figure:
+   ``unplaced``, except "its first close above 50,000" and "a record close" (bases
+   ``first-close-above`` and ``record-close``).
+4. **Time.** The day is the sentence's own ("on Monday", "Tuesday evening", "yesterday", "Oct.
+   27"), else the last one named earlier in the article (confidence medium), else the last session
+   closed at publication (confidence low). Weekdays and relative words are resolved against the
+   publication instant (``published``); without it they cannot be placed and the claim is
+   ``unplaced``. The part of the day and the period come from the sentence, or the sentence
+   before it: "by midday" (the exchange's lunch break from exchange_calendars, else 12:00
+   local), "at the open" (one minute in), "in early trade" (30 minutes in), "after hours" or
+   "evening" (19:00 local, an estimate), "before the bell"/"overnight" (08:00 local), a clock time
+   ("at 10:45 a.m. ET"), "so far this year"/"year-to-date"/"in 2026" (``year-to-date``; both
+   bases are checked), "last week"/"for the week" and "last month"/"in April" (close-to-close
+   over the week or month).
+5. **Basis and window.** ``year-to-date``, ``price-level``, ``after-hours-futures`` (a futures
+   figure at a time of day), ``intraday`` (another instrument at a time of day) or
+   ``close-to-close``; the start is the previous session's close by the instrument's exchange
+   calendar, as news percentages are measured.
+
+Every drafted row says why: ``why_instrument``, ``why_time``, ``confidence`` (high, medium, low)
+and, for an ``unplaced`` row, ``reason``. Nothing unplaced is ever checked.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, SpecificationError
+
+__all__ = ["ArticleClaims", "DRAFT_COLUMNS", "article_text", "check_article", "draft_claims", "load_aliases"]
+
+DRAFT_COLUMNS = ["claim_id", "source", "quote", "instrument", "basis", "start", "end", "reported_pct",
+                 "reported_level", "reported_points", "tolerance_pct", "notes", "status", "confidence", "sentence",
+                 "mention", "why_instrument", "why_time", "reason"]
+"""Columns of the drafted rows: a claims file's columns first (a placed row is a claims-file row),
+then ``status`` (``placed`` or ``unplaced``), ``confidence``, the ``sentence`` it came from, the
+``mention`` of the instrument, ``why_instrument``, ``why_time`` and ``reason`` (why unplaced)."""
+
+_HERE = Path(__file__).resolve().parent.parent / "data"
+ALIAS_COLUMNS = ("phrase", "instrument", "futures", "invert", "confidence", "note")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
+                                            "august", "september", "october", "november", "december"))}
+_MONTH_RE = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+             r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_ZONES = {"et": "America/New_York", "edt": "America/New_York", "est": "America/New_York",
+          "ct": "America/Chicago", "cdt": "America/Chicago", "cst": "America/Chicago",
+          "gmt": "UTC", "utc": "UTC", "bst": "Europe/London", "cet": "Europe/Paris", "cest": "Europe/Paris",
+          "jst": "Asia/Tokyo", "kst": "Asia/Seoul", "hkt": "Asia/Hong_Kong", "sgt": "Asia/Singapore",
+          "beijing time": "Asia/Shanghai"}
+
+
+class ArticleError(DataError):
+    """An article or alias file cannot be read (the message names the file and the fix)."""
+
+
+# ------------------------------------------------------------------------------------------- text
+class _Visible(HTMLParser):
+    """Visible text of an HTML page, one line per block element, and its declared publication time."""
+
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+              "header", "footer", "blockquote", "figcaption", "title", "ul", "ol", "table"}
+    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.published: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and self.published is None:
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+            if key in ("article:published_time", "datepublished", "pubdate", "date", "dc.date.issued",
+                       "og:published_time", "publish-date", "parsely-pub-date"):
+                self.published = a.get("content")
+        if tag == "time" and self.published is None and a.get("datetime"):
+            self.published = a["datetime"]
+        if tag in self._SKIP:
+            self.skip += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def article_text(raw: str, kind: str | None = None) -> tuple[str, str | None]:
+    """The article's text as paragraphs (one per line) and the publication time it declares.
+
+    Parameters
+    ----------
+    raw : str
+        The article as read from a file or pasted: plain text, Markdown or HTML.
+    kind : {"text", "markdown", "html"}, optional
+        What ``raw`` is; None guesses (HTML when it has tags such as ``<p>`` or ``<html>``,
+        Markdown when it has headings, emphasis or links, else text).
+
+    Returns
+    -------
+    tuple of (str, str or None)
+        The text, one paragraph per line, and the publication time the page declares (HTML
+        ``article:published_time``/``datePublished`` meta or ``<time datetime>``, a Markdown
+        front matter's ``date:`` or ``published:``, or a ``Published: ...`` line), as written,
+        or None.
+    """
+    if kind is None:
+        if re.search(r"<(html|body|p|div|article|span|meta|h[1-6])\b", raw, re.I):
+            kind = "html"
+        elif re.search(r"^#{1,6} |\*\*|\]\(|^---\s*$", raw, re.M):
+            kind = "markdown"
+        else:
+            kind = "text"
+    published = None
+    if kind == "html":
+        p = _Visible()
+        p.feed(raw)
+        p.close()
+        text, published = "".join(p.parts), p.published
+    else:
+        text = raw
+        if kind == "markdown":
+            front = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text, re.S)
+            if front:
+                m = re.search(r"^(?:date|published)\s*:\s*['\"]?([^'\"\n]+)", front.group(1), re.M | re.I)
+                published = m.group(1).strip() if m else None
+                text = text[front.end():]
+            text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
+            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links -> their words
+            text = re.sub(r"^#{1,6}\s*", "", text, flags=re.M)
+            text = re.sub(r"(\*\*|__|\*|`)", "", text)
+            text = re.sub(r"^\s*[-+]\s+", "", text, flags=re.M)
+        text = html.unescape(text)
+    if published is None:
+        m = re.search(r"^\s*(?:published|updated|posted)\s*(?:on|:)?\s*(\d{4}-\d{2}-\d{2}[^\n]*)$", text,
+                      re.M | re.I)
+        published = m.group(1).strip() if m else None
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.replace("\r", "\n").split("\n")]
+    return "\n".join(ln for ln in lines if ln), published
+
+
+_ABBREV = re.compile(r"\b(?:U\.S|U\.K|U\.N|a\.m|p\.m|Inc|Corp|Co|Ltd|Mr|Mrs|Ms|Dr|St|vs|No|Jan|Feb|Mar|Apr|Jun|Jul|"
+                     r"Aug|Sep|Sept|Oct|Nov|Dec|Gov|Sen|Rep|approx|est)\.$")
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """Split a paragraph at sentence ends, not at abbreviations (U.S., Nov., a.m.) or decimals."""
+    out, start = [], 0
+    for m in re.finditer(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])", paragraph):
+        head = paragraph[start:m.start() + 1]
+        if _ABBREV.search(head) or re.search(r"\b[A-Z]\.$", head):
+            continue
+        out.append(paragraph[start:m.end()].strip())
+        start = m.end()
+    if paragraph[start:].strip():
+        out.append(paragraph[start:].strip())
+    return out
+
+
+# ---------------------------------------------------------------------------------------- aliases
+def load_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The alias table: which words name which instrument.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A CSV with columns ``phrase`` (the words, matched case-insensitively at word boundaries;
+        a phrase in capitals such as ``SPY`` only in capitals), ``instrument`` (a ticker; empty for
+        a market the registry lacks, whose figures are then unplaced with ``note`` as the
+        reason), ``futures`` (the ticker meant when "futures" follows the phrase), ``invert``
+        (``yes`` when a rise in the words is a fall of the ticker, as for the yuan against
+        USD/CNY), ``confidence`` (``high`` or ``medium``) and ``note``. None: the bundled table
+        ``eventstudy/data/aliases.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, longest phrase first, with a compiled ``pattern`` column.
+
+    Raises
+    ------
+    ArticleError
+        If the file is missing or lacks a column, or a row has an empty phrase, a confidence other
+        than high/medium or an invert other than yes/empty.
+    """
+    p = Path(path) if path is not None else _HERE / "aliases.csv"
+    if not p.is_file():
+        raise ArticleError(f"{p}: no such alias file; pass a CSV with columns {', '.join(ALIAS_COLUMNS)}")
+    table = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in ALIAS_COLUMNS if c not in table.columns]
+    if missing:
+        raise ArticleError(f"{p}, line 1: missing column(s) {', '.join(missing)}; the header must name "
+                           f"{', '.join(ALIAS_COLUMNS)}")
+    problems = []
+    for i, r in table.iterrows():
+        line = i + 2
+        if not r["phrase"].strip():
+            problems.append(f"{p}, line {line}, column phrase: empty")
+        if r["confidence"] not in ("high", "medium"):
+            problems.append(f"{p}, line {line}, column confidence: {r['confidence']!r}; use high or medium")
+        if r["invert"] not in ("", "yes"):
+            problems.append(f"{p}, line {line}, column invert: {r['invert']!r}; use yes or leave it empty")
+    if problems:
+        raise ArticleError("bad alias table:\n  " + "\n  ".join(problems))
+    table = table.assign(length=table["phrase"].str.len()).sort_values("length", ascending=False, kind="stable")
+
+    def compile_(phrase: str):
+        words = [re.escape(w) for w in re.split(r"[\s-]+", phrase.strip())]
+        body = r"[\s-]+".join(words)
+        flags = 0 if (phrase.upper() == phrase and re.search(r"[A-Z]", phrase)) else re.I
+        return re.compile(rf"(?<![\w&]){body}(?![\w&])", flags)
+
+    return table.assign(pattern=table["phrase"].map(compile_)).drop(columns="length").reset_index(drop=True)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    text: str
+    instrument: str
+    why: str
+    confidence: str
+    invert: bool
+    unsupported: str = ""
+
+
+_FUT_AFTER = re.compile(r"\A(?:'s?|’s?)?\s*(?:index\s+)?(?:stock\s+|equity\s+|index\s+)?(?:futures|e-minis?)\b", re.I)
+_FUT_BEFORE = re.compile(r"\bfutures\s+(?:contracts\s+)?(?:on|tied\s+to|tracking|linked\s+to|for)\s+(?:the\s+)?\Z",
+                         re.I)
+
+
+def _mentions(sentence: str, aliases: pd.DataFrame) -> list[_Mention]:
+    taken = np.zeros(len(sentence) + 1, dtype=bool)
+    found: list[_Mention] = []
+    for _, a in aliases.iterrows():
+        for m in a["pattern"].finditer(sentence):
+            if taken[m.start():m.end()].any():
+                continue
+            taken[m.start():m.end()] = True
+            end = m.end()
+            inst, why = a["instrument"], f"'{m.group(0)}' is {a['instrument'] or 'not in the registry'} (alias table)"
+            after = _FUT_AFTER.match(sentence[end:])
+            before = _FUT_BEFORE.search(sentence[:m.start()])
+            if (after or before) and a["futures"]:
+                inst = a["futures"]
+                why = f"'{m.group(0)}' with 'futures' is {inst} (alias table: the phrase's futures)"
+                if after:
+                    end += after.end()
+                    taken[m.end():end] = True
+            found.append(_Mention(m.start(), end, sentence[m.start():end], inst, why, a["confidence"],
+                                  a["invert"] == "yes" and inst == a["instrument"],
+                                  "" if inst else (a["note"] or f"{m.group(0)} is not in the registry")))
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+# ---------------------------------------------------------------------------------------- figures
+_UP = (r"rose|rises|rising|risen|gained|gains|gaining|climbed|climbs|climbing|jumped|jumps|jumping|advanced|advances|"
+       r"advancing|rallied|rallies|rallying|added|adds|adding|surged|surges|surging|soared|soars|spiked|rebounded|"
+       r"rebounds|bounced|increased|edged up|ticked up|inched up|firmed|strengthened|appreciated|higher|up|gain|rise|"
+       r"jump|rally|advance|surge|climb|positive")
+_DOWN = (r"fell|falls|falling|fallen|dropped|drops|dropping|declined|declines|declining|lost|loses|losing|slid|slides|"
+         r"sliding|slipped|slips|tumbled|tumbles|plunged|plunges|plummeted|sank|sinks|sinking|shed|sheds|retreated|"
+         r"retreats|eased|eases|weakened|weakens|depreciated|lower|down|decline|drop|fall|loss|slump|slumped|dipped|"
+         r"dips|sagged|skidded|retreat|negative|off")
+_DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\b", re.I)
+_NUM = r"[+\-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+\-−]?\d+(?:\.\d+)?"
+_PCT = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})\s?(?:%|percent\b|per\s+cent\b|pct\b)", re.I)
+_POINTS = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})\s+(?:index\s+)?points?\b", re.I)
+_LEVEL = re.compile(
+    r"\b(?P<lead>at|to|of|near|around|above|below|past|over|under|beyond|through|topped|crossed|breached)\s+"
+    r"(?P<rec>(?:a|an|its|their)\s+(?:fresh\s+|new\s+)?(?:record|all-time)(?:\s+(?:closing\s+)?(?:high|close|level))?"
+    r"\s+(?:of\s+)?)?(?P<cur>[$¥₩€£]|HK\$|US\$)?(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{2,})(?![\d,.]*\s*%)"
+    r"(?P<unit>\s+(?:yuan\s+)?(?:per|to\s+the|against\s+the|a)\s+(?:U\.?S\.?\s+)?dollar)?", re.I)
+_NOT_MARKET = re.compile(r"\A\s*(?:-?\s*)?(?:tariffs?|duty|duties|levy|levies|stake|tax|taxes|interest|chance|"
+                         r"probability|of\b|owned|ownership|rate\b|inflation|growth|unemployment|margin|discount|"
+                         r"premium|more tariffs?|additional|reciprocal|import|export)", re.I)
+_BOUND = re.compile(r"\b(?:over|above|more\s+than|below|under|less\s+than|at\s+least|past|beyond|topped|crossed|"
+                    r"breached|nearly|almost|about|around|roughly|some|close\s+to|approximately)\s*$", re.I)
+_APPROX = ("nearly", "almost", "about", "around", "roughly", "some", "close to", "approximately")
+_RECORD = re.compile(r"\b(?:a|an|its|their|another|fresh|new)\s+(?:fresh\s+|new\s+)?(?:record|all-time)\s*"
+                     r"(?:closing\s+)?(?:high|close|level|peak)?\b|\brecord\s+(?:high|close|closing high)\b", re.I)
+_FIRST_ABOVE = re.compile(r"\b(?:its|the|a)\s+first\s+close\s+(?:above|over)\s+\$?"
+                          r"(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+@dataclass
+class _Figure:
+    kind: str  # pct | points | level | bound | record | first-above
+    text: str
+    value: float
+    start: int
+    end: int
+    qualifier: str = ""
+    shown: str = ""
+
+
+def _value(text: str) -> float:
+    return float(text.replace(",", "").replace("−", "-"))
+
+
+def _figures(seg: str) -> list[_Figure]:
+    """Every market figure of a sentence segment (an instrument mention to the next one)."""
+    used = np.zeros(len(seg) + 1, dtype=bool)
+    out: list[_Figure] = []
+    for m in _FIRST_ABOVE.finditer(seg):
+        out.append(_Figure("first-above", m.group("n"), _value(m.group("n")), m.start(), m.end()))
+        used[m.start():m.end()] = True
+    for rx, kind in ((_PCT, "pct"), (_POINTS, "points")):
+        for m in rx.finditer(seg):
+            if used[m.start():m.end()].any():
+                continue
+            if kind == "pct" and _NOT_MARKET.match(seg[m.end():]):
+                continue
+            if kind == "points" and re.search(r"percentage\s*$|basis\s*$", seg[:m.start()], re.I):
+                continue
+            used[m.start():m.end()] = True
+            bound = _BOUND.search(seg[:m.start()])
+            q = bound.group(0).strip().lower() if bound else ""
+            k = kind if (not q or any(q.startswith(a) for a in _APPROX)) else "bound"
+            out.append(_Figure(k, m.group("n"), _value(m.group("n")), m.start(), m.end(), q,
+                               f"{q} {m.group(0)}".strip()))
+    for m in _LEVEL.finditer(seg):
+        n = m.group("n")
+        if used[m.start("n"):m.end("n")].any():
+            continue
+        plain = not (m.group("cur") or m.group("rec") or m.group("unit") or "," in n or "." in n)
+        if plain and (_YEAR.fullmatch(n) or len(n) < 3):
+            continue
+        if re.match(r"\s*(?:million|billion|trillion|tons?|tonnes|bushels|percent|%|points?|times|years?|days?)\b",
+                    seg[m.end("n"):], re.I):
+            continue
+        lead = m.group("lead").lower()
+        used[m.start():m.end()] = True
+        if lead in ("above", "below", "past", "over", "under", "beyond", "topped", "crossed", "breached", "through"):
+            out.append(_Figure("bound", n, _value(n), m.start(), m.end(), lead, m.group(0)))
+        elif m.group("rec"):
+            out.append(_Figure("record", n, _value(n), m.start(), m.end()))
+        else:
+            out.append(_Figure("level", n, _value(n), m.start(), m.end(), lead))
+    if not any(f.kind in ("record", "first-above") for f in out):
+        r = _RECORD.search(seg)
+        if r and re.search(r"\b(?:clos|end|finish|settl|hit|reach|set|notch)", seg, re.I):
+            lv = next((f for f in out if f.kind == "level"), None)
+            out.append(_Figure("record", lv.text if lv else "", lv.value if lv else math.nan, r.start(), r.end()))
+    out.sort(key=lambda f: f.start)
+    return out
+
+
+def _sign(seg: str, fig: _Figure) -> int | None:
+    """+1/-1 from the direction word nearest the figure in the segment; None when there is none."""
+    if fig.text.startswith(("-", "−")):
+        return -1
+    if fig.text.startswith("+"):
+        return 1
+    best, sign = None, None
+    for m in _DIRECTION.finditer(seg):
+        d = fig.start - m.end() if m.end() <= fig.start else m.start() - fig.end + 0.5
+        if d < 0:
+            continue
+        if best is None or d < best:
+            best, sign = d, (1 if m.group("up") else -1)
+    return sign
+
+
+# ------------------------------------------------------------------------------------------- time
+@dataclass
+class _When:
+    """What a sentence says about time: a day, a part of the day, a period."""
+
+    day: pd.Timestamp | None = None
+    day_words: str = ""
+    part: str = ""  # close | midday | open | early | after | premarket | clock
+    part_words: str = ""
+    clock: tuple[int, int, str] | None = None  # hh, mm, zone
+    period: str = ""  # ytd | week | lastweek | month
+    period_words: str = ""
+    month: tuple[int, int] | None = None
+    year: int | None = None
+    unresolved: str = ""  # a relative day word with no publication date
+
+
+def _published_day(published: pd.Timestamp | None) -> pd.Timestamp | None:
+    if published is None:
+        return None
+    return pd.Timestamp(published.year, published.month, published.day)
+
+
+def _read_when(s: str, published: pd.Timestamp | None) -> _When:
+    w = _When()
+    pub = _published_day(published)
+    m = re.search(rf"\b(?:on\s+)?{_MONTH_RE}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+((?:19|20)\d\d))?\b", s, re.I)
+    if m:
+        month = _MONTHS[next(k for k in _MONTHS if k.startswith(m.group(1).lower()[:3]))]
+        year = int(m.group(3)) if m.group(3) else (pub.year if pub is not None else None)
+        if year is not None:
+            try:
+                d = pd.Timestamp(year, month, int(m.group(2)))
+            except ValueError:
+                d = None
+            if d is not None and pub is not None and not m.group(3) and d > pub:
+                d = pd.Timestamp(year - 1, month, int(m.group(2)))
+            if d is not None and (pub is None or d <= pub):
+                w.day, w.day_words = d, m.group(0).strip()
+        else:
+            w.unresolved = m.group(0).strip()
+    if w.day is None:
+        m = re.search(r"\b(today|this morning|this afternoon|this evening|tonight|yesterday|last night)\b", s, re.I)
+        wd = re.search(r"\b(?:(?:on|late|early|last)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+                       r"(?:'s|’s)?\b", s, re.I)
+        if m or wd:
+            words = (m or wd).group(0)
+            if pub is None:
+                w.unresolved = words
+            elif m:
+                back = 1 if m.group(1).lower() in ("yesterday", "last night") else 0
+                w.day, w.day_words = pub - pd.Timedelta(days=back), words
+            else:
+                k = _WEEKDAYS.index(wd.group(1).lower())
+                w.day, w.day_words = pub - pd.Timedelta(days=(pub.dayofweek - k) % 7), words
+    clock = re.search(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)\s*(?:\(?\s*(ET|EDT|EST|CT|CDT|CST|GMT|UTC|BST|"
+                      r"CET|CEST|JST|KST|HKT|SGT|Beijing time)\b)?", s, re.I)
+    if clock is None:
+        clock = re.search(r"\b([01]?\d|2[0-3]):([0-5]\d)\s*(?:hrs\s+)?(ET|EDT|EST|CT|GMT|UTC|BST|JST|KST|HKT|SGT)\b", s)
+        if clock:
+            w.clock = (int(clock.group(1)), int(clock.group(2)), _ZONES[clock.group(3).lower()])
+    else:
+        hh = int(clock.group(1)) % 12 + (12 if clock.group(3).lower().startswith("p") else 0)
+        zone = _ZONES.get((clock.group(4) or "").lower(), "")
+        w.clock = (hh, int(clock.group(2) or 0), zone)
+    if w.clock:
+        w.part, w.part_words = "clock", clock.group(0)
+    else:
+        for part, rx in (
+            ("midday", r"\b(?:by|at|around|near|until|before|through|in)\s+(?:the\s+)?(?:midday|noon|lunch(?:time)?|"
+                       r"lunch\s+break|midday\s+break|morning\s+session|morning\s+trade|morning\s+trading)\b|\bmidday\b"),
+            ("early", r"\bin\s+early\s+(?:trade|trading|deals|dealings|hours)\b|\bearly\s+in\s+the\s+session\b|"
+                      r"\bshortly\s+after\s+the\s+open(?:ing)?(?:\s+bell)?\b|\bafter\s+the\s+opening\s+bell\b"),
+            ("open", r"\bat\s+the\s+open(?:ing)?(?:\s+bell)?\b|\bopened\b|\bat\s+the\s+start\s+of\s+trad(?:e|ing)\b"),
+            ("after", r"\bafter[\s-]hours\b|\bextended[\s-](?:hours|trading)\b|\bevening\b|\btonight\b|"
+                      r"\blate\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|sunday)\b|\bsunday\s+night\b"),
+            ("premarket", r"\bpre-?market\b|\bbefore\s+the\s+(?:opening\s+)?bell\b|\bovernight\b|"
+                          r"\bearly\s+(?:monday|tuesday|wednesday|thursday|friday)\b"),
+            ("close", r"\b(?:closed|ended|finished|settled|at\s+the\s+close|by\s+the\s+close|at\s+the\s+end\s+of\s+"
+                      r"(?:trading|the\s+session|the\s+day)|for\s+the\s+day|on\s+the\s+day)\b"),
+        ):
+            m = re.search(rx, s, re.I)
+            if m:
+                w.part, w.part_words = part, m.group(0)
+                break
+    m = re.search(r"\byear[\s-]to[\s-]date\b|\bYTD\b|\bso\s+far\s+(?:this\s+year|in\s+((?:19|20)\d\d))\b|"
+                  r"\bthis\s+year\b|"
+                  r"\bsince\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+year|((?:19|20)\d\d))\b|\bin\s+((?:19|20)\d\d)\b|"
+                  r"\bfor\s+the\s+year\b", s, re.I)
+    if m:
+        year = next((int(g) for g in m.groups() if g), None)
+        if year is None or pub is None or year == pub.year or (w.day is not None and year == w.day.year):
+            w.period, w.period_words, w.year = "ytd", m.group(0), year
+    if not w.period:
+        m = re.search(r"\b(last\s+week|the\s+previous\s+week|this\s+week|for\s+the\s+week|on\s+the\s+week|"
+                      r"weekly\s+(?:gain|loss|rise|fall|decline|advance|drop))\b", s, re.I)
+        if m:
+            last = re.match(r"last|the previous", m.group(1), re.I)
+            w.period, w.period_words = ("lastweek" if last else "week"), m.group(1)
+    if not w.period:
+        m = re.search(rf"\b(last\s+month|this\s+month|for\s+the\s+month|month[\s-]to[\s-]date|"
+                      rf"(?:in|for|during)\s+(?:the\s+month\s+of\s+)?{_MONTH_RE}\b(?!\.?\s+\d))", s, re.I)
+        if m:
+            if pub is None:
+                w.unresolved = w.unresolved or m.group(0)
+            else:
+                words = m.group(1).lower()
+                if words.startswith("last"):
+                    first = (pub.replace(day=1) - pd.Timedelta(days=1))
+                    w.month = (first.year, first.month)
+                elif words.startswith(("this", "for the month", "month")):
+                    w.month = (pub.year, pub.month)
+                else:
+                    mon = _MONTHS[next(k for k in _MONTHS if k.startswith(m.group(2).lower()[:3]))]
+                    w.month = (pub.year if mon <= pub.month else pub.year - 1, mon)
+                w.period, w.period_words = "month", m.group(0)
+    return w
+
+
+def _schedule(calendar: str, day: pd.Timestamp):
+    """(open, break_start, close) of a session (tz-aware UTC), from exchange_calendars; None if not a session."""
+    import warnings
+
+    from ..calendars import calendar_library
+
+    xcals = calendar_library()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cal = xcals.get_calendar(calendar, start=day - pd.Timedelta(days=10), end=day + pd.Timedelta(days=10))
+        if day not in cal.schedule.index:
+            return None
+        row = cal.schedule.loc[day]
+    brk = row.get("break_start")
+    return row["open"], (None if pd.isna(brk) else brk), row["close"]
+
+
+# ----------------------------------------------------------------------------------------- drafting
+@dataclass
+class _Context:
+    day: pd.Timestamp | None = None
+    day_words: str = ""
+    prev_part: str = ""
+    prev_part_words: str = ""
+    prev_clock: tuple | None = None
+
+
+@dataclass
+class ArticleClaims:
+    """An article's drafted claims and, unless only drafted, their check.
+
+    Attributes
+    ----------
+    drafts : pandas.DataFrame
+        One row per claim found, columns :data:`DRAFT_COLUMNS`, in the article's order.
+    checked : pandas.DataFrame or None
+        :func:`~eventstudy.claims.check_claims`' result for the placed rows, and a row with the
+        verdict ``unplaced`` (its reason in ``detail``) for each unplaced one, in the drafts' order;
+        None for drafts only.
+    published : pandas.Timestamp or None
+        The publication instant (or day) the relative words were resolved against.
+    published_from : str
+        Where it came from: ``"argument"``, ``"the page"``, or ``""`` when unknown.
+    """
+
+    drafts: pd.DataFrame
+    checked: pd.DataFrame | None = None
+    published: pd.Timestamp | None = None
+    published_from: str = ""
+    source: str = "article"
+    notes: list[str] = field(default_factory=list)
+
+    def claims_rows(self) -> pd.DataFrame:
+        """The placed drafts as claims-file rows (the columns of ``claims.csv``), ready to append
+        to a claims file once reviewed.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        from .check import COLUMNS
+
+        placed = self.drafts[self.drafts["status"] == "placed"]
+        return placed[[c for c in COLUMNS if c in placed.columns]].reset_index(drop=True)
+
+
+def _parse_published(published) -> pd.Timestamp | None:
+    if published is None or (isinstance(published, str) and not published.strip()):
+        return None
+    if isinstance(published, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", published):
+        return pd.Timestamp(published.strip())  # a day: weekdays resolve, no instant
+    try:
+        ts = pd.Timestamp(published)
+    except (ValueError, TypeError):
+        raise SpecificationError(f"published={published!r} is not an ISO 8601 date or instant; give e.g. "
+                                 "2025-05-06T20:15:00-04:00, or 2025-05-06 for the day only") from None
+    if ts.tzinfo is None and (ts.hour or ts.minute or ts.second):
+        raise SpecificationError(
+            f"published={published!r} has no UTC offset (a naive time would be read as UTC); write it with its "
+            f"offset, e.g. {ts:%Y-%m-%dT%H:%M:%S}-04:00 for US Eastern summer time, or give only the date")
+    return ts
+
+
+def _slug(ticker: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", ticker.lower().replace("=f", "f")) or "x"
+
+
+_BASIS_SHORT = {"close-to-close": "cc", "year-to-date": "ytd", "price-level": "level", "intraday": "intraday",
+                "after-hours-futures": "ah", "record-close": "record", "first-close-above": "first-above",
+                "": "unplaced"}
+
+
+def draft_claims(text: str, *, published=None, source: str = "article", aliases=None) -> pd.DataFrame:
+    """Find the article's market claims and draft a claims row for each, placed in time.
+
+    Parameters
+    ----------
+    text : str
+        The article's text, one paragraph per line (:func:`article_text` makes it from HTML or
+        Markdown).
+    published : str or pandas.Timestamp, optional
+        When the article was published: an ISO 8601 instant with its UTC offset, or a date.
+        Weekdays, "yesterday", "last week" and a date without a year are resolved against it;
+        without it such claims are ``unplaced``.
+    source : str, default "article"
+        The ``source`` of every row (the file name); it also prefixes the claim ids.
+    aliases : pandas.DataFrame or str or os.PathLike, optional
+        The alias table (:func:`load_aliases`); None for the bundled one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim found, in the article's order, columns :data:`DRAFT_COLUMNS`. A placed
+        row is a valid claims-file row; an unplaced one gives its ``reason``.
+
+    Raises
+    ------
+    SpecificationError
+        If ``published`` is not a date or an instant with a UTC offset.
+    ArticleError
+        If the alias file cannot be read.
+    """
+    from ..assets import REGISTRY
+
+    pub = _parse_published(published)
+    table = aliases if isinstance(aliases, pd.DataFrame) else load_aliases(aliases)
+    prefix = re.sub(r"[^A-Za-z0-9]+", "-", Path(source).stem)[:24].strip("-") or "article"
+    rows: list[dict] = []
+    ctx = _Context()
+    prev_market = False
+    for para in text.split("\n"):
+        for sent in _sentences(para):
+            when = _read_when(sent, pub)
+            mentions = _mentions(sent, table)
+            market = bool(mentions) or bool(re.search(r"\b(?:stocks?|shares|index|indices|futures|markets?)\b", sent,
+                                                      re.I))
+            inherited = ""
+            if not when.part and ctx.prev_part and prev_market and market:
+                # the time of day of the sentence before ("... in after-hours trading. Dow futures were up ...")
+                when.part, when.clock, inherited = ctx.prev_part, ctx.prev_clock, ctx.prev_part_words
+                when.part_words = ctx.prev_part_words
+            found = []
+            for i, men in enumerate(mentions):
+                seg_end = mentions[i + 1].start if i + 1 < len(mentions) else len(sent)
+                seg = sent[men.start:seg_end]
+                # figures of the segment, positions relative to the segment
+                figs = [f for f in _figures(seg[len(men.text):])]
+                for f in figs:
+                    f.start += len(men.text)
+                    f.end += len(men.text)
+                found.append((men, seg, figs))
+            for men, seg, figs in found:
+                if not figs:
+                    continue
+                rows.extend(_draft_rows(men, seg, figs, sent, when, ctx, pub, source, REGISTRY, inherited))
+            # loose figures: a market sentence with a moving figure and no instrument named
+            if not mentions and market and _PCT.search(sent) and _DIRECTION.search(sent):
+                figs = [f for f in _figures(sent) if f.kind in ("pct", "points")]
+                if figs and re.search(r"\b(?:stocks?|shares|index|indices|futures)\b", sent, re.I):
+                    rows.append(_unplaced_row(source, sent, sent[:160], "", "",
+                                              "a market figure with no instrument named (which index, ETF or "
+                                              "futures?): write the row by hand", ""))
+            if when.day is not None:
+                ctx.day, ctx.day_words = when.day, when.day_words
+            ctx.prev_part = when.part if (market and when.part in ("after", "premarket", "midday", "early", "open",
+                                                                     "clock")) else ""
+            ctx.prev_part_words = when.part_words if ctx.prev_part else ""
+            ctx.prev_clock = when.clock if ctx.prev_part == "clock" else None
+            prev_market = market
+    out = pd.DataFrame(rows, columns=DRAFT_COLUMNS)
+    # unique ids in article order
+    seen: dict[str, int] = {}
+    ids = []
+    for k, r in enumerate(out.itertuples(index=False), start=1):
+        base = f"{prefix}-{k:02d}-{_slug(r.instrument or 'none')}-{_BASIS_SHORT.get(r.basis, 'x')}"
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    out["claim_id"] = ids
+    return out.fillna("").astype(str) if len(out) else out
+
+
+def _unplaced_row(source, sentence, quote, instrument, mention, reason, why_instrument) -> dict:
+    return {"claim_id": "", "source": source, "quote": quote, "instrument": instrument, "basis": "", "start": "",
+            "end": "", "reported_pct": "", "reported_level": "", "reported_points": "", "tolerance_pct": "",
+            "notes": "", "status": "unplaced", "confidence": "", "sentence": sentence, "mention": mention,
+            "why_instrument": why_instrument, "why_time": "", "reason": reason}
+
+
+def _fmt_num(x: float, like: str) -> str:
+    """``x`` with as many decimals as the article's figure ``like`` (at least as written)."""
+    t = like.replace(",", "").lstrip("+-−")
+    dec = len(t.split(".", 1)[1]) if "." in t else 0
+    return f"{x:.{dec}f}"
+
+
+def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, when: _When, ctx: _Context,
+                pub, source, registry, inherited: str) -> list[dict]:
+    quote = re.sub(r"[\s,;:]+(?:and|while|whereas|but|with|as)?[\s,;:]*$", "", seg.strip())[:200]
+    base = {"claim_id": "", "source": source, "quote": quote, "instrument": men.instrument, "basis": "", "start": "",
+            "end": "", "reported_pct": "", "reported_level": "", "reported_points": "", "tolerance_pct": "",
+            "notes": "", "status": "placed", "confidence": "", "sentence": sentence, "mention": men.text,
+            "why_instrument": men.why, "why_time": "", "reason": ""}
+    if men.unsupported:
+        return [{**base, "status": "unplaced", "reason": men.unsupported}]
+    if men.instrument not in registry:
+        return [{**base, "status": "unplaced",
+                 "reason": f"{men.instrument} is not in the asset registry: its sessions are unknown to the reader"}]
+    asset = registry[men.instrument]
+    # ---- what is claimed
+    pct = next((f for f in figs if f.kind == "pct"), None)
+    pts = next((f for f in figs if f.kind == "points"), None)
+    lvl = next((f for f in figs if f.kind == "level"), None)
+    rec = next((f for f in figs if f.kind == "record"), None)
+    first = next((f for f in figs if f.kind == "first-above"), None)
+    bound = next((f for f in figs if f.kind == "bound"), None)
+    claims: list[dict] = []
+    notes: list[str] = []
+    approx = [f.qualifier for f in (pct, pts, lvl) if f is not None and f.qualifier]
+    if approx:
+        notes.append(f"an approximate figure ('{approx[0]}'): checked against half a unit of its last digit")
+    move = {}
+    if pct is not None or pts is not None:
+        sign = _sign(seg, pct or pts)
+        if sign is None:
+            return [{**base, "status": "unplaced",
+                     "reason": "no direction word (rose, fell, higher, lower ...) for the figure: its sign is unknown"}]
+        if pct is not None:
+            p = sign * abs(pct.value)
+            if men.invert:
+                conv = 100.0 * (1.0 / (1.0 + p / 100.0) - 1.0)
+                notes.append(f"the article's {p:+g} % for '{men.text}' is {conv:+.4f} % of {men.instrument} "
+                             f"(1/(1{p / 100:+g}) - 1): a {'stronger' if p > 0 else 'weaker'} yuan is a "
+                             f"{'fall' if p > 0 else 'rise'} of USD/CNY; tolerance kept at the article's digits")
+                move["reported_pct"] = f"{conv:.4f}"
+                move["tolerance_pct"] = f"{0.5 * 10.0 ** -_decimals(pct.text):g}"
+            else:
+                move["reported_pct"] = _fmt_num(p, pct.text)
+        if pts is not None:
+            move["reported_points"] = _fmt_num(sign * abs(pts.value), pts.text)
+    # ---- when
+    day, day_why, conf = when.day, "", "high"
+    if when.unresolved and day is None:
+        return [{**base, "status": "unplaced",
+                 "reason": f"'{when.unresolved}' needs the publication date: pass published (--published), e.g. "
+                           "2025-05-06T20:00:00-04:00"}]
+    if day is not None:
+        day_why = f"'{when.day_words}' = {day:%a %Y-%m-%d}" + (
+            f" (the week of publication {pub:%a %Y-%m-%d})" if pub is not None and not re.search(r"\d", when.day_words)
+            else "")
+    elif ctx.day is not None:
+        day, conf = ctx.day, "medium"
+        day_why = f"no day in the sentence: the article's last, '{ctx.day_words}' = {day:%a %Y-%m-%d}"
+    part, part_words, clock = when.part, when.part_words, when.clock
+    said = f"'{part_words}'" + (" (the sentence before)" if inherited else "")
+    if inherited:
+        conf = "medium"
+    period = when.period
+    if day is None and pub is None and period != "month":
+        return [{**base, "status": "unplaced",
+                 "reason": "no day in the article's words and no publication date: pass published (--published)"}]
+    tz = asset.tz
+    cal = asset.calendar
+    table = asset.sessions
+    sessions = table.sessions
+    closes = table.closes
+
+    def last_closed(t: pd.Timestamp) -> pd.Timestamp | None:
+        i = int(np.searchsorted(closes.asi8, t.tz_convert("UTC").as_unit("ns").value, side="right")) - 1
+        return sessions[i] if i >= 0 else None
+
+    def prev_session(d: pd.Timestamp) -> pd.Timestamp | None:
+        i = int(np.searchsorted(sessions.asi8, d.as_unit("ns").value, side="left")) - 1
+        return sessions[i] if i >= 0 else None
+
+    def is_session(d: pd.Timestamp) -> bool:
+        i = int(np.searchsorted(sessions.asi8, d.as_unit("ns").value, side="left"))
+        return i < len(sessions) and sessions[i] == d
+
+    if day is None:  # only the publication date: the last session closed at publication
+        if pub.tzinfo is not None:
+            day = last_closed(pub)
+            day_why = (f"no day in the article: the last {men.instrument} session closed at publication "
+                       f"({pub.isoformat()}) = {day:%a %Y-%m-%d}")
+        else:
+            day = _published_day(pub)
+            day_why = f"no day in the article: the publication date {day:%a %Y-%m-%d}"
+        conf = "low"
+    rows_time: list[tuple[dict, str]] = []
+    fut = asset.kind == "future"
+
+    def instant(d: pd.Timestamp, hh: int, mm: int, zone: str) -> pd.Timestamp:
+        return pd.Timestamp(d.year, d.month, d.day, hh, mm).tz_localize(zone)
+
+    unplace = None
+    if period == "ytd":
+        end = day if is_session(day) else prev_session(day)
+        if part and part != "close":
+            notes.append(f"a year-to-date figure read at the close of {end:%Y-%m-%d} (the article says '{part_words}')")
+        rows_time.append(({"basis": "year-to-date", "start": "", "end": f"{end:%Y-%m-%d}"},
+                          f"{day_why}; '{when.period_words}': year-to-date to the {end:%Y-%m-%d} close, both bases "
+                          f"checked (the last close of {end.year - 1}, the first close of {end.year})"))
+    elif period in ("week", "lastweek"):
+        ref = _published_day(pub) if period == "lastweek" else day
+        monday = ref - pd.Timedelta(days=ref.dayofweek) - (pd.Timedelta(days=7) if period == "lastweek" else
+                                                          pd.Timedelta(0))
+        sunday = monday + pd.Timedelta(days=6)
+        limit = sunday if period == "lastweek" else min(sunday, day)
+        in_week = sessions[(sessions >= monday) & (sessions <= limit)]
+        if not len(in_week):
+            unplace = f"no {cal} session in the week of {monday:%Y-%m-%d}"
+        else:
+            end, start = in_week[-1], prev_session(monday)
+            rows_time.append(({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
+                              f"'{when.period_words}' = the week of {monday:%Y-%m-%d}: from the last close before it "
+                              f"({start:%Y-%m-%d}) to its last close ({end:%Y-%m-%d})"))
+            conf = "medium" if conf == "high" else conf
+    elif period == "month":
+        y, mth = when.month
+        first = pd.Timestamp(y, mth, 1)
+        last = first + pd.offsets.MonthEnd(0)
+        limit = min(last, _published_day(pub)) if pub is not None else last
+        in_month = sessions[(sessions >= first) & (sessions <= limit)]
+        if not len(in_month):
+            unplace = f"no {cal} session in {first:%B %Y} before publication"
+        else:
+            end, start = in_month[-1], prev_session(first)
+            rows_time.append(({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
+                              f"'{when.period_words}' = {first:%B %Y}: from the last close before it "
+                              f"({start:%Y-%m-%d}) to its last close by publication ({end:%Y-%m-%d})"))
+            conf = "medium" if conf == "high" else conf
+    elif part in ("", "close") or (part == "clock" and clock is None):
+        if not is_session(day):
+            unplace = (f"{day_why}, which is not a {cal} session (a weekend or holiday): "
+                       f"{men.instrument} has no close that day")
+        else:
+            start = prev_session(day)
+            what = f"{said}: " if part == "close" else "no time of day: "
+            rows_time.append(({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{day:%Y-%m-%d}"},
+                              f"{day_why}; {what}the {day:%Y-%m-%d} close against the previous session's "
+                              f"({start:%Y-%m-%d}, {cal})"))
+    else:
+        # a time of day: an instant
+        est = ""
+        if part == "clock":
+            hh, mm, zone = clock
+            zone = zone or tz
+            t = instant(day, hh, mm, zone)
+            est = f"{said}" + ("" if clock[2] else f" read in {tz}, the market's zone")
+        elif part == "after":
+            t = instant(day, 19, 0, tz)
+            est = f"{said}: 19:00 {tz} (an estimate: the article gives no time)"
+        elif part == "premarket":
+            t = instant(day, 8, 0, tz)
+            est = f"{said}: 08:00 {tz} (an estimate: the article gives no time)"
+        else:
+            sched = _schedule(cal, day)
+            if sched is None:
+                unplace = f"{day_why}, which is not a {cal} session (a weekend or holiday)"
+                t = None
+            else:
+                o, brk, c = sched
+                if part == "midday":
+                    t = brk if brk is not None else instant(day, 12, 0, tz)
+                    est = (f"{said}: the {cal} lunch break at {t.tz_convert(tz):%H:%M} {tz}" if brk is not None
+                           else f"{said}: 12:00 {tz} ({cal} has no lunch break)")
+                elif part == "open":
+                    t = o + pd.Timedelta(minutes=1)
+                    est = f"{said}: one minute after the {cal} open ({o.tz_convert(tz):%H:%M} {tz})"
+                else:
+                    t = o + pd.Timedelta(minutes=30)
+                    est = (f"{said}: 30 minutes after the {cal} open ({o.tz_convert(tz):%H:%M} {tz}), "
+                           "an estimate")
+        if t is not None:
+            t = t.tz_convert(tz)
+            if pub is not None and pub.tzinfo is not None and t > pub and part in ("after", "premarket"):
+                est += (f"; the article was published at {pub.isoformat()}, before that: the end may be later than "
+                        "the quote")
+            prev = last_closed(t - pd.Timedelta(seconds=1))
+            basis = "after-hours-futures" if fut else "intraday"
+            rows_time.append(({"basis": basis, "start": f"{prev:%Y-%m-%d}", "end": t.isoformat()},
+                              f"{day_why}; {est}; from the previous close ({prev:%Y-%m-%d}), as news figures are "
+                              "measured"))
+            if part != "clock":
+                conf = "medium" if conf == "high" else conf
+    if unplace:
+        return [{**base, "status": "unplaced", "reason": unplace, "why_time": day_why}]
+    if men.confidence == "medium" and conf == "high":
+        conf = "medium"
+    timing, why_time = rows_time[0]
+    if bound is not None and not move and lvl is None and rec is None and first is None:
+        return [{**base, "status": "unplaced", "why_time": why_time,
+                 "reason": f"a bound ('{bound.shown}'), not a figure: the checker compares figures"}]
+    if move:
+        claims.append({**base, **timing, **move, "confidence": conf, "why_time": why_time, "notes": "; ".join(notes)})
+    if lvl is not None:
+        lt = dict(timing)
+        if timing["basis"] in ("close-to-close", "year-to-date"):
+            lt = {"basis": "price-level", "start": "", "end": timing["end"]}
+        else:
+            lt = {"basis": "price-level", "start": "", "end": timing["end"]}
+        claims.append({**base, **lt, "reported_level": lvl.text.replace(",", ""), "confidence": conf,
+                       "why_time": why_time + ("; the level at that close" if "T" not in lt["end"] else "; the level "
+                                               "at that instant"), "notes": "; ".join(notes)})
+    if rec is not None:
+        end = timing["end"] if "T" not in timing["end"] else timing["end"][:10]
+        claims.append({**base, "basis": "record-close", "start": "", "end": end,
+                       "reported_level": "" if not rec.text else rec.text.replace(",", ""), "confidence": conf,
+                       "why_time": why_time + "; a record: the highest close in the data up to that session",
+                       "notes": "; ".join(notes)})
+    if first is not None:
+        end = timing["end"] if "T" not in timing["end"] else timing["end"][:10]
+        claims.append({**base, "basis": "first-close-above", "start": "", "end": end,
+                       "reported_level": first.text.replace(",", ""), "confidence": conf,
+                       "why_time": why_time + f"; the first close above {first.text}", "notes": "; ".join(notes)})
+    return claims
+
+
+def _decimals(text: str) -> int:
+    t = text.replace(",", "")
+    return len(t.split(".", 1)[1]) if "." in t else 0
+
+
+# ----------------------------------------------------------------------------------------- checking
+def check_article(article, *, published=None, source=None, aliases=None, name: str | None = None,
+                  draft_only: bool = False, **check) -> ArticleClaims:
+    """Read an article, draft its claims and check the placed ones against prices.
+
+    Parameters
+    ----------
+    article : str or os.PathLike
+        A path to a ``.txt``, ``.md`` or ``.html`` file, or the article's text itself (plain text,
+        Markdown or HTML).
+    published : str or pandas.Timestamp, optional
+        The publication instant (ISO 8601 with offset) or date; None uses the one the page
+        declares (HTML meta, Markdown front matter), if any.
+    source : PriceSource, optional
+        Prices to check against; None for the bundled snapshot.
+    aliases : pandas.DataFrame or str or os.PathLike, optional
+        The alias table (:func:`load_aliases`); None for the bundled one.
+    name : str, optional
+        The ``source`` written in each row; default the file name, or ``"article"``.
+    draft_only : bool, default False
+        Only draft the rows (no prices are read).
+    **check
+        Passed to :func:`~eventstudy.claims.check_claims` (e.g. ``on_fetch_error``).
+
+    Returns
+    -------
+    ArticleClaims
+        The drafts and, unless ``draft_only``, the check (``checked``).
+
+    Raises
+    ------
+    ArticleError
+        If ``article`` names a file that cannot be read.
+    SpecificationError
+        If ``published`` is not a date or an instant with a UTC offset.
+    """
+    kind, label = None, name or "article"
+    raw = None
+    if isinstance(article, os.PathLike) or (isinstance(article, str) and "\n" not in article and len(article) < 4096
+                                            and Path(article).suffix.lower() in (".txt", ".md", ".markdown", ".html",
+                                                                                 ".htm")):
+        p = Path(article)
+        if not p.is_file():
+            raise ArticleError(f"{p}: no such article file; pass the path of a .txt, .md or .html file, or the text")
+        try:
+            raw = p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ArticleError(f"{p}: not UTF-8 ({exc}); save the article as UTF-8 text") from exc
+        kind = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}.get(p.suffix.lower())
+        label = name or p.name
+    else:
+        raw = str(article)
+    text, declared = article_text(raw, kind)
+    pub_from = "argument" if published is not None else ("the page" if declared else "")
+    pub = _parse_published(published if published is not None else declared)
+    drafts = draft_claims(text, published=pub, source=label, aliases=aliases)
+    out = ArticleClaims(drafts=drafts, published=pub, published_from=pub_from, source=label)
+    if draft_only:
+        return out
+    from .check import RESULT_COLUMNS, check_claims, claims_frame
+
+    placed = drafts[drafts["status"] == "placed"]
+    checked = check_claims(claims_frame(placed, label=label), source, **check) if len(placed) else \
+        pd.DataFrame(columns=RESULT_COLUMNS)
+    by_id = {r["claim_id"]: r for r in checked.to_dict("records")}
+    rows = []
+    for r in drafts.to_dict("records"):
+        if r["status"] == "placed":
+            rows.append(by_id[r["claim_id"]])
+        else:
+            rows.append({c: r.get(c, "") for c in ("claim_id", "source", "instrument", "basis", "start", "end")}
+                        | {"verdict": "unplaced", "detail": r["reason"]})
+    out.checked = pd.DataFrame(rows, columns=list(checked.columns))
+    for col in ("reported_pct", "measured_pct", "diff_pct", "reported_level", "measured_level"):
+        if col in out.checked:
+            out.checked[col] = pd.to_numeric(out.checked[col], errors="coerce").astype("float64")
+    return out
