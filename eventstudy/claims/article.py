@@ -201,7 +201,7 @@ def load_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
     ----------
     path : str or os.PathLike, optional
         A CSV with columns ``phrase`` (the words, matched case-insensitively at word boundaries;
-        a phrase in capitals such as ``SPY`` only in capitals), ``instrument`` (a ticker; empty for
+        a phrase in capitals such as ``SPY`` only in capitals or as a name, Spy), ``instrument`` (a ticker; empty for
         a market the registry lacks, whose figures are then unplaced with ``note`` as the
         reason), ``futures`` (the ticker meant when "futures" follows the phrase), ``invert``
         (``yes`` when a rise in the words is a fall of the ticker, as for the yuan against
@@ -243,7 +243,10 @@ def load_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
     def compile_(phrase: str):
         words = [re.escape(w) for w in re.split(r"[\s-]+", phrase.strip())]
         body = r"[\s-]+".join(words)
-        flags = 0 if (phrase.upper() == phrase and re.search(r"[A-Z]", phrase)) else re.I
+        flags = re.I
+        if phrase.upper() == phrase and re.search(r"[A-Z]", phrase):  # KOSPI, SPY: in capitals or as a name
+            flags = 0
+            body = f"(?:{body}|{re.escape(phrase.strip().capitalize())})"
         return re.compile(rf"(?<![\w&]){body}(?![\w&])", flags)
 
     return table.assign(pattern=table["phrase"].map(compile_)).drop(columns="length").reset_index(drop=True)
@@ -455,7 +458,7 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
                 w.day, w.day_words = pub - pd.Timedelta(days=back), words
             else:
                 k = _WEEKDAYS.index(wd.group(1).lower())
-                w.day, w.day_words = pub - pd.Timedelta(days=(pub.dayofweek - k) % 7), words
+                w.day, w.day_words = pub - pd.Timedelta(days=(pub.day_of_week - k) % 7), words
     clock = re.search(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)\s*(?:\(?\s*(ET|EDT|EST|CT|CDT|CST|GMT|UTC|BST|"
                       r"CET|CEST|JST|KST|HKT|SGT|Beijing time)\b)?", s, re.I)
     if clock is None:
@@ -798,6 +801,10 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
         i = int(np.searchsorted(sessions.asi8, d.as_unit("ns").value, side="left"))
         return i < len(sessions) and sessions[i] == d
 
+    if day is None and part not in ("", "close") and not period:  # a time of day: the day of publication
+        day = _published_day(pub)
+        day_why = f"no day in the article: the publication date {day:%a %Y-%m-%d}"
+        conf = "low"
     if day is None:  # only the publication date: the last session closed at publication
         if pub.tzinfo is not None:
             day = last_closed(pub)
@@ -823,7 +830,7 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
                           f"checked (the last close of {end.year - 1}, the first close of {end.year})"))
     elif period in ("week", "lastweek"):
         ref = _published_day(pub) if period == "lastweek" else day
-        monday = ref - pd.Timedelta(days=ref.dayofweek) - (pd.Timedelta(days=7) if period == "lastweek" else
+        monday = ref - pd.Timedelta(days=ref.day_of_week) - (pd.Timedelta(days=7) if period == "lastweek" else
                                                           pd.Timedelta(0))
         sunday = monday + pd.Timedelta(days=6)
         limit = sunday if period == "lastweek" else min(sunday, day)
@@ -838,16 +845,16 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
             conf = "medium" if conf == "high" else conf
     elif period == "month":
         y, mth = when.month
-        first = pd.Timestamp(y, mth, 1)
-        last = first + pd.offsets.MonthEnd(0)
+        first_day = pd.Timestamp(y, mth, 1)
+        last = first_day + pd.offsets.MonthEnd(0)
         limit = min(last, _published_day(pub)) if pub is not None else last
-        in_month = sessions[(sessions >= first) & (sessions <= limit)]
+        in_month = sessions[(sessions >= first_day) & (sessions <= limit)]
         if not len(in_month):
-            unplace = f"no {cal} session in {first:%B %Y} before publication"
+            unplace = f"no {cal} session in {first_day:%B %Y} before publication"
         else:
-            end, start = in_month[-1], prev_session(first)
+            end, start = in_month[-1], prev_session(first_day)
             rows_time.append(({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
-                              f"'{when.period_words}' = {first:%B %Y}: from the last close before it "
+                              f"'{when.period_words}' = {first_day:%B %Y}: from the last close before it "
                               f"({start:%Y-%m-%d}) to its last close by publication ({end:%Y-%m-%d})"))
             conf = "medium" if conf == "high" else conf
     elif part in ("", "close") or (part == "clock" and clock is None):
