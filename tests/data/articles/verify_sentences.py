@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = read_sentences()
     res = check(rows)
     bad = 0
-    for (_, row), (_, r) in zip(rows.iterrows(), res.iterrows()):
+    for (_, row), (_, r) in zip(rows.iterrows(), res.iterrows(), strict=True):
         flag = "" if r["verdict"] == row["expected_verdict"] else "  <-- expected " + (row["expected_verdict"] or "?")
         bad += bool(flag)
         print(f"{row['id']:<32} {r['verdict']:<11}{flag}\n    {r['detail']}")
