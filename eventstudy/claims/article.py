@@ -75,7 +75,7 @@ _ZONES = {"et": "America/New_York", "edt": "America/New_York", "est": "America/N
           "ct": "America/Chicago", "cdt": "America/Chicago", "cst": "America/Chicago",
           "gmt": "UTC", "utc": "UTC", "bst": "Europe/London", "cet": "Europe/Paris", "cest": "Europe/Paris",
           "jst": "Asia/Tokyo", "kst": "Asia/Seoul", "hkt": "Asia/Hong_Kong", "sgt": "Asia/Singapore",
-          "beijing time": "Asia/Shanghai"}
+          "beijing time": "Asia/Shanghai", "aedt": "Australia/Sydney", "aest": "Australia/Sydney"}
 
 
 class ArticleError(DataError):
@@ -295,22 +295,29 @@ def _mentions(sentence: str, aliases: pd.DataFrame) -> list[_Mention]:
 
 
 # ---------------------------------------------------------------------------------------- figures
-_UP = (r"rose|rises|rising|risen|gained|gains|gaining|climbed|climbs|climbing|jumped|jumps|jumping|advanced|advances|"
+_UP = (r"skyrocketed|rocketed|zoomed|leapt|leaped|boosted|boost|"
+       r"rose|rises|rising|risen|gained|gains|gaining|climbed|climbs|climbing|jumped|jumps|jumping|advanced|advances|"
        r"advancing|rallied|rallies|rallying|added|adds|adding|surged|surges|surging|soared|soars|spiked|rebounded|"
        r"rebounds|bounced|increased|edged up|ticked up|inched up|firmed|strengthened|appreciated|higher|up|gain|rise|"
        r"jump|rally|advance|surge|climb|positive")
-_DOWN = (r"fell|falls|falling|fallen|dropped|drops|dropping|declined|declines|declining|lost|loses|losing|slid|slides|"
+_DOWN = (r"tanked|crashed|cratered|nosedived|"
+         r"fell|falls|falling|fallen|dropped|drops|dropping|declined|declines|declining|lost|loses|losing|slid|slides|"
          r"sliding|slipped|slips|tumbled|tumbles|plunged|plunges|plummeted|sank|sinks|sinking|shed|sheds|retreated|"
          r"retreats|eased|eases|weakened|weakens|depreciated|lower|down|decline|drop|fall|loss|slump|slumped|dipped|"
          r"dips|sagged|skidded|retreat|negative|off")
 _DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\b", re.I)
-_NUM = r"[+\-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+\-−]?\d+(?:\.\d+)?"
+_FRAC = r"(?:[-\s]\d/(?:2|4|8))"
+_NUM = (rf"[+\-−]?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_FRAC}?|[+\-−]?\d+(?:\.\d+)?{_FRAC}?")
 _PCT = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})\s?(?:%|percent\b|per\s+cent\b|pct\b)", re.I)
-_POINTS = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})\s+(?:index\s+)?points?\b", re.I)
+_POINTS = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})\s+(?:index\s+)?(?:points?|cents?)\b", re.I)
+_OR_POINTS = re.compile(rf"(?:%|percent|per\s+cent)\)?\s*,?\s*or\s+(?:by\s+)?(?P<n>{_NUM})"
+                        r"(?![\d,.]*\s*(?:%|per|points?))", re.I)
 _LEVEL = re.compile(
     r"\b(?P<lead>at|to|of|near|around|above|below|past|over|under|beyond|through|topped|crossed|breached)\s+"
     r"(?P<rec>(?:a|an|its|their)\s+(?:fresh\s+|new\s+)?(?:record|all-time)(?:\s+(?:closing\s+)?(?:high|close|level))?"
-    r"\s+(?:of\s+)?)?(?P<cur>[$¥₩€£]|HK\$|US\$)?(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{2,})(?![\d,.]*\s*%)"
+    r"\s+(?:of\s+)?)?(?P<cur>[$¥₩€£]|HK\$|US\$)?"
+    r"(?P<n>\d{1,3}(?:,\d{3})+,\d\d(?![\d,])|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[-\s]\d/[248])?|"
+    r"\d+\.\d+(?:[-\s]\d/[248])?|\d{2,})(?![\d,.]*\s*%)"
     r"(?P<unit>\s+(?:yuan\s+)?(?:per|to\s+the|against\s+the|a)\s+(?:U\.?S\.?\s+)?dollar)?", re.I)
 _NOT_MARKET = re.compile(r"\A\s*(?:-?\s*)?(?:tariffs?|duty|duties|levy|levies|stake|tax|taxes|interest|chance|"
                          r"probability|of\b|owned|ownership|rate\b|inflation|growth|unemployment|margin|discount|"
@@ -334,10 +341,23 @@ class _Figure:
     end: int
     qualifier: str = ""
     shown: str = ""
+    currency: str = ""
 
 
 def _value(text: str) -> float:
-    return float(text.replace(",", "").replace("−", "-"))
+    """'1,234.5' -> 1234.5; '37,705,74' (a decimal comma, as printed) -> 37705.74; '11.57-1/4' -> 11.5725."""
+    t = text.replace("−", "-").strip()
+    frac = re.search(r"[-\s](\d)/(\d)$", t)
+    extra = 0.0
+    if frac:
+        t, extra = t[:frac.start()], int(frac.group(1)) / int(frac.group(2))
+    if re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+,\d\d", t):
+        t = t[:-3].replace(",", "") + "." + t[-2:]
+    v = float(t.replace(",", ""))
+    if extra:  # a fraction of the last quoted unit: 11.57-1/4 is 11.5725, 32-3/4 is 32.75
+        unit = 10.0 ** -len(t.split(".", 1)[1]) if "." in t else 1.0
+        v += math.copysign(extra * unit, v if v else 1.0)
+    return v
 
 
 def _figures(seg: str) -> list[_Figure]:
@@ -353,7 +373,7 @@ def _figures(seg: str) -> list[_Figure]:
                 continue
             if kind == "pct" and _NOT_MARKET.match(seg[m.end():]):
                 continue
-            if kind == "points" and re.search(r"percentage\s*$|basis\s*$", seg[:m.start()], re.I):
+            if kind == "points" and re.search(r"percentage\s*$|basis\s*$|\b(?:to|at|of)\s+$", seg[:m.start()], re.I):
                 continue
             used[m.start():m.end()] = True
             bound = _BOUND.search(seg[:m.start()])
@@ -361,6 +381,10 @@ def _figures(seg: str) -> list[_Figure]:
             k = kind if (not q or any(q.startswith(a) for a in _APPROX)) else "bound"
             out.append(_Figure(k, m.group("n"), _value(m.group("n")), m.start(), m.end(), q,
                                f"{q} {m.group(0)}".strip()))
+    for m in _OR_POINTS.finditer(seg):
+        if not used[m.start("n"):m.end("n")].any():
+            used[m.start("n"):m.end("n")] = True
+            out.append(_Figure("points", m.group("n"), _value(m.group("n")), m.start("n"), m.end("n")))
     for m in _LEVEL.finditer(seg):
         n = m.group("n")
         if used[m.start("n"):m.end("n")].any():
@@ -368,7 +392,7 @@ def _figures(seg: str) -> list[_Figure]:
         plain = not (m.group("cur") or m.group("rec") or m.group("unit") or "," in n or "." in n)
         if plain and (_YEAR.fullmatch(n) or len(n) < 3):
             continue
-        if re.match(r"\s*(?:million|billion|trillion|tons?|tonnes|bushels|percent|%|points?|times|years?|days?)\b",
+        if re.match(r"\s*(?:million|billion|trillion|tons?|tonnes|bushels|percent|%|times|years?|days?|minutes?)\b",
                     seg[m.end("n"):], re.I):
             continue
         lead = m.group("lead").lower()
@@ -376,9 +400,10 @@ def _figures(seg: str) -> list[_Figure]:
         if lead in ("above", "below", "past", "over", "under", "beyond", "topped", "crossed", "breached", "through"):
             out.append(_Figure("bound", n, _value(n), m.start(), m.end(), lead, m.group(0)))
         elif m.group("rec"):
-            out.append(_Figure("record", n, _value(n), m.start(), m.end()))
+            out.append(_Figure("level", n, _value(n), m.start("n"), m.end(), lead, currency=m.group("cur") or ""))
+            out.append(_Figure("record", n, _value(n), m.start(), m.start("n")))
         else:
-            out.append(_Figure("level", n, _value(n), m.start(), m.end(), lead))
+            out.append(_Figure("level", n, _value(n), m.start(), m.end(), lead, currency=m.group("cur") or ""))
     if not any(f.kind in ("record", "first-above") for f in out):
         r = _RECORD.search(seg)
         if r and re.search(r"\b(?:clos|end|finish|settl|hit|reach|set|notch)", seg, re.I):
@@ -447,7 +472,8 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
             w.unresolved = m.group(0).strip()
     if w.day is None:
         m = re.search(r"\b(today|this morning|this afternoon|this evening|tonight|yesterday|last night)\b", s, re.I)
-        wd = re.search(r"\b(?:(?:on|late|early|last)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+        wd = re.search(r"(?<!from\s)(?<!since\s)(?<!than\s)(?<!with\s)\b(?:(?:on|late|early|last)\s+)?"
+                       r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?!'s\s+(?:close|level|finish))"
                        r"(?:'s|’s)?\b", s, re.I)
         if m or wd:
             words = (m or wd).group(0)
@@ -460,9 +486,11 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
                 k = _WEEKDAYS.index(wd.group(1).lower())
                 w.day, w.day_words = pub - pd.Timedelta(days=(pub.day_of_week - k) % 7), words
     clock = re.search(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)\s*(?:\(?\s*(ET|EDT|EST|CT|CDT|CST|GMT|UTC|BST|"
+                      r"AEDT|AEST|"
                       r"CET|CEST|JST|KST|HKT|SGT|Beijing time)\b)?", s, re.I)
     if clock is None:
-        clock = re.search(r"\b([01]?\d|2[0-3]):([0-5]\d)\s*(?:hrs\s+)?(ET|EDT|EST|CT|GMT|UTC|BST|JST|KST|HKT|SGT)\b", s)
+        clock = re.search(r"\b([01]?\d|2[0-3]):([0-5]\d)\s*(?:hrs\s+)?"
+                          r"(ET|EDT|EST|CT|GMT|UTC|BST|JST|KST|HKT|SGT|AEDT)\b", s)
         if clock:
             w.clock = (int(clock.group(1)), int(clock.group(2)), _ZONES[clock.group(3).lower()])
     else:
@@ -478,6 +506,7 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
             ("early", r"\bin\s+early\s+(?:trade|trading|deals|dealings|hours)\b|\bearly\s+in\s+the\s+session\b|"
                       r"\bshortly\s+after\s+the\s+open(?:ing)?(?:\s+bell)?\b|\bafter\s+the\s+opening\s+bell\b"),
             ("open", r"\bat\s+the\s+open(?:ing)?(?:\s+bell)?\b|\bopened\b|\bat\s+the\s+start\s+of\s+trad(?:e|ing)\b"),
+            ("first", r"\b(?:within|in|during)\s+the\s+first\s+(\d+)\s+minutes\s+of\s+(?:trade|trading|the\s+session)\b"),
             ("after", r"\bafter[\s-]hours\b|\bextended[\s-](?:hours|trading)\b|\bevening\b|\btonight\b|"
                       r"\blate\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|sunday)\b|\bsunday\s+night\b"),
             ("premarket", r"\bpre-?market\b|\bbefore\s+the\s+(?:opening\s+)?bell\b|\bovernight\b|"
@@ -487,40 +516,63 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
         ):
             m = re.search(rx, s, re.I)
             if m:
-                w.part, w.part_words = part, m.group(0)
+                w.part, w.part_words = (f"first{m.group(1)}" if part == "first" else part), m.group(0)
                 break
-    m = re.search(r"\byear[\s-]to[\s-]date\b|\bYTD\b|\bso\s+far\s+(?:this\s+year|in\s+((?:19|20)\d\d))\b|"
-                  r"\bthis\s+year\b|"
-                  r"\bsince\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+year|((?:19|20)\d\d))\b|\bin\s+((?:19|20)\d\d)\b|"
-                  r"\bfor\s+the\s+year\b", s, re.I)
+    w.period, w.period_words, w.month, w.year = _read_period(s, pub, w.day)
+    if w.period == "unresolved":
+        w.unresolved, w.period = w.unresolved or w.period_words, ""
+    return w
+
+
+_QUARTERS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+
+def _read_period(s: str, pub: pd.Timestamp | None, day: pd.Timestamp | None):
+    """(period, words, month, year) a text names: ``ytd`` (to date; ``year`` = a past calendar
+    year's full-year figure), ``week``/``lastweek``, ``month`` (``month`` = (year, month)),
+    ``quarter`` (``month`` = (year, first month)), ``unresolved`` (needs the publication date) or ``""``."""
+    pub = _published_day(pub)
+    m = re.search(r"\bso\s+far\s+in\s+((?:19|20)\d\d)\b|\bsince\s+the\s+(?:start|beginning)\s+of\s+((?:19|20)\d\d)\b|"
+                  r"\b(?:in|for|during)\s+((?:19|20)\d\d)\b", s, re.I) or \
+        re.search(r"\byear[\s-]to[\s-]date\b|\bYTD\b|\bso\s+far\s+(?:this\s+year|in\s+((?:19|20)\d\d))\b|"
+                  r"\bthis\s+year\b|\bsince\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+year|((?:19|20)\d\d))\b|"
+                  r"\b(?:in|for|during)\s+((?:19|20)\d\d)\b|\bfor\s+the\s+year\b|\bannual\s+(?:gain|loss|rise|fall|decline)\b",
+                  s, re.I)
     if m:
         year = next((int(g) for g in m.groups() if g), None)
-        if year is None or pub is None or year == pub.year or (w.day is not None and year == w.day.year):
-            w.period, w.period_words, w.year = "ytd", m.group(0), year
-    if not w.period:
-        m = re.search(r"\b(last\s+week|the\s+previous\s+week|this\s+week|for\s+the\s+week|on\s+the\s+week|"
-                      r"weekly\s+(?:gain|loss|rise|fall|decline|advance|drop))\b", s, re.I)
-        if m:
-            last = re.match(r"last|the previous", m.group(1), re.I)
-            w.period, w.period_words = ("lastweek" if last else "week"), m.group(1)
-    if not w.period:
-        m = re.search(rf"\b(last\s+month|this\s+month|for\s+the\s+month|month[\s-]to[\s-]date|"
-                      rf"(?:in|for|during)\s+(?:the\s+month\s+of\s+)?{_MONTH_RE}\b(?!\.?\s+\d))", s, re.I)
-        if m:
-            if pub is None:
-                w.unresolved = w.unresolved or m.group(0)
-            else:
-                words = m.group(1).lower()
-                if words.startswith("last"):
-                    first = (pub.replace(day=1) - pd.Timedelta(days=1))
-                    w.month = (first.year, first.month)
-                elif words.startswith(("this", "for the month", "month")):
-                    w.month = (pub.year, pub.month)
-                else:
-                    mon = _MONTHS[next(k for k in _MONTHS if k.startswith(m.group(2).lower()[:3]))]
-                    w.month = (pub.year if mon <= pub.month else pub.year - 1, mon)
-                w.period, w.period_words = "month", m.group(0)
-    return w
+        if year is None or pub is None or year == pub.year or (day is not None and year == day.year):
+            return "ytd", m.group(0), None, year
+        if year < pub.year:
+            return "year", m.group(0), None, year
+    m = re.search(r"\b(last\s+week|the\s+previous\s+week|this\s+week|for\s+the\s+week|on\s+the\s+week|"
+                  r"(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))\s+(?:consecutive|straight)\s+week|"
+                  r"weekly|week-to-date|week\s+to\s+date)\b", s, re.I)
+    if m:
+        last = re.match(r"last|the previous", m.group(1), re.I)
+        return ("lastweek" if last else "week"), m.group(1), None, None
+    m = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th)\s+quarter\b|\bQ([1-4])\b", s, re.I)
+    if m:
+        if pub is None:
+            return "unresolved", m.group(0), None, None
+        q = _QUARTERS[m.group(1).lower()] if m.group(1) else int(m.group(2))
+        y = pub.year if pd.Timestamp(pub.year, 3 * q - 2, 1) <= pub else pub.year - 1
+        return "quarter", m.group(0), (y, 3 * q - 2), None
+    m = re.search(rf"\b(last\s+month|this\s+month|for\s+the\s+month|month[\s-]to[\s-]date|"
+                  rf"(?:in|for|during)\s+(?:the\s+month\s+of\s+)?{_MONTH_RE}\b(?!\.?\s+\d))", s, re.I)
+    if m:
+        if pub is None:
+            return "unresolved", m.group(0), None, None
+        words = m.group(1).lower()
+        if words.startswith("last"):
+            first = pub.replace(day=1) - pd.Timedelta(days=1)
+            month = (first.year, first.month)
+        elif words.startswith(("this", "for the month", "month")):
+            month = (pub.year, pub.month)
+        else:
+            mon = _MONTHS[next(k for k in _MONTHS if k.startswith(m.group(2).lower()[:3]))]
+            month = (pub.year if mon <= pub.month else pub.year - 1, mon)
+        return "month", m.group(0), month, None
+    return "", "", None, None
 
 
 def _schedule(calendar: str, day: pd.Timestamp):
@@ -541,8 +593,12 @@ def _schedule(calendar: str, day: pd.Timestamp):
 
 
 # ----------------------------------------------------------------------------------------- drafting
+_ANAPHORA = re.compile(r"\b(?:the|that)\s+(?:index|benchmark|gauge|benchmark\s+index)\b(?!\s+(?:of|for)\b)", re.I)
+
+
 @dataclass
 class _Context:
+    last: _Mention | None = None
     day: pd.Timestamp | None = None
     day_words: str = ""
     prev_part: str = ""
@@ -657,6 +713,13 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
         for sent in _sentences(para):
             when = _read_when(sent, pub)
             mentions = _mentions(sent, table)
+            back = _ANAPHORA.search(sent) if not mentions else None
+            if back and ctx.last is not None:  # "The index closed at ...": the instrument of the sentence before
+                m0 = ctx.last
+                mentions = [_Mention(back.start(), back.end(), back.group(0), m0.instrument,
+                                     f"'{back.group(0)}' = {m0.instrument}, '{m0.text}' of the sentence before",
+                                     "medium", m0.invert, m0.unsupported)]
+            ctx.last = mentions[-1] if mentions else (ctx.last if back else None)
             market = bool(mentions) or bool(re.search(r"\b(?:stocks?|shares|index|indices|futures|markets?)\b", sent,
                                                       re.I))
             inherited = ""
@@ -687,8 +750,7 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
                                               "futures?): write the row by hand", ""))
             if when.day is not None:
                 ctx.day, ctx.day_words = when.day, when.day_words
-            ctx.prev_part = when.part if (market and when.part in ("after", "premarket", "midday", "early", "open",
-                                                                     "clock")) else ""
+            ctx.prev_part = when.part if (market and when.part not in ("", "close")) else ""
             ctx.prev_part_words = when.part_words if ctx.prev_part else ""
             ctx.prev_clock = when.clock if ctx.prev_part == "clock" else None
             prev_market = market
@@ -718,6 +780,35 @@ def _fmt_num(x: float, like: str) -> str:
     return f"{x:.{dec}f}"
 
 
+class _Unplaced(Exception):
+    """A claim that cannot be placed; args[0] says why."""
+
+
+def _move_groups(seg: str, figs: list[_Figure]) -> list[dict]:
+    """The figures of a segment as claims: a percentage with the points said beside it ("270 points,
+    or 0.7%"), and a level with the move it ends ("rose 0.5% to 46,758.28"); each with its own text
+    span, so that "dipped 0.3% ... but climbed 1.3% weekly" are two claims over two periods."""
+    groups: list[dict] = []
+    for f in figs:
+        last = groups[-1] if groups else None
+        between = seg[last["end"]:f.start] if last else ""
+        near = bool(last) and re.fullmatch(r"[\s,()]*(?:or|and)?[\s,()]*(?:by\s+)?", between) is not None
+        if f.kind in ("pct", "points"):
+            other = "pts" if f.kind == "pct" else "pct"
+            mine = "pct" if f.kind == "pct" else "pts"
+            if last and last[mine] is None and last[other] is not None and last["level"] is None and near:
+                last[mine], last["end"] = f, f.end
+            else:
+                groups.append({"pct": f if f.kind == "pct" else None, "pts": f if f.kind == "points" else None,
+                               "level": None, "start": f.start, "end": f.end})
+        elif f.kind == "level":
+            if last and last["level"] is None and (last["pct"] or last["pts"]) and len(between) < 60:
+                last["level"], last["end"] = f, f.end
+            else:
+                groups.append({"pct": None, "pts": None, "level": f, "start": f.start, "end": f.end})
+    return groups
+
+
 def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, when: _When, ctx: _Context,
                 pub, source, registry, inherited: str) -> list[dict]:
     quote = re.sub(r"[\s,;:]+(?:and|while|whereas|but|with|as)?[\s,;:]*$", "", seg.strip())[:200]
@@ -731,217 +822,272 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
         return [{**base, "status": "unplaced",
                  "reason": f"{men.instrument} is not in the asset registry: its sessions are unknown to the reader"}]
     asset = registry[men.instrument]
-    # ---- what is claimed
-    pct = next((f for f in figs if f.kind == "pct"), None)
-    pts = next((f for f in figs if f.kind == "points"), None)
-    lvl = next((f for f in figs if f.kind == "level"), None)
+    try:
+        place = _Placer(asset, men.instrument, when, ctx, pub, inherited)
+    except _Unplaced as exc:
+        return [{**base, "status": "unplaced", "reason": exc.args[0]}]
+    groups = _move_groups(seg, figs)
     rec = next((f for f in figs if f.kind == "record"), None)
     first = next((f for f in figs if f.kind == "first-above"), None)
     bound = next((f for f in figs if f.kind == "bound"), None)
-    claims: list[dict] = []
-    notes: list[str] = []
-    approx = [f.qualifier for f in (pct, pts, lvl) if f is not None and f.qualifier]
-    if approx:
-        notes.append(f"an approximate figure ('{approx[0]}'): checked against half a unit of its last digit")
-    move = {}
-    if pct is not None or pts is not None:
-        sign = _sign(seg, pct or pts)
-        if sign is None:
-            return [{**base, "status": "unplaced",
-                     "reason": "no direction word (rose, fell, higher, lower ...) for the figure: its sign is unknown"}]
-        if pct is not None:
-            p = sign * abs(pct.value)
-            if men.invert:
-                conv = 100.0 * (1.0 / (1.0 + p / 100.0) - 1.0)
-                notes.append(f"the article's {p:+g} % for '{men.text}' is {conv:+.4f} % of {men.instrument} "
-                             f"(1/(1{p / 100:+g}) - 1): a {'stronger' if p > 0 else 'weaker'} yuan is a "
-                             f"{'fall' if p > 0 else 'rise'} of USD/CNY; tolerance kept at the article's digits")
-                move["reported_pct"] = f"{conv:.4f}"
-                move["tolerance_pct"] = f"{0.5 * 10.0 ** -_decimals(pct.text):g}"
-            else:
-                move["reported_pct"] = _fmt_num(p, pct.text)
-        if pts is not None:
-            move["reported_points"] = _fmt_num(sign * abs(pts.value), pts.text)
-    # ---- when
-    day, day_why, conf = when.day, "", "high"
-    if when.unresolved and day is None:
-        return [{**base, "status": "unplaced",
-                 "reason": f"'{when.unresolved}' needs the publication date: pass published (--published), e.g. "
-                           "2025-05-06T20:00:00-04:00"}]
-    if day is not None:
-        day_why = f"'{when.day_words}' = {day:%a %Y-%m-%d}" + (
-            f" (the week of publication {pub:%a %Y-%m-%d})" if pub is not None and not re.search(r"\d", when.day_words)
-            else "")
-    elif ctx.day is not None:
-        day, conf = ctx.day, "medium"
-        day_why = f"no day in the sentence: the article's last, '{ctx.day_words}' = {day:%a %Y-%m-%d}"
-    part, part_words, clock = when.part, when.part_words, when.clock
-    said = f"'{part_words}'" + (" (the sentence before)" if inherited else "")
-    if inherited:
-        conf = "medium"
-    period = when.period
-    if day is None and pub is None and period != "month":
-        return [{**base, "status": "unplaced",
-                 "reason": "no day in the article's words and no publication date: pass published (--published)"}]
-    tz = asset.tz
-    cal = asset.calendar
-    table = asset.sessions
-    sessions = table.sessions
-    closes = table.closes
+    cents = asset.currency == "USc"
+    rows: list[dict] = []
+    for k, g in enumerate(groups):
+        lo = groups[k - 1]["end"] if k else 0
+        hi = groups[k + 1]["start"] if k + 1 < len(groups) else len(seg)
+        local = _read_period(seg[lo:hi], pub, when.day)
+        if local[0] == "unresolved":
+            rows.append({**base, "status": "unplaced", "reason": f"'{local[1]}' needs the publication date: pass "
+                                                                  "published (--published)"})
+            continue
+        if not local[0] and when.period and len(groups) > 1:
+            others = "".join(seg[(groups[j - 1]["end"] if j else 0):(groups[j + 1]["start"] if j + 1 < len(groups)
+                                                                   else len(seg))]
+                             for j in range(len(groups)) if j != k)
+            local = ("", "", None, None) if when.period_words in others else \
+                (when.period, when.period_words, when.month, when.year)
+        elif not local[0]:
+            local = (when.period, when.period_words, when.month, when.year)
+        try:
+            timing, why_time, conf, tnotes = place.timing(*local)
+        except _Unplaced as exc:
+            rows.append({**base, "status": "unplaced", "reason": exc.args[0], "why_time": place.day_why})
+            continue
+        notes = list(tnotes)
+        approx = [f.qualifier for f in (g["pct"], g["pts"], g["level"]) if f is not None and f.qualifier]
+        if approx:
+            notes.append(f"an approximate figure ('{approx[0]}'): checked against half a unit of its last digit")
+        pct, pts, lvl = g["pct"], g["pts"], g["level"]
+        if pct is not None or pts is not None:
+            sign = _sign(seg, pct or pts)
+            if sign is None:
+                rows.append({**base, "status": "unplaced", "why_time": why_time,
+                             "reason": "no direction word (rose, fell, higher, lower ...) for the figure: its sign "
+                                       "is unknown"})
+                continue
+            move = {}
+            if pct is not None:
+                p = sign * abs(pct.value)
+                if men.invert:
+                    conv = 100.0 * (1.0 / (1.0 + p / 100.0) - 1.0)
+                    notes.append(f"the article's {p:+g} % for '{men.text}' is {conv:+.4f} % of {men.instrument} "
+                                 f"(1/(1{p / 100:+g}) - 1): a {'stronger' if p > 0 else 'weaker'} yuan is a "
+                                 f"{'fall' if p > 0 else 'rise'} of USD/CNY; tolerance kept at the article's digits")
+                    move["reported_pct"] = f"{conv:.4f}"
+                    move["tolerance_pct"] = f"{0.5 * 10.0 ** -_decimals(pct.text):g}"
+                else:
+                    move["reported_pct"] = _fmt_num(p, pct.text)
+            if pts is not None:
+                move["reported_points"] = _fmt_num(sign * abs(pts.value), re.sub(r"[-\s]\d/\d$", ".00", pts.text))
+            rows.append({**base, **timing, **move, "confidence": conf, "why_time": why_time,
+                         "notes": "; ".join(notes)})
+        if lvl is not None:
+            value = lvl.value
+            if cents and lvl.currency in ("$", "US$"):
+                value *= 100.0
+                notes.append(f"${_fmt_num(lvl.value, '0.0000')} is {value:g} US cents, {men.instrument}'s unit")
+            end = timing["end"]
+            rows.append({**base, "basis": "price-level", "start": "", "end": end,
+                         "reported_level": f"{value:.10g}", "confidence": conf,
+                         "why_time": why_time + ("; the level at that close" if "T" not in end else
+                                                 "; the level at that instant"), "notes": "; ".join(notes)})
+    if rec is not None or first is not None or (bound is not None and not rows):
+        try:
+            timing, why_time, conf, tnotes = place.timing(when.period if when.period != "ytd" else "", "", when.month,
+                                                          when.year)
+        except _Unplaced as exc:
+            return rows + [{**base, "status": "unplaced", "reason": exc.args[0], "why_time": place.day_why}]
+        end = timing["end"][:10]
+        if rec is not None:
+            rows.append({**base, "basis": "record-close", "start": "", "end": end, "confidence": conf,
+                         "why_time": why_time + "; a record: the highest close in the data up to that session",
+                         "notes": "; ".join(tnotes)})
+        if first is not None:
+            rows.append({**base, "basis": "first-close-above", "start": "", "end": end,
+                         "reported_level": f"{first.value:.10g}", "confidence": conf,
+                         "why_time": why_time + f"; the first close above {first.text}", "notes": "; ".join(tnotes)})
+        if bound is not None and not rows:
+            return [{**base, "status": "unplaced", "why_time": why_time,
+                     "reason": f"a bound ('{bound.shown}'), not a figure: the checker compares figures"}]
+    return rows
 
-    def last_closed(t: pd.Timestamp) -> pd.Timestamp | None:
-        i = int(np.searchsorted(closes.asi8, t.tz_convert("UTC").as_unit("ns").value, side="right")) - 1
-        return sessions[i] if i >= 0 else None
 
-    def prev_session(d: pd.Timestamp) -> pd.Timestamp | None:
-        i = int(np.searchsorted(sessions.asi8, d.as_unit("ns").value, side="left")) - 1
-        return sessions[i] if i >= 0 else None
+class _Placer:
+    """Places a claim on one instrument's sessions: the day, then the window of each period."""
 
-    def is_session(d: pd.Timestamp) -> bool:
-        i = int(np.searchsorted(sessions.asi8, d.as_unit("ns").value, side="left"))
-        return i < len(sessions) and sessions[i] == d
-
-    if day is None and part not in ("", "close") and not period:  # a time of day: the day of publication
-        day = _published_day(pub)
-        day_why = f"no day in the article: the publication date {day:%a %Y-%m-%d}"
-        conf = "low"
-    if day is None:  # only the publication date: the last session closed at publication
-        if pub.tzinfo is not None:
-            day = last_closed(pub)
-            day_why = (f"no day in the article: the last {men.instrument} session closed at publication "
-                       f"({pub.isoformat()}) = {day:%a %Y-%m-%d}")
-        else:
+    def __init__(self, asset, ticker: str, when: _When, ctx: _Context, pub, inherited: str):
+        self.asset, self.ticker, self.when, self.pub = asset, ticker, when, pub
+        table = asset.sessions
+        self.sessions, self.opens, self.closes = table.sessions, table.opens, table.price_instants
+        self.cal, self.tz, self.fut = asset.calendar, asset.tz, asset.kind == "future"
+        day, day_why, conf = when.day, "", "high"
+        if when.unresolved and day is None:
+            raise _Unplaced(f"'{when.unresolved}' needs the publication date: pass published (--published), e.g. "
+                            "2025-05-06T20:00:00-04:00")
+        if day is not None:
+            day_why = f"'{when.day_words}' = {day:%a %Y-%m-%d}" + (
+                f" (the week of publication {pub:%a %Y-%m-%d})" if pub is not None
+                and not re.search(r"\d", when.day_words) else "")
+        elif ctx.day is not None:
+            day, conf = ctx.day, "medium"
+            day_why = f"no day in the sentence: the article's last, '{ctx.day_words}' = {day:%a %Y-%m-%d}"
+        part, clock = when.part, when.clock
+        if part == "premarket" and not self.fut and re.search(r"overnight", when.part_words, re.I):
+            part = ""  # an index 'overnight' (an Asian report on the US session) is its last close
+        self.said = f"'{when.part_words}'" + (" (the sentence before)" if inherited else "")
+        if inherited:
+            conf = "medium"
+        if day is None and pub is None and when.period not in ("month", "quarter"):
+            raise _Unplaced("no day in the article's words and no publication date: pass published (--published)")
+        self.live = False
+        if part == "" and pub is not None and pub.tzinfo is not None and not when.period:
+            # no time of day and a session still open at publication: the figure is live, read at publication
+            i = int(np.searchsorted(self.closes.asi8, pub.tz_convert("UTC").as_unit("ns").value, side="right"))
+            if i < len(self.sessions) and self.opens[i] <= pub and (day is None or self.sessions[i] == day):
+                self.live, day = True, self.sessions[i]
+                day_why = (f"{day_why + '; ' if day_why else ''}the {self.cal} session of {day:%Y-%m-%d} was open at "
+                           f"publication ({pub.isoformat()}): the figure is read at that instant")
+                conf = "low" if not when.day_words else "medium"
+        if day is None and part not in ("", "close") and not when.period:  # a time of day: publication's day
             day = _published_day(pub)
             day_why = f"no day in the article: the publication date {day:%a %Y-%m-%d}"
-        conf = "low"
-    rows_time: list[tuple[dict, str]] = []
-    fut = asset.kind == "future"
+            conf = "low"
+        if day is None and pub is not None:  # only the publication date: the last session closed at publication
+            if pub.tzinfo is not None:
+                day = self.last_closed(pub)
+                day_why = (f"no day in the article: the last {ticker} session closed at publication "
+                           f"({pub.isoformat()}) = {day:%a %Y-%m-%d}")
+            else:
+                day = _published_day(pub)
+                day_why = f"no day in the article: the publication date {day:%a %Y-%m-%d}"
+            conf = "low"
+        self.day, self.day_why, self.conf, self.part, self.clock = day, day_why, conf, part, clock
 
-    def instant(d: pd.Timestamp, hh: int, mm: int, zone: str) -> pd.Timestamp:
-        return pd.Timestamp(d.year, d.month, d.day, hh, mm).tz_localize(zone)
+    def last_closed(self, t: pd.Timestamp) -> pd.Timestamp | None:
+        i = int(np.searchsorted(self.closes.asi8, t.tz_convert("UTC").as_unit("ns").value, side="right")) - 1
+        return self.sessions[i] if i >= 0 else None
 
-    unplace = None
-    if period == "ytd":
-        end = day if is_session(day) else prev_session(day)
-        if part and part != "close":
-            notes.append(f"a year-to-date figure read at the close of {end:%Y-%m-%d} (the article says '{part_words}')")
-        rows_time.append(({"basis": "year-to-date", "start": "", "end": f"{end:%Y-%m-%d}"},
-                          f"{day_why}; '{when.period_words}': year-to-date to the {end:%Y-%m-%d} close, both bases "
-                          f"checked (the last close of {end.year - 1}, the first close of {end.year})"))
-    elif period in ("week", "lastweek"):
-        ref = _published_day(pub) if period == "lastweek" else day
-        monday = ref - pd.Timedelta(days=ref.day_of_week) - (pd.Timedelta(days=7) if period == "lastweek" else
-                                                          pd.Timedelta(0))
-        sunday = monday + pd.Timedelta(days=6)
-        limit = sunday if period == "lastweek" else min(sunday, day)
-        in_week = sessions[(sessions >= monday) & (sessions <= limit)]
-        if not len(in_week):
-            unplace = f"no {cal} session in the week of {monday:%Y-%m-%d}"
-        else:
-            end, start = in_week[-1], prev_session(monday)
-            rows_time.append(({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
-                              f"'{when.period_words}' = the week of {monday:%Y-%m-%d}: from the last close before it "
-                              f"({start:%Y-%m-%d}) to its last close ({end:%Y-%m-%d})"))
-            conf = "medium" if conf == "high" else conf
-    elif period == "month":
-        y, mth = when.month
-        first_day = pd.Timestamp(y, mth, 1)
-        last = first_day + pd.offsets.MonthEnd(0)
-        limit = min(last, _published_day(pub)) if pub is not None else last
-        in_month = sessions[(sessions >= first_day) & (sessions <= limit)]
-        if not len(in_month):
-            unplace = f"no {cal} session in {first_day:%B %Y} before publication"
-        else:
-            end, start = in_month[-1], prev_session(first_day)
-            rows_time.append(({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
-                              f"'{when.period_words}' = {first_day:%B %Y}: from the last close before it "
-                              f"({start:%Y-%m-%d}) to its last close by publication ({end:%Y-%m-%d})"))
-            conf = "medium" if conf == "high" else conf
-    elif part in ("", "close") or (part == "clock" and clock is None):
-        if not is_session(day):
-            unplace = (f"{day_why}, which is not a {cal} session (a weekend or holiday): "
-                       f"{men.instrument} has no close that day")
-        else:
-            start = prev_session(day)
+    def prev_session(self, d: pd.Timestamp) -> pd.Timestamp | None:
+        i = int(np.searchsorted(self.sessions.asi8, d.as_unit("ns").value, side="left")) - 1
+        return self.sessions[i] if i >= 0 else None
+
+    def is_session(self, d: pd.Timestamp) -> bool:
+        i = int(np.searchsorted(self.sessions.asi8, d.as_unit("ns").value, side="left"))
+        return i < len(self.sessions) and self.sessions[i] == d
+
+    def span(self, first: pd.Timestamp, last: pd.Timestamp, words: str, what: str):
+        inside = self.sessions[(self.sessions >= first) & (self.sessions <= last)]
+        if not len(inside):
+            raise _Unplaced(f"no {self.cal} session in {what} (by publication)")
+        end, start = inside[-1], self.prev_session(first)
+        return ({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
+                f"'{words}' = {what}: from the last close before it ({start:%Y-%m-%d}) to its last close "
+                f"({end:%Y-%m-%d})")
+
+    def timing(self, period: str, words: str, month, year):
+        """(window columns, why, confidence, notes) of a figure over ``period``."""
+        day, conf, notes, pub = self.day, self.conf, [], self.pub
+        pubday = _published_day(pub)
+        if period == "ytd":
+            end = day if self.is_session(day) else self.prev_session(day)
+            if self.live:
+                end = self.prev_session(day)
+                notes.append(f"read at the {end:%Y-%m-%d} close, the last before publication")
+            return ({"basis": "year-to-date", "start": "", "end": f"{end:%Y-%m-%d}"},
+                    f"{self.day_why}; '{words}': year-to-date to the {end:%Y-%m-%d} close, both bases checked (the "
+                    f"last close of {end.year - 1}, the first close of {end.year})", conf, notes)
+        if period == "year":
+            end = self.prev_session(pd.Timestamp(year + 1, 1, 1))
+            return ({"basis": "year-to-date", "start": "", "end": f"{end:%Y-%m-%d}"},
+                    f"'{words}' = the calendar year {year}: to its last close ({end:%Y-%m-%d}), both bases checked",
+                    "medium" if conf == "high" else conf, notes)
+        if period in ("week", "lastweek"):
+            ref = pubday if period == "lastweek" else day
+            monday = ref - pd.Timedelta(days=ref.day_of_week)
+            if period == "lastweek" and ref.day_of_week < 5:  # on a weekday, last week is the one before
+                monday -= pd.Timedelta(days=7)
+            sunday = monday + pd.Timedelta(days=6)
+            limit = sunday if period == "lastweek" else min(sunday, day)
+            t, why = self.span(monday, limit, words, f"the week of {monday:%Y-%m-%d}")
+            return t, why, "medium" if conf == "high" else conf, notes
+        if period in ("month", "quarter"):
+            y, mth = month
+            first = pd.Timestamp(y, mth, 1)
+            last = first + pd.offsets.MonthEnd(3 if period == "quarter" else 1) - pd.Timedelta(days=0)
+            last = (first + pd.offsets.MonthEnd(0)) if period == "month" else \
+                (pd.Timestamp(y, mth + 2, 1) + pd.offsets.MonthEnd(0))
+            limit = min(last, pubday) if pubday is not None else last
+            what = f"{first:%B %Y}" if period == "month" else f"Q{(mth + 2) // 3} {y}"
+            t, why = self.span(first, limit, words, what)
+            return t, why, "medium" if conf == "high" else conf, notes
+        part, clock, tz, said = self.part, self.clock, self.tz, self.said
+        if self.live:
+            t = pub.tz_convert(tz)
+            prev = self.last_closed(t)
+            basis = "after-hours-futures" if self.fut else "intraday"
+            return ({"basis": basis, "start": f"{prev:%Y-%m-%d}", "end": t.isoformat()},
+                    f"{self.day_why}; from the previous close ({prev:%Y-%m-%d})", conf, notes)
+        if part in ("", "close") or (part == "clock" and clock is None):
+            if not self.is_session(day):
+                raise _Unplaced(f"{self.day_why}, which is not a {self.cal} session (a weekend or holiday): "
+                                f"{self.ticker} has no close that day")
+            start = self.prev_session(day)
             what = f"{said}: " if part == "close" else "no time of day: "
-            rows_time.append(({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{day:%Y-%m-%d}"},
-                              f"{day_why}; {what}the {day:%Y-%m-%d} close against the previous session's "
-                              f"({start:%Y-%m-%d}, {cal})"))
-    else:
-        # a time of day: an instant
+            return ({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{day:%Y-%m-%d}"},
+                    f"{self.day_why}; {what}the {day:%Y-%m-%d} close against the previous session's "
+                    f"({start:%Y-%m-%d}, {self.cal})", conf, notes)
         est = ""
+
+        def at(d: pd.Timestamp, hh: int, mm: int, zone: str) -> pd.Timestamp:
+            return pd.Timestamp(d.year, d.month, d.day, hh, mm).tz_localize(zone)
+
         if part == "clock":
             hh, mm, zone = clock
-            zone = zone or tz
-            t = instant(day, hh, mm, zone)
-            est = f"{said}" + ("" if clock[2] else f" read in {tz}, the market's zone")
+            if zone and pub is not None and pub.tzinfo is not None:
+                local_pub = pub.tz_convert(zone)
+                t = at(_published_day(local_pub), hh, mm, zone)
+                if t > pub:
+                    t -= pd.Timedelta(days=1)
+                est = f"{said}: the last such time before publication"
+            else:
+                t = at(day, hh, mm, zone or tz)
+                est = said + ("" if zone else f" read in {tz}, the market's zone")
         elif part == "after":
-            t = instant(day, 19, 0, tz)
+            t = at(day, 19, 0, tz)
             est = f"{said}: 19:00 {tz} (an estimate: the article gives no time)"
         elif part == "premarket":
-            t = instant(day, 8, 0, tz)
+            t = at(day, 8, 0, tz)
             est = f"{said}: 08:00 {tz} (an estimate: the article gives no time)"
         else:
-            sched = _schedule(cal, day)
+            sched = _schedule(self.cal, day)
             if sched is None:
-                unplace = f"{day_why}, which is not a {cal} session (a weekend or holiday)"
-                t = None
+                raise _Unplaced(f"{self.day_why}, which is not a {self.cal} session (a weekend or holiday)")
+            o, brk, _ = sched
+            if part == "midday":
+                t = brk if brk is not None else at(day, 12, 0, tz)
+                est = (f"{said}: the {self.cal} lunch break at {t.tz_convert(tz):%H:%M} {tz}" if brk is not None
+                       else f"{said}: 12:00 {tz} ({self.cal} has no lunch break)")
+            elif part == "open":
+                t = o + pd.Timedelta(minutes=1)
+                est = f"{said}: one minute after the {self.cal} open ({o.tz_convert(tz):%H:%M} {tz})"
+            elif part.startswith("first"):
+                n = int(part[5:])
+                t = o + pd.Timedelta(minutes=n)
+                est = f"{said}: {n} minutes after the {self.cal} open ({o.tz_convert(tz):%H:%M} {tz})"
             else:
-                o, brk, c = sched
-                if part == "midday":
-                    t = brk if brk is not None else instant(day, 12, 0, tz)
-                    est = (f"{said}: the {cal} lunch break at {t.tz_convert(tz):%H:%M} {tz}" if brk is not None
-                           else f"{said}: 12:00 {tz} ({cal} has no lunch break)")
-                elif part == "open":
-                    t = o + pd.Timedelta(minutes=1)
-                    est = f"{said}: one minute after the {cal} open ({o.tz_convert(tz):%H:%M} {tz})"
-                else:
-                    t = o + pd.Timedelta(minutes=30)
-                    est = (f"{said}: 30 minutes after the {cal} open ({o.tz_convert(tz):%H:%M} {tz}), "
-                           "an estimate")
-        if t is not None:
-            t = t.tz_convert(tz)
-            if pub is not None and pub.tzinfo is not None and t > pub and part in ("after", "premarket"):
-                est += (f"; the article was published at {pub.isoformat()}, before that: the end may be later than "
-                        "the quote")
-            prev = last_closed(t - pd.Timedelta(seconds=1))
-            basis = "after-hours-futures" if fut else "intraday"
-            rows_time.append(({"basis": basis, "start": f"{prev:%Y-%m-%d}", "end": t.isoformat()},
-                              f"{day_why}; {est}; from the previous close ({prev:%Y-%m-%d}), as news figures are "
-                              "measured"))
-            if part != "clock":
-                conf = "medium" if conf == "high" else conf
-    if unplace:
-        return [{**base, "status": "unplaced", "reason": unplace, "why_time": day_why}]
-    if men.confidence == "medium" and conf == "high":
-        conf = "medium"
-    timing, why_time = rows_time[0]
-    if bound is not None and not move and lvl is None and rec is None and first is None:
-        return [{**base, "status": "unplaced", "why_time": why_time,
-                 "reason": f"a bound ('{bound.shown}'), not a figure: the checker compares figures"}]
-    if move:
-        claims.append({**base, **timing, **move, "confidence": conf, "why_time": why_time, "notes": "; ".join(notes)})
-    if lvl is not None:
-        lt = dict(timing)
-        if timing["basis"] in ("close-to-close", "year-to-date"):
-            lt = {"basis": "price-level", "start": "", "end": timing["end"]}
-        else:
-            lt = {"basis": "price-level", "start": "", "end": timing["end"]}
-        claims.append({**base, **lt, "reported_level": lvl.text.replace(",", ""), "confidence": conf,
-                       "why_time": why_time + ("; the level at that close" if "T" not in lt["end"] else "; the level "
-                                               "at that instant"), "notes": "; ".join(notes)})
-    if rec is not None:
-        end = timing["end"] if "T" not in timing["end"] else timing["end"][:10]
-        claims.append({**base, "basis": "record-close", "start": "", "end": end,
-                       "reported_level": "" if not rec.text else rec.text.replace(",", ""), "confidence": conf,
-                       "why_time": why_time + "; a record: the highest close in the data up to that session",
-                       "notes": "; ".join(notes)})
-    if first is not None:
-        end = timing["end"] if "T" not in timing["end"] else timing["end"][:10]
-        claims.append({**base, "basis": "first-close-above", "start": "", "end": end,
-                       "reported_level": first.text.replace(",", ""), "confidence": conf,
-                       "why_time": why_time + f"; the first close above {first.text}", "notes": "; ".join(notes)})
-    return claims
+                t = o + pd.Timedelta(minutes=30)
+                est = f"{said}: 30 minutes after the {self.cal} open ({o.tz_convert(tz):%H:%M} {tz}), an estimate"
+        t = t.tz_convert(tz)
+        if pub is not None and pub.tzinfo is not None and t > pub:
+            est += f"; after publication ({pub.isoformat()}): read at publication instead"
+            t = pub.tz_convert(tz)
+        prev = self.last_closed(t - pd.Timedelta(seconds=1))
+        basis = "after-hours-futures" if self.fut else "intraday"
+        if part != "clock":
+            conf = "medium" if conf == "high" else conf
+        return ({"basis": basis, "start": f"{prev:%Y-%m-%d}", "end": t.isoformat()},
+                f"{self.day_why}; {est}; from the previous close ({prev:%Y-%m-%d}), as news figures are measured",
+                conf, notes)
 
 
 def _decimals(text: str) -> int:
