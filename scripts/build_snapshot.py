@@ -289,9 +289,9 @@ INTRADAY_NOTES = {
              "filled); raw prices of a 3x daily-reset leveraged ETF, bundled as a proxy for the S&P 500 futures "
              "on the evening of the Geneva announcement (no futures bars of May 2025 were found)"),
     "XLK": ("an excerpt: every row of 2025-05-06 19:50 to 2025-05-07 09:33 UTC, then 13:25-13:32 UTC (the "
-            "upstream rows 10:32-13:23 UTC are left out of the excerpt); extended hours included, one row per minute WITH TRADES "
-            "only (sparse after hours; never filled); raw prices of a technology sector ETF, bundled as a loose "
-            "proxy for the Nasdaq-100 futures on the evening of 2025-05-06"),
+            "upstream rows 10:32-13:23 UTC are left out of the excerpt); extended hours included, one row per "
+            "minute WITH TRADES only (sparse after hours; never filled); raw prices of a technology sector ETF, "
+            "bundled as a loose proxy for the Nasdaq-100 futures on the evening of 2025-05-06"),
 }
 
 
