@@ -88,3 +88,11 @@ def test_sparse_minutes_are_not_filled(xlk):
     # rows with trades only: 168 SPXL and 43 XLK rows in the excerpts (wc -l minus the header)
     src = BundledSource()
     assert src.manifest["intraday"]["SPXL_1m"]["rows"] == 168 and src.manifest["intraday"]["XLK_1m"]["rows"] == 43
+
+
+def test_proxy_bars_are_not_markets_of_the_bundled_intraday_study():
+    # `eventstudy run --interval 1m` studies every set intraday_sets lists: SPXL/XLK must not join it
+    src = BundledSource()
+    assert set(src.intraday_sets()["ticker"]) == {"SPY", "QQQ", "ES=F"}
+    every = src.intraday_sets(include_proxies=True)
+    assert set(every.loc[every["ticker"].isin(["SPXL", "XLK"]), "name"]) == {"SPXL_1m", "XLK_1m"}
