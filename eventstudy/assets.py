@@ -101,10 +101,24 @@ REGISTRY: Mapping[str, Asset] = dict(
         _a("ZS=F", "CBOT soybean futures (continuous, US cents/bushel)", "commodity", "CBOT_GRAIN", "USc", "US",
            "trade date opens 19:00 CT previous evening, closes 13:20 CT; daily price = 13:15 CT settlement",
            CBOT_SETTLEMENT),
+        # Proxy-only: no daily closes are bundled, only extended-hours minute bars of one evening,
+        # read by the claims check in place of futures bars that do not exist (eventstudy/data/proxies.csv).
+        _a("SPXL", "Direxion Daily S&P 500 Bull 3X Shares (SPXL)", "etf", "XNYS", "USD", "US",
+           "a 3x daily-reset leveraged S&P 500 ETF listed on NYSE Arca; bundled only as extended-hours 1-minute "
+           "bars of 2025-05-06 (19:50-23:59 UTC), a proxy for the S&P 500 and Dow futures that evening"),
+        _a("XLK", "Technology Select Sector SPDR Fund (XLK)", "etf", "XNYS", "USD", "US",
+           "the S&P 500 technology sector ETF listed on NYSE Arca; bundled only as extended-hours 1-minute bars "
+           "of 2025-05-06/07, a loose proxy for the Nasdaq-100 futures that evening"),
     ]
 )
 
-DEFAULT_ASSETS: tuple[str, ...] = tuple(REGISTRY)
+DEFAULT_ASSETS: tuple[str, ...] = (
+    "SPY", "QQQ", "^GSPC", "^DJI", "^IXIC", "^N225", "^KS11", "^HSI", "000001.SS", "ES=F", "NQ=F", "YM=F", "ACWI",
+    "VT", "CNY=X", "ZS=F",
+)
+"""The markets of the bundled study: every registered ticker with bundled daily closes. Written out, not
+``tuple(REGISTRY)``: the proxy-only SPXL and XLK are registered (their calendar places their bars) but are
+no market of the study."""
 
 
 def get_asset(ticker: str) -> Asset:

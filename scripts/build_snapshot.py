@@ -96,6 +96,15 @@ UPSTREAM = {
     "QuoTradingbot__simple-bot/ES_15min.csv": (
         "QuoTradingbot/simple-bot", "data/historical_data/ES_15min.csv", "cbe064095e66b455bcd1ca12a0e4835ed18d9484",
     ),
+    # excerpts (rows copied verbatim) of the upstream files, which are too large to copy whole
+    "Wat-Street__money-making/SPXL_1min_excerpt_2025-05-06.csv": (
+        "Wat-Street/money-making", "projects/harv-extension/code/Datasets/raw/SPXL_1min_2023-07-10_to_2025-07-07.csv",
+        "b714693c8ec70bb52922fe78e8774919fd7832ee",
+    ),
+    "Wat-Street__money-making/XLK_1min_excerpt_2025-05-06.csv": (
+        "Wat-Street/money-making", "projects/harv-extension/code/Datasets/raw/XLK_1min_2023-07-10_to_2025-07-07.csv",
+        "b714693c8ec70bb52922fe78e8774919fd7832ee",
+    ),
 }
 
 # ticker -> (file, reader kind)
@@ -270,6 +279,22 @@ def build_daily(raw_dir: Path) -> dict:
     return meta
 
 
+INTRADAY_NOTES = {
+    "SPY": "regular session only, raw (unadjusted) prices",
+    "QQQ": "regular session only, raw (unadjusted) prices",
+    "ES=F": ("ES 1-minute/15-minute bars of the Dec-2025 contract (ESZ5) from an unknown vendor; "
+             "before the 2025-09-19 roll they sit ~0.85 % above Yahoo ES=F (Sep contract)"),
+    "SPXL": ("an excerpt: every row of 2025-05-06 19:50-23:59 UTC, then the first row of 2025-05-07 (08:00 UTC); "
+             "extended hours included, one row per minute WITH TRADES only (after-hours minutes are sparse; never "
+             "filled); raw prices of a 3x daily-reset leveraged ETF, bundled as a proxy for the S&P 500 futures "
+             "on the evening of the Geneva announcement (no futures bars of May 2025 were found)"),
+    "XLK": ("an excerpt: every row of 2025-05-06 19:50 to 2025-05-07 09:33 UTC, then 13:25-13:32 UTC (the "
+            "upstream rows 10:32-13:23 UTC are left out of the excerpt); extended hours included, one row per "
+            "minute WITH TRADES only (sparse after hours; never filled); raw prices of a technology sector ETF, "
+            "bundled as a loose proxy for the Nasdaq-100 futures on the evening of 2025-05-06"),
+}
+
+
 def build_intraday(raw_dir: Path) -> dict:
     meta = {}
     (OUT / "intraday").mkdir(parents=True, exist_ok=True)
@@ -279,6 +304,8 @@ def build_intraday(raw_dir: Path) -> dict:
         "QQQ_1h": ("yassineuav__live-signal-detector/QQQ_1h.csv", "QQQ", "1h", "utc"),
         "ES_1m": ("QuoTradingbot__simple-bot/ES_1min.csv", "ES=F", "1m", "et_plus_5h"),
         "ES_15m": ("QuoTradingbot__simple-bot/ES_15min.csv", "ES=F", "15m", "et_plus_5h"),
+        "SPXL_1m": ("Wat-Street__money-making/SPXL_1min_excerpt_2025-05-06.csv", "SPXL", "1m", "utc_naive"),
+        "XLK_1m": ("Wat-Street__money-making/XLK_1min_excerpt_2025-05-06.csv", "XLK", "1m", "utc_naive"),
     }
     for name, (rel, ticker, interval, stamp) in specs.items():
         path = raw_dir / rel
@@ -286,6 +313,10 @@ def build_intraday(raw_dir: Path) -> dict:
         if stamp == "utc":
             t = pd.to_datetime(df["timestamp"], utc=True)
             how = "timestamps carry +00:00 in the source (UTC bar starts)"
+        elif stamp == "utc_naive":
+            t = pd.to_datetime(df["timestamp"], format="%Y-%m-%d %H:%M:%S").dt.tz_localize("UTC")
+            how = ("naive in the source = UTC bar starts (the regular session 13:30-19:59 shows there, with its "
+                   "opening and closing volume spikes); localized to UTC, not shifted")
         else:
             wall = pd.to_datetime(df["timestamp"]) - pd.Timedelta(hours=5)
             t = wall.dt.tz_localize("America/New_York", ambiguous="raise", nonexistent="raise").dt.tz_convert("UTC")
@@ -305,9 +336,7 @@ def build_intraday(raw_dir: Path) -> dict:
             "source_file": rel, "upstream_repo": repo, "upstream_path": upath, "upstream_commit": commit,
             "source_sha256": sha256(path), "rows": len(out), "first": out["time"].iloc[0], "last": out["time"].iloc[-1],
             "time_zone_handling": how,
-            "notes": ("ES 1-minute/15-minute bars of the Dec-2025 contract (ESZ5) from an unknown vendor; "
-                      "before the 2025-09-19 roll they sit ~0.85 % above Yahoo ES=F (Sep contract)")
-            if ticker == "ES=F" else "regular session only, raw (unadjusted) prices",
+            "notes": INTRADAY_NOTES[ticker],
         }
         print(f"{name:10s} {len(out):6d} bars {out['time'].iloc[0]}..{out['time'].iloc[-1]}")
     return meta

@@ -51,7 +51,7 @@ def test_claims_file_is_valid_and_complete():
 
 def test_result_shape(checked):
     assert list(checked.reset_index().columns) == RESULT_COLUMNS
-    assert set(checked["verdict"]) <= {"reproduced", "differs", "needs-data"}
+    assert set(checked["verdict"]) <= {"reproduced", "differs", "needs-data", "consistent-by-proxy", "differs-by-proxy"}
 
 
 def test_seed000_spy_qqq_monday_close(checked):
@@ -85,14 +85,17 @@ def test_seed000_year_to_date_from_the_first_2026_close(checked, cid, first_2026
     assert "2026-01-02" in r["detail"]
 
 
-def test_ytd_defaults_to_the_last_close_of_the_previous_year(tmp_path):
+def test_ytd_without_a_start_tries_both_bases(tmp_path):
+    # (before issue 15 an empty start meant the last 2025 close only, and 'a' was 'differs')
     f = tmp_path / "c.csv"
     f.write_text(HEADER + "a,,,^DJI,year-to-date,,2026-02-09,3.62,,,,\n"
                           "b,,,^DJI,year-to-date,,2026-02-09,4.31,,,,\n")
     r = check_claims(f).set_index("claim_id")
-    assert r.loc["a", "measured_pct"] == pytest.approx(pct(48063.28906, 50135.87109), abs=1e-9)  # +4.31 %
-    assert r.loc["a", "verdict"] == "differs" and r.loc["b", "verdict"] == "reproduced"
-    assert "the last close of 2025" in r.loc["a", "detail"]
+    assert r.loc["b", "measured_pct"] == pytest.approx(pct(48063.28906, 50135.87109), abs=1e-9)  # +4.31 %
+    assert r.loc["b", "verdict"] == "reproduced" and r.loc["b", "base"] == "last close of 2025 (2025-12-31)"
+    assert r.loc["a", "verdict"] == "reproduced" and r.loc["a", "base"] == "first close of 2026 (2026-01-02)"
+    assert r.loc["a", "measured_pct"] == pytest.approx(pct(48382.39062, 50135.87109), abs=1e-9)  # +3.62 %
+    assert "from the last close of 2025 (2025-12-31) it is +4.31 %" in r.loc["a", "detail"]
 
 
 @pytest.mark.parametrize("cid, friday, monday, reported", [
@@ -117,8 +120,11 @@ def test_nikkei_example_by_hand(checked):
 
 @pytest.mark.parametrize("cid, ticker", [("s001-ym-ah", "YM=F"), ("s001-es-ah", "ES=F"), ("s001-nq-ah", "NQ=F")])
 def test_seed001_may_2025_futures_need_data(checked, cid, ticker):
+    # the futures themselves cannot be checked (issue 15 adds a proxy check: tests/test_claims_proxy.py);
+    # the detail still says why and what would settle it
     r = checked.loc[cid]
-    assert r["verdict"] == "needs-data"
+    assert r["verdict"] == "consistent-by-proxy" and math.isnan(r["measured_pct"])
+    assert f"{ticker} itself could not be checked" in r["detail"]
     assert (f"`eventstudy fetch {ticker} --interval 1h --start 2025-05-02T19:00:00-04:00 "
             f"--end 2025-05-07T19:00:00-04:00`") in r["detail"]
     assert "2025-05-06 19:00 EDT" in r["detail"]
@@ -203,8 +209,8 @@ def test_cli_claims_writes_the_check(capsys, tmp_path):
     assert code == 0
     res = pd.read_csv(tmp_path / "claims_check.csv")
     assert list(res.columns) == RESULT_COLUMNS and len(res) == 13
-    assert res["verdict"].value_counts().to_dict() == {"reproduced": 7, "needs-data": 6}
-    assert "s004-n225-midday" in out and "7 reproduced, 0 differs, 6 needs-data of 13 claims" in out
+    assert res["verdict"].value_counts().to_dict() == {"reproduced": 7, "consistent-by-proxy": 3, "needs-data": 3}
+    assert "s004-n225-midday" in out and "s001-es-ah [consistent-by-proxy]" in out
     assert "claims_check.csv" in err
 
 

@@ -43,6 +43,7 @@ OFFLINE_LOG = [  # what yfinance 1.7.0 logged for one ticker on a machine withou
 ]
 NOISE = ("Failed download", "DNSError(", "crumb", "possibly delisted", "Warning", "curl", "inplace")
 CLAIM_TICKERS = ["^DJI", "^GSPC", "^IXIC", "SPY", "QQQ", "YM=F", "ES=F", "NQ=F", "^N225", "^KS11", "^HSI"]
+PROXY_TICKERS = ["SPXL", "XLK"]  # the claims' proxies: asked only when an instrument was reached and lacks bars
 
 
 def yf_daily_frame(ticker: str) -> pd.DataFrame:
@@ -139,7 +140,7 @@ def test_partly_reachable_is_the_same_failure_naming_only_the_missing_tickers(fa
     cached = sorted(p.name.split("__")[0] for p in (tmp_path / "cache" / "1d").glob("*.csv"))
     assert cached == ["QQQ", "SPY", "^DJI"]  # kept: the rerun after reconnecting fetches only the others
 
-    fake.reachable = set(CLAIM_TICKERS)  # back online
+    fake.reachable = set(CLAIM_TICKERS + PROXY_TICKERS)  # back online
     fake.calls.clear()
     code, stdout, err = claims(capfd, tmp_path, out)
     assert code == 0, err
@@ -148,7 +149,7 @@ def test_partly_reachable_is_the_same_failure_naming_only_the_missing_tickers(fa
 
 
 def test_reachable_yahoo_reproduces_what_the_bundled_prices_reproduce(fake, capfd, tmp_path):
-    fake.reachable = set(CLAIM_TICKERS)
+    fake.reachable = set(CLAIM_TICKERS + PROXY_TICKERS)
     code, stdout, err = claims(capfd, tmp_path, tmp_path / "results")
     assert code == 0, err
     via_yahoo = pd.read_csv(tmp_path / "results" / "claims_check.csv")

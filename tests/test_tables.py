@@ -77,6 +77,11 @@ def test_claims_table_renders_verdicts():
     md = tab.as_markdown()
     assert "| s000-spy-level | SPY | price-level |" in md and "reproduced" in md and "needs-data" in md
     assert "raw (unadjusted) closes" in md
+    # the proxy verdicts and the year-to-date base (issue 15); SPXL 130.79 -> 134.05 is +2.493 %, /3 = +0.831 %
+    row = tab.table.set_index("claim_id").loc["s001-es-ah"]
+    assert (row["proxy"], row["proxy_pct"], row["verdict"]) == ("SPXL", "0.831", "consistent-by-proxy")
+    assert tab.table.set_index("claim_id").loc["s000-dji-ytd", "base"] == "first close of 2026 (2026-01-02)"
+    assert "consistent-by-proxy / differs-by-proxy" in md
 
 
 def test_car_long_and_per_asset_views(res):

@@ -20,6 +20,10 @@ reported_level     a price level reported ("closed at $693.95")
 reported_points    a change in points reported ("up 270 points")
 tolerance_pct      how far (percentage points) the measured % may be from reported_pct and still
                    count as reproduced; empty = half a unit of the last quoted digit
+proxy              optional: a registry ticker measured instead when the instrument's own prices
+                   are missing (a move claim only: close-to-close, intraday, after-hours-futures);
+                   how it maps to the instrument comes from the proxies table
+                   (:mod:`eventstudy.claims.proxies`). A file without this column loads.
 notes              how the dates and instants were worked out
 =================  ===========================================================================
 
@@ -27,8 +31,13 @@ What each basis needs:
 
 * ``close-to-close``: start and end dates; raw closes (as quoted in the news), the dividend-
   adjusted change is also given in the detail when it differs.
-* ``year-to-date``: end date; start = the base close's date, empty = the last close of the
-  previous calendar year. The detail gives the change from both bases when they differ.
+* ``year-to-date``: end date; start = the base close's date, or empty. Two bases are plausible:
+  the last close of the previous calendar year (the usual base) and the first close of the year
+  (an unusual one). With start empty the claim is checked against both: ``reproduced`` when
+  either matches, the result's ``base`` naming the one that did (the usual one when both do),
+  and when only the first close of the year matches, ``flag`` says so ("matches only the first
+  close of 2026, an unusual base for a year-to-date figure"). With a start, that base decides and
+  ``base`` names it. The detail always gives the change from each base.
 * ``price-level``: end date (raw close) or instant; reported_level.
 * ``intraday`` and ``after-hours-futures``: end instant (when the figure was quoted); start =
   the previous close's date (what news percentages are measured from) or an instant. Bars are
@@ -41,9 +50,25 @@ its last quoted digit ($693.95 -> 0.005), or ``tolerance_pct`` percent of the le
 ``reported_points`` within half a unit of its last significant digit (270 -> 5 points). A claim
 is ``reproduced`` when every reported quantity is within its tolerance, ``differs`` otherwise.
 
+Proxies: when the instrument's own prices are missing (the claim would be ``needs-data``) and the
+row names a ``proxy``, the proxy is measured over the same window: from its regular-session close
+(the session's close instant by its exchange calendar, priced from its bars by the close rule;
+its daily close when it has no bars) when ``start`` is a date, or its price at the ``start``
+instant; to its price at ``end`` by the same rules. Divided by the table's ``scale`` it estimates
+the instrument's move (``proxy_pct``), compared with ``reported_pct`` within ``tolerance_pct`` plus
+the pair's ``band_pct``; a points figure is turned into a percentage with the instrument's own
+previous daily close when the source has it. The verdict is ``consistent-by-proxy`` or
+``differs-by-proxy`` (``reproduced`` and ``differs`` are kept for the instrument itself), the
+detail giving the proxy's bars and prices, the scaling, the band, the caveats and why the
+instrument itself could not be checked. If the proxy lacks prices too, ``needs-data`` names both.
+
+Verdicts (:data:`VERDICTS`): ``reproduced``, ``differs``, ``needs-data``, ``consistent-by-proxy``,
+``differs-by-proxy``, and ``unplaced``: an article claim whose instrument or time could not be
+placed, set by the article reader, never by :func:`check_claims` itself.
+
 Bad rows never stop the others: :func:`load_claims` records the problem (file, line, column) in
 the row's ``error`` and :func:`check_claims` gives that row the verdict ``needs-data`` with the
-error text in ``detail``; the only verdicts are ``reproduced``, ``differs`` and ``needs-data``.
+error text in ``detail``.
 
 A source that cannot be *reached* (Yahoo Finance offline: :class:`~eventstudy.errors.PriceFetchError`)
 is not a verdict about the claim. By default such a claim is ``needs-data`` like any other missing
@@ -68,18 +93,27 @@ import pandas as pd
 
 from ..bars import YAHOO_LIMITS, bar_span, load_bars, market_tz, price_in_bars
 from ..errors import DataError, PriceFetchError, PriceSourceError, SpecificationError, UnknownTickerError
+from .proxies import load_proxies
 
 BASES = ("close-to-close", "intraday", "after-hours-futures", "year-to-date", "price-level")
-VERDICTS = ("reproduced", "differs", "needs-data")
+VERDICTS = ("reproduced", "differs", "needs-data", "consistent-by-proxy", "differs-by-proxy", "unplaced")
+"""``unplaced``: an article claim whose instrument or time could not be placed; set by the article
+reader, never by :func:`check_claims` itself."""
 COLUMNS = ["claim_id", "source", "quote", "instrument", "basis", "start", "end", "reported_pct",
-           "reported_level", "reported_points", "tolerance_pct", "notes"]
+           "reported_level", "reported_points", "tolerance_pct", "proxy", "notes"]
 REQUIRED = ("claim_id", "instrument", "basis", "end")
 RESULT_COLUMNS = ["claim_id", "source", "instrument", "basis", "start", "end", "reported_pct", "measured_pct",
-                  "diff_pct", "reported_level", "measured_level", "verdict", "detail"]
+                  "diff_pct", "reported_level", "measured_level", "verdict", "detail", "base", "flag", "proxy",
+                  "proxy_pct"]
+"""Result columns. ``base``: for a year-to-date claim, the base close measured_pct is taken from
+(``last close of 2025 (2025-12-31)``); ``flag``: a warning a verdict needs (only the unusual base
+matched); ``proxy``: the proxy measured instead of the instrument; ``proxy_pct``: its move divided by
+its scale, the estimate of the instrument's move. Empty (NaN for ``proxy_pct``) when they do not apply."""
+PROXY_BASES = ("close-to-close", "intraday", "after-hours-futures")
 INTERVALS = ("1m", "15m", "1h")
 _EPS = 1e-9
 
-__all__ = ["BASES", "ClaimError", "RESULT_COLUMNS", "VERDICTS", "check_claims", "load_claims"]
+__all__ = ["BASES", "ClaimError", "PROXY_BASES", "RESULT_COLUMNS", "VERDICTS", "check_claims", "load_claims"]
 
 
 class ClaimError(DataError):
@@ -313,7 +347,16 @@ def _validate(row: dict, allowed: set, bad) -> None:
         if sk == "instant":
             bad("start", "a year-to-date base is a session close: give its date, or leave it empty for the "
                          "last close of the previous year")
-    elif basis in ("intraday", "after-hours-futures"):
+    if row["proxy"]:
+        if row["proxy"] not in allowed:
+            bad("proxy", f"unknown proxy {row['proxy']!r}; use a registered ticker ({', '.join(sorted(allowed))}) "
+                         "or leave it empty")
+        elif row["proxy"] == inst:
+            bad("proxy", f"{inst!r} is the instrument itself; name another instrument or leave it empty")
+        if basis in BASES and basis not in PROXY_BASES:
+            bad("proxy", f"a {basis} claim cannot be checked by proxy (a proxy measures a move between two times: "
+                         f"{', '.join(PROXY_BASES)}); leave it empty")
+    if basis in ("intraday", "after-hours-futures"):
         if ek and ek != "instant":
             bad("end", f"an {basis} claim needs the instant the figure was quoted, with its UTC offset "
                        "(estimate it and say so in notes); for a session close use close-to-close")
@@ -394,6 +437,14 @@ class _Checker:
         r = prev.iloc[-1]
         return r["date"], float(r["close"]), float(r["adj_close"])
 
+    def first_close_from(self, ticker: str, date: pd.Timestamp) -> tuple[pd.Timestamp, float, float]:
+        df = self.daily(ticker)
+        nxt = df[df["date"] >= date]
+        if nxt.empty:
+            raise _NeedsData(f"no {ticker} close on or after {date:%Y-%m-%d} in the {self.source.name} source")
+        r = nxt.iloc[0]
+        return r["date"], float(r["close"]), float(r["adj_close"])
+
     def session_of(self, ticker: str, t: pd.Timestamp) -> pd.Timestamp:
         """The session an instant falls in (or the next one): first session closing at or after ``t``."""
         from ..assets import REGISTRY
@@ -443,10 +494,11 @@ def _bar_text(ticker, iv, b, e, price) -> str:
     return f"close of the {iv} bar {_local(b, ticker)[:16]}–{_local(e, ticker)[11:]} {_fmt(price)}"
 
 
-def _check_one(c: pd.Series, chk: _Checker) -> dict:
+def _check_one(c: pd.Series, chk: _Checker, proxies: pd.DataFrame) -> dict:
     out = {k: c.get(k, "") for k in ("claim_id", "source", "instrument", "basis", "start", "end")}
     out.update(reported_pct=c["reported_pct_value"], reported_level=c["reported_level_value"],
-               measured_pct=np.nan, diff_pct=np.nan, measured_level=np.nan)
+               measured_pct=np.nan, diff_pct=np.nan, measured_level=np.nan, base="", flag="", proxy="",
+               proxy_pct=np.nan)
     if c["error"]:
         out.update(verdict="needs-data", detail=f"not checked, the row is invalid: {c['error']}")
         return out
@@ -507,21 +559,7 @@ def _check_one(c: pd.Series, chk: _Checker) -> dict:
                 parts.append(f"reported level {_fmt(rl)}, measured {_fmt(x1)}")
             verdict()
         elif basis == "year-to-date":
-            d1, p1, _ = chk.close(T, c["end_at"])
-            year0 = pd.Timestamp(year=d1.year, month=1, day=1)
-            dp, pp, _ = chk.last_close_before(T, year0)
-            if c["start_kind"] == "date":
-                db, pb, _ = chk.close(T, c["start_at"])
-                why = "the base in the claims file"
-            else:
-                db, pb, why = dp, pp, f"the last close of {d1.year - 1}"
-            m = 100 * (p1 / pb - 1)
-            parts.append(f"{T} close {db:%Y-%m-%d} {_fmt(pb)} ({why}) → close {d1:%Y-%m-%d} {_fmt(p1)} = {_pct(m)}")
-            if db != dp:
-                alt = 100 * (p1 / pp - 1)
-                parts.append(f"from the last close of {d1.year - 1} ({dp:%Y-%m-%d} {_fmt(pp)}) it is {_pct(alt)}")
-            compare_pct(m)
-            compare_points(p1 - pb, pb)
+            _check_ytd(c, chk, out, parts, ok, compare_pct, compare_points)
             verdict()
         elif basis == "price-level":
             if c["end_kind"] == "instant":
@@ -546,7 +584,151 @@ def _check_one(c: pd.Series, chk: _Checker) -> dict:
     except _NeedsData as exc:
         out["verdict"] = "needs-data"
         out["detail"] = "; ".join([str(exc.args[0]), *parts])
+        if c.get("proxy", "") and T not in chk.unreachable:  # a source that could not be reached is no verdict
+            try:
+                _check_by_proxy(c, chk, proxies, out, out["detail"])
+            except _NeedsData as both:
+                out["detail"] = str(both.args[0])
     return out
+
+
+def _ytd_base_name(d: pd.Timestamp, last_prev: pd.Timestamp, first: pd.Timestamp) -> str:
+    if d == last_prev:
+        return f"last close of {d.year} ({d:%Y-%m-%d})"
+    if d == first:
+        return f"first close of {d.year} ({d:%Y-%m-%d})"
+    return f"close of {d:%Y-%m-%d} (the start in the claims file)"
+
+
+def _check_ytd(c, chk: _Checker, out, parts, ok, compare_pct, compare_points) -> None:
+    """Year-to-date: each plausible base side by side (module docstring); the chosen one decides."""
+    T = c["instrument"]
+    rp, rpts = c["reported_pct_value"], c["reported_points_value"]
+    d1, p1, _ = chk.close(T, c["end_at"])
+    year0 = pd.Timestamp(year=d1.year, month=1, day=1)
+    du, pu, _ = chk.last_close_before(T, year0)
+    dfirst, pfirst, _ = chk.first_close_from(T, year0)
+    bases = {du: pu, dfirst: pfirst}  # the usual base first
+    if c["start_kind"] == "date":
+        ds, ps, _ = chk.close(T, c["start_at"])
+        bases = {ds: ps, **{d: p for d, p in bases.items() if d != ds}}
+
+    def within(pb: float) -> bool:
+        m = 100 * (p1 / pb - 1)
+        good = []
+        if rp is not None and not np.isnan(rp):
+            good.append(abs(m - rp) <= c["tol_pct"] + _EPS)
+        if rpts is not None and not np.isnan(rpts):
+            good.append(abs(p1 - pb - rpts) <= c["tol_points"] + _EPS)
+        return bool(good) and all(good)
+
+    match = {d: within(p) for d, p in bases.items()}
+    if c["start_kind"] == "date":
+        chosen, why = ds, "the base in the claims file"
+    else:
+        chosen = next((d for d in bases if match[d]), du)
+        why = "the usual base" if chosen == du else "an unusual base"
+    pb = bases[chosen]
+    name = _ytd_base_name(chosen, du, dfirst)
+    out["base"] = name
+    m = 100 * (p1 / pb - 1)
+    parts.append(f"{T} close {chosen:%Y-%m-%d} {_fmt(pb)} ({name.split(' (')[0]}, {why}) → close {d1:%Y-%m-%d} "
+                 f"{_fmt(p1)} = {_pct(m)}")
+    compare_pct(m)
+    compare_points(p1 - pb, pb)
+    for d, p in bases.items():
+        if d != chosen:
+            alt = 100 * (p1 / p - 1)
+            parts.append(f"from the {_ytd_base_name(d, du, dfirst)} it is {_pct(alt)} "
+                         f"({'a match' if match[d] else 'not a match'})")
+    if match[chosen] and chosen != du and not match[du]:
+        what = name.split(" (")[0] if chosen == dfirst else f"close of {chosen:%Y-%m-%d} given in the claims file"
+        out["flag"] = f"matches only the {what}, an unusual base for a year-to-date figure"
+        parts.append(out["flag"])
+
+
+def _proxy_price(chk: _Checker, P: str, kind: str, at: pd.Timestamp):
+    """(text, price) of proxy ``P``: at an instant, or at its regular-session close of a date."""
+    from ..assets import REGISTRY
+
+    table = REGISTRY[P].sessions
+    if kind == "instant":
+        iv, b, e, p = chk.at_instant(P, at)
+        # After hours, a price from the regular session's last bar says nothing about the evening: the
+        # bars may hold the regular session only (Yahoo without pre/post-market). Sparse extended-hours
+        # bars are fine; none at all between the close and the instant is missing data.
+        i = int(np.searchsorted(table.closes.asi8, at.tz_convert("UTC").as_unit("ns").value, side="left"))
+        if 0 < i < len(table) and at < table.opens[i] and b < table.closes[i - 1]:
+            raise _NeedsData(f"{P} has no extended-hours bar between its {_local(table.closes[i - 1], P)} close and "
+                             f"{_local(at, P)} in the {chk.source.name} source (bars of the regular session only?); "
+                             "a proxy check after hours needs the proxy's extended-hours bars")
+        return _bar_text(P, iv, b, e, p), p
+    hit = np.flatnonzero(table.sessions == at.normalize())
+    if not len(hit):
+        raise _NeedsData(f"{at:%Y-%m-%d} is not a {table.calendar} session, so {P} has no close that day")
+    close_at = table.closes[hit[0]].tz_convert(table.tz)
+    try:
+        iv, b, e, p = chk.at_instant(P, close_at)
+        return f"regular-session close {at:%Y-%m-%d} = {_bar_text(P, iv, b, e, p)}", p
+    except _NeedsData as no_bars:
+        try:
+            d, p, _ = chk.close(P, at)
+        except _NeedsData:
+            raise no_bars from None
+        return f"daily close {d:%Y-%m-%d} {_fmt(p)}", p
+
+
+def _check_by_proxy(c, chk: _Checker, proxies: pd.DataFrame, out: dict, reason: str) -> None:
+    """Measure the claim's move on its proxy (module docstring); sets verdict, detail, proxy, proxy_pct."""
+    T, P = c["instrument"], c["proxy"]
+    itself = f"{T} itself could not be checked: {reason}"
+    hit = proxies[(proxies["instrument"] == T) & (proxies["proxy"] == P)]
+    if hit.empty:
+        raise _NeedsData(f"proxy {P} named, but the proxies table has no row for {T} via {P}: add one (columns "
+                         f"instrument, proxy, scale, tracks, band_pct, caveats) to use it; {itself}")
+    row = hit.iloc[0]
+    scale, band = float(row["scale"]), float(row["band_pct"])
+    try:
+        t0, p0 = _proxy_price(chk, P, c["start_kind"], c["start_at"])
+        t1, p1 = _proxy_price(chk, P, c["end_kind"], c["end_at"])
+    except _NeedsData as exc:
+        raise _NeedsData(f"needs data for both {T} and its proxy {P}. The proxy {P}: {exc.args[0]}; {itself}") from None
+    move = 100 * (p1 / p0 - 1)
+    est = move / scale
+    out["proxy"], out["proxy_pct"] = P, est
+    parts = [f"by proxy {P}, which tracks {row['tracks']}: {P} {t0} → {t1} = {_pct(move)}; divided by the scale "
+             f"{scale:g}: {_pct(est)}, the estimate of {T}'s move"]
+    ok: list[bool] = []
+    rp, rpts = c["reported_pct_value"], c["reported_points_value"]
+    if rp is not None and not np.isnan(rp):
+        good = abs(est - rp) <= c["tol_pct"] + band + _EPS
+        ok.append(good)
+        parts.append(f"reported {_pct(rp)}, proxy estimate {_pct(est)}, diff {est - rp:+.3f} pp "
+                     f"({'within' if good else 'outside'} the tolerance ±{c['tol_pct']:g} pp + the proxy band "
+                     f"{band:g} pp)")
+    if rpts is not None and not np.isnan(rpts):
+        try:
+            if c["start_kind"] == "date":
+                db, base, _ = chk.close(T, c["start_at"])
+            else:
+                db, base, _ = chk.last_close_before(T, chk.session_of(T, c["start_at"]))
+        except _NeedsData as exc:
+            parts.append(f"the reported {rpts:+,g} points cannot be turned into a percentage without {T}'s previous "
+                         f"close ({exc.args[0]})")
+        else:
+            implied, tol = 100 * rpts / base, 100 * c["tol_points"] / base
+            good = abs(est - implied) <= tol + band + _EPS
+            ok.append(good)
+            parts.append(f"reported {rpts:+,g} points = {_pct(implied)} of {T}'s own close {db:%Y-%m-%d} "
+                         f"{_fmt(base)}; the proxy estimate is {est * base / 100:+,.0f} points, diff "
+                         f"{est - implied:+.3f} pp ({'within' if good else 'outside'} ±{tol:.3f} pp for "
+                         f"±{c['tol_points']:g} points + the proxy band {band:g} pp)")
+    if not ok:
+        raise _NeedsData(f"{P} moved {_pct(move)} ({_pct(est)} scaled) but no reported figure of the claim could be "
+                         f"compared with it; {itself}")
+    parts += [f"caveats: {row['caveats']}", itself]
+    out["verdict"] = "consistent-by-proxy" if all(ok) else "differs-by-proxy"
+    out["detail"] = "; ".join(parts)
 
 
 def _check_intraday(c, chk: _Checker, out, parts, ok, compare_pct, compare_points) -> None:
@@ -599,7 +781,7 @@ def _at_or_context(chk: _Checker, c, t, parts, p0):
 
 
 def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None, *,
-                 on_fetch_error: str = "needs-data") -> pd.DataFrame:
+                 on_fetch_error: str = "needs-data", proxies=None) -> pd.DataFrame:
     """Check every claim against ``source`` (default: the bundled snapshot).
 
     An invalid row or a price the source lacks never stops the others: that claim gets the verdict
@@ -619,20 +801,28 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None, *,
         found), then a :class:`~eventstudy.errors.PriceFetchError` is raised whose ``failures``
         maps each ticker that could not be fetched to its cause (one line each in the message),
         and nothing is returned, even when other tickers were fetched or cached.
+    proxies : pandas.DataFrame or str or os.PathLike, optional
+        The proxies table for claims naming a ``proxy``: a frame from
+        :func:`~eventstudy.claims.proxies.load_proxies` or the path of a proxies CSV; None for the
+        bundled table (``eventstudy/data/proxies.csv``). A table without the claim's (instrument,
+        proxy) pair leaves the claim ``needs-data``, saying so.
 
     Returns
     -------
     pandas.DataFrame
         One row per claim, in input order, columns :data:`RESULT_COLUMNS`: ``measured_pct``/
-        ``measured_level`` are what the prices say for the claim's own basis (NaN when they cannot
-        say), ``diff_pct`` = measured − reported (percentage points), ``verdict`` one of
-        :data:`VERDICTS` and ``detail`` the exact prices and timestamps used, or the data that
-        would settle the claim and the ``eventstudy fetch`` command.
+        ``measured_level`` are what the instrument's own prices say for the claim's basis (NaN
+        when they cannot say), ``diff_pct`` = measured − reported (percentage points), ``verdict``
+        one of :data:`VERDICTS` (never ``unplaced``), ``detail`` the exact prices and timestamps
+        used, or the data that would settle the claim and the ``eventstudy fetch`` command;
+        ``base``, ``flag``, ``proxy``, ``proxy_pct`` as described at :data:`RESULT_COLUMNS`.
 
     Raises
     ------
     ClaimError
         If ``claims`` is a path that :func:`load_claims` cannot read.
+    ProxyError
+        If ``proxies`` is a path that :func:`~eventstudy.claims.proxies.load_proxies` rejects.
     PriceFetchError
         With ``on_fetch_error="raise"``, if the source could not be reached for some ticker.
     SpecificationError
@@ -646,12 +836,14 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike, source=None, *,
         from ..prices.bundled import BundledSource
 
         source = BundledSource()
+    if proxies is None or isinstance(proxies, (str, os.PathLike)):
+        proxies = load_proxies(proxies)
     chk = _Checker(source)
-    rows = [_check_one(c, chk) for _, c in claims.iterrows()]
+    rows = [_check_one(c, chk, proxies) for _, c in claims.iterrows()]
     if chk.unreachable and on_fetch_error == "raise":
         lines = [f"could not fetch {t} from the {source.name} source ({why})" for t, why in chk.unreachable.items()]
         raise PriceFetchError("\n".join(lines), chk.unreachable)
     out = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    for col in ("reported_pct", "measured_pct", "diff_pct", "reported_level", "measured_level"):
+    for col in ("reported_pct", "measured_pct", "diff_pct", "reported_level", "measured_level", "proxy_pct"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     return out

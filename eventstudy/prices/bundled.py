@@ -37,7 +37,8 @@ def data_dir() -> Path:
 
 
 class BundledSource:
-    """Daily closes of the 16 default tickers (2020 onwards) and intraday SPY/QQQ/ES bars."""
+    """Daily closes of the 16 default tickers (2020 onwards), intraday SPY/QQQ/ES bars, and the
+    extended-hours SPXL/XLK minute bars of 2025-05-06 (proxy-only, for the claims check)."""
 
     name = "bundled"
 
@@ -121,10 +122,27 @@ class BundledSource:
         info = self.manifest["daily"].get(ticker)
         return None if info is None else info.get("volume")
 
-    def intraday_sets(self) -> pd.DataFrame:
-        """What intraday bars the snapshot holds: one row per (ticker, interval) file."""
+    def intraday_sets(self, *, include_proxies: bool = False) -> pd.DataFrame:
+        """What intraday bars the snapshot holds: one row per (ticker, interval) file.
+
+        The bundled intraday study runs on these sets, so by default they are the sets of the
+        study's markets (:data:`~eventstudy.assets.DEFAULT_ASSETS`): the proxy-only SPXL and XLK
+        bars of one evening, read by the claims check through :meth:`intraday`, are left out.
+
+        Parameters
+        ----------
+        include_proxies : bool, default False
+            Also list the sets of registered tickers that are no market of the study (SPXL, XLK).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``name, ticker, interval, first, last, rows``, in manifest order.
+        """
+        from ..assets import DEFAULT_ASSETS
+
         rows = [{"name": k, **{c: v[c] for c in ("ticker", "interval", "first", "last", "rows")}}
-                for k, v in self.manifest["intraday"].items()]
+                for k, v in self.manifest["intraday"].items() if include_proxies or v["ticker"] in DEFAULT_ASSETS]
         return pd.DataFrame(rows)
 
     def intraday(self, ticker: str, start, end, interval: str = "1m") -> pd.DataFrame:

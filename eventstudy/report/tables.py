@@ -443,14 +443,20 @@ def alignment_table(res) -> Summary:
 def claims_table(checked: pd.DataFrame) -> Summary:
     """The reported-move check (``eventstudy.claims.check_claims``) as a table; ``detail`` stays in the CSV."""
     cols = ["claim_id", "instrument", "basis", "reported_pct", "measured_pct", "diff_pct", "reported_level",
-            "measured_level", "verdict"]
-    out = checked[cols].copy()
-    for c in cols[3:8]:
+            "measured_level", "proxy", "proxy_pct", "base", "verdict"]
+    out = checked.reindex(columns=cols).copy()
+    for c in ("reported_pct", "measured_pct", "diff_pct", "reported_level", "measured_level", "proxy_pct"):
         out[c] = pd.to_numeric(out[c], errors="coerce").map(lambda v: "" if not np.isfinite(v) else f"{v:,.3f}")
-    note = ("reproduced = within the claim's tolerance (half a unit of the last quoted digit); needs-data = the "
-            "figure refers to an instant daily data cannot reach (midday, after hours) or data that are not "
-            "bundled; claims_check.csv names the exact prices and timestamps used, or the fetch command. Level "
-            "claims use raw (unadjusted) closes.")
+    for c in ("proxy", "base"):
+        out[c] = out[c].fillna("")
+    note = ("reproduced = within the claim's tolerance (half a unit of the last quoted digit); differs = outside "
+            "it; consistent-by-proxy / differs-by-proxy = the instrument's own prices are missing and a proxy "
+            "(proxy_pct: its move divided by its scale, e.g. 3 for a 3x ETF) is within / outside the tolerance plus "
+            "the proxy's declared band (eventstudy/data/proxies.csv), a plausibility check, not a reproduction; "
+            "needs-data = the figure refers to an instant daily data cannot reach (midday, after hours) or data "
+            "that are not bundled; base = the close a year-to-date figure is measured from (the first close of "
+            "the year is an unusual base, flagged in claims_check.csv). claims_check.csv names the exact prices "
+            "and timestamps used, or the fetch command. Level claims use raw (unadjusted) closes.")
     return Summary(out, "Did the market move as reported?", note)
 
 
