@@ -723,13 +723,18 @@ def cmd_claims(args) -> int:
         source = BundledSource()
     out = check_target(Path(args.out), replace=False)  # files added to the folder
     target = out / "claims_check.csv"
-    drafts = None
+    drafts, asked_for = None, []
     try:
         if args.article:
             article = sys.stdin.read() if args.article == "-" else Path(args.article)
             label = "stdin" if args.article == "-" else Path(args.article).name
             found = check_article(article, published=args.published, source=source, aliases=args.aliases,
-                                  name=label, draft_only=args.draft_only, on_fetch_error="raise")
+                                  name=label, draft_only=True)
+            asked_for = list(found.drafts.loc[found.drafts["status"] == "placed", "instrument"]) if len(found.drafts) \
+                else []
+            if not args.draft_only:
+                found = check_article(article, published=args.published, source=source, aliases=args.aliases,
+                                      name=label, on_fetch_error="raise")
             drafts, res, what = found.drafts, found.checked, f"the article {label}"
             if found.published is None:
                 print("eventstudy claims: warning: no publication date (--published, or one declared by the page): "
@@ -743,6 +748,7 @@ def cmd_claims(args) -> int:
             claims = load_claims(path)
             for err in claims.loc[claims["error"] != "", "error"]:
                 print(f"eventstudy claims: warning: {err} (row reported as needs-data)", file=sys.stderr)
+            asked_for = list(claims["instrument"])
             res, what = check_claims(claims, source, on_fetch_error="raise"), str(path)
     except PriceFetchError as exc:
         for ticker, why in exc.failures.items():
@@ -750,8 +756,9 @@ def cmd_claims(args) -> int:
                   "network connection and run again, or use the bundled prices: --source bundled",
                   file=sys.stderr)
         kept = f"{target} left as it was" if target.exists() else f"{target} not written"
-        print(f"eventstudy claims: {len(exc.failures)} instrument(s) could not be fetched; no claims checked, {kept}",
-              file=sys.stderr)
+        asked = set(exc.failures) | set(asked_for)
+        print(f"eventstudy claims: {len(exc.failures)} of {len(asked)} instruments could not be fetched; no claims "
+              f"checked, {kept}", file=sys.stderr)
         return 2
     written = []
     if drafts is not None:

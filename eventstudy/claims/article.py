@@ -58,7 +58,8 @@ from ..errors import DataError, SpecificationError
 __all__ = ["ArticleClaims", "DRAFT_COLUMNS", "article_text", "check_article", "draft_claims", "load_aliases"]
 
 DRAFT_COLUMNS = ["claim_id", "source", "quote", "instrument", "basis", "start", "end", "reported_pct",
-                 "reported_level", "reported_points", "tolerance_pct", "notes", "status", "confidence", "sentence",
+                 "reported_level", "reported_points", "tolerance_pct", "proxy", "notes", "status", "confidence",
+                 "sentence",
                  "mention", "why_instrument", "why_time", "reason"]
 """Columns of the drafted rows: a claims file's columns first (a placed row is a claims-file row),
 then ``status`` (``placed`` or ``unplaced``), ``confidence``, the ``sentence`` it came from, the
@@ -328,7 +329,8 @@ _APPROX = ("nearly", "almost", "about", "around", "roughly", "some", "close to",
 _RECORD = re.compile(r"\b(?:a|an|its|their|another|fresh|new)\s+(?:fresh\s+|new\s+)?(?:record|all-time)\s*"
                      r"(?:closing\s+)?(?:high|close|level|peak)?\b|\brecord\s+(?:high|close|closing high)\b", re.I)
 _FIRST_ABOVE = re.compile(r"\b(?:its|the|a)\s+first\s+close\s+(?:above|over)\s+\$?"
-                          r"(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)", re.I)
+                          r"(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)|\bclosed\s+(?:above|over)\s+\$?"
+                          r"(?P<n2>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s+points)?\s+for\s+the\s+first\s+time", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
@@ -365,7 +367,8 @@ def _figures(seg: str) -> list[_Figure]:
     used = np.zeros(len(seg) + 1, dtype=bool)
     out: list[_Figure] = []
     for m in _FIRST_ABOVE.finditer(seg):
-        out.append(_Figure("first-above", m.group("n"), _value(m.group("n")), m.start(), m.end()))
+        n = m.group("n") or m.group("n2")
+        out.append(_Figure("first-above", n, _value(n), m.start(), m.end()))
         used[m.start():m.end()] = True
     for rx, kind in ((_PCT, "pct"), (_POINTS, "points")):
         for m in rx.finditer(seg):
@@ -506,7 +509,8 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
             ("early", r"\bin\s+early\s+(?:trade|trading|deals|dealings|hours)\b|\bearly\s+in\s+the\s+session\b|"
                       r"\bshortly\s+after\s+the\s+open(?:ing)?(?:\s+bell)?\b|\bafter\s+the\s+opening\s+bell\b"),
             ("open", r"\bat\s+the\s+open(?:ing)?(?:\s+bell)?\b|\bopened\b|\bat\s+the\s+start\s+of\s+trad(?:e|ing)\b"),
-            ("first", r"\b(?:within|in|during)\s+the\s+first\s+(\d+)\s+minutes\s+of\s+(?:trade|trading|the\s+session)\b"),
+            ("first", r"\b(?:within|in|during)\s+the\s+first\s+(\d+)\s+minutes\s+of\s+"
+                      r"(?:trade|trading|the\s+session)\b"),
             ("after", r"\bafter[\s-]hours\b|\bextended[\s-](?:hours|trading)\b|\bevening\b|\btonight\b|"
                       r"\blate\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|sunday)\b|\bsunday\s+night\b"),
             ("premarket", r"\bpre-?market\b|\bbefore\s+the\s+(?:opening\s+)?bell\b|\bovernight\b|"
@@ -671,7 +675,7 @@ _BASIS_SHORT = {"close-to-close": "cc", "year-to-date": "ytd", "price-level": "l
                 "": "unplaced"}
 
 
-def draft_claims(text: str, *, published=None, source: str = "article", aliases=None) -> pd.DataFrame:
+def draft_claims(text: str, *, published=None, source: str = "article", aliases=None, proxies=None) -> pd.DataFrame:
     """Find the article's market claims and draft a claims row for each, placed in time.
 
     Parameters
@@ -687,6 +691,10 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
         The ``source`` of every row (the file name); it also prefixes the claim ids.
     aliases : pandas.DataFrame or str or os.PathLike, optional
         The alias table (:func:`load_aliases`); None for the bundled one.
+    proxies : pandas.DataFrame or str or os.PathLike, optional
+        The proxies table (:func:`~eventstudy.claims.load_proxies`); None for the bundled one. A
+        placed move claim whose instrument has a proxy there names the first one in ``proxy``
+        (measured only when the instrument's own prices are missing).
 
     Returns
     -------
@@ -755,6 +763,14 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
             ctx.prev_clock = when.clock if ctx.prev_part == "clock" else None
             prev_market = market
     out = pd.DataFrame(rows, columns=DRAFT_COLUMNS)
+    if len(out):
+        from .check import PROXY_BASES
+        from .proxies import load_proxies
+
+        table_p = proxies if isinstance(proxies, pd.DataFrame) else load_proxies(proxies)
+        first_proxy = table_p.drop_duplicates("instrument").set_index("instrument")["proxy"]
+        has = (out["status"] == "placed") & out["basis"].isin(PROXY_BASES) & out["instrument"].isin(first_proxy.index)
+        out.loc[has, "proxy"] = out.loc[has, "instrument"].map(first_proxy)
     # unique ids in article order
     seen: dict[str, int] = {}
     ids = []
@@ -769,7 +785,7 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
 def _unplaced_row(source, sentence, quote, instrument, mention, reason, why_instrument) -> dict:
     return {"claim_id": "", "source": source, "quote": quote, "instrument": instrument, "basis": "", "start": "",
             "end": "", "reported_pct": "", "reported_level": "", "reported_points": "", "tolerance_pct": "",
-            "notes": "", "status": "unplaced", "confidence": "", "sentence": sentence, "mention": mention,
+            "proxy": "", "notes": "", "status": "unplaced", "confidence": "", "sentence": sentence, "mention": mention,
             "why_instrument": why_instrument, "why_time": "", "reason": reason}
 
 
@@ -814,7 +830,7 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
     quote = re.sub(r"[\s,;:]+(?:and|while|whereas|but|with|as)?[\s,;:]*$", "", seg.strip())[:200]
     base = {"claim_id": "", "source": source, "quote": quote, "instrument": men.instrument, "basis": "", "start": "",
             "end": "", "reported_pct": "", "reported_level": "", "reported_points": "", "tolerance_pct": "",
-            "notes": "", "status": "placed", "confidence": "", "sentence": sentence, "mention": men.text,
+            "proxy": "", "notes": "", "status": "placed", "confidence": "", "sentence": sentence, "mention": men.text,
             "why_instrument": men.why, "why_time": "", "reason": ""}
     if men.unsupported:
         return [{**base, "status": "unplaced", "reason": men.unsupported}]
@@ -1096,7 +1112,7 @@ def _decimals(text: str) -> int:
 
 
 # ----------------------------------------------------------------------------------------- checking
-def check_article(article, *, published=None, source=None, aliases=None, name: str | None = None,
+def check_article(article, *, published=None, source=None, aliases=None, proxies=None, name: str | None = None,
                   draft_only: bool = False, **check) -> ArticleClaims:
     """Read an article, draft its claims and check the placed ones against prices.
 
@@ -1112,6 +1128,8 @@ def check_article(article, *, published=None, source=None, aliases=None, name: s
         Prices to check against; None for the bundled snapshot.
     aliases : pandas.DataFrame or str or os.PathLike, optional
         The alias table (:func:`load_aliases`); None for the bundled one.
+    proxies : pandas.DataFrame or str or os.PathLike, optional
+        The proxies table (:func:`~eventstudy.claims.load_proxies`); None for the bundled one.
     name : str, optional
         The ``source`` written in each row; default the file name, or ``"article"``.
     draft_only : bool, default False
@@ -1150,14 +1168,14 @@ def check_article(article, *, published=None, source=None, aliases=None, name: s
     text, declared = article_text(raw, kind)
     pub_from = "argument" if published is not None else ("the page" if declared else "")
     pub = _parse_published(published if published is not None else declared)
-    drafts = draft_claims(text, published=pub, source=label, aliases=aliases)
+    drafts = draft_claims(text, published=pub, source=label, aliases=aliases, proxies=proxies)
     out = ArticleClaims(drafts=drafts, published=pub, published_from=pub_from, source=label)
     if draft_only:
         return out
     from .check import RESULT_COLUMNS, check_claims, claims_frame
 
     placed = drafts[drafts["status"] == "placed"]
-    checked = check_claims(claims_frame(placed, label=label), source, **check) if len(placed) else \
+    checked = check_claims(claims_frame(placed, label=label), source, proxies=proxies, **check) if len(placed) else \
         pd.DataFrame(columns=RESULT_COLUMNS)
     by_id = {r["claim_id"]: r for r in checked.to_dict("records")}
     rows = []
@@ -1165,7 +1183,9 @@ def check_article(article, *, published=None, source=None, aliases=None, name: s
         if r["status"] == "placed":
             rows.append(by_id[r["claim_id"]])
         else:
-            rows.append({c: r.get(c, "") for c in ("claim_id", "source", "instrument", "basis", "start", "end")}
+            rows.append({c: "" for c in checked.columns} | {c: r.get(c, "") for c in ("claim_id", "source",
+                                                                                        "instrument", "basis", "start",
+                                                                                        "end")}
                         | {"verdict": "unplaced", "detail": r["reason"]})
     out.checked = pd.DataFrame(rows, columns=list(checked.columns))
     for col in ("reported_pct", "measured_pct", "diff_pct", "reported_level", "measured_level"):

@@ -39,6 +39,13 @@ What each basis needs:
   close of 2026, an unusual base for a year-to-date figure"). With a start, that base decides and
   ``base`` names it. The detail always gives the change from each base.
 * ``price-level``: end date (raw close) or instant; reported_level.
+* ``record-close``: end date; the claim that the session's close was a record: it is
+  ``reproduced`` when that close is above every earlier close in the source, and the detail names
+  how far back the source goes (a record in the data since 2020 is not proof of an all-time
+  record; an earlier higher close is proof that it was not one). A ``reported_level`` is checked too.
+* ``first-close-above``: end date and reported_level (the threshold, "its first close above
+  50,000"): ``reproduced`` when that close is above the threshold and no earlier close in the
+  source is.
 * ``intraday`` and ``after-hours-futures``: end instant (when the figure was quoted); start =
   the previous close's date (what news percentages are measured from) or an instant. Bars are
   tried at 1m, 15m, then 1h. Without bars the verdict is ``needs-data`` with the ``eventstudy
@@ -95,7 +102,8 @@ from ..bars import YAHOO_LIMITS, bar_span, load_bars, market_tz, price_in_bars
 from ..errors import DataError, PriceFetchError, PriceSourceError, SpecificationError, UnknownTickerError
 from .proxies import load_proxies
 
-BASES = ("close-to-close", "intraday", "after-hours-futures", "year-to-date", "price-level")
+BASES = ("close-to-close", "intraday", "after-hours-futures", "year-to-date", "price-level", "record-close",
+         "first-close-above")
 VERDICTS = ("reproduced", "differs", "needs-data", "consistent-by-proxy", "differs-by-proxy", "unplaced")
 """``unplaced``: an article claim whose instrument or time could not be placed; set by the article
 reader, never by :func:`check_claims` itself."""
@@ -331,9 +339,11 @@ def _validate(row: dict, allowed: set, bad) -> None:
     sk, ek = row["start_kind"], row["end_kind"]
     if not row["end"]:
         bad("end", "empty; give the session date or the instant the figure refers to")
-    if basis == "price-level":
+    if basis in ("price-level", "first-close-above"):
         if lvl is None:
-            bad("reported_level", "a price-level claim needs reported_level")
+            bad("reported_level", f"a {basis} claim needs reported_level")
+    elif basis == "record-close":
+        pass
     elif basis in BASES and nums["reported_pct"] is None and nums["reported_points"] is None:
         bad("reported_pct", f"a {basis} claim needs reported_pct or reported_points")
     if basis == "close-to-close":
@@ -341,6 +351,9 @@ def _validate(row: dict, allowed: set, bad) -> None:
             if kind != "date":
                 bad(col, "a close-to-close claim needs session dates (YYYY-MM-DD); for a price at an instant "
                          "use basis intraday")
+    elif basis in ("record-close", "first-close-above"):
+        if ek and ek != "date":
+            bad("end", f"a {basis} claim is about a session close: give its date")
     elif basis == "year-to-date":
         if ek and ek != "date":
             bad("end", "a year-to-date claim ends at a session close: give its date")
@@ -578,6 +591,9 @@ def _check_one(c: pd.Series, chk: _Checker, proxies: pd.DataFrame) -> dict:
             parts.append(f"reported {_fmt(rl)}, measured {_fmt(level)}, diff {level - rl:+.4f} "
                          f"({'within' if good else 'outside'} ±{c['tol_level']:g})")
             verdict()
+        elif basis in ("record-close", "first-close-above"):
+            _check_record(c, chk, out, parts, ok)
+            verdict()
         else:  # intraday, after-hours-futures
             _check_intraday(c, chk, out, parts, ok, compare_pct, compare_points)
             verdict()
@@ -590,6 +606,42 @@ def _check_one(c: pd.Series, chk: _Checker, proxies: pd.DataFrame) -> dict:
             except _NeedsData as both:
                 out["detail"] = str(both.args[0])
     return out
+
+
+def _check_record(c, chk: _Checker, out, parts, ok) -> None:
+    """A record close, or the first close above a threshold, against every earlier close in the source."""
+    T, rl = c["instrument"], c["reported_level_value"]
+    d1, p1, adj = chk.close(T, c["end_at"])
+    df = chk.daily(T)
+    raw = not np.isnan(p1)
+    col = "close" if raw else "adj_close"
+    x1 = p1 if raw else adj
+    before = df[df["date"] < d1]
+    since = f"the {chk.source.name} source's closes since {df['date'].min():%Y-%m-%d}"
+    out["measured_level"] = x1
+    if c["basis"] == "record-close":
+        if before.empty:
+            raise _NeedsData(f"no {T} close before {d1:%Y-%m-%d} in the {chk.source.name} source: a record cannot "
+                             "be told")
+        top = before.loc[before[col].idxmax()]
+        good = x1 > top[col]
+        ok.append(bool(good))
+        parts.append(f"{T} close {d1:%Y-%m-%d} {_fmt(x1)}; the highest earlier close in {since} is {_fmt(top[col])} "
+                     f"({top['date']:%Y-%m-%d}): " + ("a record in the data (earlier history is not in the source)"
+                                                    if good else "not a record"))
+        if rl is not None and not np.isnan(rl):
+            lv = abs(x1 - rl) <= c["tol_level"] + _EPS
+            ok.append(bool(lv))
+            parts.append(f"reported level {_fmt(rl)}, measured {_fmt(x1)} ({'within' if lv else 'outside'} "
+                         f"±{c['tol_level']:g})")
+        return
+    above = before[before[col] > rl]
+    good = x1 > rl and above.empty
+    ok.append(bool(good))
+    first = above.iloc[0] if len(above) else None
+    parts.append(f"{T} close {d1:%Y-%m-%d} {_fmt(x1)} " + ("above" if x1 > rl else "not above") + f" {_fmt(rl)}; "
+                 + (f"no earlier close above it in {since}" if first is None else
+                    f"but {first['date']:%Y-%m-%d} closed above it already ({_fmt(first[col])})"))
 
 
 def _ytd_base_name(d: pd.Timestamp, last_prev: pd.Timestamp, first: pd.Timestamp) -> str:
