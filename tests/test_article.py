@@ -226,3 +226,83 @@ def test_a_checked_article_reproduces_a_close_from_the_bundled_prices():
                           published="2025-04-08T09:00:00-04:00")
     assert list(found.checked["verdict"]) == ["reproduced", "differs"]
     assert "38,314.86" in found.checked.iloc[0]["detail"] and "37,965.60" in found.checked.iloc[0]["detail"]
+
+
+def test_seed_articles_checked_from_their_text_alone_get_the_hand_written_rows_verdicts():
+    """The drafted seed claims against the bundled prices: the same verdicts as claims.csv's rows, the
+    year-to-date figures matching (only) the first close of 2026 as the hand-written rows found, and the
+    Geneva-evening futures consistent by the bundled SPXL/XLK bars."""
+    from eventstudy.claims import check_claims
+
+    hand = check_claims(ROOT / "claims.csv").set_index("claim_id")
+    rows = pd.read_csv(ROOT / "claims.csv", dtype=str, keep_default_na=False).set_index("claim_id")
+    pubs = _published()
+    checked = pd.concat([check_article(SEEDS / n, published=p).checked for n, p in pubs.items()], ignore_index=True)
+    for cid, row in rows.iterrows():
+        got = checked[(checked["source"] == row["source"]) & (checked["instrument"] == row["instrument"])
+                      & (checked["basis"] == row["basis"])]
+        assert len(got) == 1
+        g = got.iloc[0]
+        assert g["verdict"] == hand.loc[cid, "verdict"], cid
+        if row["basis"] == "year-to-date":
+            assert g["base"] == f"first close of 2026 ({row['start']})" and "unusual" in g["flag"]
+    ah = checked[checked["basis"] == "after-hours-futures"]
+    assert list(ah["verdict"]) == ["consistent-by-proxy"] * 3
+    assert list(ah["proxy"]) == ["SPXL", "SPXL", "XLK"]
+
+
+def test_first_close_above_and_record_close_against_the_bundled_closes():
+    daily = pd.read_csv(ROOT / "eventstudy" / "data" / "daily" / "%5EDJI.csv", parse_dates=["date"])
+    first = daily[daily["close"] > 50000].iloc[0]  # the Dow's first close above 50,000 in the data
+    day = first["date"]
+    text = f"The Dow Jones Industrial Average notched its first close above 50,000 on {day:%B} {day.day}."
+    found = check_article(text, published=f"{day + pd.Timedelta(days=1):%Y-%m-%d}")
+    r = found.checked.iloc[0]
+    assert (r["basis"], r["end"], r["verdict"]) == ("first-close-above", f"{day:%Y-%m-%d}", "reproduced")
+    nxt = daily[daily["date"] > day].iloc[0]["date"]
+    late = check_article(f"The Dow notched its first close above 50,000 on {nxt:%B} {nxt.day}.",
+                         published=f"{nxt:%Y-%m-%d}").checked.iloc[0]
+    assert late["verdict"] == "differs" and f"{day:%Y-%m-%d} closed above it already" in late["detail"]
+    top = daily.loc[daily["close"].idxmax()]  # the highest close in the data is a record in the data
+    rec = check_article(f"The Dow closed at a record {top['close']:,.2f} on {top['date']:%B} {top['date'].day}.",
+                        published=f"{top['date']:%Y-%m-%d}").checked
+    assert list(rec["basis"]) == ["price-level", "record-close"]
+    assert list(rec["verdict"]) == ["reproduced", "reproduced"]
+
+
+def test_cli_article_drafts_checks_and_draft_only(tmp_path, capsys):
+    from eventstudy.cli import main
+
+    src = SEEDS / "001_9f6a4ecfc386d3f4.txt"
+    assert main(["claims", "--article", str(src), "--published", "2025-05-06T20:00:00-04:00",
+                 "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "3 consistent-by-proxy" in out
+    draft = pd.read_csv(tmp_path / "a" / "claims_draft.csv", dtype=str, keep_default_na=False)
+    check = pd.read_csv(tmp_path / "a" / "claims_check.csv", dtype=str, keep_default_na=False)
+    assert list(draft["instrument"]) == ["YM=F", "ES=F", "NQ=F"] and set(check["verdict"]) == {"consistent-by-proxy"}
+    # the placed drafts are a claims file: checking the draft file gives the same verdicts
+    assert main(["claims", "--claims", str(tmp_path / "a" / "claims_draft.csv"), "--out", str(tmp_path / "b")]) == 0
+    again = pd.read_csv(tmp_path / "b" / "claims_check.csv", dtype=str, keep_default_na=False)
+    assert list(again["verdict"]) == list(check["verdict"])
+    capsys.readouterr()
+    assert main(["claims", "--article", str(src), "--published", "2025-05-06T20:00:00-04:00", "--draft-only",
+                 "--out", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c" / "claims_draft.csv").is_file() and not (tmp_path / "c" / "claims_check.csv").exists()
+    assert "time: no day in the sentence" in capsys.readouterr().out
+    assert main(["claims", "--article", str(src), "--claims", "x.csv"]) == 2
+    assert "--article and --claims" in capsys.readouterr().err
+    assert main(["claims", "--article", str(src), "--published", "2025-05-06T20:00:00"]) == 2
+    assert "no UTC offset" in capsys.readouterr().err
+
+
+def test_a_draft_file_with_unplaced_rows_checks_them_as_unplaced(tmp_path):
+    from eventstudy.claims import check_claims
+
+    # ^N225 closed 33,780.58 on 2025-04-04 and 31,136.58 on 2025-04-07 (-7.83 %), the bundled closes
+    text = "Japan's broader Topix fell 1.3% on Monday. The Nikkei share average fell 7.83% on Monday."
+    drafts = check_article(text, published="2025-04-08T09:00:00+09:00", draft_only=True).drafts
+    drafts.to_csv(tmp_path / "claims_draft.csv", index=False)
+    res = check_claims(tmp_path / "claims_draft.csv")
+    assert list(res["verdict"]) == ["unplaced", "reproduced"]
+    assert "Topix is not in the registry" in res.iloc[0]["detail"]

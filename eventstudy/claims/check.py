@@ -198,8 +198,10 @@ def load_claims(path: str | os.PathLike, *, instruments: Iterable[str] | None = 
         ``"instant"`` → tz-aware Timestamp, ``""`` → empty), the numbers as floats
         (``reported_pct_value``, ``reported_level_value``, ``reported_points_value``), the
         tolerances ``tol_pct``, ``tol_level``, ``tol_points`` and ``error`` (empty when the row is
-        valid, else every problem as ``file, line N, column C: ...``). A row without a
-        ``claim_id`` gets the id ``line-N``.
+        valid, else every problem as ``file, line N, column C: ...``) and ``unplaced`` (a drafted
+        row, from ``claims_draft.csv``, whose ``status`` is ``unplaced``: its ``reason``; such a row
+        is not validated and :func:`check_claims` gives it the verdict ``unplaced``). A row without
+        a ``claim_id`` gets the id ``line-N``.
 
     Raises
     ------
@@ -287,13 +289,16 @@ def _parse_claims(text: str, label: str, allowed: set, strict: bool) -> pd.DataF
             bad("claim_id", f"{cid!r} repeats the id of line {seen[cid]}; ids must be unique")
         seen.setdefault(cid, line)
         row["claim_id"] = cid
-        if not errs:  # a malformed row's fields are shifted: do not pile up misleading errors
+        # a row drafted from an article that could not be placed (claims_draft.csv): kept, never checked
+        row["unplaced"] = (rec.get("reason", "") or "unplaced by the article reader") \
+            if rec.get("status", "") == "unplaced" else ""
+        if not errs and not row["unplaced"]:  # a malformed row's fields are shifted: no misleading errors
             _validate(row, allowed, bad)
         row["error"] = "; ".join(errs)
         rows.append(row)
     out = pd.DataFrame(rows, columns=[*COLUMNS, "line", "start_kind", "start_at", "end_kind", "end_at",
                                       "reported_pct_value", "reported_level_value", "reported_points_value",
-                                      "tol_pct", "tol_level", "tol_points", "error"])
+                                      "tol_pct", "tol_level", "tol_points", "error", "unplaced"])
     out = out.astype({"line": "int64"})
     bad_rows = out[out["error"] != ""]
     if strict and len(bad_rows):
@@ -514,6 +519,9 @@ def _check_one(c: pd.Series, chk: _Checker, proxies: pd.DataFrame) -> dict:
                proxy_pct=np.nan)
     if c["error"]:
         out.update(verdict="needs-data", detail=f"not checked, the row is invalid: {c['error']}")
+        return out
+    if c.get("unplaced", ""):
+        out.update(verdict="unplaced", detail=c["unplaced"])
         return out
     T, basis = c["instrument"], c["basis"]
     rp, rl, rpts = c["reported_pct_value"], c["reported_level_value"], c["reported_points_value"]
