@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 _EXPORTS = {
     "align": "alignment", "Asset": "assets", "DEFAULT_ASSETS": "assets", "REGISTRY": "assets", "get_asset": "assets",
     "DATE_ONLY_POLICIES": "calendars", "SessionTable": "calendars", "data_sessions": "calendars",
-    "exchange_sessions": "calendars", "AlignmentError": "errors", "DataError": "errors",
+    "exchange_sessions": "calendars", "check_article": "claims", "check_claims": "claims", "draft_claims": "claims",
+    "load_claims": "claims", "AlignmentError": "errors", "DataError": "errors",
     "EstimationWindowError": "errors", "EventCatalogError": "errors", "EventStudyError": "errors",
     "MissingDependencyError": "errors", "PriceSourceError": "errors", "SpecificationError": "errors",
     "UnknownTickerError": "errors", "bundled_events_path": "events", "expand_assets": "events",
@@ -33,8 +34,9 @@ __all__ = [
     "Execution", "FactorModel", "MODELS", "MarketAdjusted", "MarketModel", "MissingDependencyError",
     "NormalReturnModel", "ParquetSource", "PriceSource", "PriceSourceError", "REGISTRY", "SessionTable",
     "SpecificationError", "UnknownTickerError", "Window", "__version__", "align", "bundled_events_path",
-    "compute_returns", "data_sessions", "define_groups", "exchange_sessions", "expand_assets", "get_asset",
-    "intraday_study", "load_events", "placebo_test", "pseudo_day0s", "rolling_cars", "session_gaps",
+    "check_article", "check_claims", "compute_returns", "data_sessions", "define_groups", "draft_claims",
+    "exchange_sessions", "expand_assets", "get_asset",
+    "intraday_study", "load_claims", "load_events", "placebo_test", "pseudo_day0s", "rolling_cars", "session_gaps",
 ]
 
 
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
     from .alignment import align
     from .assets import DEFAULT_ASSETS, REGISTRY, Asset, get_asset
     from .calendars import DATE_ONLY_POLICIES, SessionTable, data_sessions, exchange_sessions
+    from .claims import check_article, check_claims, draft_claims, load_claims
     from .errors import (
         AlignmentError,
         DataError,

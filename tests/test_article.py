@@ -306,3 +306,17 @@ def test_a_draft_file_with_unplaced_rows_checks_them_as_unplaced(tmp_path):
     res = check_claims(tmp_path / "claims_draft.csv")
     assert list(res["verdict"]) == ["unplaced", "reproduced"]
     assert "Topix is not in the registry" in res.iloc[0]["detail"]
+
+
+def test_a_sentence_wrapped_over_lines_is_read_whole_and_a_level_is_not_an_approximation():
+    text = ("Wall Street tumbled on Thursday.\nThe Dow Jones Industrial Average fell 1,679.39 points, or 4%, to\n"
+            "40,545.93, while the S&P 500 lost\n4.84% and the tech-heavy Nasdaq slid 5.97%.\nHeadline Without Stop\n"
+            "Another paragraph.")
+    text, _ = article_text(text, "text")
+    assert text.split("\n")[1].endswith("slid 5.97%.") and "Headline Without Stop" in text.split("\n")
+    d = draft_claims(text, published="2025-04-04T07:00:00-04:00")
+    assert list(d["instrument"]) == ["^DJI", "^DJI", "^GSPC", "^IXIC"]
+    assert not any("approximate" in n for n in d["notes"])
+    assert d.iloc[2]["claim_id"].endswith("-gspc-cc")
+    topix = draft_claims("Japan's broader Topix fell 1.3% on Monday.", published="2025-04-08")
+    assert topix.iloc[0]["claim_id"] == "article-01-topix-unplaced"

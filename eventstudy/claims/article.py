@@ -136,7 +136,8 @@ def article_text(raw: str, kind: str | None = None) -> tuple[str, str | None]:
     Returns
     -------
     tuple of (str, str or None)
-        The text, one paragraph per line, and the publication time the page declares (HTML
+        The text, one paragraph per line (a sentence wrapped over lines joined again), and the
+        publication time the page declares (HTML
         ``article:published_time``/``datePublished`` meta or ``<time datetime>``, a Markdown
         front matter's ``date:`` or ``published:``, or a ``Published: ...`` line), as written,
         or None.
@@ -173,7 +174,16 @@ def article_text(raw: str, kind: str | None = None) -> tuple[str, str | None]:
                       re.M | re.I)
         published = m.group(1).strip() if m else None
     lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.replace("\r", "\n").split("\n")]
-    return "\n".join(ln for ln in lines if ln), published
+    paragraphs: list[str] = []
+    for ln in lines:
+        if not ln:
+            paragraphs.append("")
+        elif paragraphs and paragraphs[-1] and not re.search(r"[.!?:;\"”’)]$", paragraphs[-1]) \
+                and re.match(r"[a-z0-9%$(]", ln):
+            paragraphs[-1] += " " + ln  # a sentence wrapped over lines ("... the S&P 500 lost\n4.84% and ...")
+        else:
+            paragraphs.append(ln)
+    return "\n".join(p for p in paragraphs if p), published
 
 
 _ABBREV = re.compile(r"\b(?:U\.S|U\.K|U\.N|a\.m|p\.m|Inc|Corp|Co|Ltd|Mr|Mrs|Ms|Dr|St|vs|No|Jan|Feb|Mar|Apr|Jun|Jul|"
@@ -403,10 +413,12 @@ def _figures(seg: str) -> list[_Figure]:
         if lead in ("above", "below", "past", "over", "under", "beyond", "topped", "crossed", "breached", "through"):
             out.append(_Figure("bound", n, _value(n), m.start(), m.end(), lead, m.group(0)))
         elif m.group("rec"):
-            out.append(_Figure("level", n, _value(n), m.start("n"), m.end(), lead, currency=m.group("cur") or ""))
+            out.append(_Figure("level", n, _value(n), m.start("n"), m.end(), shown=m.group(0),
+                               currency=m.group("cur") or ""))
             out.append(_Figure("record", n, _value(n), m.start(), m.start("n")))
         else:
-            out.append(_Figure("level", n, _value(n), m.start(), m.end(), lead, currency=m.group("cur") or ""))
+            out.append(_Figure("level", n, _value(n), m.start(), m.end(), shown=m.group(0),
+                               currency=m.group("cur") or ""))
     if not any(f.kind in ("record", "first-above") for f in out):
         r = _RECORD.search(seg)
         if r and re.search(r"\b(?:clos|end|finish|settl|hit|reach|set|notch)", seg, re.I):
@@ -775,7 +787,7 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
     seen: dict[str, int] = {}
     ids = []
     for k, r in enumerate(out.itertuples(index=False), start=1):
-        base = f"{prefix}-{k:02d}-{_slug(r.instrument or 'none')}-{_BASIS_SHORT.get(r.basis, 'x')}"
+        base = f"{prefix}-{k:02d}-{_slug(r.instrument or r.mention or 'none')}-{_BASIS_SHORT.get(r.basis, 'x')}"
         seen[base] = seen.get(base, 0) + 1
         ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
     out["claim_id"] = ids
