@@ -726,7 +726,15 @@ def cmd_claims(args) -> int:
     drafts, asked_for = None, []
     try:
         if args.article:
-            article = sys.stdin.read() if args.article == "-" else Path(args.article)
+            if args.article == "-":  # bytes, decoded as a file is: not UTF-8 is an error, not a traceback
+                try:
+                    buf = getattr(sys.stdin, "buffer", None)
+                    article = buf.read().decode("utf-8-sig") if buf is not None else sys.stdin.read()
+                except UnicodeDecodeError as exc:
+                    raise EventStudyError(f"standard input: not UTF-8 ({exc}); save the article as UTF-8 "
+                                          "text") from exc
+            else:
+                article = Path(args.article)
             label = "stdin" if args.article == "-" else Path(args.article).name
             found = check_article(article, published=args.published, source=source, aliases=args.aliases,
                                   name=label, draft_only=True)

@@ -36,6 +36,14 @@ What it does, sentence by sentence (:func:`draft_claims`):
    ``close-to-close``; the start is the previous session's close by the instrument's exchange
    calendar, as news percentages are measured.
 
+Review fixes: a company named like an index (Dow Inc, S&P Global, Nasdaq Inc, Hang Seng Bank, Nikkei
+Asia, "Nasdaq-listed") is not the index; a figure after another subject in the segment (tariffs,
+inflation, sales, earnings, companies, "Apple shares") is not the instrument's; a date after "since"/
+"from" is not the claim's day; a move "from its record/peak/low" is unplaced and one "from Monday"
+starts at Monday's close; a weekday is resolved in the market's zone; a clock time keeps the
+sentence's own day; HTML ``nav``/``aside``/``form`` are dropped; a day or publication date outside
+the calendars' known sessions is unplaced.
+
 Every drafted row says why: ``why_instrument``, ``why_time``, ``confidence`` (high, medium, low)
 and, for an ``unplaced`` row, ``reason``. Nothing unplaced is ever checked.
 """
@@ -89,7 +97,7 @@ class _Visible(HTMLParser):
 
     _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
               "header", "footer", "blockquote", "figcaption", "title", "ul", "ol", "table"}
-    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    _SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "aside", "form", "button", "select"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -275,6 +283,10 @@ class _Mention:
     unsupported: str = ""
 
 
+_COMPANY_AFTER = re.compile(r"\A(?:\s*&\s*Co\b|-listed\b|\s+(?:Inc|Corp|Corporation|Co|Chemical|Global|Ratings|Bank|"
+                            r"Asia|Holdings|Group|Ltd|Indices|Indexes|Dow\s+Jones\s+Indices)\b)")
+"""What follows a name when it is a company's, not an index's: Dow Inc, S&P Global, Nasdaq Inc,
+Hang Seng Bank, Nikkei Asia, Dow Jones & Co., S&P Dow Jones Indices, Nasdaq-listed."""
 _FUT_AFTER = re.compile(r"\A(?:'s?|’s?)?\s*(?:index\s+)?(?:stock\s+|equity\s+|index\s+)?(?:futures|e-minis?)\b", re.I)
 _FUT_BEFORE = re.compile(r"\bfutures\s+(?:contracts\s+)?(?:on|tied\s+to|tracking|linked\s+to|for)\s+(?:the\s+)?\Z",
                          re.I)
@@ -286,6 +298,10 @@ def _mentions(sentence: str, aliases: pd.DataFrame) -> list[_Mention]:
     for _, a in aliases.iterrows():
         for m in a["pattern"].finditer(sentence):
             if taken[m.start():m.end()].any():
+                continue
+            company = _COMPANY_AFTER.match(sentence[m.end():])
+            if company:  # a company's name: taken, so that no shorter phrase inside it is read as the index
+                taken[m.start():m.end() + company.end()] = True
                 continue
             taken[m.start():m.end()] = True
             end = m.end()
@@ -342,6 +358,18 @@ _FIRST_ABOVE = re.compile(r"\b(?:its|the|a)\s+first\s+close\s+(?:above|over)\s+\
                           r"(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)|\bclosed\s+(?:above|over)\s+\$?"
                           r"(?P<n2>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s+points)?\s+for\s+the\s+first\s+time", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_FROM_PEAK = re.compile(r"(?:[\s,]*(?:from|since)|\s+(?:off|below|above))\s+(?:its|their|the|a|an)?\s*"
+                        r"(?:[\w'’-]+\s+){0,3}?(?:record|peak|high|low|top|bottom|highs|lows)\b", re.I)
+_FROM_WEEKDAY = re.compile(r"[\s,]*(?:from|since)\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday)(?:'s|’s)?"
+                           r"(?:\s+close)?\b", re.I)
+_OTHER_SUBJECT = re.compile(
+    r"\b(?:tariffs?|duty|duties|levy|levies|tax(?:es)?|inflation|CPI|PPI|GDP|economy|(?:retail\s+)?sales|exports?|"
+    r"imports?|earnings|revenues?|profits?|unemployment|jobless|payrolls|wages|interest\s+rates?|compan(?:y|ies)|"
+    r"members|constituents|polls?|approval|voters|survey|production|output|orders|spending|deficit|surplus|"
+    r"shares\s+of|stock\s+of|[A-Z][\w.&-]*\s+shares)\b")
+"""A subject other than the instrument: a figure after it in the segment is that subject's ("as China
+raised tariffs to 84%", "after retail sales rose 1.4%", "Earnings of S&P 500 companies rose 12%",
+"while Apple shares lost 5%"), not a market move of the instrument named before."""
 
 
 @dataclass
@@ -425,6 +453,9 @@ def _figures(seg: str) -> list[_Figure]:
             lv = next((f for f in out if f.kind == "level"), None)
             out.append(_Figure("record", lv.text if lv else "", lv.value if lv else math.nan, r.start(), r.end()))
     out.sort(key=lambda f: f.start)
+    other = _OTHER_SUBJECT.search(seg)
+    if other:
+        out = [f for f in out if f.start < other.start()]
     return out
 
 
@@ -459,6 +490,7 @@ class _When:
     month: tuple[int, int] | None = None
     year: int | None = None
     unresolved: str = ""  # a relative day word with no publication date
+    weekday: int | None = None  # the weekday named (0 = Monday), resolved again in the market's zone
 
 
 def _published_day(published: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -470,7 +502,10 @@ def _published_day(published: pd.Timestamp | None) -> pd.Timestamp | None:
 def _read_when(s: str, published: pd.Timestamp | None) -> _When:
     w = _When()
     pub = _published_day(published)
-    m = re.search(rf"\b(?:on\s+)?{_MONTH_RE}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+((?:19|20)\d\d))?\b", s, re.I)
+    dates = re.finditer(rf"\b(?:on\s+)?{_MONTH_RE}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+((?:19|20)\d\d))?\b",
+                        s, re.I)
+    m = next((d for d in dates  # "since Sept. 3", "from Oct. 27": a base or a comparison, not the claim's day
+              if not re.search(r"\b(?:since|from|than|until|till|before)\s+$", s[:d.start()], re.I)), None)
     if m:
         month = _MONTHS[next(k for k in _MONTHS if k.startswith(m.group(1).lower()[:3]))]
         year = int(m.group(3)) if m.group(3) else (pub.year if pub is not None else None)
@@ -499,7 +534,7 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
                 w.day, w.day_words = pub - pd.Timedelta(days=back), words
             else:
                 k = _WEEKDAYS.index(wd.group(1).lower())
-                w.day, w.day_words = pub - pd.Timedelta(days=(pub.day_of_week - k) % 7), words
+                w.day, w.day_words, w.weekday = pub - pd.Timedelta(days=(pub.day_of_week - k) % 7), words, k
     clock = re.search(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)\s*(?:\(?\s*(ET|EDT|EST|CT|CDT|CST|GMT|UTC|BST|"
                       r"AEDT|AEST|"
                       r"CET|CEST|JST|KST|HKT|SGT|Beijing time)\b)?", s, re.I)
@@ -887,6 +922,25 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
             notes.append(f"an approximate figure ('{approx[0]}'): checked against half a unit of its last digit")
         pct, pts, lvl = g["pct"], g["pts"], g["level"]
         if pct is not None or pts is not None:
+            after = seg[g["end"]:]
+            peak = _FROM_PEAK.match(after)
+            if peak:
+                rows.append({**base, "status": "unplaced", "why_time": why_time,
+                             "reason": f"a move measured '{peak.group(0).strip(' ,')}', not from the previous "
+                                       "close: write the row by hand with that base"})
+                continue
+            since = _FROM_WEEKDAY.match(after)
+            if since and timing["basis"] in ("close-to-close", "intraday", "after-hours-futures"):
+                k = _WEEKDAYS.index(since.group(1).lower())
+                end_day = pd.Timestamp(timing["end"][:10])
+                base_day = end_day - pd.Timedelta(days=(end_day.day_of_week - k) % 7 or 7)
+                if not place.is_session(base_day):
+                    rows.append({**base, "status": "unplaced", "why_time": why_time,
+                                 "reason": f"'{since.group(0).strip(' ,')}' = {base_day:%a %Y-%m-%d}, not a "
+                                           f"{place.cal} session: no close to measure from"})
+                    continue
+                timing = {**timing, "start": f"{base_day:%Y-%m-%d}"}
+                why_time += f"; '{since.group(0).strip(' ,')}': from the {base_day:%Y-%m-%d} close"
             sign = _sign(seg, pct or pts)
             if sign is None:
                 rows.append({**base, "status": "unplaced", "why_time": why_time,
@@ -952,7 +1006,15 @@ class _Placer:
         if when.unresolved and day is None:
             raise _Unplaced(f"'{when.unresolved}' needs the publication date: pass published (--published), e.g. "
                             "2025-05-06T20:00:00-04:00")
-        if day is not None:
+        self.day_said = day is not None  # the sentence names its own day
+        if day is not None and when.weekday is not None and pub is not None and pub.tzinfo is not None:
+            # a weekday is the market's: "Tokyo stocks fell on Tuesday" published Monday 23:00 in New York
+            # (Tuesday 12:00 in Tokyo) is Tokyo's Tuesday, resolved against publication in the market's zone
+            local = _published_day(pub.tz_convert(self.tz))
+            day = local - pd.Timedelta(days=(local.day_of_week - when.weekday) % 7)
+            day_why = (f"'{when.day_words}' = {day:%a %Y-%m-%d} (the week of publication {local:%a %Y-%m-%d} in "
+                       f"{self.tz}, the market's zone)")
+        elif day is not None:
             day_why = f"'{when.day_words}' = {day:%a %Y-%m-%d}" + (
                 f" (the week of publication {pub:%a %Y-%m-%d})" if pub is not None
                 and not re.search(r"\d", when.day_words) else "")
@@ -967,6 +1029,11 @@ class _Placer:
             conf = "medium"
         if day is None and pub is None and when.period not in ("month", "quarter"):
             raise _Unplaced("no day in the article's words and no publication date: pass published (--published)")
+        first, last = self.sessions[0], self.sessions[-1]
+        for what, d in (("the day", day), ("the publication date", _published_day(pub))):
+            if d is not None and not (first <= d <= last):
+                raise _Unplaced(f"{what} {d:%Y-%m-%d} is outside the {self.cal} sessions the toolkit knows "
+                                f"({first:%Y-%m-%d} to {last:%Y-%m-%d}): write the row by hand")
         self.live = False
         if part == "" and pub is not None and pub.tzinfo is not None and not when.period:
             # no time of day and a session still open at publication: the figure is live, read at publication
@@ -1008,6 +1075,8 @@ class _Placer:
         if not len(inside):
             raise _Unplaced(f"no {self.cal} session in {what} (by publication)")
         end, start = inside[-1], self.prev_session(first)
+        if start is None:
+            raise _Unplaced(f"no {self.cal} session the toolkit knows before {what}")
         return ({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
                 f"'{words}' = {what}: from the last close before it ({start:%Y-%m-%d}) to its last close "
                 f"({end:%Y-%m-%d})")
@@ -1026,6 +1095,9 @@ class _Placer:
                     f"last close of {end.year - 1}, the first close of {end.year})", conf, notes)
         if period == "year":
             end = self.prev_session(pd.Timestamp(year + 1, 1, 1))
+            if end is None or end.year != year:
+                raise _Unplaced(f"'{words}': no {self.cal} session of {year} the toolkit knows (its sessions run "
+                                f"{self.sessions[0]:%Y-%m-%d} to {self.sessions[-1]:%Y-%m-%d})")
             return ({"basis": "year-to-date", "start": "", "end": f"{end:%Y-%m-%d}"},
                     f"'{words}' = the calendar year {year}: to its last close ({end:%Y-%m-%d}), both bases checked",
                     "medium" if conf == "high" else conf, notes)
@@ -1071,7 +1143,15 @@ class _Placer:
 
         if part == "clock":
             hh, mm, zone = clock
-            if zone and pub is not None and pub.tzinfo is not None:
+            if self.day_said:  # the sentence's own day, at its clock time
+                if not self.fut and not self.is_session(day):
+                    raise _Unplaced(f"{self.day_why}, which is not a {self.cal} session (a weekend or holiday)")
+                # the day is the market's; a clock in another zone ("10:45 am AEDT on Sunday evening" for US
+                # futures) is the instant at that clock whose date in the market's zone is that day
+                t = next((c for c in (at(day + pd.Timedelta(days=k), hh, mm, zone or tz) for k in (0, 1, -1))
+                          if c.tz_convert(tz).tz_localize(None).normalize() == day), at(day, hh, mm, zone or tz))
+                est = said + ("" if zone else f" read in {tz}, the market's zone")
+            elif zone and pub is not None and pub.tzinfo is not None:
                 local_pub = pub.tz_convert(zone)
                 t = at(_published_day(local_pub), hh, mm, zone)
                 if t > pub:
