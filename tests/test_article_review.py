@@ -161,23 +161,19 @@ def test_cli_stdin_not_utf8_is_an_error_message_not_a_traceback(tmp_path):
     assert b"Traceback" not in r.stderr and b"not UTF-8" in r.stderr
 
 
-# ------------------------------------------------------------------ 5. a guess dressed as a check (not fixed)
-@pytest.mark.xfail(strict=True, reason="an ETF's after-hours figure is measured at the last regular-session bar "
-                                       "(16:00) when the bars hold no extended-hours trades, and reported 'differs'")
+# ------------------------------------------------------------------ 5. a guess dressed as a check
 def test_an_etf_after_hours_figure_without_extended_hours_bars_is_not_checked_at_the_close():
+    # the bundled SPY hourly bars hold the regular session only: its last bar ends at the 16:00 close
     r = check_article("SPY fell 1% in after-hours trading on Tuesday.", published="2025-04-08T20:00:00-04:00")
     assert r.checked.iloc[0]["verdict"] == "needs-data"
+    assert "no extended-hours bar" in r.checked.iloc[0]["detail"]
 
 
-@pytest.mark.xfail(strict=True, reason="an index has no after-hours price; 'the Dow fell in after-hours trading' "
-                                       "is drafted as an intraday ^DJI figure at 19:00 instead of being unplaced")
 def test_an_index_after_hours_is_not_drafted_as_an_intraday_index_figure():
     d = draft_claims("The Dow fell 1% in after-hours trading on Tuesday.", published="2025-04-08T20:00:00-04:00")
-    assert list(d["status"]) == ["unplaced"]
+    assert list(d["status"]) == ["unplaced"] and "is an index" in d.iloc[0]["reason"]
 
 
-@pytest.mark.xfail(strict=True, reason="a figure after a semicolon with a company as subject ('; Apple fell 5%') "
-                                       "still belongs to the instrument named before it")
 def test_a_company_after_a_semicolon_is_not_the_index():
     d = _placed("The S&P 500 fell 1% on Tuesday; Apple fell 5%.", "2025-04-08T18:00:00-04:00")
     assert list(d["reported_pct"]) == ["-1"]

@@ -644,6 +644,10 @@ def _schedule(calendar: str, day: pd.Timestamp):
 
 
 # ----------------------------------------------------------------------------------------- drafting
+_NEW_SUBJECT = re.compile(
+    r"(?:;|,?\s+(?:while|and|but|whereas|as|with))\s+(?:the\s+)?"
+    rf"(?!(?:{'|'.join(w.capitalize() for w in _WEEKDAYS)}|(?i:{_MONTH_RE}))\b)"
+    r"(?!U\.S\.)[A-Z][\w&'.-]*")
 _ANAPHORA = re.compile(r"\b(?:the|that)\s+(?:index|benchmark|gauge|benchmark\s+index)\b(?!\s+(?:of|for)\b)", re.I)
 
 
@@ -786,6 +790,9 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
             for i, men in enumerate(mentions):
                 seg_end = mentions[i + 1].start if i + 1 < len(mentions) else len(sent)
                 seg = sent[men.start:seg_end]
+                cut = _NEW_SUBJECT.search(seg, len(men.text))
+                if cut:  # "...; Apple fell 5%": what follows is about another subject
+                    seg = seg[:cut.start()]
                 # figures of the segment, positions relative to the segment
                 figs = [f for f in _figures(seg[len(men.text):])]
                 for f in figs:
@@ -1160,6 +1167,9 @@ class _Placer:
             else:
                 t = at(day, hh, mm, zone or tz)
                 est = said + ("" if zone else f" read in {tz}, the market's zone")
+        elif part in ("after", "premarket") and self.asset.kind == "index":
+            raise _Unplaced(f"{said}: {self.ticker} is an index, which has no price after hours or before the "
+                            "open; the figure is probably its futures' or an ETF's: name them")
         elif part == "after":
             t = at(day, 19, 0, tz)
             est = f"{said}: 19:00 {tz} (an estimate: the article gives no time)"

@@ -475,6 +475,21 @@ class _Checker:
         return t.tz_localize(None).normalize()
 
     # -- intraday
+    def _not_stale(self, ticker: str, t: pd.Timestamp, bar_start: pd.Timestamp) -> None:
+        """After hours, a price from the regular session's last bar says nothing about the evening: the
+        bars may hold the regular session only (Yahoo without pre/post-market, the bundled SPY/QQQ hourly
+        bars). Sparse extended-hours bars are fine; none at all between the close and ``t`` is missing data."""
+        from ..assets import REGISTRY
+
+        if ticker not in REGISTRY:
+            return
+        table = REGISTRY[ticker].sessions
+        i = int(np.searchsorted(table.closes.asi8, t.tz_convert("UTC").as_unit("ns").value, side="left"))
+        if 0 < i < len(table) and t < table.opens[i] and bar_start < table.closes[i - 1]:
+            raise _NeedsData(f"{ticker} has no extended-hours bar between its {_local(table.closes[i - 1], ticker)} "
+                             f"close and {_local(t, ticker)} in the {self.source.name} source (bars of the regular "
+                             f"session only?); a figure after hours needs {ticker}'s extended-hours bars")
+
     def at_instant(self, ticker: str, t: pd.Timestamp):
         """(interval, bar start, bar end, price) by the close rule, trying 1m, 15m, 1h bars."""
         errors = {}
@@ -492,6 +507,7 @@ class _Checker:
                 continue
             got = price_in_bars(bars, t, "close")
             if got is not None:
+                self._not_stale(ticker, t, got[0])
                 return (iv, *got)
             errors[iv] = f"the {iv} bars do not cover {t.isoformat()}"
         tz = t.tz
@@ -713,15 +729,7 @@ def _proxy_price(chk: _Checker, P: str, kind: str, at: pd.Timestamp):
 
     table = REGISTRY[P].sessions
     if kind == "instant":
-        iv, b, e, p = chk.at_instant(P, at)
-        # After hours, a price from the regular session's last bar says nothing about the evening: the
-        # bars may hold the regular session only (Yahoo without pre/post-market). Sparse extended-hours
-        # bars are fine; none at all between the close and the instant is missing data.
-        i = int(np.searchsorted(table.closes.asi8, at.tz_convert("UTC").as_unit("ns").value, side="left"))
-        if 0 < i < len(table) and at < table.opens[i] and b < table.closes[i - 1]:
-            raise _NeedsData(f"{P} has no extended-hours bar between its {_local(table.closes[i - 1], P)} close and "
-                             f"{_local(at, P)} in the {chk.source.name} source (bars of the regular session only?); "
-                             "a proxy check after hours needs the proxy's extended-hours bars")
+        iv, b, e, p = chk.at_instant(P, at)  # a stale regular-session bar after hours is needs-data there
         return _bar_text(P, iv, b, e, p), p
     hit = np.flatnonzero(table.sessions == at.normalize())
     if not len(hit):
