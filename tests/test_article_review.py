@@ -177,3 +177,18 @@ def test_an_index_after_hours_is_not_drafted_as_an_intraday_index_figure():
 def test_a_company_after_a_semicolon_is_not_the_index():
     d = _placed("The S&P 500 fell 1% on Tuesday; Apple fell 5%.", "2025-04-08T18:00:00-04:00")
     assert list(d["reported_pct"]) == ["-1"]
+
+
+def test_the_dollar_against_the_yuan_is_usd_cny_itself_and_the_yuan_against_the_dollar_is_turned():
+    up = _placed("The dollar was up 0.3% against the yuan on Monday.", "2025-04-08T09:00:00-04:00")
+    assert (up.iloc[0]["instrument"], up.iloc[0]["reported_pct"]) == ("CNY=X", "0.3")
+    down = _placed("The yuan weakened 0.3% against the dollar on Monday.", "2025-04-08T09:00:00-04:00")
+    assert float(down.iloc[0]["reported_pct"]) == pytest.approx(100 * (1 / 0.997 - 1), abs=1e-4)
+
+
+def test_an_index_member_is_not_the_index_and_a_sentence_after_us_is_split():
+    assert draft_claims("S&P 500 member Apple fell 3% on Monday.", published="2025-04-08T09:00:00-04:00").empty
+    d = _placed("Tariffs hit the U.S. The Dow fell 2% on Monday.", "2025-04-08T09:00:00-04:00")
+    assert list(d["sentence"]) == ["The Dow fell 2% on Monday."]
+    d = _placed("The U.S. Treasury said the Dow fell 2% on Monday.", "2025-04-08T09:00:00-04:00")
+    assert list(d["instrument"]) == ["^DJI"]

@@ -3,49 +3,57 @@
 What it does, sentence by sentence (:func:`draft_claims`):
 
 1. **Text.** :func:`article_text` turns plain text, Markdown or HTML into paragraphs (HTML: the
-   visible text, scripts and styles dropped; Markdown: the markup dropped) and reads the
-   publication instant an HTML page or a Markdown front matter declares
-   (``article:published_time``, ``<time datetime>``, ``date:``).
+   visible text, without scripts, styles, ``nav``, ``aside`` and forms; Markdown: without the
+   markup; a sentence wrapped over lines is joined again) and reads the publication instant an
+   HTML page or a Markdown front matter declares (``article:published_time``, ``<time
+   datetime>``, ``date:``). Sentences end at ``.!?``, not at "U.S.", "Nov." or "a.m." unless a
+   sentence clearly starts after them ("... in the U.S. The Dow ...").
 2. **Instruments.** Every phrase of the alias table (``eventstudy/data/aliases.csv``, or your own:
    columns ``phrase, instrument, futures, invert, confidence, note``) is found at word boundaries,
    longest first. "futures" after the phrase, or "futures on/tied to/tracking the" before it,
-   selects the phrase's ``futures`` ticker ("Dow futures" → YM=F). A phrase with an empty
-   instrument is a market the registry lacks (the Topix, Brent): its figures are ``unplaced``,
-   with the reason.
-3. **Figures.** Each figure belongs to the nearest instrument named before it in the sentence: a
-   percentage ("1.2%", "0.85 percent"), points ("270 points") and a level ("at $693.95",
-   "closed at 42,410.10", "7.30 per dollar"); a percentage of something else ("a 145% tariff") is
-   not a market figure. The sign comes from the direction word nearest the figure ("fell",
-   "was 0.01% higher"); for an inverted alias (the yuan against USD/CNY) the sign is turned and
-   the percentage converted exactly. A bound ("over 3%", "above 50,000") is not a figure:
-   ``unplaced``, except "its first close above 50,000" and "a record close" (bases
-   ``first-close-above`` and ``record-close``).
-4. **Time.** The day is the sentence's own ("on Monday", "Tuesday evening", "yesterday", "Oct.
-   27"), else the last one named earlier in the article (confidence medium), else the last session
+   selects the phrase's ``futures`` ticker ("Dow futures" → YM=F). A company named like an index
+   (Dow Inc, S&P Global, Hang Seng Bank, "S&P 500 member Apple") is not the index. "The dollar
+   ... against the yuan" is USD/CNY itself. "The index" or "the benchmark" without a name is the
+   instrument of the sentence before (confidence medium). A phrase with an empty instrument is a
+   market the registry lacks (the Topix, Brent): its figures are ``unplaced``, with the reason.
+3. **Figures.** Each figure belongs to the nearest instrument named before it, up to another
+   subject ("; Apple fell 5%", "after inflation rose 0.4%", "a 145% tariff"): a percentage, points
+   ("270 points, or 0.7%" is one claim; "32-3/4 cents" for grains), a level ("closed at
+   42,410.10", "to 6,782.25 points", "7.30 per dollar", "$11.57-1/4 per bushel" in the
+   instrument's unit, US cents), "a record close" (``record-close``) and "its first close above
+   50,000" / "closed above 50,000 for the first time" (``first-close-above``). Several moves in one
+   sentence are separate claims, each with its own period ("dipped 0.3% ... but climbed 1.3%
+   weekly"). The sign comes from the direction word nearest the figure ("fell", "was 0.01%
+   higher"); for an inverted alias (the yuan against USD/CNY) the sign is turned and the
+   percentage converted exactly. A bound ("over 3%", "past 7.3 per dollar") is not a figure:
+   ``unplaced``; so is a move from another base ("down 10% from its February record").
+4. **Day.** The sentence's own ("on Monday", "Tuesday evening", "yesterday", "Oct. 27"; not a day
+   after "since", "from" or "than", which is a base: "up 3% from Monday" starts at Monday's close),
+   else the last one named earlier in the article (confidence medium), else the last session
    closed at publication (confidence low). Weekdays and relative words are resolved against the
-   publication instant (``published``); without it they cannot be placed and the claim is
-   ``unplaced``. The part of the day and the period come from the sentence, or the sentence
-   before it: "by midday" (the exchange's lunch break from exchange_calendars, else 12:00
-   local), "at the open" (one minute in), "in early trade" (30 minutes in), "after hours" or
-   "evening" (19:00 local, an estimate), "before the bell"/"overnight" (08:00 local), a clock time
-   ("at 10:45 a.m. ET"), "so far this year"/"year-to-date"/"in 2026" (``year-to-date``; both
-   bases are checked), "last week"/"for the week" and "last month"/"in April" (close-to-close
-   over the week or month).
-5. **Basis and window.** ``year-to-date``, ``price-level``, ``after-hours-futures`` (a futures
-   figure at a time of day), ``intraday`` (another instrument at a time of day) or
-   ``close-to-close``; the start is the previous session's close by the instrument's exchange
-   calendar, as news percentages are measured.
+   publication instant (``published``) in the market's own time zone; without it they cannot be
+   placed and the claim is ``unplaced``. A session still open at publication with no time of day
+   said is a live figure, read at the publication instant.
+5. **Time of day and period**, from the sentence or the sentence before: "by midday" (the
+   exchange's lunch break from exchange_calendars, else 12:00 local), "at the open" (one minute
+   in), "in early trade" (30 minutes in), "in the first 15 minutes of trading", "after hours" or
+   "evening" (19:00 local, an estimate; an index has no such price: ``unplaced``), "before the
+   bell" (08:00 local; "overnight" for an index is its last close), a clock time ("at 10:45 a.m.
+   ET", "by 19:43 ET": on the day named, else the last such time before publication), an
+   estimated time later than publication is read at publication; "so far this year",
+   "year-to-date", "in 2026" (``year-to-date``: both bases are checked), "for 2025" (a full past
+   year), "last week", "for the week", "weekly" (a week published on a weekend is the one just
+   ended), "last month", "in April", "the second quarter" (close-to-close over the period).
+6. **Basis and window.** ``year-to-date``, ``price-level``, ``record-close``,
+   ``first-close-above``, ``after-hours-futures`` (a futures figure at a time of day),
+   ``intraday`` (another instrument at a time of day) or ``close-to-close``; the start is the
+   previous session's close by the instrument's exchange calendar, as news percentages are
+   measured. A move claim on an instrument of the proxies table names its first proxy, measured
+   only when the instrument's own prices are missing.
 
-Review fixes: a company named like an index (Dow Inc, S&P Global, Nasdaq Inc, Hang Seng Bank, Nikkei
-Asia, "Nasdaq-listed") is not the index; a figure after another subject in the segment (tariffs,
-inflation, sales, earnings, companies, "Apple shares") is not the instrument's; a date after "since"/
-"from" is not the claim's day; a move "from its record/peak/low" is unplaced and one "from Monday"
-starts at Monday's close; a weekday is resolved in the market's zone; a clock time keeps the
-sentence's own day; HTML ``nav``/``aside``/``form`` are dropped; a day or publication date outside
-the calendars' known sessions is unplaced.
-
-Every drafted row says why: ``why_instrument``, ``why_time``, ``confidence`` (high, medium, low)
-and, for an ``unplaced`` row, ``reason``. Nothing unplaced is ever checked.
+Every drafted row says why: ``why_instrument``, ``why_time`` (every estimate says it is one),
+``confidence`` (high, medium, low) and, for an ``unplaced`` row, ``reason``. Nothing unplaced is
+ever checked. Days outside the exchange calendars' known sessions are unplaced.
 """
 
 from __future__ import annotations
@@ -198,12 +206,17 @@ _ABBREV = re.compile(r"\b(?:U\.S|U\.K|U\.N|a\.m|p\.m|Inc|Corp|Co|Ltd|Mr|Mrs|Ms|D
                      r"Aug|Sep|Sept|Oct|Nov|Dec|Gov|Sen|Rep|approx|est)\.$")
 
 
+_STARTER = (r"(?:The|A|An|It|Its|This|That|These|Those|But|And|In|On|At|Meanwhile|However|Stocks|Shares|He|She|"
+            r"They|We|Investors|Markets)\b")
+
+
 def _sentences(paragraph: str) -> list[str]:
     """Split a paragraph at sentence ends, not at abbreviations (U.S., Nov., a.m.) or decimals."""
     out, start = [], 0
     for m in re.finditer(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])", paragraph):
         head = paragraph[start:m.start() + 1]
-        if _ABBREV.search(head) or re.search(r"\b[A-Z]\.$", head):
+        starts = re.match(_STARTER, paragraph[m.end():])  # "... in the U.S. The Dow ...": a new sentence
+        if (_ABBREV.search(head) or re.search(r"\b[A-Z]\.$", head)) and not starts:
             continue
         out.append(paragraph[start:m.end()].strip())
         start = m.end()
@@ -284,9 +297,15 @@ class _Mention:
 
 
 _COMPANY_AFTER = re.compile(r"\A(?:\s*&\s*Co\b|-listed\b|\s+(?:Inc|Corp|Corporation|Co|Chemical|Global|Ratings|Bank|"
-                            r"Asia|Holdings|Group|Ltd|Indices|Indexes|Dow\s+Jones\s+Indices)\b)")
+                            r"Asia|Holdings|Group|Ltd|Indices|Indexes|Dow\s+Jones\s+Indices|member|members|"
+                            r"constituent|constituents|component|components|heavyweight|heavyweights|company|"
+                            r"companies)\b)")
 """What follows a name when it is a company's, not an index's: Dow Inc, S&P Global, Nasdaq Inc,
-Hang Seng Bank, Nikkei Asia, Dow Jones & Co., S&P Dow Jones Indices, Nasdaq-listed."""
+Hang Seng Bank, Nikkei Asia, Dow Jones & Co., S&P Dow Jones Indices, Nasdaq-listed, "S&P 500 member
+Apple"."""
+_DOLLAR_YUAN = re.compile(r"\b(?:the\s+)?(?:U\.?S\.?\s+)?dollar\b(?=(?:[^.;]|\.(?=\d))*?\b(?:against|versus|vs\.?|to)\s+(?:the\s+)?"
+                          r"(?:Chinese\s+|onshore\s+)?(?P<y>yuan|renminbi)\b)", re.I)
+"""'The dollar rose 0.3% against the yuan': the subject is USD/CNY itself (no sign turned)."""
 _FUT_AFTER = re.compile(r"\A(?:'s?|’s?)?\s*(?:index\s+)?(?:stock\s+|equity\s+|index\s+)?(?:futures|e-minis?)\b", re.I)
 _FUT_BEFORE = re.compile(r"\bfutures\s+(?:contracts\s+)?(?:on|tied\s+to|tracking|linked\s+to|for)\s+(?:the\s+)?\Z",
                          re.I)
@@ -295,6 +314,13 @@ _FUT_BEFORE = re.compile(r"\bfutures\s+(?:contracts\s+)?(?:on|tied\s+to|tracking
 def _mentions(sentence: str, aliases: pd.DataFrame) -> list[_Mention]:
     taken = np.zeros(len(sentence) + 1, dtype=bool)
     found: list[_Mention] = []
+    for m in _DOLLAR_YUAN.finditer(sentence):
+        y0 = sentence.lower().find(m.group("y").lower(), m.end())
+        taken[m.start():m.end()] = True
+        taken[y0:y0 + len(m.group("y"))] = True
+        found.append(_Mention(m.start(), m.end(), m.group(0), "CNY=X",
+                              f"'{m.group(0)}' against the {m.group('y')} is USD/CNY, CNY=X (the dollar's own move)",
+                              "high", False))
     for _, a in aliases.iterrows():
         for m in a["pattern"].finditer(sentence):
             if taken[m.start():m.end()].any():
