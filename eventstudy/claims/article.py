@@ -303,8 +303,8 @@ _COMPANY_AFTER = re.compile(r"\A(?:\s*&\s*Co\b|-listed\b|\s+(?:Inc|Corp|Corporat
 """What follows a name when it is a company's, not an index's: Dow Inc, S&P Global, Nasdaq Inc,
 Hang Seng Bank, Nikkei Asia, Dow Jones & Co., S&P Dow Jones Indices, Nasdaq-listed, "S&P 500 member
 Apple"."""
-_DOLLAR_YUAN = re.compile(r"\b(?:the\s+)?(?:U\.?S\.?\s+)?dollar\b(?=(?:[^.;]|\.(?=\d))*?\b(?:against|versus|vs\.?|to)\s+(?:the\s+)?"
-                          r"(?:Chinese\s+|onshore\s+)?(?P<y>yuan|renminbi)\b)", re.I)
+_DOLLAR_YUAN = re.compile(r"\b(?:the\s+)?(?:U\.?S\.?\s+)?dollar\b(?=(?:[^.;]|\.(?=\d))*?\b(?:against|versus|vs\.?|to)"
+                          r"\s+(?:the\s+)?(?:Chinese\s+|onshore\s+)?(?P<y>yuan|renminbi)\b)", re.I)
 """'The dollar rose 0.3% against the yuan': the subject is USD/CNY itself (no sign turned)."""
 _FUT_AFTER = re.compile(r"\A(?:'s?|’s?)?\s*(?:index\s+)?(?:stock\s+|equity\s+|index\s+)?(?:futures|e-minis?)\b", re.I)
 _FUT_BEFORE = re.compile(r"\bfutures\s+(?:contracts\s+)?(?:on|tied\s+to|tracking|linked\s+to|for)\s+(?:the\s+)?\Z",
