@@ -692,7 +692,7 @@ def cmd_claims(args) -> int:
     args : argparse.Namespace
         Parsed options: ``claims`` (CSV path or None for the bundled study's file), ``article``,
         ``published``, ``draft_only``, ``aliases``, ``out``, ``source`` (``"bundled"`` or
-        ``"yahoo"``), ``cache_dir`` and ``format``.
+        ``"yahoo"``), ``prices`` (your own price file instead), ``cache_dir`` and ``format``.
 
     Returns
     -------
@@ -715,7 +715,19 @@ def cmd_claims(args) -> int:
         raise EventStudyError("--article and --claims both given: check either an article or a claims file")
     if (args.published or args.draft_only or args.aliases) and not args.article:
         raise EventStudyError("--published, --draft-only and --aliases go with --article FILE")
-    if args.source == "yahoo":
+    known = None  # the instruments a claims file may name: the registry, and those of --prices
+    if args.prices:
+        from .assets import REGISTRY
+        from .prices.csvsource import CSVSource
+        from .prices.parquet import ParquetSource
+
+        if args.source == "yahoo":
+            raise EventStudyError("--prices and --source yahoo both given: check against your prices or Yahoo's")
+        parquet = str(args.prices).endswith((".parquet", ".pq")) or Path(args.prices).is_dir()
+        source = ParquetSource(args.prices) if parquet else CSVSource(args.prices)
+        listed = getattr(source, "tickers", None)
+        known = set(REGISTRY) | set(listed() if callable(listed) else [])
+    elif args.source == "yahoo":
         from .prices.yahoo import YFinanceSource
 
         source = YFinanceSource(args.cache_dir)
@@ -753,7 +765,7 @@ def cmd_claims(args) -> int:
                       "reason in claims_draft.csv)", file=sys.stderr)
         else:
             path = Path(args.claims) if args.claims else us_china.claims_path()
-            claims = load_claims(path)
+            claims = load_claims(path, instruments=known)
             for err in claims.loc[claims["error"] != "", "error"]:
                 print(f"eventstudy claims: warning: {err} (row reported as needs-data)", file=sys.stderr)
             asked_for = list(claims["instrument"])
@@ -1030,6 +1042,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="results", help="output folder for claims_check.csv (default: results)")
     sp.add_argument("--source", choices=["bundled", "yahoo"], default="bundled",
                     help="prices: the bundled snapshot (default) or yfinance with its cache (after `eventstudy fetch`)")
+    sp.add_argument("--prices", help="check against your own prices instead (CSV or Parquet, the layouts of "
+                                     "`eventstudy run --prices`); their tickers may be named by claims and aliases")
     sp.add_argument("--cache-dir",
                     help="yfinance cache folder (default $EVENTSTUDY_CACHE or ~/.cache/eventstudy/yfinance)")
     sp.add_argument("--format", choices=["table", "csv", "md"], default="table")

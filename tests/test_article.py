@@ -320,3 +320,28 @@ def test_a_sentence_wrapped_over_lines_is_read_whole_and_a_level_is_not_an_appro
     assert d.iloc[2]["claim_id"].endswith("-gspc-cc")
     topix = draft_claims("Japan's broader Topix fell 1.3% on Monday.", published="2025-04-08")
     assert topix.iloc[0]["claim_id"] == "article-01-topix-unplaced"
+
+
+def test_a_users_own_instrument_prices_and_aliases_through_the_cli(tmp_path, capsys):
+    """An instrument outside the registry, named by the user's alias table, with the user's prices:
+    its sessions are its price dates; its closes are checked, a time of day cannot be placed."""
+    from eventstudy.cli import main
+
+    prices = tmp_path / "prices.csv"
+    prices.write_text("date,ticker,close\n2025-04-03,ACME,100.00\n2025-04-04,ACME,104.20\n2025-04-07,ACME,101.00\n",
+                      encoding="utf-8")
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text("phrase,instrument,futures,invert,confidence,note\nAcme index,ACME,,,high,\n", encoding="utf-8")
+    article = tmp_path / "a.txt"
+    # 104.20 / 100.00 - 1 = +4.20 %; 101.00 / 104.20 - 1 = -3.07 %
+    article.write_text("The Acme index jumped 4.2% on Friday. The Acme index fell 3.07% on Monday. "
+                       "The Acme index was down 1% at midday on Monday.", encoding="utf-8")
+    assert main(["claims", "--article", str(article), "--published", "2025-04-08", "--prices", str(prices),
+                 "--aliases", str(aliases), "--out", str(tmp_path / "o")]) == 0
+    res = pd.read_csv(tmp_path / "o" / "claims_check.csv", dtype=str, keep_default_na=False)
+    assert list(res["verdict"]) == ["reproduced", "reproduced", "unplaced"]
+    assert list(res["start"][:2]) == ["2025-04-03", "2025-04-04"]
+    assert "exchange hours are unknown" in res.iloc[2]["detail"]
+    # without the prices, the instrument cannot be placed and says what to give
+    d = draft_claims("The Acme index fell 3.07% on Monday.", published="2025-04-08", aliases=aliases)
+    assert d.iloc[0]["status"] == "unplaced" and "--prices" in d.iloc[0]["reason"]

@@ -752,7 +752,8 @@ _BASIS_SHORT = {"close-to-close": "cc", "year-to-date": "ytd", "price-level": "l
                 "": "unplaced"}
 
 
-def draft_claims(text: str, *, published=None, source: str = "article", aliases=None, proxies=None) -> pd.DataFrame:
+def draft_claims(text: str, *, published=None, source: str = "article", aliases=None, proxies=None,
+                 prices=None) -> pd.DataFrame:
     """Find the article's market claims and draft a claims row for each, placed in time.
 
     Parameters
@@ -772,6 +773,10 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
         The proxies table (:func:`~eventstudy.claims.load_proxies`); None for the bundled one. A
         placed move claim whose instrument has a proxy there names the first one in ``proxy``
         (measured only when the instrument's own prices are missing).
+    prices : PriceSource, optional
+        Where an instrument outside the asset registry (named by your own alias table) finds its
+        sessions: the dates of its daily prices there. Such an instrument has no exchange hours,
+        so only its closes can be placed (a time of day is ``unplaced``). None: registry only.
 
     Returns
     -------
@@ -786,7 +791,7 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
     ArticleError
         If the alias file cannot be read.
     """
-    from ..assets import REGISTRY
+    assets = _Assets(prices)
 
     pub = _parse_published(published)
     table = aliases if isinstance(aliases, pd.DataFrame) else load_aliases(aliases)
@@ -828,7 +833,7 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
             for men, seg, figs in found:
                 if not figs:
                     continue
-                rows.extend(_draft_rows(men, seg, figs, sent, when, ctx, pub, source, REGISTRY, inherited))
+                rows.extend(_draft_rows(men, seg, figs, sent, when, ctx, pub, source, assets, inherited))
             # loose figures: a market sentence with a moving figure and no instrument named
             if not mentions and market and _PCT.search(sent) and _DIRECTION.search(sent):
                 figs = [f for f in _figures(sent) if f.kind in ("pct", "points")]
@@ -906,7 +911,7 @@ def _move_groups(seg: str, figs: list[_Figure]) -> list[dict]:
 
 
 def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, when: _When, ctx: _Context,
-                pub, source, registry, inherited: str) -> list[dict]:
+                pub, source, assets: _Assets, inherited: str) -> list[dict]:
     quote = re.sub(r"[\s,;:]+(?:and|while|whereas|but|with|as)?[\s,;:]*$", "", seg.strip())[:200]
     base = {"claim_id": "", "source": source, "quote": quote, "instrument": men.instrument, "basis": "", "start": "",
             "end": "", "reported_pct": "", "reported_level": "", "reported_points": "", "tolerance_pct": "",
@@ -914,10 +919,9 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
             "why_instrument": men.why, "why_time": "", "reason": ""}
     if men.unsupported:
         return [{**base, "status": "unplaced", "reason": men.unsupported}]
-    if men.instrument not in registry:
-        return [{**base, "status": "unplaced",
-                 "reason": f"{men.instrument} is not in the asset registry: its sessions are unknown to the reader"}]
-    asset = registry[men.instrument]
+    asset, why_not = assets.get(men.instrument)
+    if asset is None:
+        return [{**base, "status": "unplaced", "reason": why_not}]
     try:
         place = _Placer(asset, men.instrument, when, ctx, pub, inherited)
     except _Unplaced as exc:
@@ -1027,6 +1031,53 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
     return rows
 
 
+@dataclass(frozen=True)
+class _DataAsset:
+    """An instrument outside the registry: sessions from the dates of its prices, no exchange hours."""
+
+    ticker: str
+    sessions: object  # SessionTable
+    kind: str = "data"
+    currency: str = ""
+
+    @property
+    def tz(self) -> str:
+        return self.sessions.tz
+
+    @property
+    def calendar(self) -> str:
+        return self.sessions.calendar
+
+
+class _Assets:
+    """The registry's assets, and the others' sessions from the dates of their prices in ``prices``."""
+
+    def __init__(self, prices=None):
+        from ..assets import REGISTRY
+
+        self.registry, self.prices, self.seen = REGISTRY, prices, {}
+
+    def get(self, ticker: str):
+        """(asset, "") or (None, why it cannot be placed)."""
+        if ticker in self.registry:
+            return self.registry[ticker], ""
+        if ticker not in self.seen:
+            from ..assets import sessions_for
+            from ..errors import EventStudyError
+
+            if self.prices is None:
+                self.seen[ticker] = (None, f"{ticker} is not in the asset registry: its sessions are unknown to the "
+                                           "reader; give its prices (--prices) so that its dates are its sessions")
+            else:
+                try:
+                    dates = self.prices.daily([ticker])["date"]
+                    self.seen[ticker] = (_DataAsset(ticker, sessions_for(ticker, dates)), "")
+                except EventStudyError as exc:
+                    self.seen[ticker] = (None, f"{ticker} is not in the asset registry and has no daily prices in the "
+                                               f"{self.prices.name} source to take its sessions from ({exc})")
+        return self.seen[ticker]
+
+
 class _Placer:
     """Places a claim on one instrument's sessions: the day, then the window of each period."""
 
@@ -1063,10 +1114,12 @@ class _Placer:
         if day is None and pub is None and when.period not in ("month", "quarter"):
             raise _Unplaced("no day in the article's words and no publication date: pass published (--published)")
         first, last = self.sessions[0], self.sessions[-1]
+        data = asset.kind == "data"  # sessions = the price dates: publication may come after the last one
         for what, d in (("the day", day), ("the publication date", _published_day(pub))):
-            if d is not None and not (first <= d <= last):
-                raise _Unplaced(f"{what} {d:%Y-%m-%d} is outside the {self.cal} sessions the toolkit knows "
-                                f"({first:%Y-%m-%d} to {last:%Y-%m-%d}): write the row by hand")
+            if d is not None and not (first <= d <= last) and not (data and what != "the day" and d > last):
+                where = f"{ticker}'s price dates" if data else f"the {self.cal} sessions the toolkit knows"
+                raise _Unplaced(f"{what} {d:%Y-%m-%d} is outside {where} ({first:%Y-%m-%d} to {last:%Y-%m-%d}): "
+                                "write the row by hand")
         self.live = False
         if part == "" and pub is not None and pub.tzinfo is not None and not when.period:
             # no time of day and a session still open at publication: the figure is live, read at publication
@@ -1203,6 +1256,9 @@ class _Placer:
             t = at(day, 8, 0, tz)
             est = f"{said}: 08:00 {tz} (an estimate: the article gives no time)"
         else:
+            if self.asset.kind == "data":
+                raise _Unplaced(f"{said}: {self.ticker} is not in the asset registry, so its exchange hours are "
+                                "unknown; only its closes can be placed")
             sched = _schedule(self.cal, day)
             if sched is None:
                 raise _Unplaced(f"{self.day_why}, which is not a {self.cal} session (a weekend or holiday)")
@@ -1296,14 +1352,18 @@ def check_article(article, *, published=None, source=None, aliases=None, proxies
     text, declared = article_text(raw, kind)
     pub_from = "argument" if published is not None else ("the page" if declared else "")
     pub = _parse_published(published if published is not None else declared)
-    drafts = draft_claims(text, published=pub, source=label, aliases=aliases, proxies=proxies)
+    drafts = draft_claims(text, published=pub, source=label, aliases=aliases, proxies=proxies, prices=source)
     out = ArticleClaims(drafts=drafts, published=pub, published_from=pub_from, source=label)
     if draft_only:
         return out
     from .check import RESULT_COLUMNS, check_claims, claims_frame
 
     placed = drafts[drafts["status"] == "placed"]
-    checked = check_claims(claims_frame(placed, label=label), source, proxies=proxies, **check) if len(placed) else \
+    from ..assets import REGISTRY
+
+    known = set(REGISTRY) | set(placed["instrument"])  # a placed instrument outside the registry has prices
+    checked = check_claims(claims_frame(placed, label=label, instruments=known), source, proxies=proxies, **check) \
+        if len(placed) else \
         pd.DataFrame(columns=RESULT_COLUMNS)
     by_id = {r["claim_id"]: r for r in checked.to_dict("records")}
     rows = []
