@@ -120,6 +120,7 @@ class SessionTable:
     fixing: str = "close"  # what fixes the daily price, in words
     from_data: bool = False  # the sessions are the dates of a price series (no exchange calendar)
     fixing_tz: str | None = None  # the zone the fixing time is set in, when not :attr:`tz`
+    break_starts: pd.DatetimeIndex | None = None  # tz-aware UTC, NaT without a lunch break; None: unknown
 
     @property
     def price_tz(self) -> str:
@@ -232,6 +233,8 @@ def exchange_sessions(name: str) -> SessionTable:
         sessions=pd.DatetimeIndex(sched.index).tz_localize(None).astype("datetime64[ns]"),
         opens=pd.DatetimeIndex(sched["open"]).tz_convert("UTC").astype("datetime64[ns, UTC]"),
         closes=pd.DatetimeIndex(sched["close"]).tz_convert("UTC").astype("datetime64[ns, UTC]"),
+        break_starts=(pd.DatetimeIndex(sched["break_start"]).tz_convert("UTC").astype("datetime64[ns, UTC]")
+                      if "break_start" in sched else None),
     )
     _write_sessions(key, table)
     return table
@@ -274,11 +277,14 @@ def _read_sessions(key: str) -> SessionTable | None:
         with np.load(folder / f"{key}.npz", allow_pickle=False) as z:
             name, tz = (str(x) for x in z["labels"])
             sessions, opens, closes = z["sessions"], z["opens"], z["closes"]
+            breaks = z["breaks"] if "breaks" in z.files else None
         if not (len(sessions) == len(opens) == len(closes)) or not len(sessions):
             return None
         return SessionTable(calendar=name, tz=tz, sessions=pd.DatetimeIndex(sessions.astype("datetime64[ns]")),
                             opens=pd.DatetimeIndex(opens.astype("datetime64[ns]")).tz_localize("UTC"),
-                            closes=pd.DatetimeIndex(closes.astype("datetime64[ns]")).tz_localize("UTC"))
+                            closes=pd.DatetimeIndex(closes.astype("datetime64[ns]")).tz_localize("UTC"),
+                            break_starts=None if breaks is None or len(breaks) != len(sessions) else
+                            pd.DatetimeIndex(breaks.astype("datetime64[ns]")).tz_localize("UTC"))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # absent, truncated, foreign: rebuild
         return None
 
@@ -294,8 +300,9 @@ def _write_sessions(key: str, table: SessionTable) -> None:
             old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".npz")
         with os.fdopen(fd, "wb") as fh:
+            extra = {} if table.break_starts is None else {"breaks": table.break_starts.asi8}
             np.savez(fh, labels=np.array([table.calendar, table.tz]), sessions=table.sessions.asi8,
-                     opens=table.opens.asi8, closes=table.closes.asi8)
+                     opens=table.opens.asi8, closes=table.closes.asi8, **extra)
         os.replace(tmp, folder / f"{key}.npz")
         tmp = None
     except OSError:  # a read-only home: no cache, the table is still right

@@ -63,6 +63,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -284,6 +285,24 @@ def load_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
     return table.assign(pattern=table["phrase"].map(compile_)).drop(columns="length").reset_index(drop=True)
 
 
+@cache
+def _bundled_aliases() -> list[dict]:
+    """The bundled alias table as records, read and compiled once per process."""
+    return load_aliases().to_dict("records")
+
+
+def _first_proxies(table: pd.DataFrame) -> pd.Series:
+    return table.drop_duplicates("instrument").set_index("instrument")["proxy"]
+
+
+@cache
+def _bundled_first_proxies() -> pd.Series:
+    """Instrument -> its first proxy in the bundled proxies table, read once per process."""
+    from .proxies import load_proxies
+
+    return _first_proxies(load_proxies())
+
+
 @dataclass
 class _Mention:
     start: int
@@ -311,7 +330,7 @@ _FUT_BEFORE = re.compile(r"\bfutures\s+(?:contracts\s+)?(?:on|tied\s+to|tracking
                          re.I)
 
 
-def _mentions(sentence: str, aliases: pd.DataFrame) -> list[_Mention]:
+def _mentions(sentence: str, aliases: list[dict]) -> list[_Mention]:
     taken = np.zeros(len(sentence) + 1, dtype=bool)
     found: list[_Mention] = []
     for m in _DOLLAR_YUAN.finditer(sentence):
@@ -321,7 +340,7 @@ def _mentions(sentence: str, aliases: pd.DataFrame) -> list[_Mention]:
         found.append(_Mention(m.start(), m.end(), m.group(0), "CNY=X",
                               f"'{m.group(0)}' against the {m.group('y')} is USD/CNY, CNY=X (the dollar's own move)",
                               "high", False))
-    for _, a in aliases.iterrows():
+    for a in aliases:
         for m in a["pattern"].finditer(sentence):
             if taken[m.start():m.end()].any():
                 continue
@@ -652,23 +671,6 @@ def _read_period(s: str, pub: pd.Timestamp | None, day: pd.Timestamp | None):
     return "", "", None, None
 
 
-def _schedule(calendar: str, day: pd.Timestamp):
-    """(open, break_start, close) of a session (tz-aware UTC), from exchange_calendars; None if not a session."""
-    import warnings
-
-    from ..calendars import calendar_library
-
-    xcals = calendar_library()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        cal = xcals.get_calendar(calendar, start=day - pd.Timedelta(days=10), end=day + pd.Timedelta(days=10))
-        if day not in cal.schedule.index:
-            return None
-        row = cal.schedule.loc[day]
-    brk = row.get("break_start")
-    return row["open"], (None if pd.isna(brk) else brk), row["close"]
-
-
 # ----------------------------------------------------------------------------------------- drafting
 _NEW_SUBJECT = re.compile(
     r"(?:;|,?\s+(?:while|and|but|whereas|as|with))\s+(?:the\s+)?"
@@ -794,7 +796,8 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
     assets = _Assets(prices)
 
     pub = _parse_published(published)
-    table = aliases if isinstance(aliases, pd.DataFrame) else load_aliases(aliases)
+    table = (aliases if isinstance(aliases, pd.DataFrame) else load_aliases(aliases)).to_dict("records") \
+        if aliases is not None else _bundled_aliases()
     prefix = re.sub(r"[^A-Za-z0-9]+", "-", Path(source).stem)[:24].strip("-") or "article"
     rows: list[dict] = []
     ctx = _Context()
@@ -852,8 +855,8 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
         from .check import PROXY_BASES
         from .proxies import load_proxies
 
-        table_p = proxies if isinstance(proxies, pd.DataFrame) else load_proxies(proxies)
-        first_proxy = table_p.drop_duplicates("instrument").set_index("instrument")["proxy"]
+        first_proxy = _first_proxies(proxies if isinstance(proxies, pd.DataFrame) else load_proxies(proxies)) \
+            if proxies is not None else _bundled_first_proxies()
         has = (out["status"] == "placed") & out["basis"].isin(PROXY_BASES) & out["instrument"].isin(first_proxy.index)
         out.loc[has, "proxy"] = out.loc[has, "instrument"].map(first_proxy)
     # unique ids in article order
@@ -1259,10 +1262,12 @@ class _Placer:
             if self.asset.kind == "data":
                 raise _Unplaced(f"{said}: {self.ticker} is not in the asset registry, so its exchange hours are "
                                 "unknown; only its closes can be placed")
-            sched = _schedule(self.cal, day)
-            if sched is None:
+            if not self.is_session(day):
                 raise _Unplaced(f"{self.day_why}, which is not a {self.cal} session (a weekend or holiday)")
-            o, brk, _ = sched
+            table = self.asset.sessions
+            k = int(np.searchsorted(self.sessions.asi8, day.as_unit("ns").value))
+            o = table.opens[k]
+            brk = None if table.break_starts is None or pd.isna(table.break_starts[k]) else table.break_starts[k]
             if part == "midday":
                 t = brk if brk is not None else at(day, 12, 0, tz)
                 est = (f"{said}: the {self.cal} lunch break at {t.tz_convert(tz):%H:%M} {tz}" if brk is not None
