@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -733,6 +734,10 @@ def cmd_claims(args) -> int:
         source = YFinanceSource(args.cache_dir)
     else:
         source = BundledSource()
+    if args.out is None:
+        stem = "stdin" if args.article == "-" else re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(args.article).stem) \
+            if args.article else ""
+        args.out = f"results/article_{stem}" if args.article else "results"
     out = check_target(Path(args.out), replace=False)  # files added to the folder
     target = out / "claims_check.csv"
     drafts, asked_for = None, []
@@ -1039,7 +1044,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --article: write claims_draft.csv for review and check nothing")
     sp.add_argument("--aliases", help="with --article: your own alias table (CSV: phrase, instrument, futures, "
                                       "invert, confidence, note) instead of the bundled one")
-    sp.add_argument("--out", default="results", help="output folder for claims_check.csv (default: results)")
+    sp.add_argument("--out", help="output folder for claims_check.csv (default: results; with --article "
+                                  "results/article_<name>, so that a run's own claims_check.csv is not replaced)")
     sp.add_argument("--source", choices=["bundled", "yahoo"], default="bundled",
                     help="prices: the bundled snapshot (default) or yfinance with its cache (after `eventstudy fetch`)")
     sp.add_argument("--prices", help="check against your own prices instead (CSV or Parquet, the layouts of "

@@ -345,3 +345,14 @@ def test_a_users_own_instrument_prices_and_aliases_through_the_cli(tmp_path, cap
     # without the prices, the instrument cannot be placed and says what to give
     d = draft_claims("The Acme index fell 3.07% on Monday.", published="2025-04-08", aliases=aliases)
     assert d.iloc[0]["status"] == "unplaced" and "--prices" in d.iloc[0]["reason"]
+
+
+def test_cli_article_default_folder_is_its_own(tmp_path, monkeypatch, capsys):
+    from eventstudy.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "claims_check.csv").write_text("a run's own\n", encoding="utf-8")
+    assert main(["claims", "--article", str(SEEDS / "004_f4c0c73d9e903246.txt"), "--published", "2025-10-27"]) == 0
+    assert (tmp_path / "results" / "claims_check.csv").read_text(encoding="utf-8") == "a run's own\n"
+    assert (tmp_path / "results" / "article_004_f4c0c73d9e903246" / "claims_check.csv").is_file()
