@@ -356,3 +356,23 @@ def test_cli_article_default_folder_is_its_own(tmp_path, monkeypatch, capsys):
     assert main(["claims", "--article", str(SEEDS / "004_f4c0c73d9e903246.txt"), "--published", "2025-10-27"]) == 0
     assert (tmp_path / "results" / "claims_check.csv").read_text(encoding="utf-8") == "a run's own\n"
     assert (tmp_path / "results" / "article_004_f4c0c73d9e903246" / "claims_check.csv").is_file()
+
+
+def test_a_present_tense_figure_is_as_of_publication_not_the_last_day_named():
+    """Paraphrased from a syndicated Yahoo Finance report of Monday 2025-05-12
+    (http://goldberglawma.com/?id=news%2Fdow-soars-1-100-points-202157564.html): after 'the Nasdaq ...
+    had entered a bear market on April 4', 'the index is still down about 3.1% this year' is as of
+    the Monday close, not of April 4."""
+    daily = pd.read_csv(ROOT / "eventstudy" / "data" / "daily" / "%5EIXIC.csv", parse_dates=["date"])
+    c = daily.set_index("date")["close"]
+    ytd = 100 * (c[pd.Timestamp("2025-05-12")] / c[pd.Timestamp("2024-12-31")] - 1)  # the usual base
+    assert round(ytd, 1) == -3.1
+    text = ("The Dow closed higher by 1,161 points, or 2.81%.\n"
+            "The Nasdaq, which had entered a bear market on April 4, closed up more than 20% from its lowest point "
+            "this year.\nIt has been a swift recovery for the Nasdaq, though the index is still down about 3.1% this "
+            "year.")
+    found = check_article(text, published="2025-05-12T17:30:00-04:00")
+    d, r = found.drafts, found.checked
+    assert list(d["status"]) == ["placed", "unplaced", "placed"]
+    assert d.iloc[2]["end"] == "2025-05-12" and "present tense" in d.iloc[2]["why_time"]
+    assert r.iloc[2]["verdict"] == "reproduced" and r.iloc[2]["base"].startswith("last close of 2024")

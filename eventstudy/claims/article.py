@@ -676,6 +676,11 @@ _NEW_SUBJECT = re.compile(
     r"(?:;|,?\s+(?:while|and|but|whereas|as|with))\s+(?:the\s+)?"
     rf"(?!(?:{'|'.join(w.capitalize() for w in _WEEKDAYS)}|(?i:{_MONTH_RE}))\b)"
     r"(?!U\.S\.)[A-Z][\w&'.-]*")
+_PRESENT = re.compile(r"\b(?:is|are|has|have)\s+(?:still\s+|now\s+|so\s+far\s+|already\s+)?(?:up|down|higher|lower|"
+                      r"gained|lost|risen|fallen|climbed|dropped|declined|added|shed|rallied|slipped|slumped|"
+                      r"jumped|tumbled|surged|sunk|sank)\b", re.I)
+"""A figure in the present tense ("the index is still down 3.1% this year") is as of publication,
+not of the last day the article named ("entered a bear market on April 4")."""
 _ANAPHORA = re.compile(r"\b(?:the|that)\s+(?:index|benchmark|gauge|benchmark\s+index)\b(?!\s+(?:of|for)\b)", re.I)
 
 
@@ -915,7 +920,10 @@ def _move_groups(seg: str, figs: list[_Figure]) -> list[dict]:
 
 def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, when: _When, ctx: _Context,
                 pub, source, assets: _Assets, inherited: str) -> list[dict]:
-    quote = re.sub(r"[\s,;:]+(?:and|while|whereas|but|with|as)?[\s,;:]*$", "", seg.strip())[:200]
+    last = max((f.end for f in figs), default=len(seg))
+    tail = re.match(r"[^,;.]*", seg[last:])  # the figure's own words, up to the next comma or stop
+    quote = re.sub(r"[\s,;:]+(?:and|while|whereas|but|with|as)?[\s,;:]*$", "",
+                   (seg[:last] + (tail.group(0) if tail else "")).strip())[:200]
     base = {"claim_id": "", "source": source, "quote": quote, "instrument": men.instrument, "basis": "", "start": "",
             "end": "", "reported_pct": "", "reported_level": "", "reported_points": "", "tolerance_pct": "",
             "proxy": "", "notes": "", "status": "placed", "confidence": "", "sentence": sentence, "mention": men.text,
@@ -926,7 +934,8 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
     if asset is None:
         return [{**base, "status": "unplaced", "reason": why_not}]
     try:
-        place = _Placer(asset, men.instrument, when, ctx, pub, inherited)
+        tense = _PRESENT.search(seg)
+        place = _Placer(asset, men.instrument, when, ctx, pub, inherited, present=tense.group(0) if tense else "")
     except _Unplaced as exc:
         return [{**base, "status": "unplaced", "reason": exc.args[0]}]
     groups = _move_groups(seg, figs)
@@ -1084,7 +1093,7 @@ class _Assets:
 class _Placer:
     """Places a claim on one instrument's sessions: the day, then the window of each period."""
 
-    def __init__(self, asset, ticker: str, when: _When, ctx: _Context, pub, inherited: str):
+    def __init__(self, asset, ticker: str, when: _When, ctx: _Context, pub, inherited: str, present: str = ""):
         self.asset, self.ticker, self.when, self.pub = asset, ticker, when, pub
         table = asset.sessions
         self.sessions, self.opens, self.closes = table.sessions, table.opens, table.price_instants
@@ -1105,6 +1114,8 @@ class _Placer:
             day_why = f"'{when.day_words}' = {day:%a %Y-%m-%d}" + (
                 f" (the week of publication {pub:%a %Y-%m-%d})" if pub is not None
                 and not re.search(r"\d", when.day_words) else "")
+        elif ctx.day is not None and present:
+            day_why = f"'{present}', in the present tense: as of publication, not the article's last day"
         elif ctx.day is not None:
             day, conf = ctx.day, "medium"
             day_why = f"no day in the sentence: the article's last, '{ctx.day_words}' = {day:%a %Y-%m-%d}"
@@ -1139,8 +1150,8 @@ class _Placer:
         if day is None and pub is not None:  # only the publication date: the last session closed at publication
             if pub.tzinfo is not None:
                 day = self.last_closed(pub)
-                day_why = (f"no day in the article: the last {ticker} session closed at publication "
-                           f"({pub.isoformat()}) = {day:%a %Y-%m-%d}")
+                day_why = ((f"{day_why}: " if day_why else "no day in the article: ")
+                           + f"the last {ticker} session closed at publication ({pub.isoformat()}) = {day:%a %Y-%m-%d}")
             else:
                 day = _published_day(pub)
                 day_why = f"no day in the article: the publication date {day:%a %Y-%m-%d}"
