@@ -192,3 +192,14 @@ def test_an_index_member_is_not_the_index_and_a_sentence_after_us_is_split():
     assert list(d["sentence"]) == ["The Dow fell 2% on Monday."]
     d = _placed("The U.S. Treasury said the Dow fell 2% on Monday.", "2025-04-08T09:00:00-04:00")
     assert list(d["instrument"]) == ["^DJI"]
+
+
+def test_a_figure_measured_at_a_close_after_publication_is_unplaced():
+    # published Monday 2025-05-12 14:05 ET, with XNYS open until 16:00: the year-to-date figure and a
+    # 'closed' figure cannot be that day's close; the live figure is read at publication
+    text = ("U.S. stocks roared back on Monday. The S&P 500 popped 3%. The benchmark has cut its year-to-date "
+            "losses to just 0.9%. The Dow closed up 2.8% on Monday.")
+    d = draft_claims(text, published="2025-05-12T14:05:00-04:00")
+    assert list(d["status"]) == ["placed", "unplaced", "unplaced"]
+    assert d.iloc[0]["end"] == "2025-05-12T14:05:00-04:00" and d.iloc[0]["basis"] == "intraday"
+    assert all("came after publication" in r for r in d["reason"][1:])

@@ -367,12 +367,12 @@ def _mentions(sentence: str, aliases: list[dict]) -> list[_Mention]:
 
 
 # ---------------------------------------------------------------------------------------- figures
-_UP = (r"skyrocketed|rocketed|zoomed|leapt|leaped|boosted|boost|"
+_UP = (r"skyrocketed|rocketed|zoomed|leapt|leaped|boosted|boost|popped|pops|"
        r"rose|rises|rising|risen|gained|gains|gaining|climbed|climbs|climbing|jumped|jumps|jumping|advanced|advances|"
        r"advancing|rallied|rallies|rallying|added|adds|adding|surged|surges|surging|soared|soars|spiked|rebounded|"
        r"rebounds|bounced|increased|edged up|ticked up|inched up|firmed|strengthened|appreciated|higher|up|gain|rise|"
        r"jump|rally|advance|surge|climb|positive")
-_DOWN = (r"tanked|crashed|cratered|nosedived|"
+_DOWN = (r"tanked|crashed|cratered|nosedived|losses|"
          r"fell|falls|falling|fallen|dropped|drops|dropping|declined|declines|declining|lost|loses|losing|slid|slides|"
          r"sliding|slipped|slips|tumbled|tumbles|plunged|plunges|plummeted|sank|sinks|sinking|shed|sheds|retreated|"
          r"retreats|eased|eases|weakened|weakens|depreciated|lower|down|decline|drop|fall|loss|slump|slumped|dipped|"
@@ -1170,11 +1170,23 @@ class _Placer:
         i = int(np.searchsorted(self.sessions.asi8, d.as_unit("ns").value, side="left"))
         return i < len(self.sessions) and self.sessions[i] == d
 
+    def closed_by_publication(self, session: pd.Timestamp, what: str) -> None:
+        """A figure measured at ``session``'s close must have been published after that close."""
+        pub = self.pub
+        if pub is None or pub.tzinfo is None:
+            return
+        k = int(np.searchsorted(self.sessions.asi8, session.as_unit("ns").value))
+        if k < len(self.sessions) and self.closes[k] > pub:
+            raise _Unplaced(f"{self.day_why}: {what} to the {session:%Y-%m-%d} close, which came after publication "
+                            f"({pub.isoformat()}): it was quoted during the session, and closes only can check it; "
+                            "write the row by hand with the instant it was quoted")
+
     def span(self, first: pd.Timestamp, last: pd.Timestamp, words: str, what: str):
         inside = self.sessions[(self.sessions >= first) & (self.sessions <= last)]
         if not len(inside):
             raise _Unplaced(f"no {self.cal} session in {what} (by publication)")
         end, start = inside[-1], self.prev_session(first)
+        self.closed_by_publication(end, f"a move over {what}")
         if start is None:
             raise _Unplaced(f"no {self.cal} session the toolkit knows before {what}")
         return ({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
@@ -1187,9 +1199,7 @@ class _Placer:
         pubday = _published_day(pub)
         if period == "ytd":
             end = day if self.is_session(day) else self.prev_session(day)
-            if self.live:
-                end = self.prev_session(day)
-                notes.append(f"read at the {end:%Y-%m-%d} close, the last before publication")
+            self.closed_by_publication(end, "a year-to-date figure")
             return ({"basis": "year-to-date", "start": "", "end": f"{end:%Y-%m-%d}"},
                     f"{self.day_why}; '{words}': year-to-date to the {end:%Y-%m-%d} close, both bases checked (the "
                     f"last close of {end.year - 1}, the first close of {end.year})", conf, notes)
@@ -1231,6 +1241,7 @@ class _Placer:
             if not self.is_session(day):
                 raise _Unplaced(f"{self.day_why}, which is not a {self.cal} session (a weekend or holiday): "
                                 f"{self.ticker} has no close that day")
+            self.closed_by_publication(day, "a move")
             start = self.prev_session(day)
             what = f"{said}: " if part == "close" else "no time of day: "
             return ({"basis": "close-to-close", "start": f"{start:%Y-%m-%d}", "end": f"{day:%Y-%m-%d}"},
