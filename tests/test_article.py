@@ -376,3 +376,29 @@ def test_a_present_tense_figure_is_as_of_publication_not_the_last_day_named():
     assert list(d["status"]) == ["placed", "unplaced", "placed"]
     assert d.iloc[2]["end"] == "2025-05-12" and "present tense" in d.iloc[2]["why_time"]
     assert r.iloc[2]["verdict"] == "reproduced" and r.iloc[2]["base"].startswith("last close of 2024")
+
+
+def test_an_asian_close_report_read_whole():
+    """Paraphrased from an MT Newswires report of Tuesday 2025-04-15, 06:38 EDT
+    (https://citiadr.factsetdigitalsolutions.com/news/global_story.idms?ID_NEWS=1146687829&type=global):
+    'opened higher ... finishing up 0.8%' is a close; 'rose 285.18 to 34,267.54' is points and a level;
+    the Hang Seng TECH index, the ASX 200 and S&P Global Ratings are not the registry's instruments.
+    Bundled closes: ^N225 33,982.36 (04-14) -> 34,267.54 (04-15), +285.18, +0.84 %; ^HSI 21,417.40 ->
+    21,466.27, +48.87, +0.23 %."""
+    text = ("Asian stock markets largely gained on Tuesday.\n"
+            "In Japan, the Nikkei 225 opened higher and held ground, finishing up 0.8% on hopes for milder tariffs.\n"
+            "The benchmark Nikkei 225 rose 285.18 to 34,267.54.\n"
+            "In Hong Kong, the Hang Seng Index opened evenly but finished up 0.2%. The broad gauge Hang Seng rose "
+            "48.87 to 21,466.27. The Hang Seng TECH Index lost 0.7% on the day.\n"
+            "The Australian ASX 200 inclined 0.2%.\n"
+            "GDP growth could slip by 0.2% to 0.4%, S&P Global Ratings said.")
+    found = check_article(text, published="2025-04-15T06:38:00-04:00")
+    d, r = found.drafts, found.checked
+    placed = d[d["status"] == "placed"]
+    assert list(zip(placed["instrument"], placed["basis"])) == [
+        ("^N225", "close-to-close"), ("^N225", "close-to-close"), ("^N225", "price-level"),
+        ("^HSI", "close-to-close"), ("^HSI", "close-to-close"), ("^HSI", "price-level")]
+    assert set(placed["end"]) == {"2025-04-15"} and placed.iloc[1]["reported_points"] == "285.18"
+    assert (r.loc[r["instrument"] != "", "verdict"] == "reproduced").all()
+    unplaced = d[d["status"] == "unplaced"]
+    assert len(unplaced) == 2 and "Hang Seng Tech index is not in the registry" in unplaced.iloc[0]["reason"]

@@ -58,6 +58,7 @@ ever checked. Days outside the exchange calendars' known sessions are unplaced.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import os
@@ -384,6 +385,8 @@ _PCT = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})\s?(?:%|percent\b|per\s+cent\b|pct\
 _POINTS = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})\s+(?:index\s+)?(?:points?|cents?)\b", re.I)
 _OR_POINTS = re.compile(rf"(?:%|percent|per\s+cent)\)?\s*,?\s*or\s+(?:by\s+)?(?P<n>{_NUM})"
                         r"(?![\d,.]*\s*(?:%|per|points?))", re.I)
+_VERB_POINTS = re.compile(rf"\b(?:{_UP}|{_DOWN})\s+(?:by\s+)?(?P<n>\d{{1,3}}(?:,\d{{3}})*(?:\.\d+)?)\s+to\s+"
+                          r"(?:a\s+(?:record|new|fresh)\s+)?\$?\d", re.I)
 _LEVEL = re.compile(
     r"\b(?P<lead>at|to|of|near|around|above|below|past|over|under|beyond|through|topped|crossed|breached)\s+"
     r"(?P<rec>(?:a|an|its|their)\s+(?:fresh\s+|new\s+)?(?:record|all-time)(?:\s+(?:closing\s+)?(?:high|close|level))?"
@@ -467,6 +470,10 @@ def _figures(seg: str) -> list[_Figure]:
             k = kind if (not q or any(q.startswith(a) for a in _APPROX)) else "bound"
             out.append(_Figure(k, m.group("n"), _value(m.group("n")), m.start(), m.end(), q,
                                f"{q} {m.group(0)}".strip()))
+    for m in _VERB_POINTS.finditer(seg):  # "rose 285.18 to 34,267.54": the change is in points
+        if not used[m.start("n"):m.end("n")].any():
+            used[m.start("n"):m.end("n")] = True
+            out.append(_Figure("points", m.group("n"), _value(m.group("n")), m.start("n"), m.end("n")))
     for m in _OR_POINTS.finditer(seg):
         if not used[m.start("n"):m.end("n")].any():
             used[m.start("n"):m.end("n")] = True
@@ -536,6 +543,17 @@ class _When:
     year: int | None = None
     unresolved: str = ""  # a relative day word with no publication date
     weekday: int | None = None  # the weekday named (0 = Monday), resolved again in the market's zone
+    parts: tuple = ()  # every (start, part, words) of the sentence: a figure takes the nearest one
+
+
+def _part_near(when: _When, at: int) -> _When:
+    """``when`` with the part of the day nearest before sentence position ``at`` (else nearest after):
+    "opened higher ... finishing up 0.8%" is a close, "closed up 1% after opening 2% higher" two."""
+    if len(when.parts) < 2:
+        return when
+    before = [p for p in when.parts if p[0] <= at]
+    start, part, words = before[-1] if before else when.parts[0]
+    return dataclasses.replace(when, part=part, part_words=words)
 
 
 def _published_day(published: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -595,6 +613,7 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
     if w.clock:
         w.part, w.part_words = "clock", clock.group(0)
     else:
+        found = []
         for part, rx in (
             ("midday", r"\b(?:by|at|around|near|until|before|through|in)\s+(?:the\s+)?(?:midday|noon|lunch(?:time)?|"
                        r"lunch\s+break|midday\s+break|morning\s+session|morning\s+trade|morning\s+trading)\b|\bmidday\b"),
@@ -607,13 +626,14 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
                       r"\blate\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|sunday)\b|\bsunday\s+night\b"),
             ("premarket", r"\bpre-?market\b|\bbefore\s+the\s+(?:opening\s+)?bell\b|\bovernight\b|"
                           r"\bearly\s+(?:monday|tuesday|wednesday|thursday|friday)\b"),
-            ("close", r"\b(?:closed|ended|finished|settled|at\s+the\s+close|by\s+the\s+close|at\s+the\s+end\s+of\s+"
+            ("close", r"\b(?:closed|closing|ended|ending|finished|finishing|settled|settling|at\s+the\s+close|by\s+the\s+close|at\s+the\s+end\s+of\s+"
                       r"(?:trading|the\s+session|the\s+day)|for\s+the\s+day|on\s+the\s+day)\b"),
         ):
-            m = re.search(rx, s, re.I)
-            if m:
-                w.part, w.part_words = (f"first{m.group(1)}" if part == "first" else part), m.group(0)
-                break
+            for m in re.finditer(rx, s, re.I):
+                found.append((m.start(), f"first{m.group(1)}" if part == "first" else part, m.group(0)))
+        if found:  # the first kind in the order above, unless a figure is nearer another (see _part_near)
+            w.part, w.part_words = found[0][1], found[0][2]
+            w.parts = tuple(sorted(found))
     w.period, w.period_words, w.month, w.year = _read_period(s, pub, w.day)
     if w.period == "unresolved":
         w.unresolved, w.period = w.unresolved or w.period_words, ""
@@ -851,7 +871,9 @@ def draft_claims(text: str, *, published=None, source: str = "article", aliases=
                                               "futures?): write the row by hand", ""))
             if when.day is not None:
                 ctx.day, ctx.day_words = when.day, when.day_words
-            ctx.prev_part = when.part if (market and when.part not in ("", "close")) else ""
+            last_part = _part_near(when, len(sent))
+            ctx.prev_part = last_part.part if (market and last_part.part not in ("", "close")) else ""
+            when = last_part
             ctx.prev_part_words = when.part_words if ctx.prev_part else ""
             ctx.prev_clock = when.clock if ctx.prev_part == "clock" else None
             prev_market = market
@@ -960,10 +982,15 @@ def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, whe
                 (when.period, when.period_words, when.month, when.year)
         elif not local[0]:
             local = (when.period, when.period_words, when.month, when.year)
+        gp = place
         try:
-            timing, why_time, conf, tnotes = place.timing(*local)
+            if len(when.parts) > 1:  # several parts of the day named: this figure's is the nearest
+                fig0 = g["pct"] or g["pts"] or g["level"]
+                gp = _Placer(asset, men.instrument, _part_near(when, men.start + fig0.start), ctx, pub, inherited,
+                             present=tense.group(0) if tense else "")
+            timing, why_time, conf, tnotes = gp.timing(*local)
         except _Unplaced as exc:
-            rows.append({**base, "status": "unplaced", "reason": exc.args[0], "why_time": place.day_why})
+            rows.append({**base, "status": "unplaced", "reason": exc.args[0], "why_time": gp.day_why})
             continue
         notes = list(tnotes)
         approx = [f.qualifier for f in (g["pct"], g["pts"], g["level"]) if f is not None and f.qualifier]
