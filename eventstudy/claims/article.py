@@ -626,7 +626,8 @@ def _read_when(s: str, published: pd.Timestamp | None) -> _When:
                       r"\blate\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|sunday)\b|\bsunday\s+night\b"),
             ("premarket", r"\bpre-?market\b|\bbefore\s+the\s+(?:opening\s+)?bell\b|\bovernight\b|"
                           r"\bearly\s+(?:monday|tuesday|wednesday|thursday|friday)\b"),
-            ("close", r"\b(?:closed|closing|ended|ending|finished|finishing|settled|settling|at\s+the\s+close|by\s+the\s+close|at\s+the\s+end\s+of\s+"
+            ("close", r"\b(?:closed|closing|ended|ending|finished|finishing|settled|settling|at\s+the\s+close|"
+                      r"by\s+the\s+close|at\s+the\s+end\s+of\s+"
                       r"(?:trading|the\s+session|the\s+day)|for\s+the\s+day|on\s+the\s+day)\b"),
         ):
             for m in re.finditer(rx, s, re.I):
