@@ -944,7 +944,7 @@ def _move_groups(seg: str, figs: list[_Figure]) -> list[dict]:
 def _draft_rows(men: _Mention, seg: str, figs: list[_Figure], sentence: str, when: _When, ctx: _Context,
                 pub, source, assets: _Assets, inherited: str) -> list[dict]:
     last = max((f.end for f in figs), default=len(seg))
-    tail = re.match(r"[^,;.]*", seg[last:])  # the figure's own words, up to the next comma or stop
+    tail = re.match(r"(?:(?!\s+(?:and|while|whereas|but|as)\b)[^,;.])*", seg[last:])  # the figure's own words
     quote = re.sub(r"[\s,;:]+(?:and|while|whereas|but|with|as)?[\s,;:]*$", "",
                    (seg[:last] + (tail.group(0) if tail else "")).strip())[:200]
     base = {"claim_id": "", "source": source, "quote": quote, "instrument": men.instrument, "basis": "", "start": "",
