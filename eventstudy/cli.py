@@ -737,7 +737,7 @@ def cmd_claims(args) -> int:
     if args.out is None:
         stem = "stdin" if args.article == "-" else re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(args.article).stem) \
             if args.article else ""
-        args.out = f"results/article_{stem}" if args.article else "results"
+        args.out = f"article_checks/{stem}" if args.article else "results"
     out = check_target(Path(args.out), replace=False)  # files added to the folder
     target = out / "claims_check.csv"
     drafts, asked_for = None, []
@@ -1045,7 +1045,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--aliases", help="with --article: your own alias table (CSV: phrase, instrument, futures, "
                                       "invert, confidence, note) instead of the bundled one")
     sp.add_argument("--out", help="output folder for claims_check.csv (default: results; with --article "
-                                  "results/article_<name>, so that a run's own claims_check.csv is not replaced)")
+                                  "article_checks/<name>, outside results/, which eventstudy run replaces whole)")
     sp.add_argument("--source", choices=["bundled", "yahoo"], default="bundled",
                     help="prices: the bundled snapshot (default) or yfinance with its cache (after `eventstudy fetch`)")
     sp.add_argument("--prices", help="check against your own prices instead (CSV or Parquet, the layouts of "

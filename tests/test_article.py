@@ -355,7 +355,9 @@ def test_cli_article_default_folder_is_its_own(tmp_path, monkeypatch, capsys):
     (tmp_path / "results" / "claims_check.csv").write_text("a run's own\n", encoding="utf-8")
     assert main(["claims", "--article", str(SEEDS / "004_f4c0c73d9e903246.txt"), "--published", "2025-10-27"]) == 0
     assert (tmp_path / "results" / "claims_check.csv").read_text(encoding="utf-8") == "a run's own\n"
-    assert (tmp_path / "results" / "article_004_f4c0c73d9e903246" / "claims_check.csv").is_file()
+    assert (tmp_path / "article_checks" / "004_f4c0c73d9e903246" / "claims_check.csv").is_file()
+    # a rerun of the main job replaces results/ whole: the article's check is outside it
+    assert not (tmp_path / "results" / "article_004_f4c0c73d9e903246").exists()
 
 
 def test_a_present_tense_figure_is_as_of_publication_not_the_last_day_named():
