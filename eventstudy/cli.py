@@ -755,11 +755,9 @@ def cmd_claims(args) -> int:
             label = "stdin" if args.article == "-" else Path(args.article).name
             found = check_article(article, published=args.published, source=source, aliases=args.aliases,
                                   name=label, draft_only=True)
-            asked_for = list(found.drafts.loc[found.drafts["status"] == "placed", "instrument"]) if len(found.drafts) \
-                else []
+            asked_for = list(found.drafts.loc[found.drafts["status"] == "placed", "instrument"])
             if not args.draft_only:
-                found = check_article(article, published=args.published, source=source, aliases=args.aliases,
-                                      name=label, on_fetch_error="raise")
+                found.check(source, on_fetch_error="raise")
             drafts, res, what = found.drafts, found.checked, f"the article {label}"
             if found.published is None:
                 print("eventstudy claims: warning: no publication date (--published, or one declared by the page): "

@@ -63,7 +63,7 @@ import html
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -738,7 +738,33 @@ class ArticleClaims:
     published: pd.Timestamp | None = None
     published_from: str = ""
     source: str = "article"
-    notes: list[str] = field(default_factory=list)
+
+    def check(self, prices=None, *, proxies=None, **check) -> pd.DataFrame:
+        """Check the drafts against prices: the placed rows by :func:`~eventstudy.claims.check_claims`,
+        each unplaced one kept with the verdict ``unplaced`` (its reason in ``detail``).
+
+        Parameters
+        ----------
+        prices : PriceSource, optional
+            Prices to check against; None for the bundled snapshot.
+        proxies : pandas.DataFrame or str or os.PathLike, optional
+            The proxies table; None for the bundled one.
+        **check
+            Passed to :func:`~eventstudy.claims.check_claims` (e.g. ``on_fetch_error``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The result, one row per draft in the drafts' order; also stored in :attr:`checked`.
+        """
+        from ..assets import REGISTRY
+        from .check import check_claims, claims_frame
+
+        placed = self.drafts.loc[self.drafts["status"] == "placed", "instrument"]
+        known = set(REGISTRY) | set(placed)  # a placed instrument outside the registry has prices
+        self.checked = check_claims(claims_frame(self.drafts, label=self.source, instruments=known), prices,
+                                    proxies=proxies, **check)
+        return self.checked
 
     def claims_rows(self) -> pd.DataFrame:
         """The placed drafts as claims-file rows (the columns of ``claims.csv``), ready to append
@@ -1409,29 +1435,6 @@ def check_article(article, *, published=None, source=None, aliases=None, proxies
     pub = _parse_published(published if published is not None else declared)
     drafts = draft_claims(text, published=pub, source=label, aliases=aliases, proxies=proxies, prices=source)
     out = ArticleClaims(drafts=drafts, published=pub, published_from=pub_from, source=label)
-    if draft_only:
-        return out
-    from .check import RESULT_COLUMNS, check_claims, claims_frame
-
-    placed = drafts[drafts["status"] == "placed"]
-    from ..assets import REGISTRY
-
-    known = set(REGISTRY) | set(placed["instrument"])  # a placed instrument outside the registry has prices
-    checked = check_claims(claims_frame(placed, label=label, instruments=known), source, proxies=proxies, **check) \
-        if len(placed) else \
-        pd.DataFrame(columns=RESULT_COLUMNS)
-    by_id = {r["claim_id"]: r for r in checked.to_dict("records")}
-    rows = []
-    for r in drafts.to_dict("records"):
-        if r["status"] == "placed":
-            rows.append(by_id[r["claim_id"]])
-        else:
-            rows.append({c: "" for c in checked.columns} | {c: r.get(c, "") for c in ("claim_id", "source",
-                                                                                        "instrument", "basis", "start",
-                                                                                        "end")}
-                        | {"verdict": "unplaced", "detail": r["reason"]})
-    out.checked = pd.DataFrame(rows, columns=list(checked.columns))
-    for col in ("reported_pct", "measured_pct", "diff_pct", "reported_level", "measured_level"):
-        if col in out.checked:
-            out.checked[col] = pd.to_numeric(out.checked[col], errors="coerce").astype("float64")
+    if not draft_only:
+        out.check(source, proxies=proxies, **check)
     return out

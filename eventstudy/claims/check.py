@@ -232,7 +232,8 @@ def claims_frame(rows: pd.DataFrame, *, label: str = "claims",
     Parameters
     ----------
     rows : pandas.DataFrame
-        Columns as a claims file's (extra columns are ignored); values as text.
+        Columns as a claims file's, values as text; other columns are ignored except a drafted
+        row's ``status`` and ``reason`` (a row whose status is ``unplaced`` is kept, not checked).
     label : str, default "claims"
         What the error messages call the rows' origin (line N = the row's position + 2, as if it
         were a file with a header).
@@ -247,7 +248,7 @@ def claims_frame(rows: pd.DataFrame, *, label: str = "claims",
     from ..assets import REGISTRY
 
     allowed = set(REGISTRY) if instruments is None else set(instruments)
-    cols = [c for c in COLUMNS if c in rows.columns]
+    cols = [c for c in (*COLUMNS, "status", "reason") if c in rows.columns]  # a draft's status and reason too
     buf = io.StringIO()
     rows[cols].astype(str).to_csv(buf, index=False, lineterminator="\n")
     return _parse_claims(buf.getvalue(), label, allowed, False)
