@@ -726,8 +726,7 @@ def cmd_claims(args) -> int:
             raise EventStudyError("--prices and --source yahoo both given: check against your prices or Yahoo's")
         parquet = str(args.prices).endswith((".parquet", ".pq")) or Path(args.prices).is_dir()
         source = ParquetSource(args.prices) if parquet else CSVSource(args.prices)
-        listed = getattr(source, "tickers", None)
-        known = set(REGISTRY) | set(listed() if callable(listed) else [])
+        known = set(REGISTRY) | set(source.tickers)  # a property of every price source
     elif args.source == "yahoo":
         from .prices.yahoo import YFinanceSource
 

@@ -404,3 +404,16 @@ def test_an_asian_close_report_read_whole():
     assert (r.loc[r["instrument"] != "", "verdict"] == "reproduced").all()
     unplaced = d[d["status"] == "unplaced"]
     assert len(unplaced) == 2 and "Hang Seng Tech index is not in the registry" in unplaced.iloc[0]["reason"]
+
+
+def test_a_claims_file_naming_a_users_instrument_is_checked_against_the_users_prices(tmp_path):
+    from eventstudy.cli import main
+
+    prices = tmp_path / "prices.csv"
+    prices.write_text("date,ticker,close\n2025-04-03,ACME,100.00\n2025-04-04,ACME,104.20\n", encoding="utf-8")
+    claims = tmp_path / "claims.csv"
+    claims.write_text("claim_id,instrument,basis,start,end,reported_pct\n"
+                      "a,ACME,close-to-close,2025-04-03,2025-04-04,4.2\n", encoding="utf-8")  # 104.20/100 - 1
+    assert main(["claims", "--claims", str(claims), "--prices", str(prices), "--out", str(tmp_path / "o")]) == 0
+    res = pd.read_csv(tmp_path / "o" / "claims_check.csv", dtype=str, keep_default_na=False)
+    assert list(res["verdict"]) == ["reproduced"]
